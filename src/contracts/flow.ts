@@ -1,0 +1,58 @@
+// The contract between the bot, the worker and the Kestra flows in kestra/workflows.
+// Flow tests check the YAML against these names, so a rename breaks a test, not production.
+
+export const DEFAULT_NAMESPACE = "dev.autofix";
+export const SINGLE_FLOW_ID = "ai-issue-autofix";
+export const BATCH_FLOW_ID = "batch-issue-autofix";
+
+/** Inputs of ai-issue-autofix that the bot sends when it starts a run. */
+export const SINGLE_INPUTS = {
+  issueUrl: "issue_url",
+  repoUrl: "repo_url",
+  applyFix: "apply_fix",
+  createPr: "create_pr",
+  waitForApproval: "wait_for_approval",
+  model: "model",
+} as const;
+
+/** Inputs of batch-issue-autofix. */
+export const BATCH_INPUTS = {
+  repoUrl: "repo_url",
+  issueLabels: "issue_labels",
+  maxIssues: "max_issues",
+  createPrs: "create_prs",
+} as const;
+
+/** `onResume` inputs of the approval Pause task. */
+export const RESUME_INPUTS = {
+  approved: "approved",
+  approver: "approver",
+} as const;
+
+/** Task ids of ai-issue-autofix that the bot reads. */
+export const TASKS = {
+  validate: "validate",
+  fix: "fix",
+  approval: "approval",
+  createPr: "create_pr",
+} as const;
+
+/** Files the worker writes and the fix task exposes through `outputFiles`. */
+export const OUTPUT_FILES = {
+  patch: "patch.diff",
+  summary: "summary.md",
+  result: "result.json",
+} as const;
+
+/** Execution labels that carry the Slack context of a run. */
+export const LABELS = {
+  team: "slack-team",
+  channel: "slack-channel",
+  ts: "slack-ts",
+  user: "slack-user",
+  repo: "autofix-repo",
+  issue: "autofix-issue",
+} as const;
+
+/** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */
+export const LABEL_KEY_PATTERN = /^\p{Ll}[\p{L}0-9._-]*$/u;
