@@ -52,6 +52,7 @@ export const LABELS = {
   user: "slack-user",
   repo: "autofix-repo",
   issue: "autofix-issue",
+  title: "autofix-title",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { DEFAULT_NAMESPACE } from "./contracts/flow.ts";
+import { ConfigError } from "./errors.ts";
+
+// The bot's configuration, parsed once from an env object. No other module reads process.env.
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const httpUrl = (hint: string) =>
+  z.url({ protocol: /^https?$/, error: `must be an http(s) URL, e.g. ${hint}` });
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ error: "must be a port number" })
+    .int()
+    .min(0)
+    .max(65535, { error: "must be a port number (0-65535)" })
+    .default(3000),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
+    .default("info"),
+
+  SLACK_BOT_TOKEN: z
+    .string({ error: "is required: the bot token (xoxb-…) from OAuth & Permissions" })
+    .regex(/^xoxb-/, { error: "must be a bot token starting with xoxb-" }),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: "is required: Basic Information → App Credentials → Signing Secret" })
+    .min(8, { error: "looks too short; copy the Signing Secret from Basic Information" }),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, { error: "must be an app-level token starting with xapp- (or unset)" })
+    .optional(),
+  SLACK_API_URL: httpUrl("https://slack.com/api/")
+    .default("https://slack.com/api/")
+    .transform((u) => (u.endsWith("/") ? u : `${u}/`)),
+
+  KESTRA_URL: httpUrl("http://kestra:8080").transform((u) => u.replace(/\/+$/, "")),
+  KESTRA_USERNAME: z.string({ error: "is required: the Kestra basic-auth user (an email)" }).min(1),
+  KESTRA_PASSWORD: z.string({ error: "is required: the Kestra basic-auth password" }).min(1),
+  KESTRA_TENANT: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/, { error: "must be a tenant id such as main" })
+    .default("main"),
+  KESTRA_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/i, { error: "must be a Kestra namespace such as dev.autofix" })
+    .default(DEFAULT_NAMESPACE),
+  KESTRA_PUBLIC_URL: httpUrl("https://kestra.example.com")
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+
+  AUTOFIX_WEBHOOK_TOKEN: z
+    .string({ error: "is required: a random secret shared with Kestra (openssl rand -hex 32)" })
+    .min(16, { error: "must be at least 16 characters (use openssl rand -hex 32)" }),
+
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_API_URL: httpUrl("https://api.github.com")
+    .default("https://api.github.com")
+    .transform((u) => u.replace(/\/+$/, "")),
+
+  AUTOFIX_ALERT_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]+$/, { error: "must be a channel id such as C0123456789 (not a #name)" })
+    .optional(),
+  AUTOFIX_APPROVERS: csv.pipe(
+    z.array(
+      z.string().regex(/^[UWS][A-Z0-9]+$/, {
+        error: "entries must be Slack user ids (U…/W…) or user group ids (S…)",
+      }),
+    ),
+  ),
+  AUTOFIX_ALLOWED_REPOS: csv.pipe(
+    z.array(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/(\*|[A-Za-z0-9._-]+)$/, {
+        error: "entries must be owner/repo or owner/*",
+      }),
+    ),
+  ),
+  AUTOFIX_RECONCILE_INTERVAL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int()
+    .min(0, { error: "must be 0 (off) or more seconds" })
+    .default(300),
+  AUTOFIX_RECONCILE_LOOKBACK_HOURS: z.coerce
+    .number({ error: "must be a number of hours" })
+    .int()
+    .min(1)
+    .default(48),
+  KESTRA_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  slack: {
+    botToken: string;
+    signingSecret: string;
+    appToken: string | undefined;
+    apiUrl: string;
+  };
+  kestra: {
+    url: string;
+    publicUrl: string;
+    username: string;
+    password: string;
+    tenant: string;
+    namespace: string;
+    timeoutMs: number;
+  };
+  webhookToken: string;
+  github: { token: string | undefined; apiUrl: string };
+  policy: {
+    alertChannel: string | undefined;
+    approvers: { users: string[]; groups: string[] };
+    allowedRepos: string[];
+  };
+  reconcile: { intervalMs: number; lookbackHours: number };
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty strings as unset so `FOO=` in .env means "use the default".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const field = issue.path.join(".") || "(environment)";
+        return `${field} ${issue.message}`;
+      }),
+    );
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    kestra: {
+      url: e.KESTRA_URL,
+      publicUrl: e.KESTRA_PUBLIC_URL ?? e.KESTRA_URL,
+      username: e.KESTRA_USERNAME,
+      password: e.KESTRA_PASSWORD,
+      tenant: e.KESTRA_TENANT,
+      namespace: e.KESTRA_NAMESPACE,
+      timeoutMs: e.KESTRA_TIMEOUT_MS,
+    },
+    webhookToken: e.AUTOFIX_WEBHOOK_TOKEN,
+    github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    policy: {
+      alertChannel: e.AUTOFIX_ALERT_CHANNEL,
+      approvers: {
+        users: e.AUTOFIX_APPROVERS.filter((id) => !id.startsWith("S")),
+        groups: e.AUTOFIX_APPROVERS.filter((id) => id.startsWith("S")),
+      },
+      allowedRepos: e.AUTOFIX_ALLOWED_REPOS,
+    },
+    reconcile: {
+      intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
+      lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,
+    },
+  };
+}
+
+/** Every secret value in the config, for log and message scrubbing. */
+export function secretValues(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.kestra.password,
+    config.webhookToken,
+    config.github.token,
+  ].filter((s): s is string => typeof s === "string" && s.length >= 6);
+}

@@ -1,0 +1,305 @@
+import { Agent, type Dispatcher, FormData, request, errors as undiciErrors } from "undici";
+import type { z } from "zod";
+import { UpstreamError, upstreamKindForStatus } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import {
+  type Execution,
+  executionSchema,
+  type LogEntry,
+  logEntrySchema,
+  type SearchResult,
+  searchResultSchema,
+} from "./types.ts";
+
+export interface KestraClientOptions {
+  baseUrl: string;
+  username: string;
+  password: string;
+  tenant: string;
+  namespace: string;
+  timeoutMs: number;
+  logger: Logger;
+  dispatcher?: Dispatcher;
+}
+
+export type FormValue = string | number | boolean;
+
+export interface SearchQuery {
+  flowId?: string;
+  states?: readonly string[];
+  labels?: Record<string, string>;
+  page?: number;
+  size?: number;
+}
+
+interface CallOptions {
+  query?: URLSearchParams;
+  form?: Record<string, FormValue>;
+  json?: unknown;
+  /** Statuses that are answers, not errors (e.g. 404 on a KV read). */
+  accept?: number[];
+  raw?: boolean;
+}
+
+interface Reply {
+  status: number;
+  body: Buffer;
+}
+
+/** A thin client for the Kestra 2.x REST API (kestra.md): multipart inputs, filters[...], Basic auth. */
+export class KestraClient {
+  readonly namespace: string;
+  private readonly base: string;
+  private readonly auth: string;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(opts: KestraClientOptions) {
+    this.namespace = opts.namespace;
+    this.base = `${opts.baseUrl}/api/v1/${encodeURIComponent(opts.tenant)}`;
+    this.auth = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString("base64")}`;
+    this.timeoutMs = opts.timeoutMs;
+    this.logger = opts.logger.child({ client: "kestra" });
+    this.dispatcher = opts.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+  }
+
+  async version(): Promise<string | undefined> {
+    const root = this.base.replace(/\/api\/v1\/[^/]+$/, "/api/v1");
+    const reply = await this.send("GET", `${root}/configs`, {});
+    const parsed = JSON.parse(reply.body.toString("utf8")) as { version?: unknown };
+    return typeof parsed.version === "string" ? parsed.version : undefined;
+  }
+
+  async createExecution(
+    flowId: string,
+    inputs: Record<string, FormValue>,
+    labels: Record<string, string>,
+  ): Promise<Execution> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(labels)) query.append("labels", `${k}:${v}`);
+    return this.json(
+      "POST",
+      `/executions/${enc(this.namespace)}/${enc(flowId)}`,
+      { query, form: inputs },
+      executionSchema,
+    );
+  }
+
+  getExecution(id: string): Promise<Execution> {
+    return this.json("GET", `/executions/${enc(id)}`, {}, executionSchema);
+  }
+
+  /** The execution, or undefined when Kestra does not know it. */
+  async findExecution(id: string): Promise<Execution | undefined> {
+    try {
+      return await this.getExecution(id);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === "not_found") return undefined;
+      throw err;
+    }
+  }
+
+  searchExecutions(q: SearchQuery): Promise<SearchResult> {
+    const query = new URLSearchParams({
+      page: String(q.page ?? 1),
+      size: String(q.size ?? 25),
+      sort: "state.startDate:desc",
+    });
+    query.append("filters[namespace][EQUALS]", this.namespace);
+    if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
+    if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
+    for (const [k, v] of Object.entries(q.labels ?? {})) {
+      query.append(`filters[labels][EQUALS][${k}]`, v);
+    }
+    return this.json("GET", "/executions/search", { query }, searchResultSchema);
+  }
+
+  resume(id: string, fields: Record<string, FormValue>): Promise<Execution> {
+    return this.json(
+      "POST",
+      `/executions/${enc(id)}/actions/resume`,
+      { form: fields },
+      executionSchema,
+    );
+  }
+
+  kill(id: string): Promise<Execution> {
+    return this.json("POST", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
+  }
+
+  restart(id: string): Promise<Execution> {
+    return this.json("POST", `/executions/${enc(id)}/actions/restart`, {}, executionSchema);
+  }
+
+  /** Downloads an output file of the execution; Kestra refuses URIs of other executions. */
+  async downloadFile(id: string, uri: string): Promise<Buffer> {
+    const query = new URLSearchParams({ path: uri });
+    const reply = await this.send("GET", `${this.base}/executions/${enc(id)}/file`, {
+      query,
+      raw: true,
+    });
+    return reply.body;
+  }
+
+  async errorLogs(id: string, limit = 20): Promise<LogEntry[]> {
+    const query = new URLSearchParams();
+    query.append("filters[level][GREATER_THAN_OR_EQUAL_TO]", "ERROR");
+    const reply = await this.send("GET", `${this.base}/logs/${enc(id)}`, { query });
+    const parsed = logEntrySchema.array().safeParse(JSON.parse(reply.body.toString("utf8")));
+    if (!parsed.success) throw badShape("logs", parsed.error);
+    return parsed.data.slice(-limit);
+  }
+
+  /**
+   * Outputs of one task run. 2.x moved them out of the execution JSON; the server code and the
+   * OpenAPI spec disagree on the path (kestra.md), so try one form, then the other, then 1.3 inline.
+   */
+  async taskRunOutputs(execution: Execution, taskRunId: string): Promise<Record<string, unknown>> {
+    const inline = execution.taskRunList.find((t) => t.id === taskRunId)?.outputs;
+    if (inline) return inline;
+    for (const path of [
+      `/outputs/tasks/${enc(execution.id)}/${enc(taskRunId)}`,
+      `/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
+    ]) {
+      const reply = await this.send("GET", `${this.base}${path}`, { accept: [404] });
+      if (reply.status === 404) continue;
+      const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
+      if (parsed && typeof parsed === "object") {
+        const obj = parsed as Record<string, unknown>;
+        const nested = obj[taskRunId] ?? obj["outputs"];
+        return (nested && typeof nested === "object" ? nested : obj) as Record<string, unknown>;
+      }
+    }
+    return {};
+  }
+
+  async kvGet(key: string): Promise<unknown> {
+    const reply = await this.send(
+      "GET",
+      `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`,
+      { accept: [404] },
+    );
+    if (reply.status === 404) return undefined;
+    const parsed = JSON.parse(reply.body.toString("utf8")) as { value?: unknown };
+    return parsed.value;
+  }
+
+  async kvPut(key: string, value: unknown): Promise<void> {
+    await this.send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
+      json: value,
+    });
+  }
+
+  private async json<S extends z.ZodType>(
+    method: string,
+    path: string,
+    opts: CallOptions,
+    schema: S,
+  ): Promise<z.output<S>> {
+    const reply = await this.send(method, `${this.base}${path}`, opts);
+    let data: unknown;
+    try {
+      data = JSON.parse(reply.body.toString("utf8"));
+    } catch (cause) {
+      throw new UpstreamError("kestra", "unavailable", "Kestra answered with invalid JSON", {
+        cause,
+        status: reply.status,
+      });
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw badShape(path, parsed.error);
+    return parsed.data;
+  }
+
+  private async send(method: string, url: string, opts: CallOptions): Promise<Reply> {
+    const target = opts.query?.size ? `${url}?${opts.query.toString()}` : url;
+    const headers: Record<string, string> = {
+      authorization: this.auth,
+      accept: "application/json",
+    };
+    let body: string | FormData | undefined;
+    if (opts.form) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(opts.form)) form.append(k, String(v));
+      body = form;
+    } else if (opts.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(opts.json);
+    }
+    const started = performance.now();
+    const log = this.logger.child({ method, path: new URL(url).pathname });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(target, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body ?? null,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (cause) {
+      const timedOut =
+        cause instanceof undiciErrors.HeadersTimeoutError ||
+        cause instanceof undiciErrors.BodyTimeoutError;
+      log.warn({ err: cause, ms: Math.round(performance.now() - started) }, "kestra call failed");
+      throw new UpstreamError(
+        "kestra",
+        "unavailable",
+        timedOut
+          ? `Kestra did not answer within ${Math.round(this.timeoutMs / 1000)} s`
+          : "Kestra is unreachable",
+        { cause },
+      );
+    }
+    const buf = Buffer.from(await res.body.arrayBuffer());
+    const ms = Math.round(performance.now() - started);
+    if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
+      const detail = errorDetail(buf);
+      log.warn({ status: res.statusCode, ms, detail }, "kestra call refused");
+      throw new UpstreamError(
+        "kestra",
+        upstreamKindForStatus(res.statusCode),
+        `Kestra answered ${res.statusCode}${detail ? `: ${detail}` : ""}`,
+        { status: res.statusCode },
+      );
+    }
+    log.debug({ status: res.statusCode, ms }, "kestra call");
+    return { status: res.statusCode, body: buf };
+  }
+}
+
+const enc = encodeURIComponent;
+
+/** Kestra's error text: `message` (Micronaut) or `detail` (problem+json), plus field errors. */
+function errorDetail(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as {
+      message?: string;
+      detail?: string;
+      _embedded?: { errors?: { message?: string }[] };
+      errors?: { message?: string }[];
+    };
+    const fieldErrors = (parsed._embedded?.errors ?? parsed.errors ?? [])
+      .map((e) => e.message)
+      .filter((m): m is string => typeof m === "string");
+    const main = parsed.message ?? parsed.detail;
+    const text = [main, ...fieldErrors.filter((m) => m !== main)].filter(Boolean).join("; ");
+    return text.length > 0 ? text.slice(0, 500) : undefined;
+  } catch {
+    const text = body.toString("utf8").trim();
+    return text.length > 0 ? text.slice(0, 200) : undefined;
+  }
+}
+
+function badShape(what: string, cause: unknown): UpstreamError {
+  return new UpstreamError(
+    "kestra",
+    "unavailable",
+    `Kestra's ${what} answer has an unexpected shape`,
+    {
+      cause,
+    },
+  );
+}

@@ -1,0 +1,59 @@
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+} from "@slack/bolt";
+import type { Click, ClickOutcome } from "../../runs/decisions.ts";
+import type { Services } from "../../services.ts";
+import { userMessage } from "../../slack/error-messages.ts";
+
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** The run a button click is about, from the signed payload. */
+export function clickOf(args: ButtonArgs): Click | undefined {
+  const { body, action } = args;
+  const container = (body.container ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+  const channel = body.channel?.id ?? str(container["channel_id"]);
+  const messageTs = body.message?.ts ?? str(container["message_ts"]);
+  if (!action.value || !channel || !messageTs) return undefined;
+  const threadTs = str(body.message?.["thread_ts"]) ?? str(container["thread_ts"]);
+  return {
+    executionId: action.value,
+    user: body.user.id,
+    userName: body.user.username ?? body.user.name,
+    channel,
+    messageTs,
+    threadTs,
+  };
+}
+
+/** Acks at once, runs the click, and tells the clicker privately what happened when needed. */
+export function clickHandler(s: Services, run: (click: Click) => Promise<ClickOutcome>) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickOf(args);
+    if (!click) return;
+    let text: string | undefined;
+    try {
+      text = await run(click);
+    } catch (err) {
+      s.logger.warn(
+        { err, executionId: click.executionId, user: click.user },
+        "click refused or failed",
+      );
+      text = userMessage(err);
+    }
+    if (text) {
+      await s.slack.chat
+        .postEphemeral({
+          channel: click.channel,
+          user: click.user,
+          text,
+          ...(click.threadTs ? { thread_ts: click.threadTs } : {}),
+        })
+        .catch((err: unknown) => s.logger.warn({ err }, "cannot post ephemeral"));
+    }
+  };
+}

@@ -1,0 +1,21 @@
+import type { Services } from "../../services.ts";
+import { parseCommand } from "../../slack/command-parser.ts";
+import { clickHandler } from "./click.ts";
+
+/** Retry of a run that never started: the value is re-checked exactly like typed input. */
+export const retryStartAction = (s: Services) =>
+  clickHandler(s, async (click) => {
+    const parsed = parseCommand(click.executionId, {
+      webHost: s.webHost,
+      allowedRepos: s.config.policy.allowedRepos,
+    });
+    if (parsed.kind !== "fix") return parsed.kind === "error" ? parsed.message : undefined;
+    const team = (await s.slack.auth.test()).team_id ?? "";
+    const result = await s.starter.start({
+      team,
+      channel: click.channel,
+      user: click.user,
+      issue: parsed.issue,
+    });
+    return result.ok ? undefined : result.message;
+  });

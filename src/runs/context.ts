@@ -1,0 +1,45 @@
+import { LABELS } from "../contracts/flow.ts";
+import { type Execution, labelValue } from "../kestra/types.ts";
+
+/** The Slack side of a run, carried by the execution's labels. */
+export interface RunContext {
+  team: string;
+  channel: string;
+  rootTs: string;
+  user: string;
+  repo: string | undefined;
+  issue: string | undefined;
+  title: string | undefined;
+}
+
+export function runLabels(ctx: RunContext): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABELS.team]: ctx.team,
+    [LABELS.channel]: ctx.channel,
+    [LABELS.ts]: ctx.rootTs,
+    [LABELS.user]: ctx.user,
+  };
+  if (ctx.repo) labels[LABELS.repo] = ctx.repo;
+  if (ctx.issue) labels[LABELS.issue] = ctx.issue;
+  if (ctx.title) labels[LABELS.title] = ctx.title.slice(0, 200);
+  return labels;
+}
+
+/** The run's Slack context, or undefined for executions the bot did not start. */
+export function contextOf(execution: Pick<Execution, "labels">): RunContext | undefined {
+  const team = labelValue(execution, LABELS.team);
+  const channel = labelValue(execution, LABELS.channel);
+  const rootTs = labelValue(execution, LABELS.ts);
+  const user = labelValue(execution, LABELS.user);
+  if (!team || !channel || !rootTs || !user) return undefined;
+  if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(rootTs)) return undefined;
+  return {
+    team,
+    channel,
+    rootTs,
+    user,
+    repo: labelValue(execution, LABELS.repo),
+    issue: labelValue(execution, LABELS.issue),
+    title: labelValue(execution, LABELS.title),
+  };
+}

@@ -1,0 +1,187 @@
+import type { webApi } from "@slack/bolt";
+import { RESUME_INPUTS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import { NotAuthorizedError, UpstreamError } from "../errors.ts";
+import type { KestraClient } from "../kestra/client.ts";
+import { isTerminal } from "../kestra/types.ts";
+import type { Logger } from "../logger.ts";
+import type { Approvers } from "../slack/approvers.ts";
+import { approvalMessage, decisionMessage } from "../slack/blocks/patch-message.ts";
+import { contextOf, type RunContext } from "./context.ts";
+import type { KeyedLock } from "./keyed-lock.ts";
+import type { Links } from "./links.ts";
+import type { RunStore } from "./record.ts";
+import { deriveView, STATUS_TEXT } from "./status.ts";
+import type { RunSyncer } from "./sync.ts";
+
+type WebClient = webApi.WebClient;
+
+export interface Click {
+  executionId: string;
+  user: string;
+  userName: string | undefined;
+  channel: string;
+  /** The message the button sits on and the thread it is in, as Slack reports them. */
+  messageTs: string;
+  threadTs: string | undefined;
+}
+
+export interface DecisionDeps {
+  kestra: KestraClient;
+  store: RunStore;
+  slack: WebClient;
+  approvers: Approvers;
+  links: Links;
+  lock: KeyedLock;
+  syncer: RunSyncer;
+  logger: Logger;
+  alertChannel: string | undefined;
+  /** Waits between resume attempts while the flow reaches its Pause task. */
+  resumeBackoffMs?: number;
+}
+
+/** What the clicker should be told privately; undefined when the thread itself says it. */
+export type ClickOutcome = string | undefined;
+
+const RESUME_ATTEMPTS = 5;
+
+/** Approve, reject and retry clicks. Authorization is checked against Kestra's labels, never the button value. */
+export class RunDecisions {
+  private readonly d: DecisionDeps;
+  constructor(deps: DecisionDeps) {
+    this.d = deps;
+  }
+
+  async decide(click: Click, approved: boolean): Promise<ClickOutcome> {
+    const { ctx } = await this.load(click);
+    if (!(await this.d.approvers.canApprove(click.user, ctx.user))) {
+      throw new NotAuthorizedError("You are not an approver for this run, so nothing was changed.");
+    }
+    const kestraUrl = this.d.links.execution(SINGLE_FLOW_ID, click.executionId);
+    const outcome = await this.d.lock.run(click.executionId, async () => {
+      const record = await this.d.store.get(click.executionId);
+      if (record.decision) {
+        return `This patch was already ${record.decision.approved ? "approved" : "rejected"} by <@${record.decision.by}>.`;
+      }
+      const verdict = approved
+        ? `✅ Approved by <@${click.user}> — creating PR…`
+        : `🚫 Rejected by <@${click.user}> — nothing will be pushed.`;
+      // Replace the buttons first, so a second click has nothing to press.
+      await this.d.slack.chat.update({
+        channel: click.channel,
+        ts: click.messageTs,
+        ...decisionMessage(verdict, kestraUrl),
+      });
+      try {
+        await this.resume(click, approved);
+      } catch (err) {
+        const restored =
+          err instanceof UpstreamError && err.kind === "conflict"
+            ? decisionMessage(await this.closedText(click.executionId), kestraUrl)
+            : approvalMessage({
+                executionId: click.executionId,
+                kestraUrl,
+                requester: ctx.user,
+                approverHint: this.d.approvers.describe(ctx.user),
+              });
+        await this.d.slack.chat.update({
+          channel: click.channel,
+          ts: click.messageTs,
+          ...restored,
+        });
+        throw err;
+      }
+      record.decision = { approved, by: click.user, at: new Date().toISOString() };
+      if (record.patch) record.patch.buttonsOpen = false;
+      await this.d.store.put(click.executionId, record);
+      return undefined;
+    });
+    await this.d.syncer.sync(click.executionId);
+    return outcome;
+  }
+
+  /** Retry: restart a failed run, or fetch a patch again that could not be downloaded. */
+  async retry(click: Click): Promise<ClickOutcome> {
+    const { execution, ctx } = await this.load(click);
+    if (!(await this.d.approvers.canOperate(click.user, ctx.user))) {
+      throw new NotAuthorizedError("Only the requester or an approver can retry this run.");
+    }
+    const state = execution.state.current;
+    const outcome = await this.d.lock.run(click.executionId, async () => {
+      const record = await this.d.store.get(click.executionId);
+      if (state === "FAILED" || state === "KILLED") {
+        await this.d.kestra.restart(click.executionId);
+        record.attempt += 1;
+        delete record.closedAs;
+        await this.d.store.put(click.executionId, record);
+        await this.d.slack.chat.postMessage({
+          channel: ctx.channel,
+          thread_ts: ctx.rootTs,
+          text: `🔁 <@${click.user}> restarted the run.`,
+        });
+        return undefined;
+      }
+      if (record.patch?.kind === "unavailable") {
+        delete record.patch;
+        await this.d.store.put(click.executionId, record);
+        return undefined;
+      }
+      return `There is nothing to retry: the run is ${STATUS_TEXT[deriveView(execution).status]}.`;
+    });
+    await this.d.syncer.sync(click.executionId);
+    return outcome;
+  }
+
+  private async load(click: Click) {
+    const execution = await this.d.kestra.findExecution(click.executionId);
+    const ctx = execution ? contextOf(execution) : undefined;
+    if (!execution || !ctx) {
+      throw new NotAuthorizedError("This run no longer exists in Kestra, so nothing was changed.");
+    }
+    if (!belongsTo(ctx, click, this.d.alertChannel)) {
+      throw new NotAuthorizedError(
+        "This button does not belong to that run, so nothing was changed.",
+      );
+    }
+    return { execution, ctx };
+  }
+
+  private async resume(click: Click, approved: boolean): Promise<void> {
+    const approver = click.userName ? `${click.userName} (${click.user})` : click.user;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.d.kestra.resume(click.executionId, {
+          [RESUME_INPUTS.approved]: approved,
+          [RESUME_INPUTS.approver]: approver,
+        });
+        return;
+      } catch (err) {
+        // patch_ready is sent just before the Pause task starts; give the flow a moment to get there.
+        if (
+          !(err instanceof UpstreamError && err.kind === "conflict") ||
+          attempt >= RESUME_ATTEMPTS
+        )
+          throw err;
+        const execution = await this.d.kestra.getExecution(click.executionId);
+        if (isTerminal(execution.state.current) || !deriveView(execution).approvable) throw err;
+        await sleep((this.d.resumeBackoffMs ?? 500) * attempt);
+      }
+    }
+  }
+
+  private async closedText(executionId: string): Promise<string> {
+    const execution = await this.d.kestra.findExecution(executionId);
+    const status = execution ? STATUS_TEXT[deriveView(execution).status] : "gone";
+    return `Approval closed — the run is now *${status}*.`;
+  }
+}
+
+/** The clicked message must sit in the run's own thread (or be its root), or in the alerts channel. */
+function belongsTo(ctx: RunContext, click: Click, alertChannel: string | undefined): boolean {
+  if (alertChannel && click.channel === alertChannel) return true;
+  if (ctx.channel !== click.channel) return false;
+  return click.threadTs === ctx.rootTs || click.messageTs === ctx.rootTs;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,96 @@
+import { SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import type { KestraClient } from "../kestra/client.ts";
+import { TERMINAL_STATES } from "../kestra/types.ts";
+import type { Logger } from "../logger.ts";
+import { contextOf } from "./context.ts";
+import type { RunSyncer } from "./sync.ts";
+
+const PAGE_SIZE = 50;
+const MAX_PAGES = 10;
+
+export interface ReconcileReport {
+  checked: number;
+  synced: number;
+  failed: number;
+}
+
+/**
+ * Catches up runs whose notifications never arrived (bot down, network): every run that paused
+ * or ended within the look-back window is synced; the run record makes that a no-op when current.
+ */
+export class Reconciler {
+  private readonly kestra: KestraClient;
+  private readonly syncer: RunSyncer;
+  private readonly logger: Logger;
+  private readonly lookbackMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ReconcileReport> | undefined;
+
+  constructor(opts: {
+    kestra: KestraClient;
+    syncer: RunSyncer;
+    logger: Logger;
+    lookbackHours: number;
+  }) {
+    this.kestra = opts.kestra;
+    this.syncer = opts.syncer;
+    this.logger = opts.logger.child({ component: "reconciler" });
+    this.lookbackMs = opts.lookbackHours * 3_600_000;
+  }
+
+  /** One pass; concurrent callers share the pass in progress. */
+  runOnce(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    // Jitter keeps replicas from sweeping in lock-step.
+    const jitter = Math.round(Math.random() * Math.min(intervalMs / 5, 30_000));
+    this.timer = setInterval(() => {
+      this.runOnce().catch((err: unknown) => this.logger.warn({ err }, "reconcile failed"));
+    }, intervalMs + jitter);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const since = Date.now() - this.lookbackMs;
+    const report: ReconcileReport = { checked: 0, synced: 0, failed: 0 };
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { results, total } = await this.kestra.searchExecutions({
+        flowId: SINGLE_FLOW_ID,
+        states: ["PAUSED", ...TERMINAL_STATES],
+        page,
+        size: PAGE_SIZE,
+      });
+      let old = false;
+      for (const execution of results) {
+        const start = Date.parse(execution.state.startDate ?? "");
+        if (Number.isFinite(start) && start < since) {
+          old = true;
+          continue;
+        }
+        if (!contextOf(execution)) continue;
+        report.checked++;
+        try {
+          await this.syncer.sync(execution.id);
+          report.synced++;
+        } catch (err) {
+          report.failed++;
+          this.logger.warn({ err, executionId: execution.id }, "reconcile of a run failed");
+        }
+      }
+      if (old || page * PAGE_SIZE >= total || results.length === 0) break;
+    }
+    this.logger.info(report, "reconciled");
+    return report;
+  }
+}

@@ -1,0 +1,345 @@
+import type { webApi } from "@slack/bolt";
+import { OUTPUT_FILES, SINGLE_INPUTS } from "../contracts/flow.ts";
+import type { Notification } from "../contracts/notification.ts";
+import type { KestraClient } from "../kestra/client.ts";
+import type { Execution, LogEntry } from "../kestra/types.ts";
+import type { Logger } from "../logger.ts";
+import { diffStats } from "../shared/diff-stats.ts";
+import type { Approvers } from "../slack/approvers.ts";
+import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
+import {
+  approvalMessage,
+  decisionMessage,
+  emptyPatchMessage,
+  patchComment,
+} from "../slack/blocks/patch-message.ts";
+import { rootMessage } from "../slack/blocks/root-message.ts";
+import { link } from "../slack/mrkdwn.ts";
+import { contextOf, type RunContext } from "./context.ts";
+import type { KeyedLock } from "./keyed-lock.ts";
+import type { Links } from "./links.ts";
+import type { RunRecord, RunStore } from "./record.ts";
+import { deriveView, type RunView, STATUS_TEXT } from "./status.ts";
+
+type WebClient = webApi.WebClient;
+
+/** Slack's snippet limit (files.getUploadURLExternal → snippet_too_large above it). */
+export const SNIPPET_MAX_BYTES = 1_000_000;
+const LOG_EXCERPT_LINES = 8;
+
+export interface SyncDeps {
+  kestra: KestraClient;
+  store: RunStore;
+  slack: WebClient;
+  approvers: Approvers;
+  links: Links;
+  lock: KeyedLock;
+  logger: Logger;
+  alertChannel: string | undefined;
+}
+
+export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
+
+/**
+ * Brings a run's Slack thread up to date with its Kestra execution. Idempotent: what was already
+ * shown is recorded in the KV store, so duplicate or out-of-order wake-ups post nothing twice.
+ */
+export class RunSyncer {
+  private readonly d: SyncDeps;
+  constructor(deps: SyncDeps) {
+    this.d = deps;
+  }
+
+  sync(executionId: string, hint?: Notification): Promise<SyncOutcome> {
+    return this.d.lock.run(executionId, () => this.syncLocked(executionId, hint));
+  }
+
+  private async syncLocked(executionId: string, hint?: Notification): Promise<SyncOutcome> {
+    const execution = await this.d.kestra.findExecution(executionId);
+    if (!execution) return "unknown_execution";
+    const ctx = contextOf(execution);
+    if (!ctx) return "not_a_slack_run";
+    const record = await this.d.store.get(executionId);
+    const before = JSON.stringify(record);
+    const view = deriveView(execution);
+    const run = new RunThread(this.d, execution, ctx, record);
+
+    if (view.status !== "queued" && !record.started) {
+      await run.reply(`⚙️ Run started on Kestra (${link(run.kestraUrl, "execution")}).`);
+      record.started = true;
+    }
+    if (view.patchAvailable && !record.patch) await run.postPatch(view, hint);
+    if (record.patch?.buttonsOpen && !view.approvable) await run.closeButtons(view);
+    if (view.status === "pr_opened" && !record.prUrl) await run.postPr(view, hint);
+    if (view.status === "failed" && record.failureAttempt !== record.attempt) {
+      await run.postFailure(view, hint);
+    }
+    if (
+      (view.status === "rejected" || view.status === "expired" || view.status === "cancelled") &&
+      record.closedAs !== view.status
+    ) {
+      await run.reply(`${closingText(view.status, record)}`);
+      record.closedAs = view.status;
+    }
+    await run.updateRoot(view.status);
+
+    if (JSON.stringify(record) !== before) await this.d.store.put(executionId, record);
+    return "synced";
+  }
+}
+
+function closingText(status: "rejected" | "expired" | "cancelled", record: RunRecord): string {
+  if (status === "rejected") {
+    const by = record.decision && !record.decision.approved ? ` by <@${record.decision.by}>` : "";
+    return `🚫 Patch rejected${by}. Nothing was pushed.`;
+  }
+  if (status === "expired")
+    return "⌛ Nobody approved the patch in time; the run expired and nothing was pushed.";
+  return "⏹️ The run was cancelled.";
+}
+
+/** One run's thread: the Slack side effects of a sync, each recorded in the run record. */
+class RunThread {
+  readonly kestraUrl: string;
+  private readonly d: SyncDeps;
+  private readonly execution: Execution;
+  private readonly ctx: RunContext;
+  private readonly record: RunRecord;
+
+  constructor(d: SyncDeps, execution: Execution, ctx: RunContext, record: RunRecord) {
+    this.d = d;
+    this.execution = execution;
+    this.ctx = ctx;
+    this.record = record;
+    this.kestraUrl = d.links.execution(execution.flowId, execution.id);
+  }
+
+  get slug(): string {
+    return this.ctx.repo && this.ctx.issue
+      ? `${this.ctx.repo}#${this.ctx.issue}`
+      : this.execution.id;
+  }
+
+  get issueUrl(): string {
+    const url = this.execution.inputs?.[SINGLE_INPUTS.issueUrl];
+    return typeof url === "string" ? url : this.kestraUrl;
+  }
+
+  async reply(text: string, blocks?: RootBlocks): Promise<string | undefined> {
+    const res = await this.d.slack.chat.postMessage({
+      channel: this.ctx.channel,
+      thread_ts: this.ctx.rootTs,
+      text,
+      ...(blocks ? { blocks } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return res.ts;
+  }
+
+  async updateRoot(derived: RunView["status"]): Promise<void> {
+    // A patch that could not be fetched is a failure for the person waiting on it.
+    const unavailable =
+      this.record.patch?.kind === "unavailable" && derived === "awaiting_approval";
+    const status = unavailable ? "failed" : derived;
+    const message = rootMessage({
+      slug: this.slug,
+      issueUrl: this.issueUrl,
+      title: this.ctx.title,
+      requester: this.ctx.user,
+      status,
+      kestraUrl: this.kestraUrl,
+      prUrl: this.record.prUrl,
+      note: unavailable ? "The patch could not be downloaded; use Retry in the thread." : undefined,
+    });
+    if (this.record.rootText === message.text + (this.record.prUrl ?? "")) return;
+    await this.d.slack.chat.update({
+      channel: this.ctx.channel,
+      ts: this.ctx.rootTs,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    this.record.status = status;
+    this.record.rootText = message.text + (this.record.prUrl ?? "");
+  }
+
+  async postPatch(view: RunView, hint: Notification | undefined): Promise<void> {
+    const outputs = view.fixTaskRun
+      ? await this.d.kestra.taskRunOutputs(this.execution, view.fixTaskRun.id).catch(() => ({}))
+      : {};
+    const files = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles ?? {};
+    const scoped = (uri: unknown): uri is string =>
+      typeof uri === "string" && uri.includes(`/executions/${this.execution.id}/`);
+    const patchUri = scoped(hint?.patchUri) ? hint.patchUri : files[OUTPUT_FILES.patch];
+
+    let patch: Buffer;
+    try {
+      if (!scoped(patchUri)) throw new Error("the run has no patch file");
+      patch = await this.d.kestra.downloadFile(this.execution.id, patchUri);
+    } catch (err) {
+      const reason = `The patch could not be downloaded from Kestra: ${err instanceof Error ? err.message : "unknown error"}`;
+      const msg = failureReply({
+        slug: this.slug,
+        executionId: this.execution.id,
+        failedTask: "download patch",
+        reason,
+        logExcerpt: undefined,
+        kestraUrl: this.kestraUrl,
+        requester: this.ctx.user,
+      });
+      await this.reply(msg.text, msg.blocks);
+      await this.alert(reason, "download patch", undefined);
+      this.record.patch = { kind: "unavailable" };
+      return;
+    }
+    const text = patch.toString("utf8");
+    if (text.trim().length === 0) {
+      const msg = emptyPatchMessage();
+      await this.reply(msg.text, msg.blocks);
+      this.record.patch = { kind: "empty" };
+      return;
+    }
+    const explanation = hint?.summary ?? (await this.explanation(files));
+    const comment = patchComment(diffStats(text), explanation);
+    const tooLarge = patch.byteLength > SNIPPET_MAX_BYTES;
+    const filename = `${this.slug.replace(/[^A-Za-z0-9._-]+/g, "-")}.diff`;
+    await this.d.slack.filesUploadV2({
+      channel_id: this.ctx.channel,
+      thread_ts: this.ctx.rootTs,
+      initial_comment: tooLarge
+        ? `${comment}\n_The patch is larger than Slack's snippet limit, so it is attached as a file._`
+        : comment,
+      file: patch,
+      filename,
+      title: `Patch for ${this.slug}`,
+      ...(tooLarge ? {} : { snippet_type: "diff" }),
+    });
+    this.record.patch = { kind: tooLarge ? "file" : "snippet" };
+    if (view.approvable) {
+      const msg = approvalMessage({
+        executionId: this.execution.id,
+        kestraUrl: this.kestraUrl,
+        requester: this.ctx.user,
+        approverHint: this.d.approvers.describe(this.ctx.user),
+      });
+      const ts = await this.reply(msg.text, msg.blocks);
+      this.record.patch = {
+        ...this.record.patch,
+        ...(ts ? { actionsTs: ts } : {}),
+        buttonsOpen: true,
+      };
+    }
+  }
+
+  private async explanation(files: Record<string, unknown>): Promise<string | undefined> {
+    const uri = files[OUTPUT_FILES.result];
+    if (typeof uri !== "string") return undefined;
+    try {
+      const raw = await this.d.kestra.downloadFile(this.execution.id, uri);
+      const parsed = JSON.parse(raw.toString("utf8")) as { explanation?: unknown };
+      return typeof parsed.explanation === "string" ? parsed.explanation : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The run moved on while buttons were still shown (decided in Kestra, expired, failed). */
+  async closeButtons(view: RunView): Promise<void> {
+    const actionsTs = this.record.patch?.actionsTs;
+    if (actionsTs && !this.record.decision) {
+      const msg = decisionMessage(
+        `Approval closed — the run is now *${STATUS_TEXT[view.status]}*.`,
+        this.kestraUrl,
+      );
+      await this.d.slack.chat.update({ channel: this.ctx.channel, ts: actionsTs, ...msg });
+    }
+    if (this.record.patch) this.record.patch.buttonsOpen = false;
+  }
+
+  async postPr(view: RunView, hint: Notification | undefined): Promise<void> {
+    const prUrl = (await this.prUrl(view, hint)) ?? "";
+    const text = prUrl
+      ? `🎉 <@${this.ctx.user}> pull request opened: ${link(prUrl, prUrl)}`
+      : `🎉 <@${this.ctx.user}> pull request opened (see ${link(this.kestraUrl, "the execution")} for its link).`;
+    await this.reply(text);
+    this.record.prUrl = prUrl || this.kestraUrl;
+  }
+
+  private async prUrl(view: RunView, hint: Notification | undefined): Promise<string | undefined> {
+    const repo = this.ctx.repo;
+    const valid = (u: unknown): u is string =>
+      typeof u === "string" &&
+      /^https:\/\/[^/\s]+\/[^/\s]+\/[^/\s]+\/pull\/\d+$/.test(u) &&
+      (!repo || new URL(u).pathname.startsWith(`/${repo}/pull/`));
+    if (valid(hint?.prUrl)) return hint.prUrl;
+    if (!view.prTaskRun) return undefined;
+    const outputs = await this.d.kestra
+      .taskRunOutputs(this.execution, view.prTaskRun.id)
+      .catch(() => ({}));
+    const vars = (outputs as { vars?: Record<string, unknown> }).vars ?? {};
+    return valid(vars["pr_url"]) ? vars["pr_url"] : undefined;
+  }
+
+  async postFailure(view: RunView, hint: Notification | undefined): Promise<void> {
+    let logs: LogEntry[] = [];
+    try {
+      logs = await this.d.kestra.errorLogs(this.execution.id, 50);
+    } catch (err) {
+      this.d.logger.warn({ err, executionId: this.execution.id }, "cannot read error logs");
+    }
+    const relevant = view.failedTask ? logs.filter((l) => l.taskId === view.failedTask) : logs;
+    const lines = (relevant.length > 0 ? relevant : logs)
+      .slice(-LOG_EXCERPT_LINES)
+      .map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`);
+    const excerpt = lines.length > 0 ? lines.join("\n") : hint?.error;
+    const msg = failureReply({
+      slug: this.slug,
+      executionId: this.execution.id,
+      failedTask: view.failedTask,
+      reason: undefined,
+      logExcerpt: excerpt,
+      kestraUrl: this.kestraUrl,
+      requester: this.ctx.user,
+    });
+    await this.reply(msg.text, msg.blocks);
+    await this.alert(undefined, view.failedTask, excerpt);
+    this.record.failureAttempt = this.record.attempt;
+  }
+
+  private async alert(
+    reason: string | undefined,
+    failedTask: string | undefined,
+    excerpt: string | undefined,
+  ): Promise<void> {
+    const channel = this.d.alertChannel;
+    if (!channel) return;
+    let threadLink: string | undefined;
+    try {
+      const res = await this.d.slack.chat.getPermalink({
+        channel: this.ctx.channel,
+        message_ts: this.ctx.rootTs,
+      });
+      threadLink = res.permalink;
+    } catch (err) {
+      this.d.logger.warn({ err }, "cannot get thread permalink");
+    }
+    const msg = failureAlert({
+      slug: this.slug,
+      executionId: this.execution.id,
+      failedTask,
+      reason,
+      logExcerpt: excerpt,
+      kestraUrl: this.kestraUrl,
+      requester: this.ctx.user,
+      ...(threadLink ? { threadLink } : {}),
+    });
+    await this.d.slack.chat.postMessage({
+      channel,
+      text: msg.text,
+      blocks: msg.blocks,
+      unfurl_links: false,
+    });
+  }
+}
+
+type RootBlocks = ReturnType<typeof rootMessage>["blocks"];

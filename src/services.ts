@@ -1,0 +1,29 @@
+import type { webApi } from "@slack/bolt";
+import type { Config } from "./config.ts";
+import type { GitHubClient } from "./github/client.ts";
+import type { KestraClient } from "./kestra/client.ts";
+import type { Logger } from "./logger.ts";
+import type { Background } from "./runs/background.ts";
+import type { RunDecisions } from "./runs/decisions.ts";
+import type { Links } from "./runs/links.ts";
+import type { Reconciler } from "./runs/reconciler.ts";
+import type { RunStarter } from "./runs/starter.ts";
+import type { RunSyncer } from "./runs/sync.ts";
+import type { Approvers } from "./slack/approvers.ts";
+
+/** Everything the listeners and routes need, built once by createApp. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  slack: webApi.WebClient;
+  kestra: KestraClient;
+  github: GitHubClient;
+  webHost: string;
+  links: Links;
+  approvers: Approvers;
+  syncer: RunSyncer;
+  starter: RunStarter;
+  decisions: RunDecisions;
+  reconciler: Reconciler;
+  background: Background;
+}

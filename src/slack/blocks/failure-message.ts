@@ -1,0 +1,80 @@
+import { ACTIONS, BLOCKS } from "../ids.ts";
+import { codeBlock, escapeText, link, truncate } from "../mrkdwn.ts";
+import type { Message } from "./types.ts";
+
+export interface FailureInput {
+  slug: string;
+  executionId: string | undefined;
+  failedTask: string | undefined;
+  reason: string | undefined;
+  logExcerpt: string | undefined;
+  kestraUrl: string | undefined;
+  requester: string;
+  /** Retry of a run that never started: the issue URL to start again. */
+  retryIssueUrl?: string;
+  threadLink?: string;
+}
+
+function failureBlocks(headline: string, input: FailureInput): Message["blocks"] {
+  const blocks: Message["blocks"] = [{ type: "section", text: { type: "mrkdwn", text: headline } }];
+  if (input.reason) {
+    blocks.push({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: escapeText(truncate(input.reason, 1500)) }],
+    });
+  }
+  if (input.logExcerpt) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: codeBlock(input.logExcerpt) } });
+  }
+  const elements: Extract<Message["blocks"][number], { type: "actions" }>["elements"] = [];
+  if (input.executionId) {
+    elements.push({
+      type: "button",
+      action_id: ACTIONS.retry,
+      text: { type: "plain_text", text: "Retry" },
+      value: input.executionId,
+    });
+  } else if (input.retryIssueUrl) {
+    elements.push({
+      type: "button",
+      action_id: ACTIONS.retryStart,
+      text: { type: "plain_text", text: "Retry" },
+      value: input.retryIssueUrl,
+    });
+  }
+  if (input.kestraUrl) {
+    elements.push({
+      type: "button",
+      action_id: ACTIONS.viewInKestra,
+      text: { type: "plain_text", text: "View in Kestra" },
+      url: input.kestraUrl,
+    });
+  }
+  if (elements.length > 0) {
+    blocks.push({ type: "actions", block_id: BLOCKS.failureActions, elements });
+  }
+  return blocks;
+}
+
+function step(input: FailureInput): string {
+  return input.failedTask ? ` at step \`${escapeText(input.failedTask)}\`` : "";
+}
+
+/** The reply in the run's thread. */
+export function failureReply(input: FailureInput): Message {
+  const headline = `❌ <@${input.requester}> the run *failed*${step(input)}.`;
+  return {
+    text: `Autofix for ${input.slug} failed${input.failedTask ? ` at step ${input.failedTask}` : ""}`,
+    blocks: failureBlocks(headline, input),
+  };
+}
+
+/** The alert in the alerts channel, linking to the thread. */
+export function failureAlert(input: FailureInput): Message {
+  const where = input.threadLink ? ` — ${link(input.threadLink, "open the thread")}` : "";
+  const headline = `🚨 *Autofix for ${escapeText(input.slug)} failed*${step(input)}${where}`;
+  return {
+    text: `Autofix for ${input.slug} failed${input.failedTask ? ` at step ${input.failedTask}` : ""}`,
+    blocks: failureBlocks(headline, input),
+  };
+}

@@ -1,0 +1,13 @@
+import type { types } from "@slack/bolt";
+import { helpText } from "./help-message.ts";
+
+/** The App Home tab: how to use the bot. */
+export function homeView(opts: { webHost: string; allowedRepos: string[] }): types.HomeView {
+  return {
+    type: "home",
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: "Autofix" } },
+      { type: "section", text: { type: "mrkdwn", text: helpText(opts) } },
+    ],
+  };
+}

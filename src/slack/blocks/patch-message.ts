@@ -1,0 +1,107 @@
+import type { DiffStats } from "../../shared/diff-stats.ts";
+import { ACTIONS, BLOCKS } from "../ids.ts";
+import { escapeText, truncate } from "../mrkdwn.ts";
+import type { Message } from "./types.ts";
+
+const MAX_FILES_LISTED = 10;
+
+/** The comment attached to the patch snippet: what changed, and the agent's own explanation. */
+export function patchComment(stats: DiffStats, explanation: string | undefined): string {
+  const files = stats.files
+    .slice(0, MAX_FILES_LISTED)
+    .map((f) => `• ${escapeText(f.path)} (+${f.additions} −${f.deletions})`);
+  if (stats.files.length > MAX_FILES_LISTED) {
+    files.push(`• …and ${stats.files.length - MAX_FILES_LISTED} more`);
+  }
+  const head = `*Patch ready*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
+  const parts = [head, files.join("\n")];
+  if (explanation?.trim())
+    parts.push(`> ${escapeText(truncate(explanation.trim(), 1500)).replace(/\n/g, "\n> ")}`);
+  return parts.join("\n");
+}
+
+export function emptyPatchMessage(): Message {
+  return {
+    text: "The agent finished without changing any file: there is no patch to review.",
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: "⚠️ *Empty patch* — the agent finished without changing any file, so there is nothing to review or approve.",
+        },
+      },
+    ],
+  };
+}
+
+export interface ApprovalInput {
+  executionId: string;
+  kestraUrl: string;
+  requester: string;
+  approverHint: string;
+}
+
+/** The buttons under the patch. The value names the run; who may click is checked server-side. */
+export function approvalMessage(input: ApprovalInput): Message {
+  return {
+    text: "Review the patch above, then approve or reject it.",
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `<@${input.requester}>, review the patch above. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${escapeText(input.approverHint)}_`,
+        },
+      },
+      {
+        type: "actions",
+        block_id: BLOCKS.patchActions,
+        elements: [
+          {
+            type: "button",
+            action_id: ACTIONS.approve,
+            style: "primary",
+            text: { type: "plain_text", text: "Approve & create PR" },
+            value: input.executionId,
+          },
+          {
+            type: "button",
+            action_id: ACTIONS.reject,
+            style: "danger",
+            text: { type: "plain_text", text: "Reject" },
+            value: input.executionId,
+          },
+          {
+            type: "button",
+            action_id: ACTIONS.viewInKestra,
+            text: { type: "plain_text", text: "View in Kestra" },
+            url: input.kestraUrl,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Replaces the buttons once a decision is made or the run moved on without one. */
+export function decisionMessage(text: string, kestraUrl: string): Message {
+  return {
+    text,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text } },
+      {
+        type: "actions",
+        block_id: BLOCKS.patchActions,
+        elements: [
+          {
+            type: "button",
+            action_id: ACTIONS.viewInKestra,
+            text: { type: "plain_text", text: "View in Kestra" },
+            url: kestraUrl,
+          },
+        ],
+      },
+    ],
+  };
+}

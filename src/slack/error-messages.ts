@@ -1,0 +1,47 @@
+import { AutofixError, InputError, NotAuthorizedError, UpstreamError } from "../errors.ts";
+
+/** The one place where errors become text for people in Slack. Never includes secrets. */
+export function userMessage(err: unknown): string {
+  if (err instanceof InputError || err instanceof NotAuthorizedError) return err.message;
+  if (err instanceof UpstreamError) return upstreamMessage(err);
+  if (err instanceof AutofixError) return err.message;
+  return "Something unexpected went wrong. The error has been logged; please try again or tell your admin.";
+}
+
+function upstreamMessage(err: UpstreamError): string {
+  switch (err.service) {
+    case "kestra":
+      switch (err.kind) {
+        case "unauthorized":
+          return "Kestra refused the bot's credentials (401). An admin should check KESTRA_USERNAME and KESTRA_PASSWORD.";
+        case "not_found":
+          return "Kestra does not know the autofix flow (404). An admin should check that the flows in kestra/workflows are loaded and KESTRA_NAMESPACE is right.";
+        case "conflict":
+          return "Kestra refused because of the run's state (409): the flow may be disabled, or the run is no longer in a state that allows this.";
+        case "invalid":
+          return `Kestra rejected the request as invalid: ${stripPrefix(err.message)}`;
+        case "rate_limited":
+        case "unavailable":
+          return `Kestra is not reachable right now (${stripPrefix(err.message)}). Try again in a few minutes.`;
+      }
+      break;
+    case "github":
+      switch (err.kind) {
+        case "not_found":
+          return "GitHub says that issue does not exist, or the bot's token cannot see the repository.";
+        case "unauthorized":
+          return "GitHub refused the bot's token. An admin should check GITHUB_TOKEN.";
+        default:
+          return "GitHub is not reachable right now. Try again in a few minutes.";
+      }
+    case "slack":
+      return "Slack refused a call from the bot. An admin should check the bot's scopes and channel membership.";
+    default:
+      return `${err.service} failed: ${err.message}`;
+  }
+  return err.message;
+}
+
+function stripPrefix(message: string): string {
+  return message.replace(/^Kestra answered \d+: ?/, "").slice(0, 300) || message;
+}

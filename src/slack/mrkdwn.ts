@@ -1,0 +1,21 @@
+// Untrusted text (issue titles, log lines, agent output) must not become links, mentions or
+// broadcasts in mrkdwn. Slack's own escaping rule: & < > become entities.
+
+export function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Untrusted text inside a ``` block: escaped, with backtick runs broken so it cannot close the block. */
+export function codeBlock(text: string, max = 2500): string {
+  const clipped = text.length > max ? `${text.slice(0, max)}\n…` : text;
+  return `\`\`\`${escapeText(clipped).replace(/`{3,}/g, (m) => m.split("").join("\u200b"))}\`\`\``;
+}
+
+export function link(url: string, label: string): string {
+  // A | or > in either part would end the link early.
+  return `<${url.replace(/[|>]/g, encodeURIComponent)}|${escapeText(label).replace(/\|/g, "¦")}>`;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
