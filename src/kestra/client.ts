@@ -124,8 +124,9 @@ export class KestraClient {
     );
   }
 
+  /** 2.x declares kill as DELETE (kestra-ee.yml 2.0), unlike resume and restart. */
   kill(id: string): Promise<Execution> {
-    return this.json("POST", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
+    return this.json("DELETE", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
   }
 
   restart(id: string): Promise<Execution> {

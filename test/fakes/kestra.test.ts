@@ -1,0 +1,601 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type FakeKestra, startFakeKestra } from "./kestra.ts";
+
+const NS = "dev.autofix";
+const FLOW = "ai-issue-autofix";
+const AUTH = `Basic ${Buffer.from("admin@kestra.io:Admin1234").toString("base64")}`;
+
+const FLOW_YAML = `
+id: ${FLOW}
+namespace: ${NS}
+labels:
+  team: platform
+inputs:
+  - id: issue_url
+    type: URI
+  - id: apply_fix
+    type: BOOL
+    defaults: true
+  - id: model
+    type: STRING
+    required: false
+  - id: max_files
+    type: INT
+    defaults: 20
+tasks:
+  - id: validate
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+  - id: gate
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ inputs.apply_fix }}"
+    then:
+      - id: wrapper
+        type: io.kestra.plugin.core.flow.WorkingDirectory
+        tasks:
+          - id: approval
+            type: io.kestra.plugin.core.flow.Pause
+            onResume:
+              - id: approved
+                type: BOOL
+              - id: approver
+                type: STRING
+                required: false
+    else:
+      - id: skipped
+        type: io.kestra.plugin.core.log.Log
+        message: skipped
+errors:
+  - id: on_error
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: retry
+        type: BOOL
+        defaults: false
+`;
+
+let fake: FakeKestra;
+
+beforeAll(async () => {
+  fake = await startFakeKestra();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.reset();
+  fake.addFlowYaml(FLOW_YAML);
+});
+
+function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", AUTH);
+  return fetch(`${fake.url}${path}`, { ...init, headers });
+}
+
+function form(fields: Record<string, string>): FormData {
+  const body = new FormData();
+  for (const [key, value] of Object.entries(fields)) body.append(key, value);
+  return body;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies are inspected field by field in assertions.
+async function json(res: Response): Promise<any> {
+  return res.json();
+}
+
+async function createExecution(fields: Record<string, string>, query = ""): Promise<string> {
+  const res = await api(`/api/v1/main/executions/${NS}/${FLOW}${query}`, {
+    method: "POST",
+    body: form(fields),
+  });
+  expect(res.status).toBe(200);
+  return (await json(res)).id;
+}
+
+describe("auth, tenant and routing", () => {
+  it("answers 401 with a Basic challenge without credentials or with wrong ones", async () => {
+    const none = await fetch(`${fake.url}/api/v1/configs`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe("Basic");
+
+    const wrong = await api("/api/v1/main/executions/search", {
+      headers: { authorization: `Basic ${Buffer.from("admin@kestra.io:nope").toString("base64")}` },
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("serves configs with the version once authenticated", async () => {
+    const res = await api("/api/v1/configs");
+    expect(res.status).toBe(200);
+    expect((await json(res)).version).toBe("2.0.1");
+  });
+
+  it("rejects any tenant other than main, unknown endpoints and wrong methods", async () => {
+    const tenant = await api("/api/v1/acme/executions/search");
+    expect(tenant.status).toBe(400);
+    expect((await json(tenant)).message).toMatch(/^Bad Request: Tenant 'acme'/);
+
+    expect((await api("/api/v1/main/nothing/here")).status).toBe(404);
+
+    const method = await api("/api/v1/main/executions/abc/actions/kill", { method: "POST" });
+    expect(method.status).toBe(405);
+    expect(method.headers.get("allow")).toBe("DELETE");
+  });
+});
+
+describe("create execution", () => {
+  it("refuses a JSON or urlencoded body with 415", async () => {
+    const asJson = await api(`/api/v1/main/executions/${NS}/${FLOW}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ issue_url: "https://github.com/o/r/issues/1" }),
+    });
+    expect(asJson.status).toBe(415);
+    const body = await json(asJson);
+    expect(body.message).toBe("Unsupported Media Type");
+    expect(body._embedded.errors[0].message).toContain(
+      "Content Type [application/json] not allowed",
+    );
+
+    const urlencoded = await api(`/api/v1/main/executions/${NS}/${FLOW}`, {
+      method: "POST",
+      body: new URLSearchParams({ issue_url: "https://github.com/o/r/issues/1" }),
+    });
+    expect(urlencoded.status).toBe(415);
+    expect(fake.executions).toHaveLength(0);
+  });
+
+  it("creates from multipart with typed inputs, defaults and labels", async () => {
+    const res = await api(
+      `/api/v1/main/executions/${NS}/${FLOW}?labels=slack-channel:C123&labels=slack-ts:1700.1:2`,
+      {
+        method: "POST",
+        body: form({ issue_url: "https://github.com/o/r/issues/1", undeclared: "dropped" }),
+      },
+    );
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.id).toMatch(/^[0-9A-Za-z]{22}$/);
+    expect(body).toMatchObject({ namespace: NS, flowId: FLOW, flowRevision: 1, taskRunList: [] });
+    expect(body.inputs).toEqual({
+      issue_url: "https://github.com/o/r/issues/1",
+      apply_fix: true,
+      model: null,
+      max_files: 20,
+    });
+    expect(body.labels).toEqual(
+      expect.arrayContaining([
+        { key: "team", value: "platform" },
+        { key: "slack-channel", value: "C123" },
+        { key: "slack-ts", value: "1700.1:2" },
+      ]),
+    );
+    expect(body.state.current).toBe("CREATED");
+    expect(body.state.histories).toEqual([{ state: "CREATED", date: body.state.startDate }]);
+    expect(body.url).toBe(`${fake.url}/ui/main/executions/${NS}/${FLOW}/${body.id}`);
+
+    const got = await json(await api(`/api/v1/main/executions/${body.id}`));
+    expect(got.id).toBe(body.id);
+    expect(got).not.toHaveProperty("outputs");
+    expect(got).not.toHaveProperty("deleted");
+  });
+
+  it("answers 422 with the violation for a missing required input and a bad BOOL", async () => {
+    const missing = await api(`/api/v1/main/executions/${NS}/${FLOW}`, {
+      method: "POST",
+      body: form({ apply_fix: "true" }),
+    });
+    expect(missing.status).toBe(422);
+    const body = await json(missing);
+    const detail = "Invalid input for `issue_url`, missing required input, but received `null`";
+    expect(body.message).toBe(`Invalid entity: issue_url: ${detail}`);
+    expect(body._embedded.errors).toEqual([{ message: detail, path: "issue_url" }]);
+
+    const badBool = await api(`/api/v1/main/executions/${NS}/${FLOW}`, {
+      method: "POST",
+      body: form({ issue_url: "https://github.com/o/r/issues/1", apply_fix: "yes" }),
+    });
+    expect(badBool.status).toBe(422);
+    expect((await json(badBool))._embedded.errors[0].path).toBe("apply_fix");
+    expect(fake.executions).toHaveLength(0);
+  });
+
+  it("validates labels: reserved system prefix and key pattern", async () => {
+    const base = `/api/v1/main/executions/${NS}/${FLOW}`;
+    const fields = { issue_url: "https://github.com/o/r/issues/1" };
+    const system = await api(`${base}?labels=system.readOnly:true`, {
+      method: "POST",
+      body: form(fields),
+    });
+    expect(system.status).toBe(422);
+    expect((await json(system)).message).toContain(
+      "System labels can only be set by Kestra itself",
+    );
+
+    const upper = await api(`${base}?labels=Slack:x`, { method: "POST", body: form(fields) });
+    expect(upper.status).toBe(422);
+    expect((await json(upper))._embedded.errors[0].path).toBe("labels[0].key");
+
+    const empty = await api(`${base}?labels=slack-ts:`, { method: "POST", body: form(fields) });
+    expect(empty.status).toBe(422);
+  });
+
+  it("answers 404 for an unknown flow and 409 for a disabled one", async () => {
+    const unknown = await api(`/api/v1/main/executions/${NS}/nope`, {
+      method: "POST",
+      body: form({}),
+    });
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).message).toBe("Not Found: Requested Flow is not found.");
+
+    fake.addFlow({ namespace: NS, id: "off", disabled: true, inputs: [] });
+    const disabled = await api(`/api/v1/main/executions/${NS}/off`, {
+      method: "POST",
+      body: form({}),
+    });
+    expect(disabled.status).toBe(409);
+    expect((await json(disabled)).message).toBe("Illegal state: Requested Flow is disabled.");
+  });
+});
+
+describe("actions", () => {
+  const issue = { issue_url: "https://github.com/o/r/issues/7" };
+
+  it("resume: 409 unless paused, 422 on a bad onResume input, then resumes with typed outputs", async () => {
+    const id = await createExecution(issue);
+    const path = `/api/v1/main/executions/${id}/actions/resume`;
+
+    const notPaused = await api(path, { method: "POST", body: form({ approved: "true" }) });
+    expect(notPaused.status).toBe(409);
+    expect((await json(notPaused)).message).toBe(
+      `Illegal state: Execution '${id}' is not paused, can't resume it`,
+    );
+
+    fake.setState(id, "RUNNING");
+    const taskRunId = fake.pause(id, "approval");
+    expect(fake.execution(id).state.current).toBe("PAUSED");
+
+    const bad = await api(path, { method: "POST", body: form({ approved: "maybe" }) });
+    expect(bad.status).toBe(422);
+    expect((await json(bad))._embedded.errors[0].path).toBe("approved");
+    expect(fake.execution(id).state.current).toBe("PAUSED");
+
+    const res = await api(path, {
+      method: "POST",
+      body: form({ approved: "true", approver: "U1" }),
+    });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    // ExecutionService#markAs: RESTARTED, the executor then runs it.
+    expect(body.state.current).toBe("RESTARTED");
+    const run = body.taskRunList.find((t: { id: string }) => t.id === taskRunId);
+    expect(run.state.current).toBe("SUCCESS");
+    expect(fake.execution(id).taskRunList[0]?.outputs["onResume"]).toEqual({
+      approved: true,
+      approver: "U1",
+    });
+    expect(fake.resumes).toEqual([
+      expect.objectContaining({
+        executionId: id,
+        taskId: "approval",
+        inputs: { approved: true, approver: "U1" },
+      }),
+    ]);
+
+    const outputs = await api(`/api/v1/main/outputs/tasks/${id}/${taskRunId}`);
+    expect((await json(outputs)).onResume).toEqual({ approved: true, approver: "U1" });
+  });
+
+  it("1.3-style action paths fall into create-execution and fail", async () => {
+    const id = await createExecution(issue);
+    fake.setState(id, "RUNNING");
+    fake.pause(id, "approval");
+
+    const resume13 = await api(`/api/v1/main/executions/${id}/resume`, {
+      method: "POST",
+      body: form({ approved: "true" }),
+    });
+    expect(resume13.status).toBe(404);
+    expect((await json(resume13)).message).toBe("Not Found: Requested Flow is not found.");
+
+    const kill13 = await api(`/api/v1/main/executions/${id}/kill`, { method: "DELETE" });
+    expect(kill13.status).toBe(405);
+    expect(fake.execution(id).state.current).toBe("PAUSED");
+    expect(fake.resumes).toHaveLength(0);
+  });
+
+  it("kill (DELETE) ends KILLED and refuses a terminated execution; restart only from terminal/paused", async () => {
+    const id = await createExecution(issue);
+    const restartEarly = await api(`/api/v1/main/executions/${id}/actions/restart`, {
+      method: "POST",
+    });
+    expect(restartEarly.status).toBe(409);
+
+    fake.setState(id, "RUNNING");
+    const kill = await api(`/api/v1/main/executions/${id}/actions/kill`, { method: "DELETE" });
+    expect(kill.status).toBe(200);
+    expect((await json(kill)).state.current).toBe("KILLING");
+    expect(fake.execution(id).state.current).toBe("KILLED");
+    expect(fake.kills).toEqual([expect.objectContaining({ executionId: id, from: "RUNNING" })]);
+
+    const again = await api(`/api/v1/main/executions/${id}/actions/kill`, { method: "DELETE" });
+    expect(again.status).toBe(409);
+
+    const restart = await api(`/api/v1/main/executions/${id}/actions/restart`, { method: "POST" });
+    expect(restart.status).toBe(200);
+    expect((await json(restart)).state.current).toBe("RESTARTED");
+    expect(fake.restarts).toHaveLength(1);
+  });
+
+  it("labels: only on terminated executions, replacing non-system labels", async () => {
+    const id = await createExecution(issue, "?labels=slack-channel:C1");
+    const path = `/api/v1/main/executions/${id}/actions/labels`;
+    const labels = JSON.stringify([{ key: "autofix-repo", value: "o/r" }]);
+    const headers = { "content-type": "application/json" };
+
+    expect((await api(path, { method: "POST", headers, body: labels })).status).toBe(400);
+    fake.setState(id, "SUCCESS");
+    const res = await api(path, { method: "POST", headers, body: labels });
+    expect(res.status).toBe(200);
+    const keys = (await json(res)).labels.map((l: { key: string }) => l.key);
+    expect(keys).toContain("autofix-repo");
+    expect(keys).toContain("system.correlationId");
+    expect(keys).not.toContain("slack-channel");
+  });
+});
+
+describe("search", () => {
+  it("filters by labels and state, paginates, and refuses flat 1.x parameters", async () => {
+    const a = await createExecution(
+      { issue_url: "https://github.com/o/r/issues/1" },
+      "?labels=slack-channel:C1",
+    );
+    const b = await createExecution(
+      { issue_url: "https://github.com/o/r/issues/2" },
+      "?labels=slack-channel:C1",
+    );
+    await createExecution(
+      { issue_url: "https://github.com/o/r/issues/3" },
+      "?labels=slack-channel:C2",
+    );
+    fake.setState(a, "FAILED");
+    fake.setState(b, "KILLED");
+
+    const base = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}&filters[flowId][EQUALS]=${FLOW}`;
+    const byLabel = await json(await api(`${base}&filters[labels][EQUALS][slack-channel]=C1`));
+    expect(byLabel.total).toBe(2);
+
+    const byState = await json(await api(`${base}&filters[state][IN]=FAILED,KILLED&size=1&page=2`));
+    expect(byState.total).toBe(2);
+    expect(byState.results).toHaveLength(1);
+    expect([a, b]).toContain(byState.results[0].id);
+    expect(byState.results[0]).not.toHaveProperty("taskRunList");
+
+    const flat = await api(
+      `/api/v1/main/executions/search?namespace=${NS}&labels=slack-channel:C1`,
+    );
+    expect(flat.status).toBe(400);
+    const message = (await json(flat)).message;
+    expect(message).toContain("'labels' is not a supported query parameter");
+    expect(message).toContain("filters[namespace][EQUALS]");
+  });
+});
+
+describe("files, logs and outputs", () => {
+  it("serves the execution's own files, redirects another execution's and refuses others", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    const other = await createExecution({ issue_url: "https://github.com/o/r/issues/2" });
+    const run = fake.addTaskRun(id, { taskId: "fix", state: "SUCCESS" });
+    const uri = fake.addOutputFile(id, "fix", run, "patch.diff", "--- a\n+++ b\n");
+    expect(uri).toMatch(
+      new RegExp(
+        `^kestra:///dev/autofix/${FLOW}/executions/${id}/tasks/fix/${run}/\\w+-patch\\.diff$`,
+      ),
+    );
+    expect(fake.execution(id).taskRunList[0]?.outputs["outputFiles"]).toEqual({
+      "patch.diff": uri,
+    });
+
+    const res = await api(`/api/v1/main/executions/${id}/file?path=${encodeURIComponent(uri)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(await res.text()).toBe("--- a\n+++ b\n");
+    const metas = await api(
+      `/api/v1/main/executions/${id}/file/metas?path=${encodeURIComponent(uri)}`,
+    );
+    expect(await json(metas)).toEqual({ size: 12 });
+
+    const elsewhere = await api(
+      `/api/v1/main/executions/${other}/file?path=${encodeURIComponent(uri)}`,
+      {
+        redirect: "manual",
+      },
+    );
+    expect(elsewhere.status).toBe(301);
+    expect(elsewhere.headers.get("location")).toBe(
+      `/api/v1/main/executions/${id}/file?path=${uri}`,
+    );
+
+    const foreign = await api(
+      `/api/v1/main/executions/${id}/file?path=${encodeURIComponent("kestra:///dev/autofix/secrets.txt")}`,
+    );
+    expect(foreign.status).toBe(422);
+    expect((await json(foreign)).message).toBe("Illegal argument: Invalid prefix path");
+
+    const missing = await api(
+      `/api/v1/main/executions/${id}/file?path=${encodeURIComponent(`${uri}.orig`)}`,
+    );
+    expect(missing.status).toBe(404);
+  });
+
+  it("filters logs with 2.x filters and refuses 1.x minLevel", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    fake.addTaskRun(id, { taskId: "fix" });
+    fake.addLog(id, { level: "INFO", taskId: "fix", message: "cloning" });
+    fake.addLog(id, { level: "ERROR", taskId: "fix", message: "agent crashed" });
+    fake.addLog(id, { level: "WARN", message: "flow warning" });
+
+    const errors = await json(
+      await api(`/api/v1/main/logs/${id}?filters[level][GREATER_THAN_OR_EQUAL_TO]=ERROR`),
+    );
+    expect(errors.map((l: { message: string }) => l.message)).toEqual(["agent crashed"]);
+    expect(errors[0]).toMatchObject({
+      executionId: id,
+      namespace: NS,
+      flowId: FLOW,
+      taskId: "fix",
+    });
+
+    const warnFix = await json(
+      await api(
+        `/api/v1/main/logs/${id}?filters[level][GREATER_THAN_OR_EQUAL_TO]=WARN&filters[taskId][EQUALS]=fix`,
+      ),
+    );
+    expect(warnFix).toHaveLength(1);
+
+    expect((await api(`/api/v1/main/logs/${id}?minLevel=ERROR`)).status).toBe(400);
+  });
+
+  it("serves flow outputs on the server path form only, unless configured for the spec form", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    fake.setFlowOutputs(id, { pr_url: "https://github.com/o/r/pull/9" });
+    const outputs = await api(`/api/v1/main/outputs/executions/${id}`);
+    expect(await json(outputs)).toEqual({ pr_url: "https://github.com/o/r/pull/9" });
+    expect((await api(`/api/v1/main/outputs/${id}`)).status).toBe(404);
+
+    const spec = await startFakeKestra({ outputsPaths: "openapi" });
+    try {
+      spec.addFlow({ namespace: NS, id: "f", inputs: [] });
+      const created = await fetch(`${spec.url}/api/v1/main/executions/${NS}/f`, {
+        method: "POST",
+        headers: { authorization: AUTH },
+        body: new FormData(),
+      });
+      const execId = (await json(created)).id;
+      const run = spec.addTaskRun(execId, { taskId: "fix", outputs: { vars: { ok: true } } });
+      const list = await fetch(`${spec.url}/api/v1/main/outputs/${execId}`, {
+        headers: { authorization: AUTH },
+      });
+      expect(await json(list)).toEqual([{ taskId: "fix", taskRunId: run }]);
+      const one = await fetch(`${spec.url}/api/v1/main/outputs/${execId}/${run}`, {
+        headers: { authorization: AUTH },
+      });
+      expect(await json(one)).toEqual({ vars: { ok: true } });
+      const serverForm = await fetch(`${spec.url}/api/v1/main/outputs/executions/${execId}`, {
+        headers: { authorization: AUTH },
+      });
+      expect(serverForm.status).toBe(404);
+    } finally {
+      await spec.close();
+    }
+  });
+});
+
+describe("KV store", () => {
+  it("round-trips typed values and answers 404 for a missing key", async () => {
+    const path = `/api/v1/main/namespaces/${NS}/kv/thread-ts`;
+    const put = await api(path, {
+      method: "PUT",
+      headers: { "content-type": "application/json", ttl: "PT1H" },
+      body: JSON.stringify({ channel: "C1", ts: "1700.1" }),
+    });
+    expect(put.status).toBe(200);
+    const got = await json(await api(path));
+    expect(got).toMatchObject({ type: "JSON", value: { channel: "C1", ts: "1700.1" } });
+
+    await api(`/api/v1/main/namespaces/${NS}/kv/count`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: "3",
+    });
+    expect((await json(await api(`/api/v1/main/namespaces/${NS}/kv/count`))).type).toBe("NUMBER");
+
+    const list = await json(await api(`/api/v1/main/kv?filters[namespace][EQUALS]=${NS}`));
+    expect(list.total).toBe(2);
+    expect(list.results[0]).toMatchObject({ namespace: NS, key: "count" });
+
+    expect(await json(await api(path, { method: "DELETE" }))).toBe(true);
+    const missing = await api(path);
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).message).toBe(
+      `Not Found: No value found for key 'thread-ts' in namespace '${NS}'`,
+    );
+
+    const badKey = await api(`/api/v1/main/namespaces/${NS}/kv/${encodeURIComponent("-bad")}`);
+    expect(badKey.status).toBe(422);
+    const badJson = await api(path, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(badJson.status).toBe(422);
+    // 2.0 dropped the per-namespace listing.
+    expect((await api(`/api/v1/main/namespaces/${NS}/kv`)).status).toBe(405);
+  });
+});
+
+describe("fault injection", () => {
+  it("times out, resets and answers a scripted status for matching requests only", async () => {
+    fake.failNext({ method: "GET", path: "/api/v1/configs" }, "timeout");
+    await expect(api("/api/v1/configs", { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    expect(fake.requests.at(-1)).toMatchObject({
+      path: "/api/v1/configs",
+      status: 0,
+      fault: "timeout",
+    });
+
+    fake.failNext({ path: /\/executions\/search/ }, "reset");
+    await expect(api("/api/v1/main/executions/search")).rejects.toThrow();
+
+    fake.failNext({ path: "/api/v1/configs" }, { status: 503, body: { message: "down" } }, 2);
+    expect((await api("/api/v1/configs")).status).toBe(503);
+    expect(await json(await api("/api/v1/configs"))).toEqual({ message: "down" });
+    expect((await api("/api/v1/configs")).status).toBe(200);
+  });
+});
+
+describe("flow YAML", () => {
+  it("extracts inputs and Pause tasks at any depth with their onResume inputs", () => {
+    const def = fake.addFlowYaml(FLOW_YAML);
+    expect(def).toMatchObject({
+      id: FLOW,
+      namespace: NS,
+      disabled: false,
+      labels: { team: "platform" },
+    });
+    expect(def.inputs?.map((i) => i.id)).toEqual(["issue_url", "apply_fix", "model", "max_files"]);
+    expect(Object.keys(def.pauses ?? {}).sort()).toEqual(["approval", "on_error"]);
+    expect(def.pauses?.["approval"]).toEqual([
+      { id: "approved", type: "BOOL" },
+      { id: "approver", type: "STRING", required: false },
+    ]);
+  });
+
+  it("refuses to pause on a task that is not a Pause of the flow", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    expect(() => fake.pause(id, "validate")).toThrow(/no Pause task validate/);
+  });
+});
+
+describe("problem+json error format", () => {
+  it("renders errors as RFC 9457 documents when asked", async () => {
+    const problem = await startFakeKestra({ errorFormat: "problem" });
+    try {
+      problem.addFlow({ namespace: NS, id: "f", inputs: [{ id: "x", type: "INT" }] });
+      const res = await fetch(`${problem.url}/api/v1/main/executions/${NS}/f`, {
+        method: "POST",
+        headers: { authorization: AUTH },
+        body: form({ x: "abc" }),
+      });
+      expect(res.status).toBe(422);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      const body = await json(res);
+      expect(body).toMatchObject({ status: 422, title: "Invalid entity" });
+      expect(body.detail).toContain("Invalid input for `x`");
+      expect(body.errors[0].path).toBe("x");
+    } finally {
+      await problem.close();
+    }
+  });
+});

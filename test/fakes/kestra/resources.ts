@@ -1,0 +1,267 @@
+// Logs, outputs, KV store and configs of the fake Kestra 2.x API.
+
+import { ApiError } from "./errors.ts";
+import { type Deps, notImplemented, ok, p } from "./executions.ts";
+import type { Ctx, Reply, Router } from "./http.ts";
+import { listValue, paging, parseFilters, rejectLegacyParams } from "./query.ts";
+import { type KvEntry, nowIso, type Store } from "./store.ts";
+import { type FakeExecution, LOG_LEVELS, type LogLevel } from "./types.ts";
+
+const T = "/api/v1/:tenant";
+
+export function registerResources(
+  router: Router,
+  deps: Deps & { version: string; outputsPaths: "server" | "openapi" },
+): void {
+  const { store } = deps;
+
+  router.add("GET", "/api/v1/configs", () =>
+    ok({
+      uuid: "00000000-0000-0000-0000-00000000fa4e",
+      version: deps.version,
+      commitId: "fake",
+      edition: "OSS",
+      isBasicAuthInitialized: true,
+      systemNamespace: "system",
+      url: deps.baseUrl(),
+    }),
+  );
+  router.add("GET", "/api/v1/configs/login", () => ok({ isBasicAuthInitialized: true }));
+
+  router.add("GET", `${T}/logs/:id`, (ctx) => ok(logs(ctx, store).map(renderLog(ctx, store))));
+  router.add("GET", `${T}/logs/:id/download`, (ctx) => ({
+    status: 200,
+    contentType: "text/plain",
+    text: logs(ctx, store)
+      .map((l) => `${l.timestamp} ${l.level} ${l.message}\n`)
+      .join(""),
+  }));
+  router.add("GET", `${T}/logs/:id/follow`, notImplemented);
+
+  const exec = (id: string): FakeExecution => {
+    const execution = store.executions.get(id);
+    if (!execution) throw new ApiError("not-found", `Unable to find execution '${id}'`);
+    return execution;
+  };
+  const taskOutputs = (ctx: Ctx): Reply => {
+    const run = exec(p(ctx, "id")).taskRunList.find((t) => t.id === p(ctx, "taskRunId"));
+    if (!run) throw new ApiError("not-found", `Unable to find task run '${p(ctx, "taskRunId")}'`);
+    return ok(structuredClone(run.outputs));
+  };
+  if (deps.outputsPaths === "server") {
+    router.add("GET", `${T}/outputs/executions/:id`, (ctx) =>
+      ok(structuredClone(exec(p(ctx, "id")).outputs)),
+    );
+    router.add("GET", `${T}/outputs/tasks/:id/:taskRunId`, taskOutputs);
+  } else {
+    // The 2.0 OpenAPI spec: a list of OutputController.TaskOutputInformation, then one task run's map.
+    router.add("GET", `${T}/outputs/:id`, (ctx) =>
+      ok(
+        exec(p(ctx, "id"))
+          .taskRunList.filter((t) => Object.keys(t.outputs).length > 0)
+          .map((t) => ({ taskId: t.taskId, taskRunId: t.id })),
+      ),
+    );
+    router.add("GET", `${T}/outputs/:id/:taskRunId`, taskOutputs);
+  }
+
+  router.add("GET", `${T}/namespaces/:ns/kv/:key`, (ctx) => kvGet(ctx, store));
+  router.add("PUT", `${T}/namespaces/:ns/kv/:key`, (ctx) => kvPut(ctx, store), [
+    "application/json",
+    "text/plain",
+  ]);
+  router.add("DELETE", `${T}/namespaces/:ns/kv/:key`, (ctx) => {
+    validateKey(p(ctx, "key"));
+    return ok(store.kv.get(p(ctx, "ns"))?.delete(p(ctx, "key")) ?? false);
+  });
+  // 2.0 keeps only the bulk DELETE here: the 1.x listing `GET /namespaces/{ns}/kv` is a 405.
+  router.add("DELETE", `${T}/namespaces/:ns/kv`, notImplemented);
+  router.add("GET", `${T}/kv`, (ctx) => kvList(ctx, store));
+}
+
+const LOG_LEGACY: Record<string, string> = {
+  minLevel: "filters[level][GREATER_THAN_OR_EQUAL_TO]=<level>",
+  taskId: "filters[taskId][EQUALS]=<value>",
+  taskRunId: "filters[taskRunId][EQUALS]=<value>",
+  attempt: "filters[attemptNumber][EQUALS]=<value>",
+};
+
+function logs(ctx: Ctx, store: Store) {
+  const params = ctx.url.searchParams;
+  rejectLegacyParams(params, LOG_LEGACY);
+  const filters = parseFilters(params, {
+    level: ["GREATER_THAN_OR_EQUAL_TO", "EQUALS"],
+    taskId: ["EQUALS"],
+    taskRunId: ["EQUALS"],
+  });
+  for (const f of filters.filter((f) => f.field === "level")) {
+    if (!(LOG_LEVELS as readonly string[]).includes(f.value)) {
+      throw new ApiError("bad-request", `Unknown log level '${f.value}'`);
+    }
+  }
+  // Kestra answers an empty list for an unknown execution id.
+  const entries = store.executions.get(p(ctx, "id"))?.logs ?? [];
+  const rank = (level: string) => LOG_LEVELS.indexOf(level as LogLevel);
+  return entries.filter((log) =>
+    filters.every((f) => {
+      if (f.field === "level") {
+        return f.op === "EQUALS" ? log.level === f.value : rank(log.level) >= rank(f.value);
+      }
+      if (f.field === "taskId") return log.taskId === f.value;
+      return log.taskRunId === f.value;
+    }),
+  );
+}
+
+function renderLog(ctx: Ctx, store: Store) {
+  const execution = store.executions.get(p(ctx, "id"));
+  return (log: FakeExecution["logs"][number]) => ({
+    namespace: execution?.namespace,
+    flowId: execution?.flowId,
+    executionId: execution?.id,
+    ...(log.taskId === undefined ? {} : { taskId: log.taskId }),
+    ...(log.taskRunId === undefined ? {} : { taskRunId: log.taskRunId, attemptNumber: 0 }),
+    timestamp: log.timestamp,
+    level: log.level,
+    thread: "fake-worker",
+    message: log.message,
+  });
+}
+
+const KEY_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+
+/** KVStore#validateKey. */
+function validateKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw new ApiError(
+      "illegal-argument",
+      "Key must start with an alphanumeric character (uppercase or lowercase) and can contain alphanumeric characters (uppercase or lowercase), dots (.), underscores (_), and hyphens (-) only.",
+    );
+  }
+}
+
+/** InternalKVStore's DURATION_PATTERN: a stored string shaped like a duration reads back as DURATION. */
+const KV_DURATION = /^P(?=[^T]|T.)(?:\d*D)?(?:T(?=.)(?:\d*H)?(?:\d*M)?(?:\d*S)?)?$/;
+const ION_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const ION_SYMBOL = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** KVController#put reads the body with Jackson's Ion mapper: JSON, plus bare symbols and timestamps. */
+function parseKvValue(text: string): { value: unknown; type: string } {
+  const trimmed = text.trim();
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    if (ION_TIMESTAMP.test(trimmed)) return { value: trimmed, type: "DATETIME" };
+    if (ION_SYMBOL.test(trimmed)) return { value: trimmed, type: "STRING" };
+    throw new ApiError("illegal-argument", `Invalid JSON value for: ${text}`);
+  }
+  if (typeof value === "string")
+    return { value, type: KV_DURATION.test(value) ? "DURATION" : "STRING" };
+  if (typeof value === "number") return { value, type: "NUMBER" };
+  if (typeof value === "boolean") return { value, type: "BOOLEAN" };
+  if (value === null) return { value, type: "STRING" };
+  return { value, type: "JSON" };
+}
+
+/** java.time.Duration#parse, in milliseconds. */
+function parseJavaDuration(text: string): number {
+  const m =
+    /^([-+]?)P(?:([-+]?\d+)D)?(?:T(?:([-+]?\d+)H)?(?:([-+]?\d+)M)?(?:([-+]?\d+)(?:[.,](\d{0,9}))?S)?)?$/i.exec(
+      text,
+    );
+  if (!m || /T$/i.test(text) || text.replace(/^[-+]/, "").toUpperCase() === "P") {
+    throw new ApiError("internal", `Text cannot be parsed to a Duration`);
+  }
+  const n = (s: string | undefined) => (s ? Number(s) : 0);
+  const ms =
+    n(m[2]) * 86_400_000 +
+    n(m[3]) * 3_600_000 +
+    n(m[4]) * 60_000 +
+    n(m[5]) * 1000 +
+    Math.round(Number(`0.${m[6] ?? "0"}`) * 1000);
+  return m[1] === "-" ? -ms : ms;
+}
+
+function kvGet(ctx: Ctx, store: Store): Reply {
+  const ns = p(ctx, "ns");
+  const key = p(ctx, "key");
+  validateKey(key);
+  const entry = store.kv.get(ns)?.get(key);
+  if (!entry) {
+    throw new ApiError("not-found", `No value found for key '${key}' in namespace '${ns}'`);
+  }
+  if (entry.expiresAt !== undefined && Date.now() > entry.expiresAt) {
+    store.kv.get(ns)?.delete(key);
+    throw new ApiError("expired", "The requested value has expired");
+  }
+  return ok({
+    type: entry.type,
+    value: structuredClone(entry.value),
+    revision: entry.revision,
+    updated: entry.updated,
+  });
+}
+
+function kvPut(ctx: Ctx, store: Store): Reply {
+  const ns = p(ctx, "ns");
+  const key = p(ctx, "key");
+  if (ctx.body.length === 0)
+    throw new ApiError("bad-request", "Required Body [value] not specified");
+  const ttlHeader = ctx.headers["ttl"];
+  const ttl = typeof ttlHeader === "string" ? parseJavaDuration(ttlHeader) : undefined;
+  validateKey(key);
+  const { value, type } = parseKvValue(ctx.body.toString("utf8"));
+  const namespace = store.kv.get(ns) ?? new Map<string, KvEntry>();
+  store.kv.set(ns, namespace);
+  const previous = namespace.get(key);
+  const now = nowIso();
+  const description = ctx.headers["description"];
+  const entry: KvEntry = {
+    value,
+    type,
+    revision: (previous?.revision ?? 0) + 1,
+    created: previous?.created ?? now,
+    updated: now,
+  };
+  if (ttl !== undefined) entry.expiresAt = Date.now() + ttl;
+  if (typeof description === "string") entry.description = description;
+  namespace.set(key, entry);
+  return { status: 200 };
+}
+
+function kvList(ctx: Ctx, store: Store): Reply {
+  const params = ctx.url.searchParams;
+  rejectLegacyParams(params, { namespace: "filters[namespace][EQUALS]=<value>" });
+  const { page, size } = paging(params, 10);
+  const filters = parseFilters(params, { namespace: ["EQUALS", "IN", "PREFIX", "STARTS_WITH"] });
+  const rows: Record<string, unknown>[] = [];
+  for (const [ns, entries] of store.kv) {
+    const keep = filters.every((f) => {
+      // Kestra 2.0 reports child namespaces for EQUALS too (mcp-server-python compat.py list_kv_keys).
+      if (f.op === "EQUALS" || f.op === "PREFIX")
+        return ns === f.value || ns.startsWith(`${f.value}.`);
+      if (f.op === "STARTS_WITH") return ns.startsWith(f.value);
+      return listValue(f.value).includes(ns);
+    });
+    if (!keep) continue;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt !== undefined && Date.now() > entry.expiresAt) continue;
+      rows.push({
+        namespace: ns,
+        key,
+        revision: entry.revision,
+        ...(entry.description === undefined ? {} : { description: entry.description }),
+        creationDate: entry.created,
+        updateDate: entry.updated,
+        ...(entry.expiresAt === undefined
+          ? {}
+          : { expirationDate: new Date(entry.expiresAt).toISOString() }),
+      });
+    }
+  }
+  rows.sort((a, b) =>
+    `${a["namespace"]}/${a["key"]}`.localeCompare(`${b["namespace"]}/${b["key"]}`),
+  );
+  return ok({ results: rows.slice((page - 1) * size, page * size), total: rows.length });
+}

@@ -1,0 +1,263 @@
+// In-memory state of the fake (flows, executions, KV) and the JSON Kestra 2.x renders for it.
+
+import { randomBytes } from "node:crypto";
+import { flowDefFromYaml, type NormalizedFlow, normalizeFlow } from "./inputs.ts";
+import {
+  type ActionRecord,
+  type FakeExecution,
+  type FakeState,
+  type FakeTaskRun,
+  type FlowDef,
+  isStateType,
+  isTerminal,
+  LOG_LEVELS,
+  type LogLevel,
+  type ResumeRecord,
+  type StateType,
+} from "./types.ts";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** A 22-character base62 id, the shape of io.kestra.core.utils.IdUtils#create. */
+export function newId(): string {
+  const bytes = randomBytes(22);
+  let id = "";
+  for (const byte of bytes) id += BASE62[byte % 62];
+  return id;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export interface KvEntry {
+  value: unknown;
+  type: string;
+  description?: string;
+  expiresAt?: number;
+  revision: number;
+  created: string;
+  updated: string;
+}
+
+export class Store {
+  readonly flows = new Map<string, NormalizedFlow>();
+  readonly executions = new Map<string, FakeExecution>();
+  readonly kv = new Map<string, Map<string, KvEntry>>();
+  readonly resumes: ResumeRecord[] = [];
+  readonly kills: ActionRecord[] = [];
+  readonly restarts: ActionRecord[] = [];
+
+  reset(): void {
+    this.executions.clear();
+    this.kv.clear();
+    this.resumes.length = 0;
+    this.kills.length = 0;
+    this.restarts.length = 0;
+  }
+
+  addFlow(def: FlowDef): NormalizedFlow {
+    const flow = normalizeFlow(def);
+    this.flows.set(flowKey(flow.namespace, flow.id), flow);
+    return flow;
+  }
+
+  addFlowYaml(text: string): FlowDef {
+    const def = flowDefFromYaml(text);
+    this.addFlow(def);
+    return def;
+  }
+
+  flow(namespace: string, id: string): NormalizedFlow | undefined {
+    return this.flows.get(flowKey(namespace, id));
+  }
+
+  execution(id: string): FakeExecution {
+    const execution = this.executions.get(id);
+    if (!execution) throw new Error(`fake kestra: no execution ${id}`);
+    return execution;
+  }
+
+  setState(id: string, state: string): FakeExecution {
+    const execution = this.execution(id);
+    pushState(execution.state, checkState(state));
+    return execution;
+  }
+
+  addTaskRun(
+    id: string,
+    run: { taskId: string; state?: string; outputs?: Record<string, unknown> },
+  ): string {
+    const execution = this.execution(id);
+    const state = checkState(run.state ?? "RUNNING");
+    const taskRun: FakeTaskRun = {
+      id: newId(),
+      taskId: run.taskId,
+      state: { current: "CREATED", histories: [{ state: "CREATED", date: nowIso() }] },
+      outputs: { ...run.outputs },
+    };
+    if (state !== "CREATED") pushState(taskRun.state, state);
+    execution.taskRunList.push(taskRun);
+    return taskRun.id;
+  }
+
+  taskRun(id: string, taskRunId: string): FakeTaskRun {
+    const taskRun = this.execution(id).taskRunList.find((t) => t.id === taskRunId);
+    if (!taskRun) throw new Error(`fake kestra: no task run ${taskRunId} in execution ${id}`);
+    return taskRun;
+  }
+
+  setTaskRunState(id: string, taskRunId: string, state: string): void {
+    pushState(this.taskRun(id, taskRunId).state, checkState(state));
+  }
+
+  /** What the executor does when it reaches a Pause task: a PAUSED task run, execution PAUSED. */
+  pause(id: string, pauseTaskId: string): string {
+    const execution = this.execution(id);
+    const flow = this.flow(execution.namespace, execution.flowId);
+    if (!flow?.pauses[pauseTaskId]) {
+      throw new Error(
+        `fake kestra: flow ${execution.namespace}.${execution.flowId} has no Pause task ${pauseTaskId}`,
+      );
+    }
+    const taskRunId = this.addTaskRun(id, { taskId: pauseTaskId, state: "RUNNING" });
+    this.setTaskRunState(id, taskRunId, "PAUSED");
+    if (execution.state.current !== "RUNNING") pushState(execution.state, "RUNNING");
+    pushState(execution.state, "PAUSED");
+    return taskRunId;
+  }
+
+  addOutputFile(
+    id: string,
+    taskId: string,
+    taskRunId: string,
+    fileName: string,
+    content: string | Buffer,
+  ): string {
+    const execution = this.execution(id);
+    const taskRun = this.taskRun(id, taskRunId);
+    if (taskRun.taskId !== taskId) {
+      throw new Error(
+        `fake kestra: task run ${taskRunId} belongs to ${taskRun.taskId}, not ${taskId}`,
+      );
+    }
+    const path = `${executionPrefix(execution)}/tasks/${taskId}/${taskRunId}/${newId()}-${fileName}`;
+    execution.files.set(path, Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"));
+    const uri = `kestra://${path}`;
+    const outputFiles = (taskRun.outputs["outputFiles"] ?? {}) as Record<string, unknown>;
+    taskRun.outputs["outputFiles"] = { ...outputFiles, [fileName]: uri };
+    return uri;
+  }
+
+  addLog(
+    id: string,
+    log: { level: string; taskId?: string; taskRunId?: string; message: string },
+  ): void {
+    const execution = this.execution(id);
+    if (!(LOG_LEVELS as readonly string[]).includes(log.level)) {
+      throw new Error(`fake kestra: unknown log level ${log.level}`);
+    }
+    let taskRunId = log.taskRunId;
+    if (taskRunId === undefined && log.taskId !== undefined) {
+      taskRunId = execution.taskRunList.findLast((t) => t.taskId === log.taskId)?.id;
+    }
+    execution.logs.push({
+      timestamp: nowIso(),
+      level: log.level as LogLevel,
+      ...(log.taskId === undefined ? {} : { taskId: log.taskId }),
+      ...(taskRunId === undefined ? {} : { taskRunId }),
+      message: log.message,
+    });
+  }
+}
+
+function flowKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
+}
+
+function checkState(state: string): StateType {
+  if (!isStateType(state)) throw new Error(`fake kestra: unknown state ${state}`);
+  return state;
+}
+
+export function pushState(state: FakeState, next: StateType): void {
+  state.current = next;
+  state.histories.push({ state: next, date: nowIso() });
+}
+
+/** StorageContext#getExecutionStorageURI: `/<namespace as path>/<flowId>/executions/<id>`. */
+export function executionPrefix(execution: FakeExecution): string {
+  return `/${execution.namespace.replaceAll(".", "/")}/${execution.flowId}/executions/${execution.id}`;
+}
+
+// ---- JSON rendering ------------------------------------------------------------------------
+
+/** java.time.Duration#toString, e.g. PT0.25S, PT1M5S, PT2H. */
+export function isoDuration(ms: number): string {
+  if (ms <= 0) return "PT0S";
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  let out = "PT";
+  if (hours) out += `${hours}H`;
+  if (minutes) out += `${minutes}M`;
+  if (seconds) out += `${Number(seconds.toFixed(3))}S`;
+  return out;
+}
+
+/** io.kestra State: endDate only once terminated or paused; duration up to now otherwise. */
+export function renderState(state: FakeState): Record<string, unknown> {
+  const first = state.histories[0]?.date ?? nowIso();
+  const last = state.histories.at(-1)?.date ?? first;
+  const ended = isTerminal(state.current) || state.current === "PAUSED";
+  const end = ended ? Date.parse(last) : Date.now();
+  return {
+    current: state.current,
+    histories: state.histories.map((h) => ({ ...h })),
+    startDate: first,
+    ...(ended ? { endDate: last } : {}),
+    duration: isoDuration(end - Date.parse(first)),
+  };
+}
+
+function renderTaskRun(taskRun: FakeTaskRun): Record<string, unknown> {
+  const state = renderState(taskRun.state);
+  return { id: taskRun.id, taskId: taskRun.taskId, attempts: [{ state }], state };
+}
+
+function baseExecution(execution: FakeExecution): Record<string, unknown> {
+  return {
+    tenantId: "main",
+    id: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    flowRevision: execution.flowRevision,
+    inputs: structuredClone(execution.inputs),
+    labels: execution.labels.map((l) => ({ ...l })),
+    state: renderState(execution.state),
+    originalId: execution.id,
+    metadata: { attemptNumber: 1, originalCreatedDate: execution.state.histories[0]?.date },
+  };
+}
+
+/** GET /executions/{id} (ApiExecution): no `outputs`, no `deleted`, task runs without outputs. */
+export function renderExecution(execution: FakeExecution): Record<string, unknown> {
+  return { ...baseExecution(execution), taskRunList: execution.taskRunList.map(renderTaskRun) };
+}
+
+/** The Execution schema returned by create and the /actions/* endpoints. */
+export function renderActionExecution(
+  execution: FakeExecution,
+  url?: string,
+): Record<string, unknown> {
+  return {
+    ...renderExecution(execution),
+    deleted: false,
+    ...(url === undefined ? {} : { url }),
+  };
+}
+
+/** ApiLightExecution, the items of /executions/search. */
+export function renderLightExecution(execution: FakeExecution): Record<string, unknown> {
+  return baseExecution(execution);
+}

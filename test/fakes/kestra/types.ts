@@ -1,0 +1,163 @@
+// Public model of the fake Kestra 2.x server: what tests register and what they can inspect.
+
+export const STATES = [
+  "CREATED",
+  "SUBMITTED",
+  "RUNNING",
+  "PAUSED",
+  "RESTARTED",
+  "KILLING",
+  "SUCCESS",
+  "WARNING",
+  "FAILED",
+  "KILLED",
+  "CANCELLED",
+  "QUEUED",
+  "RETRYING",
+  "RETRIED",
+  "SKIPPED",
+  "BREAKPOINT",
+  "RESUBMITTED",
+] as const;
+export type StateType = (typeof STATES)[number];
+
+/** io.kestra State.Type#isTerminated. */
+export const TERMINAL_STATES: readonly StateType[] = [
+  "SUCCESS",
+  "WARNING",
+  "FAILED",
+  "KILLED",
+  "CANCELLED",
+  "SKIPPED",
+  "RETRIED",
+];
+
+export function isStateType(value: string): value is StateType {
+  return (STATES as readonly string[]).includes(value);
+}
+
+export function isTerminal(state: StateType): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export interface Label {
+  key: string;
+  value: string;
+}
+
+/** A flow or `onResume` input. `required` defaults to true, as in Kestra. */
+export interface InputDef {
+  id: string;
+  type: string;
+  required?: boolean;
+  defaults?: unknown;
+  /** SELECT / MULTISELECT choices. */
+  values?: string[];
+  /** ARRAY element type. */
+  itemType?: string;
+}
+
+export interface FlowDef {
+  namespace: string;
+  id: string;
+  revision?: number;
+  disabled?: boolean;
+  labels?: Record<string, string>;
+  inputs?: InputDef[];
+  /** Pause task id → its `onResume` inputs. */
+  pauses?: Record<string, InputDef[]>;
+}
+
+export interface StateHistory {
+  state: StateType;
+  date: string;
+}
+
+export interface FakeState {
+  current: StateType;
+  histories: StateHistory[];
+}
+
+export interface FakeTaskRun {
+  id: string;
+  taskId: string;
+  state: FakeState;
+  outputs: Record<string, unknown>;
+}
+
+export interface FakeLogEntry {
+  timestamp: string;
+  level: LogLevel;
+  taskId?: string;
+  taskRunId?: string;
+  message: string;
+}
+
+export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The live execution record; `fake.execution(id)` returns this object itself. */
+export interface FakeExecution {
+  id: string;
+  namespace: string;
+  flowId: string;
+  flowRevision: number;
+  labels: Label[];
+  inputs: Record<string, unknown>;
+  state: FakeState;
+  taskRunList: FakeTaskRun[];
+  /** Flow outputs: served by the outputs endpoint only (2.0 removed them from the execution JSON). */
+  outputs: Record<string, unknown>;
+  logs: FakeLogEntry[];
+  /** Internal-storage files keyed by the URI path (`/dev/autofix/...`). */
+  files: Map<string, Buffer>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path plus query string, as sent. */
+  path: string;
+  headers: Record<string, string>;
+  /** Body decoded as UTF-8 (multipart bodies included verbatim). */
+  body: string;
+  bodyBytes: number;
+  /** 0 when the fake never answered (fault "timeout" or "reset"). */
+  status: number;
+  fault?: "timeout" | "reset";
+}
+
+export interface ResumeRecord {
+  executionId: string;
+  taskId: string;
+  taskRunId: string;
+  /** Typed onResume values, as stored in the Pause task outputs. */
+  inputs: Record<string, unknown>;
+  at: string;
+}
+
+export interface ActionRecord {
+  executionId: string;
+  from: StateType;
+  at: string;
+}
+
+export interface FaultMatch {
+  method?: string;
+  /** A string matches the path without query exactly; a RegExp is tested on path plus query. */
+  path: string | RegExp;
+}
+
+export type FaultResponse = { status: number; body?: unknown } | "timeout" | "reset";
+
+export interface FakeKestraOptions {
+  username?: string;
+  password?: string;
+  version?: string;
+  /** Which outputs path form exists; the other answers 404 (see kestra.md). */
+  outputsPaths?: "server" | "openapi";
+  /**
+   * "classic" (2.0.1): `{message, _links, _embedded:{errors}}`.
+   * "problem": RFC 9457 `application/problem+json` `{type,title,status,detail,instance,errors}` of newer builds.
+   */
+  errorFormat?: "classic" | "problem";
+}
