@@ -1,0 +1,460 @@
+// A strict local fake of the Slack Web API, for the real @slack/web-api WebClient
+// (`new WebClient(token, { slackApiUrl: fake.apiUrl })`) and Bolt (`clientOptions.slackApiUrl`).
+//
+// Routes (all POST):
+//   /api/<method>        Web API: HTTP 200 {ok:true,...} | {ok:false,error}; 404 unknown_method;
+//                        429 + Retry-After when rate limited (injected or tier emulation)
+//   /upload/v1/<fileId>  upload_url of files.getUploadURLExternal (multipart or raw bytes)
+//   /response/<id>       response_url made by fake.responseUrl()
+// Method behaviour lives in ./slack/{chat,directory,files,views}.ts, Block Kit limits in
+// ./slack/block-kit.ts, rate limits in ./slack/rate-limit.ts.
+
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type RunningServer,
+  readBody,
+  sendJson,
+  sendText,
+  startHttpServer,
+} from "./http-server.ts";
+import { type Params, parseApiRequest, str } from "./slack/api-request.ts";
+import { CHAT_METHODS } from "./slack/chat.ts";
+import { ApiError, type FakeConfig, type MethodSpec } from "./slack/context.ts";
+import { DIRECTORY_METHODS } from "./slack/directory.ts";
+import { FILE_METHODS, receiveUpload } from "./slack/files.ts";
+import { RateLimiter } from "./slack/rate-limit.ts";
+import { receiveResponse } from "./slack/response-url.ts";
+import {
+  type FakeEphemeral,
+  type FakeFile,
+  type FakeMessage,
+  type FakeView,
+  SlackState,
+} from "./slack/state.ts";
+import { VIEW_METHODS } from "./slack/views.ts";
+
+export type {
+  FakeChannel,
+  FakeEphemeral,
+  FakeFile,
+  FakeMessage,
+  FakeUser,
+  FakeView,
+  MessageMetadata,
+  MessageVersion,
+} from "./slack/state.ts";
+
+export interface FakeSlackOptions {
+  botToken?: string;
+  teamId?: string;
+  /** Workspace subdomain used in permalinks (https://<teamDomain>.slack.com/...). */
+  teamDomain?: string;
+  botUserId?: string;
+  botId?: string;
+  appId?: string;
+  /** Known channel ids (default C0GENERAL, C0ALERTS). */
+  channels?: string[];
+  /** Emulate Slack's per-method tier quotas; `windowMs` shortens Slack's one-minute window. */
+  tiers?: boolean | { windowMs?: number };
+  /** Clock for trigger/response_url expiry and tier windows (default Date.now). */
+  now?: () => number;
+}
+
+/** One request the fake received. Tokens are never recorded. */
+export interface FakeCall {
+  /** Web API method, or "upload" (upload_url) / "response_url". */
+  method: string;
+  /** Decoded arguments (JSON-string arguments parsed); the token is removed. */
+  params: Record<string, unknown>;
+  /** Request headers, lower-case; authorization is redacted. */
+  headers: Record<string, string>;
+  status: number;
+  /** Slack error code of an {ok:false} answer (or "ratelimited"). */
+  error: string | undefined;
+  at: number;
+}
+
+export interface WaitForOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** Says what was awaited, for the timeout message. */
+  description?: string;
+}
+
+export interface FakeSlack {
+  /** Base URL, e.g. http://127.0.0.1:PORT (no trailing slash). */
+  readonly url: string;
+  /** Pass as `slackApiUrl`: `${url}/api/`. */
+  readonly apiUrl: string;
+  readonly botToken: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+
+  readonly calls: readonly FakeCall[];
+  /** Every stored message (top-level and replies), in post order. */
+  readonly messages: readonly FakeMessage[];
+  readonly ephemerals: readonly FakeEphemeral[];
+  /** Completed uploads (files.completeUploadExternal succeeded), in upload order. */
+  readonly files: readonly FakeFile[];
+  readonly views: {
+    readonly home: ReadonlyMap<string, FakeView>;
+    readonly modals: readonly FakeView[];
+  };
+
+  message(channel: string, ts: string): FakeMessage | undefined;
+  /** Replies of a thread (not the root), including file shares, in ts order. */
+  thread(channel: string, rootTs: string): FakeMessage[];
+  /** Top-level messages of a channel plus replies sent with reply_broadcast, in ts order. */
+  channelMessages(channel: string): FakeMessage[];
+  callCount(method?: string): number;
+
+  addUser(
+    id: string,
+    opts?: {
+      name?: string;
+      realName?: string;
+      isAdmin?: boolean;
+      isOwner?: boolean;
+      deleted?: boolean;
+      isBot?: boolean;
+    },
+  ): void;
+  setUsergroup(id: string, userIds: string[]): void;
+  addChannel(id: string, opts?: { name?: string; isPrivate?: boolean; isArchived?: boolean }): void;
+  /** A trigger_id views.open accepts once, within `ttlMs` (default 3000, like Slack). */
+  issueTriggerId(opts?: { userId?: string; ttlMs?: number }): string;
+  /** A fresh response_url on the fake (5 uses within 30 minutes). */
+  responseUrl(): string;
+  /** Bodies POSTed to a response_url, in order. */
+  responses(url: string): unknown[];
+
+  /** The next `times` (default 1) calls to `method` get HTTP 429 with Retry-After (default 1). */
+  rateLimit(method: string, opts?: { times?: number; retryAfterSec?: number }): void;
+  /** The next `times` (default 1) calls to `method` answer {ok:false, error}. */
+  failNext(method: string, error: string, times?: number): void;
+  /** Polls until `predicate` returns a truthy value and resolves with it. */
+  waitFor<T>(predicate: () => T | undefined | null | false, opts?: WaitForOptions): Promise<T>;
+  /** Forgets traffic, calls and injections; keeps users, channels and user groups. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const METHODS: Record<string, MethodSpec> = {
+  ...CHAT_METHODS,
+  ...DIRECTORY_METHODS,
+  ...FILE_METHODS,
+  ...VIEW_METHODS,
+};
+
+/** Users every fake workspace has: the bot, and the default requester of slack-requests.ts. */
+const SEED_USERS = [{ id: "U0REQ", name: "requester", realName: "Request Er" }] as const;
+
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const fake = new FakeSlackServer(options);
+  await fake.listen();
+  return fake;
+}
+
+class FakeSlackServer implements FakeSlack {
+  readonly #config: FakeConfig;
+  readonly #state = new SlackState();
+  readonly #now: () => number;
+  readonly #limiter: RateLimiter;
+  readonly #failures = new Map<string, { error: string; remaining: number }[]>();
+  #calls: FakeCall[] = [];
+  #server: RunningServer | undefined;
+
+  constructor(options: FakeSlackOptions) {
+    this.#config = {
+      botToken: options.botToken ?? "xoxb-test-bot-token",
+      teamId: options.teamId ?? "T0TEST",
+      teamDomain: options.teamDomain ?? "fake",
+      botUserId: options.botUserId ?? "U0BOT",
+      botId: options.botId ?? "B0BOT",
+      appId: options.appId ?? "A0APP",
+    };
+    this.#now = options.now ?? Date.now;
+    const tiers = options.tiers ?? false;
+    this.#limiter = new RateLimiter({
+      tiers: tiers !== false,
+      windowMs: typeof tiers === "object" ? (tiers.windowMs ?? 60_000) : 60_000,
+      now: this.#now,
+    });
+    for (const id of options.channels ?? ["C0GENERAL", "C0ALERTS"]) this.addChannel(id);
+    this.addUser(this.#config.botUserId, { name: "autofix", realName: "Autofix", isBot: true });
+    for (const user of SEED_USERS) this.addUser(user.id, user);
+  }
+
+  async listen(): Promise<void> {
+    this.#server = await startHttpServer((req, res) => this.#route(req, res));
+  }
+
+  get url(): string {
+    if (!this.#server) throw new Error("fake Slack is not listening");
+    return this.#server.url;
+  }
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+  get botToken(): string {
+    return this.#config.botToken;
+  }
+  get teamId(): string {
+    return this.#config.teamId;
+  }
+  get botUserId(): string {
+    return this.#config.botUserId;
+  }
+  get botId(): string {
+    return this.#config.botId;
+  }
+  get calls(): readonly FakeCall[] {
+    return this.#calls;
+  }
+  get messages(): readonly FakeMessage[] {
+    return this.#state.messages;
+  }
+  get ephemerals(): readonly FakeEphemeral[] {
+    return this.#state.ephemerals;
+  }
+  get files(): readonly FakeFile[] {
+    return [...this.#state.files.values()].filter((f) => f.completed);
+  }
+  get views() {
+    return { home: this.#state.homeViews, modals: this.#state.modals };
+  }
+
+  message(channel: string, ts: string): FakeMessage | undefined {
+    return this.#state.findMessage(channel, ts);
+  }
+  thread(channel: string, rootTs: string): FakeMessage[] {
+    return this.#state.messages
+      .filter((m) => m.channel === channel && m.threadTs === rootTs)
+      .sort(byTs);
+  }
+  channelMessages(channel: string): FakeMessage[] {
+    return this.#state.messages
+      .filter((m) => m.channel === channel && (m.threadTs === undefined || m.replyBroadcast))
+      .sort(byTs);
+  }
+  callCount(method?: string): number {
+    return method === undefined
+      ? this.#calls.length
+      : this.#calls.filter((c) => c.method === method).length;
+  }
+
+  addUser(
+    id: string,
+    opts: {
+      name?: string;
+      realName?: string;
+      isAdmin?: boolean;
+      isOwner?: boolean;
+      deleted?: boolean;
+      isBot?: boolean;
+    } = {},
+  ): void {
+    const name = opts.name ?? id.toLowerCase();
+    this.#state.users.set(id, {
+      id,
+      name,
+      realName: opts.realName ?? name,
+      isAdmin: opts.isAdmin ?? false,
+      isOwner: opts.isOwner ?? false,
+      isBot: opts.isBot ?? false,
+      deleted: opts.deleted ?? false,
+    });
+  }
+  setUsergroup(id: string, userIds: string[]): void {
+    this.#state.usergroups.set(id, [...userIds]);
+  }
+  addChannel(
+    id: string,
+    opts: { name?: string; isPrivate?: boolean; isArchived?: boolean } = {},
+  ): void {
+    this.#state.channels.set(id, {
+      id,
+      name: opts.name ?? id.replace(/^C0?/, "").toLowerCase(),
+      isPrivate: opts.isPrivate ?? false,
+      isArchived: opts.isArchived ?? false,
+    });
+  }
+  issueTriggerId(opts: { userId?: string; ttlMs?: number } = {}): string {
+    const id = `${this.#state.triggers.size + 1}${Date.now() % 100_000}.${this.#config.teamId}.${randomBytes(8).toString("hex")}`;
+    this.#state.triggers.set(id, {
+      expiresAt: this.#now() + (opts.ttlMs ?? 3000),
+      used: false,
+      userId: opts.userId,
+    });
+    return id;
+  }
+  responseUrl(): string {
+    const id = randomBytes(12).toString("hex");
+    this.#state.responseUrls.set(id, { id, createdAt: this.#now(), bodies: [] });
+    return `${this.url}/response/${id}`;
+  }
+  responses(url: string): unknown[] {
+    const id = url.split("/response/")[1] ?? "";
+    return [...(this.#state.responseUrls.get(id)?.bodies ?? [])];
+  }
+
+  rateLimit(method: string, opts: { times?: number; retryAfterSec?: number } = {}): void {
+    this.#limiter.inject(method, opts.times ?? 1, opts.retryAfterSec ?? 1);
+  }
+  failNext(method: string, error: string, times = 1): void {
+    const queue = this.#failures.get(method) ?? [];
+    queue.push({ error, remaining: times });
+    this.#failures.set(method, queue);
+  }
+
+  async waitFor<T>(
+    predicate: () => T | undefined | null | false,
+    opts: WaitForOptions = {},
+  ): Promise<T> {
+    const { timeoutMs = 5000, intervalMs = 20, description } = opts;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value) return value;
+      if (Date.now() > deadline) {
+        const recent = this.#calls
+          .slice(-10)
+          .map((c) => `${c.method} ${c.status}${c.error ? ` ${c.error}` : ""}`)
+          .join(", ");
+        throw new Error(
+          `fake Slack: waitFor${description ? ` (${description})` : ""} timed out after ${timeoutMs} ms; ` +
+            `last calls: ${recent || "none"}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  reset(): void {
+    this.#state.clearTraffic();
+    this.#calls = [];
+    this.#failures.clear();
+    this.#limiter.reset();
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+    this.#server = undefined;
+  }
+
+  // ---------- HTTP ----------
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://fake").pathname;
+    if (req.method !== "POST") return sendText(res, 405, "method not allowed");
+    const [, kind, ...rest] = path.split("/");
+    const id = rest.join("/");
+    if (kind === "api") return this.#api(decodeURIComponent(id), req, res);
+    if (kind === "upload" && rest[0] === "v1" && rest[1]) return this.#upload(rest[1], req, res);
+    if (kind === "response" && id) return this.#response(id, req, res);
+    return sendText(res, 404, "not found");
+  }
+
+  async #api(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const spec = METHODS[method];
+    const body = await readBody(req);
+    if (!spec) {
+      this.#record(method, req, {}, 404, "unknown_method");
+      return sendJson(res, 404, { ok: false, error: "unknown_method", req_method: method });
+    }
+    const parsed = await parseApiRequest(req, body, spec);
+    if (!parsed.ok) return this.#answerError(method, req, {}, res, parsed.error);
+    const { params } = parsed;
+    if (parsed.token === undefined)
+      return this.#answerError(method, req, params, res, "not_authed");
+    if (parsed.token !== this.#config.botToken)
+      return this.#answerError(method, req, params, res, "invalid_auth");
+
+    const retryAfter = this.#limiter.check(method, spec.tier, str(params, "channel"));
+    if (retryAfter !== undefined) {
+      this.#record(method, req, params, 429, "ratelimited");
+      return sendJson(
+        res,
+        429,
+        { ok: false, error: "ratelimited" },
+        { "retry-after": String(retryAfter) },
+      );
+    }
+    const injected = this.#takeFailure(method);
+    if (injected !== undefined) return this.#answerError(method, req, params, res, injected);
+
+    try {
+      const result = spec.run({
+        state: this.#state,
+        params,
+        badJson: parsed.badJson,
+        config: this.#config,
+        now: this.#now,
+        baseUrl: this.url,
+      });
+      this.#record(method, req, params, 200, undefined);
+      sendJson(res, 200, { ok: true, ...result });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.#answerError(method, req, params, res, error.code, error.extra);
+    }
+  }
+
+  async #upload(fileId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, 1024 * 1024 * 1024);
+    const outcome = await receiveUpload(this.#state, fileId, req, body);
+    this.#record("upload", req, { file_id: fileId, bytes: body.length }, outcome.status, undefined);
+    sendText(res, outcome.status, outcome.text);
+  }
+
+  async #response(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const outcome = receiveResponse(this.#state, id, req, body, this.#now());
+    const error = typeof outcome.body["error"] === "string" ? outcome.body["error"] : undefined;
+    this.#record("response_url", req, { id }, outcome.status, error);
+    sendJson(res, outcome.status, outcome.body);
+  }
+
+  #answerError(
+    method: string,
+    req: IncomingMessage,
+    params: Params,
+    res: ServerResponse,
+    error: string,
+    extra: Params = {},
+  ): void {
+    this.#record(method, req, params, 200, error);
+    sendJson(res, 200, { ok: false, error, ...extra });
+  }
+
+  #takeFailure(method: string): string | undefined {
+    const queue = this.#failures.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) queue.shift();
+    return head.error;
+  }
+
+  #record(
+    method: string,
+    req: IncomingMessage,
+    params: Params,
+    status: number,
+    error: string | undefined,
+  ): void {
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      headers[key] =
+        key === "authorization" ? "[redacted]" : Array.isArray(value) ? value.join(", ") : value;
+    }
+    this.#calls.push({ method, params, headers, status, error, at: this.#now() });
+  }
+}
+
+function byTs(a: FakeMessage, b: FakeMessage): number {
+  return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
+}

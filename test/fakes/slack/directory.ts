@@ -1,0 +1,78 @@
+// auth.test, users.info, usergroups.users.list, conversations.info of the fake Slack.
+
+import { str } from "./api-request.ts";
+import { ApiError, invalidArguments, type MethodContext, type MethodSpec } from "./context.ts";
+
+function authTest(ctx: MethodContext) {
+  const { config } = ctx;
+  return {
+    url: `https://${config.teamDomain}.slack.com/`,
+    team: "Fake Workspace",
+    user: ctx.state.users.get(config.botUserId)?.name ?? "bot",
+    team_id: config.teamId,
+    user_id: config.botUserId,
+    bot_id: config.botId,
+    is_enterprise_install: false,
+  };
+}
+
+function usersInfo(ctx: MethodContext) {
+  const id = str(ctx.params, "user");
+  const user = id === undefined ? undefined : ctx.state.users.get(id);
+  if (!user) throw new ApiError("user_not_found");
+  return {
+    user: {
+      id: user.id,
+      team_id: ctx.config.teamId,
+      name: user.name,
+      real_name: user.realName,
+      deleted: user.deleted,
+      is_admin: user.isAdmin,
+      is_owner: user.isOwner,
+      is_primary_owner: false,
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_bot: user.isBot,
+      is_app_user: false,
+      tz: "Etc/UTC",
+      profile: { real_name: user.realName, display_name: user.name, team: ctx.config.teamId },
+    },
+  };
+}
+
+function usergroupUsers(ctx: MethodContext) {
+  const id = str(ctx.params, "usergroup");
+  if (id === undefined) throw invalidArguments("missing required field: usergroup");
+  const users = ctx.state.usergroups.get(id);
+  if (!users) throw new ApiError("no_such_subteam");
+  return { users: [...users] };
+}
+
+function conversationsInfo(ctx: MethodContext) {
+  const id = str(ctx.params, "channel");
+  const channel = id === undefined ? undefined : ctx.state.channels.get(id);
+  if (!channel) throw new ApiError("channel_not_found");
+  return {
+    channel: {
+      id: channel.id,
+      name: channel.name,
+      name_normalized: channel.name,
+      is_channel: !channel.isPrivate,
+      is_group: channel.isPrivate,
+      is_im: false,
+      is_mpim: false,
+      is_private: channel.isPrivate,
+      is_archived: channel.isArchived,
+      is_general: channel.name === "general",
+      is_member: true,
+      context_team_id: ctx.config.teamId,
+    },
+  };
+}
+
+export const DIRECTORY_METHODS: Record<string, MethodSpec> = {
+  "auth.test": { tier: 4, acceptsJson: false, jsonFields: [], run: authTest },
+  "users.info": { tier: 4, acceptsJson: false, jsonFields: [], run: usersInfo },
+  "usergroups.users.list": { tier: 2, acceptsJson: false, jsonFields: [], run: usergroupUsers },
+  "conversations.info": { tier: 3, acceptsJson: false, jsonFields: [], run: conversationsInfo },
+};
