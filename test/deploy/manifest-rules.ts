@@ -1,0 +1,48 @@
+// The Slack app manifest rules this project relies on, taken from slackapi/manifest-schema
+// (manifest.schema.1.0.0.json) and Slack's docs, so the tests need no network or shared files.
+
+export const MANIFEST_LIMITS = {
+  appName: { min: 1, max: 35 },
+  appDescription: { min: 1, max: 140 },
+  botDisplayName: { min: 1, max: 80 },
+  command: { min: 2, max: 32, pattern: /^\// },
+  commandDescription: { min: 1, max: 2000 },
+  usageHint: { min: 1, max: 1000 },
+  requestUrl: { max: 3500, pattern: /^https?:\/\// },
+  backgroundColor: /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/,
+} as const;
+
+/** Top-level and section keys the schema allows (additionalProperties: false). */
+export const MANIFEST_KEYS = {
+  top: ["_metadata", "display_information", "features", "oauth_config", "settings"],
+  display_information: ["name", "description", "background_color", "long_description"],
+  features: ["app_home", "bot_user", "slash_commands", "shortcuts", "unfurl_domains"],
+  app_home: ["home_tab_enabled", "messages_tab_enabled", "messages_tab_read_only_enabled"],
+  bot_user: ["display_name", "always_online"],
+  slash_command: ["command", "url", "description", "usage_hint", "should_escape"],
+  settings: [
+    "event_subscriptions",
+    "interactivity",
+    "org_deploy_enabled",
+    "socket_mode_enabled",
+    "token_rotation_enabled",
+  ],
+  event_subscriptions: ["request_url", "bot_events", "user_events"],
+  interactivity: ["is_enabled", "request_url"],
+} as const;
+
+/**
+ * Exactly the bot scopes the app needs:
+ * commands (/autofix), chat:write (run thread), chat:write.public (threads and alerts in public
+ * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups).
+ * users:read is not requested: the bot calls no users.* method.
+ */
+export const EXPECTED_BOT_SCOPES = [
+  "commands",
+  "chat:write",
+  "chat:write.public",
+  "files:write",
+  "usergroups:read",
+] as const;
+
+export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";

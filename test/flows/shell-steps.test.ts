@@ -1,0 +1,92 @@
+// Runs the flows' Process-runner shell steps the way Kestra does (`/bin/sh -c` with `set -e` first)
+// and checks what they print for Kestra (`::{"outputs":…}::`) and when they fail.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { loadFlow, stringList, stringMap, taskById } from "./flow-walk.ts";
+
+function runStep(file: string, taskId: string, env: Record<string, string>) {
+  const task = taskById(loadFlow(file), taskId);
+  const script = ["set -e", ...stringList(task["commands"])].join("\n");
+  const r = spawnSync("/bin/sh", ["-c", script], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
+  });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("::{"));
+  const outputs = line
+    ? (JSON.parse(line.slice(2, -2)) as { outputs: Record<string, string> }).outputs
+    : undefined;
+  return { status: r.status, stderr: r.stderr, outputs };
+}
+
+describe("ai-issue-autofix validate", () => {
+  const validate = (env: Record<string, string>) =>
+    runStep("ai-issue-autofix.yml", "validate", {
+      REPO_URL: "",
+      APPLY_FIX: "false",
+      CREATE_PR: "false",
+      WAIT_FOR_APPROVAL: "false",
+      ...env,
+    });
+
+  it("passes only the env the flow declares", () => {
+    const env = stringMap(taskById(loadFlow("ai-issue-autofix.yml"), "validate")["env"]);
+    expect(Object.keys(env).sort()).toEqual(
+      ["APPLY_FIX", "CREATE_PR", "ISSUE_URL", "REPO_URL", "WAIT_FOR_APPROVAL"].sort(),
+    );
+  });
+
+  it("derives the repository from the issue URL when repo_url is empty", () => {
+    const r = validate({ ISSUE_URL: "https://github.com/acme/api/issues/42" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.outputs).toEqual({ repo_url: "https://github.com/acme/api", mode: "dry-run" });
+  });
+
+  it("accepts a repo_url of the same repository, ignoring case, .git and a trailing slash", () => {
+    const r = validate({
+      ISSUE_URL: "https://github.com/Acme/API/issues/42/",
+      REPO_URL: "https://github.com/acme/api.git",
+      APPLY_FIX: "true",
+      WAIT_FOR_APPROVAL: "true",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.outputs).toEqual({ repo_url: "https://github.com/Acme/API", mode: "approval" });
+  });
+
+  it("fails clearly when repo_url names another repository", () => {
+    const r = validate({
+      ISSUE_URL: "https://github.com/acme/api/issues/42",
+      REPO_URL: "https://github.com/evil/fork",
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("is not the repository of issue_url");
+    expect(r.outputs).toBeUndefined();
+  });
+
+  it("names the mode from the switches", () => {
+    const mode = (env: Record<string, string>) =>
+      validate({ ISSUE_URL: "https://github.com/acme/api/issues/1", ...env }).outputs?.["mode"];
+    expect(mode({ APPLY_FIX: "false", CREATE_PR: "true", WAIT_FOR_APPROVAL: "true" })).toBe(
+      "dry-run",
+    );
+    expect(mode({ APPLY_FIX: "true", CREATE_PR: "true" })).toBe("direct-pr");
+    expect(mode({ APPLY_FIX: "true" })).toBe("patch-only");
+  });
+});
+
+describe("batch-issue-autofix extract_repo", () => {
+  it("normalises the repository URL", () => {
+    const r = runStep("batch-issue-autofix.yml", "extract_repo", {
+      REPO_URL: "https://github.com/acme/api.git/",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.outputs).toEqual({ repo_url: "https://github.com/acme/api", slug: "acme/api" });
+  });
+
+  it("rejects anything that is not a repository URL", () => {
+    const r = runStep("batch-issue-autofix.yml", "extract_repo", {
+      REPO_URL: "https://github.com/acme/api/issues/1",
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("repo_url must look like");
+  });
+});
