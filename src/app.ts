@@ -18,7 +18,6 @@ import { RunStore } from "./runs/record.ts";
 import { RunStarter } from "./runs/starter.ts";
 import { RunSyncer } from "./runs/sync.ts";
 import type { Services } from "./services.ts";
-import { webHostForApi } from "./shared/issue-url.ts";
 import { Approvers } from "./slack/approvers.ts";
 import { boltLogger } from "./slack/bolt-logger.ts";
 
@@ -161,7 +160,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     slack,
     kestra,
     github,
-    webHost: webHostForApi(config.github.apiUrl),
+    webHost: config.github.webHost,
     links,
     approvers,
     syncer,

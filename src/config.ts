@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "./contracts/flow.ts";
 import { ConfigError } from "./errors.ts";
+import { webHostForApi } from "./shared/issue-url.ts";
 
 // The bot's configuration, parsed once from an env object. No other module reads process.env.
 
@@ -68,6 +69,8 @@ const envSchema = z.object({
     .default("https://api.github.com")
     .transform((u) => u.replace(/\/+$/, "")),
 
+  GITHUB_WEB_URL: httpUrl("https://github.com").optional(),
+
   AUTOFIX_ALERT_CHANNEL: z
     .string()
     .regex(/^[CG][A-Z0-9]+$/, { error: "must be a channel id such as C0123456789 (not a #name)" })
@@ -120,7 +123,7 @@ export interface Config {
     timeoutMs: number;
   };
   webhookToken: string;
-  github: { token: string | undefined; apiUrl: string };
+  github: { token: string | undefined; apiUrl: string; webHost: string };
   policy: {
     alertChannel: string | undefined;
     approvers: { users: string[]; groups: string[] };
@@ -163,7 +166,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: e.KESTRA_TIMEOUT_MS,
     },
     webhookToken: e.AUTOFIX_WEBHOOK_TOKEN,
-    github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    github: {
+      token: e.GITHUB_TOKEN,
+      apiUrl: e.GITHUB_API_URL,
+      webHost: e.GITHUB_WEB_URL
+        ? new URL(e.GITHUB_WEB_URL).host.toLowerCase()
+        : webHostForApi(e.GITHUB_API_URL),
+    },
     policy: {
       alertChannel: e.AUTOFIX_ALERT_CHANNEL,
       approvers: {

@@ -13,10 +13,13 @@ const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const MAX_URL_LENGTH = 500;
 
-/** The web host that matches a GitHub API URL: api.github.com → github.com, GHES keeps its host. */
+/**
+ * The web host that matches a GitHub API URL: api.github.com → github.com, api.acme.ghe.com →
+ * acme.ghe.com (GHE.com), and GitHub Enterprise Server (https://HOST/api/v3) keeps its host.
+ */
 export function webHostForApi(apiUrl: string): string {
   const host = new URL(apiUrl).host.toLowerCase();
-  return host === "api.github.com" ? "github.com" : host;
+  return host.startsWith("api.") ? host.slice(4) : host;
 }
 
 /** Slack may wrap links as <url> or <url|label>; take the url. */

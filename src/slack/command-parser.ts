@@ -20,11 +20,11 @@ export function parseCommand(
     return error(`That text is ${trimmed.length} characters long; send just one issue URL.`, opts);
   }
   const words = trimmed.split(/\s+/);
+  const parsed = parseIssueUrl(words[0] ?? "", opts.webHost);
+  if (!parsed.ok) return error(`That is not a GitHub issue URL: ${parsed.reason}.`, opts);
   if (words.length > 1) {
     return error("Send exactly one GitHub issue URL, with nothing else after it.", opts);
   }
-  const parsed = parseIssueUrl(words[0] ?? "", opts.webHost);
-  if (!parsed.ok) return error(`That is not a GitHub issue URL: ${parsed.reason}.`, opts);
   const { owner, repo } = parsed.issue;
   if (!isRepoAllowed(opts.allowedRepos, owner, repo)) {
     return error(

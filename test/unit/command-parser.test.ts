@@ -38,7 +38,8 @@ describe("parseCommand", () => {
 
   it("allows any repo when the allow-list is empty", () => {
     expect(
-      parseCommand("https://github.com/x/y/issues/1", { webHost: "github.com", allowedRepos: [] }).kind,
+      parseCommand("https://github.com/x/y/issues/1", { webHost: "github.com", allowedRepos: [] })
+        .kind,
     ).toBe("fix");
   });
 });

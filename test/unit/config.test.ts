@@ -76,7 +76,12 @@ describe("parseConfig", () => {
   it("collects the secrets for scrubbing", () => {
     const c = parseConfig({ ...valid, GITHUB_TOKEN: "ghp_secretsecret" });
     expect(secretValues(c)).toEqual(
-      expect.arrayContaining(["xoxb-1-2-abc", "Admin1234", "ghp_secretsecret", valid.AUTOFIX_WEBHOOK_TOKEN]),
+      expect.arrayContaining([
+        "xoxb-1-2-abc",
+        "Admin1234",
+        "ghp_secretsecret",
+        valid.AUTOFIX_WEBHOOK_TOKEN,
+      ]),
     );
   });
 });

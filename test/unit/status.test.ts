@@ -20,26 +20,105 @@ describe("deriveView", () => {
     ["RUNNING", [["fix", "RUNNING"]], "running"],
     // patch_ready arrives just before the Pause task starts: already awaiting approval.
     ["RUNNING", [["fix", "SUCCESS"]], "awaiting_approval"],
-    ["PAUSED", [["fix", "SUCCESS"], ["approval", "PAUSED"]], "awaiting_approval"],
-    ["RUNNING", [["fix", "SUCCESS"], ["approval", "SUCCESS"]], "creating_pr"],
-    ["RUNNING", [["fix", "SUCCESS"], ["approval", "SUCCESS"], ["create_pr", "RUNNING"]], "creating_pr"],
-    ["SUCCESS", [["fix", "SUCCESS"], ["approval", "SUCCESS"], ["create_pr", "SUCCESS"]], "pr_opened"],
-    ["SUCCESS", [["fix", "SUCCESS"], ["approval", "SUCCESS"]], "rejected"],
-    ["CANCELLED", [["fix", "SUCCESS"], ["approval", "CANCELLED"]], "expired"],
-    ["FAILED", [["fix", "SUCCESS"], ["approval", "FAILED"]], "expired"],
-    ["KILLED", [["fix", "SUCCESS"], ["approval", "KILLED"]], "cancelled"],
+    [
+      "PAUSED",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "PAUSED"],
+      ],
+      "awaiting_approval",
+    ],
+    [
+      "RUNNING",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "SUCCESS"],
+      ],
+      "creating_pr",
+    ],
+    [
+      "RUNNING",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "SUCCESS"],
+        ["create_pr", "RUNNING"],
+      ],
+      "creating_pr",
+    ],
+    [
+      "SUCCESS",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "SUCCESS"],
+        ["create_pr", "SUCCESS"],
+      ],
+      "pr_opened",
+    ],
+    [
+      "SUCCESS",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "SUCCESS"],
+      ],
+      "rejected",
+    ],
+    [
+      "CANCELLED",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "CANCELLED"],
+      ],
+      "expired",
+    ],
+    [
+      "FAILED",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "FAILED"],
+      ],
+      "expired",
+    ],
+    [
+      "KILLED",
+      [
+        ["fix", "SUCCESS"],
+        ["approval", "KILLED"],
+      ],
+      "cancelled",
+    ],
     ["KILLED", [["fix", "RUNNING"]], "cancelled"],
-    ["FAILED", [["validate", "SUCCESS"], ["fix", "FAILED"]], "failed"],
+    [
+      "FAILED",
+      [
+        ["validate", "SUCCESS"],
+        ["fix", "FAILED"],
+      ],
+      "failed",
+    ],
   ] as [string, [string, string][], string][])("%s with %j is %s", (state, tasks, status) => {
     expect(deriveView(exec(state, tasks)).status).toBe(status);
   });
 
   it("names the failed step", () => {
-    expect(deriveView(exec("FAILED", [["validate", "SUCCESS"], ["fix", "FAILED"]])).failedTask).toBe("fix");
+    expect(
+      deriveView(
+        exec("FAILED", [
+          ["validate", "SUCCESS"],
+          ["fix", "FAILED"],
+        ]),
+      ).failedTask,
+    ).toBe("fix");
   });
 
   it("offers buttons only while a decision is possible", () => {
-    expect(deriveView(exec("PAUSED", [["fix", "SUCCESS"], ["approval", "PAUSED"]])).approvable).toBe(true);
+    expect(
+      deriveView(
+        exec("PAUSED", [
+          ["fix", "SUCCESS"],
+          ["approval", "PAUSED"],
+        ]),
+      ).approvable,
+    ).toBe(true);
     expect(deriveView(exec("RUNNING", [["fix", "SUCCESS"]], false)).approvable).toBe(false);
     expect(deriveView(exec("SUCCESS", [["fix", "SUCCESS"]], false)).status).toBe("finished");
   });

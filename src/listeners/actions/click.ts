@@ -45,15 +45,24 @@ export function clickHandler(s: Services, run: (click: Click) => Promise<ClickOu
       );
       text = userMessage(err);
     }
-    if (text) {
-      await s.slack.chat
-        .postEphemeral({
-          channel: click.channel,
-          user: click.user,
-          text,
-          ...(click.threadTs ? { thread_ts: click.threadTs } : {}),
-        })
-        .catch((err: unknown) => s.logger.warn({ err }, "cannot post ephemeral"));
-    }
+    if (text) await tellClicker(s, click, text);
   };
+}
+
+/** In the thread when possible; the thread ts comes from the payload, so fall back to the channel. */
+async function tellClicker(s: Services, click: Click, text: string): Promise<void> {
+  const base = { channel: click.channel, user: click.user, text };
+  try {
+    await s.slack.chat.postEphemeral(
+      click.threadTs ? { ...base, thread_ts: click.threadTs } : base,
+    );
+  } catch (err) {
+    if (!click.threadTs) {
+      s.logger.warn({ err }, "cannot post ephemeral");
+      return;
+    }
+    await s.slack.chat
+      .postEphemeral(base)
+      .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+  }
 }

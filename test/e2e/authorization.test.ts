@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import {
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  SIGNING_SECRET,
+  startHarness,
+} from "../support/harness.ts";
+import { sendCommand } from "../support/slack-requests.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function awaitingApproval(env: Record<string, string> = {}) {
+  h = await startHarness({ env });
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.started();
+  await run.patchReady();
+  const buttons = await h.slack.waitFor(() =>
+    h.slack
+      .thread(CHANNEL, root.ts)
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
+  );
+  return { run, rootTs: root.ts, buttonsTs: buttons.ts };
+}
+
+describe("who may approve", () => {
+  it("with no approvers configured, only the requester; anyone else is told and nothing changes", async () => {
+    const { run, rootTs, buttonsTs } = await awaitingApproval();
+    const before = h.slack.message(CHANNEL, buttonsTs)?.updates;
+    await h.click({
+      user: "U0OTHER",
+      messageTs: buttonsTs,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
+    expect(eph).toMatchObject({ user: "U0OTHER", channel: CHANNEL });
+    expect(eph.text).toBe("You are not an approver for this run, so nothing was changed.");
+    expect(h.kestra.resumes).toHaveLength(0);
+    expect(h.slack.message(CHANNEL, buttonsTs)?.updates).toBe(before);
+  });
+
+  it("configured users and user-group members may approve; the requester alone may not", async () => {
+    const { run, rootTs, buttonsTs } = await awaitingApproval({
+      AUTOFIX_APPROVERS: "U0LEAD,S0REVIEWERS",
+    });
+    h.slack.setUsergroup("S0REVIEWERS", ["U0REVIEWER"]);
+    expect(JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks)).toContain("Approvers:");
+
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttonsTs,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.slack.ephemerals.length === 1);
+    expect(h.kestra.resumes).toHaveLength(0);
+
+    await h.click({
+      user: "U0REVIEWER",
+      messageTs: buttonsTs,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+    expect(h.kestra.resumes[0]?.inputs["approver"]).toContain("U0REVIEWER");
+  });
+
+  it("a button value pointing at another run is refused (authorization never trusts the value)", async () => {
+    const { run, buttonsTs } = await awaitingApproval();
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttonsTs,
+      threadTs: "1700000000.000001",
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
+    expect(eph.text).toMatch(/does not belong to that run/);
+    expect(h.kestra.resumes).toHaveLength(0);
+  });
+
+  it("a click before the flow reached its Pause task waits for it instead of failing", async () => {
+    h = await startHarness();
+    await h.command(ISSUE_URL);
+    await h.slack.waitFor(() => h.kestra.executions.length === 1);
+    const run = FlowDriver.latest(h);
+    const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+    await run.started();
+    await run.patchReady(undefined, { pause: false });
+    const buttons = await h.slack.waitFor(() =>
+      h.slack
+        .thread(CHANNEL, root.ts)
+        .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
+    );
+    const clicked = h.click({
+      user: REQUESTER,
+      messageTs: buttons.ts,
+      threadTs: root.ts,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() =>
+      h.kestra.requests.some((r) => r.path.endsWith("/actions/resume") && r.status === 409),
+    );
+    h.kestra.pause(run.id, "approval");
+    await clicked;
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  });
+});
+
+describe("forged requests", () => {
+  it("a bad or stale Slack signature is rejected and starts nothing", async () => {
+    h = await startHarness();
+    const forged = await sendCommand(h.url, "not-the-secret", { text: ISSUE_URL });
+    expect(forged.status).toBe(401);
+    const stale = await sendCommand(
+      h.url,
+      SIGNING_SECRET,
+      { text: ISSUE_URL },
+      { timestamp: Math.floor(Date.now() / 1000) - 600 },
+    );
+    expect(stale.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.kestra.executions).toHaveLength(0);
+    expect(h.slack.messages).toHaveLength(0);
+  });
+});

@@ -1,0 +1,123 @@
+import { afterEach, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import { CHANNEL, type Harness, ISSUE_URL, REQUESTER, startHarness } from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function begin(): Promise<{ run: FlowDriver; rootTs: string }> {
+  h = await startHarness();
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  return { run, rootTs: root.ts };
+}
+
+const settle = async () => {
+  await new Promise((r) => setTimeout(r, 50));
+  await h.app.services.background.drain();
+};
+
+it("a Slack retry of /autofix never starts a second run", async () => {
+  h = await startHarness();
+  const first = await h.command(ISSUE_URL);
+  const retry = await h.command(ISSUE_URL, {}, { retryNum: 1 });
+  expect(first.status).toBe(200);
+  expect(retry.status).toBe(200);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  await settle();
+  expect(h.kestra.executions).toHaveLength(1);
+  expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+});
+
+it("duplicate and out-of-order notifications post one snippet and one PR link", async () => {
+  const { run, rootTs } = await begin();
+  await run.started();
+  await run.patchReady();
+  // The same wake-ups again, and an old one after a newer one.
+  await h.notify({ executionId: run.id, event: "patch_ready", patchUri: run.patchUri ?? "" });
+  await h.notify({ executionId: run.id, event: "started" });
+  await h.notify({ executionId: run.id, event: "patch_ready", patchUri: run.patchUri ?? "" });
+  await settle();
+  expect(h.slack.files).toHaveLength(1);
+  const buttons = h.slack
+    .thread(CHANNEL, rootTs)
+    .filter((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve));
+  expect(buttons).toHaveLength(1);
+
+  await h.click({
+    user: REQUESTER,
+    messageTs: buttons[0]?.ts ?? "",
+    threadTs: rootTs,
+    actionId: ACTIONS.approve,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  await run.prCreated();
+  await h.notify({
+    executionId: run.id,
+    event: "pr_created",
+    prUrl: "https://github.com/acme/api/pull/43",
+  });
+  await h.notify({ executionId: run.id, event: "patch_ready", patchUri: run.patchUri ?? "" });
+  await settle();
+  const prLinks = h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.includes("pull/43"));
+  expect(prLinks).toHaveLength(1);
+  expect(h.slack.files).toHaveLength(1);
+  expect(
+    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.includes("Run started")),
+  ).toHaveLength(1);
+});
+
+it("a double click resumes once; the second click is told who decided", async () => {
+  const { run, rootTs } = await begin();
+  await run.started();
+  await run.patchReady();
+  const buttons = await h.slack.waitFor(() =>
+    h.slack
+      .thread(CHANNEL, rootTs)
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
+  );
+  const click = () =>
+    h.click({
+      user: REQUESTER,
+      messageTs: buttons.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+  const [a, b] = await Promise.all([click(), click()]);
+  expect([a.status, b.status]).toEqual([200, 200]);
+  await h.slack.waitFor(() => h.slack.ephemerals.length === 1, {
+    description: "second click told",
+  });
+  await settle();
+  expect(h.kestra.resumes).toHaveLength(1);
+  expect(h.slack.ephemerals[0]?.text).toMatch(/already approved by <@U0REQ>/);
+});
+
+it("a pr_created notification with a PR URL of another repository is not believed", async () => {
+  const { run, rootTs } = await begin();
+  await run.started();
+  await run.patchReady();
+  h.kestra.addTaskRun(run.id, { taskId: "approval", state: "SUCCESS" });
+  h.kestra.addTaskRun(run.id, {
+    taskId: "create_pr",
+    state: "SUCCESS",
+    outputs: { vars: { pr_url: "https://github.com/acme/api/pull/99" } },
+  });
+  h.kestra.setState(run.id, "SUCCESS");
+  await h.notify({
+    executionId: run.id,
+    event: "pr_created",
+    prUrl: "https://github.com/evil/phish/pull/1",
+  });
+  await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("pull request opened")),
+  );
+  const all = JSON.stringify(h.slack.messages);
+  expect(all).toContain("acme/api/pull/99");
+  expect(all).not.toContain("evil/phish");
+});

@@ -1,0 +1,87 @@
+import { afterEach, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import {
+  ALERTS,
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  startHarness,
+} from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+it("a bot restarted mid-run catches up from Kestra: missed patch, then approval by the new process", async () => {
+  h = await startHarness();
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.started();
+  await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts).length === 1);
+
+  await h.stopApp();
+  // While the bot is down, the worker finishes and the run pauses; the notification is lost.
+  const taskRunId = h.kestra.addTaskRun(run.id, { taskId: "fix", state: "SUCCESS" });
+  h.kestra.addOutputFile(
+    run.id,
+    "fix",
+    taskRunId,
+    "patch.diff",
+    "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
+  );
+  h.kestra.pause(run.id, "approval");
+
+  await h.startNewApp(); // reconciles at start-up
+  const file = await h.slack.waitFor(() => h.slack.files[0], {
+    description: "patch posted by the new process",
+  });
+  expect(file.threadTs).toBe(root.ts);
+  const buttons = await h.slack.waitFor(() =>
+    h.slack
+      .thread(CHANNEL, root.ts)
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
+  );
+  await h.slack.waitFor(() =>
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
+  );
+  // Nothing already shown is shown twice.
+  expect(
+    h.slack.thread(CHANNEL, root.ts).filter((m) => m.text.includes("Run started")),
+  ).toHaveLength(1);
+
+  await h.click({
+    user: REQUESTER,
+    messageTs: buttons.ts,
+    threadTs: root.ts,
+    actionId: ACTIONS.approve,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+});
+
+it("the reconciler reports a failure whose notification never arrived, once", async () => {
+  h = await startHarness();
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.fail("fix", ["clone failed: repository not found"], false);
+
+  const first = await h.app.services.reconciler.runOnce();
+  expect(first.synced).toBe(1);
+  await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
+  const replies = h.slack.thread(CHANNEL, root.ts).length;
+
+  await h.app.services.reconciler.runOnce();
+  expect(h.slack.thread(CHANNEL, root.ts)).toHaveLength(replies);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+  // It searched with 2.x filters, never the flat parameters 2.0 ignores.
+  const search = h.kestra.requests.filter((r) => r.path.includes("/executions/search"));
+  expect(search.length).toBeGreaterThan(0);
+  for (const r of search)
+    expect(decodeURIComponent(r.path)).toContain("filters[namespace][EQUALS]=dev.autofix");
+});

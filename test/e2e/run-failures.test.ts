@@ -1,0 +1,138 @@
+import { afterEach, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import {
+  ALERTS,
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  startHarness,
+} from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function begin(env: Record<string, string> = {}) {
+  h = await startHarness({ env });
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.started();
+  return { run, rootTs: root.ts };
+}
+
+it("a failed run: thread reply with step, ERROR log excerpt and Retry; alert linking the thread; root Failed", async () => {
+  const { run, rootTs } = await begin();
+  await run.fail("fix", ["agent exited with code 3", "<!here> ``` injected"]);
+  const reply = await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed at step fix")),
+  );
+  const blocks = JSON.stringify(reply.blocks);
+  expect(blocks).toContain("agent exited with code 3");
+  expect(blocks).not.toContain("cloning acme/api"); // INFO lines are not part of the excerpt
+  expect(blocks).not.toContain("<!here>");
+  expect(blocks).toContain(ACTIONS.retry);
+  expect(
+    h.kestra.requests.some(
+      (r) =>
+        r.path.includes("filters%5Blevel%5D%5BGREATER_THAN_OR_EQUAL_TO%5D=ERROR") ||
+        r.path.includes("filters[level][GREATER_THAN_OR_EQUAL_TO]=ERROR"),
+    ),
+  ).toBe(true);
+
+  const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  expect(alert.text).toContain("failed at step fix");
+  expect(JSON.stringify(alert.blocks)).toContain("open the thread");
+  expect(JSON.stringify(alert.blocks)).toContain(ACTIONS.retry);
+  await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
+
+  // Retry from the alerts channel restarts the same execution.
+  await h.click({
+    channel: ALERTS,
+    user: REQUESTER,
+    messageTs: alert.ts,
+    actionId: ACTIONS.retry,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.restarts.length === 1);
+  await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("restarted the run")),
+  );
+
+  // A second failure after the restart is reported again.
+  h.kestra.setState(run.id, "RUNNING");
+  await run.fail("fix", ["failed again"]);
+  await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 2, {
+    description: "second alert",
+  });
+});
+
+it("only the requester or an approver may retry", async () => {
+  const { run, rootTs } = await begin();
+  await run.fail("fix", ["boom"]);
+  const reply = await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed")),
+  );
+  await h.click({
+    user: "U0STRANGER",
+    messageTs: reply.ts,
+    threadTs: rootTs,
+    actionId: ACTIONS.retry,
+    value: run.id,
+  });
+  const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
+  expect(eph.text).toMatch(/Only the requester or an approver can retry/);
+  expect(h.kestra.restarts).toHaveLength(0);
+});
+
+it("a patch that cannot be downloaded is a failure with Retry, and Retry fetches it again", async () => {
+  const { run, rootTs } = await begin();
+  h.kestra.failNext(
+    { method: "GET", path: new RegExp(`/executions/${run.id}/file`) },
+    { status: 500 },
+  );
+  await run.patchReady();
+  const reply = await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed at step download patch")),
+  );
+  expect(JSON.stringify(reply.blocks)).toContain("could not be downloaded");
+  await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
+  expect(h.slack.files).toHaveLength(0);
+
+  await h.click({
+    user: REQUESTER,
+    messageTs: reply.ts,
+    threadTs: rootTs,
+    actionId: ACTIONS.retry,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.slack.files[0], { description: "snippet after retry" });
+  await h.slack.waitFor(() =>
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
+  );
+});
+
+it("an empty patch is reported as such, with no snippet and no buttons", async () => {
+  const { run, rootTs } = await begin();
+  await run.patchReady("");
+  await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("without changing any file")),
+  );
+  await h.app.services.background.drain();
+  expect(h.slack.files).toHaveLength(0);
+  expect(JSON.stringify(h.slack.messages)).not.toContain(ACTIONS.approve);
+});
+
+it("a patch over Slack's snippet limit is uploaded as a plain file", async () => {
+  const { run } = await begin();
+  const line = `+${"x".repeat(99)}\n`;
+  const big = `diff --git a/big.txt b/big.txt\n--- a/big.txt\n+++ b/big.txt\n@@ -0,0 +1,11000 @@\n${line.repeat(11_000)}`;
+  await run.patchReady(big);
+  const file = await h.slack.waitFor(() => h.slack.files[0]);
+  expect(file.snippetType).toBeUndefined();
+  expect(file.content.length).toBe(big.length);
+  expect(file.initialComment).toContain("larger than Slack's snippet limit");
+});

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { FaultResponse } from "../fakes/kestra.ts";
+import { ALERTS, CHANNEL, type Harness, ISSUE_URL, startHarness } from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const CREATE = { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-issue-autofix" };
+
+describe("Kestra refuses or fails to start the run", () => {
+  it.each([
+    [{ status: 401, body: { message: "Unauthorized" } }, /refused the bot's credentials/],
+    [{ status: 404, body: { message: "Flow not found" } }, /does not know the autofix flow/],
+    [{ status: 409, body: { message: "Flow is disabled" } }, /flow may be disabled/],
+    [
+      {
+        status: 422,
+        body: {
+          message: "Invalid entity",
+          _embedded: { errors: [{ message: "issue_url is invalid", path: "issue_url" }] },
+        },
+      },
+      /rejected the request as invalid: Invalid entity; issue_url is invalid/,
+    ],
+    [{ status: 503, body: { message: "down" } }, /not reachable right now/],
+    ["timeout", /did not answer within/],
+    ["reset", /unreachable/],
+  ] as [FaultResponse, RegExp][])(
+    "%j: the user is told, the root shows Failed, an alert is raised",
+    async (fault, message) => {
+      h = await startHarness();
+      h.kestra.failNext(CREATE, fault);
+      const res = await h.command(ISSUE_URL, { response_url: "" });
+      expect(res.status).toBe(200);
+
+      const root = await h.slack.waitFor(
+        () => {
+          const r = h.slack.channelMessages(CHANNEL)[0];
+          return r?.text.endsWith("Failed") ? r : undefined;
+        },
+        { description: "root shows Failed", timeoutMs: 8000 },
+      );
+      expect(JSON.stringify(root.blocks)).toMatch(message);
+      const reply = await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts)[0]);
+      expect(reply.text).toContain("failed at step start");
+      expect(JSON.stringify(reply.blocks)).toContain("autofix_retry_start");
+      const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+      expect(JSON.stringify(alert.blocks)).toContain("open the thread");
+      expect(h.kestra.executions).toHaveLength(0);
+    },
+  );
+
+  it("tells the requester privately through the response_url", async () => {
+    h = await startHarness();
+    h.kestra.failNext(CREATE, { status: 404, body: { message: "Flow not found" } });
+    const responseUrl = h.slack.responseUrl();
+    await h.command(ISSUE_URL, { response_url: responseUrl });
+    const replies = await h.slack.waitFor(() => {
+      const r = h.slack.responses(responseUrl);
+      return r.length > 0 ? r : undefined;
+    });
+    expect(JSON.stringify(replies)).toMatch(
+      /The run could not start: Kestra does not know the autofix flow/,
+    );
+  });
+
+  it("Retry on a run that never started starts it again", async () => {
+    h = await startHarness();
+    h.kestra.failNext(CREATE, { status: 503 });
+    await h.command(ISSUE_URL);
+    const root = await h.slack.waitFor(() => {
+      const r = h.slack.channelMessages(CHANNEL)[0];
+      return r?.text.endsWith("Failed") ? r : undefined;
+    });
+    const reply = await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts)[0]);
+    await h.click({
+      user: "U0OTHER",
+      messageTs: reply.ts,
+      threadTs: root.ts,
+      actionId: "autofix_retry_start",
+      value: ISSUE_URL,
+    });
+    await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "restarted" });
+    const labels = h.kestra.executions[0]?.labels ?? [];
+    expect(labels).toContainEqual({ key: "slack-user", value: "U0OTHER" });
+  });
+});
+
+describe("input that is not an allowed GitHub issue URL", () => {
+  it.each([
+    ["https://github.com/acme/api/pull/7", /pull request, not an issue/],
+    ["https://gitlab.com/acme/api/issues/1", /host must be github.com/],
+    ["https://github.com/other/repo/issues/1", /not on this workspace's allow-list/],
+    ["<!channel> please fix", /not a GitHub issue URL/],
+    ["x".repeat(3000), /send just one issue URL/],
+  ])("%s gets a specific ephemeral error and starts nothing", async (input, reason) => {
+    h = await startHarness({ env: { AUTOFIX_ALLOWED_REPOS: "acme/*" } });
+    const res = await h.command(input);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ response_type: "ephemeral" });
+    expect(JSON.stringify(res.body)).toMatch(reason);
+    expect(JSON.stringify(res.body)).toContain("Usage");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.kestra.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(h.slack.messages).toHaveLength(0);
+  });
+
+  it("help and an empty command explain usage with an example", async () => {
+    h = await startHarness();
+    for (const t of ["", "help"]) {
+      const res = await h.command(t);
+      expect(JSON.stringify(res.body)).toContain("/autofix https://github.com/acme/api/issues/42");
+    }
+  });
+
+  it("an issue GitHub does not know, or that is a pull request, starts nothing", async () => {
+    h = await startHarness();
+    const missing = h.slack.responseUrl();
+    await h.command("https://github.com/acme/api/issues/404", { response_url: missing });
+    const pr = h.slack.responseUrl();
+    await h.command("https://github.com/acme/api/issues/7", { response_url: pr });
+    await h.slack.waitFor(
+      () => h.slack.responses(missing).length > 0 && h.slack.responses(pr).length > 0,
+    );
+    expect(JSON.stringify(h.slack.responses(missing))).toMatch(
+      /GitHub says that issue does not exist/,
+    );
+    expect(JSON.stringify(h.slack.responses(pr))).toMatch(/acme\/api#7 is a pull request/);
+    expect(h.kestra.executions).toHaveLength(0);
+    expect(h.slack.messages).toHaveLength(0);
+  });
+
+  it("a channel the bot cannot post in is explained, and nothing starts", async () => {
+    h = await startHarness();
+    const url = h.slack.responseUrl();
+    await h.command(ISSUE_URL, { channel_id: "C0NOTJOINED", response_url: url });
+    await h.slack.waitFor(() => h.slack.responses(url).length > 0);
+    expect(JSON.stringify(h.slack.responses(url))).toMatch(/Invite the bot/);
+    expect(h.kestra.executions).toHaveLength(0);
+  });
+});

@@ -1,0 +1,166 @@
+import { readFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { type AutofixApp, createApp } from "../../src/app.ts";
+import { parseConfig, secretValues } from "../../src/config.ts";
+import type { NotificationInput } from "../../src/contracts/notification.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
+import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
+import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
+import { sendBlockAction, sendCommand } from "./slack-requests.ts";
+
+export const SIGNING_SECRET = "test-signing-secret-0123456789";
+export const WEBHOOK_TOKEN = "webhook-token-0123456789abcdef";
+export const KESTRA_USER = "admin@kestra.io";
+export const KESTRA_PASSWORD = "Kestra-Passw0rd-xyz";
+export const GITHUB_TOKEN = "ghp_readonly_token_for_bot_123";
+export const ISSUE_URL = "https://github.com/acme/api/issues/42";
+export const CHANNEL = "C0GENERAL";
+export const ALERTS = "C0ALERTS";
+export const REQUESTER = "U0REQ";
+
+const FLOWS_DIR = new URL("../../kestra/workflows/", import.meta.url);
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Start the app (default true); tests of start-up failures start it themselves. */
+  start?: boolean;
+  slackTiers?: boolean | { windowMs?: number };
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  kestra: FakeKestra;
+  github: FakeGitHub;
+  readonly app: AutofixApp;
+  readonly url: string;
+  /** Stops the bot (like a crash or a deploy), keeping the fakes and their state. */
+  stopApp(): Promise<void>;
+  /** Builds and starts a fresh bot process against the same fakes. */
+  startNewApp(): Promise<void>;
+  logs: string[];
+  env: Record<string, string>;
+  command(
+    text: string,
+    fields?: Record<string, string>,
+    opts?: { retryNum?: number },
+  ): ReturnType<typeof sendCommand>;
+  click(
+    input: Omit<Parameters<typeof sendBlockAction>[2], "channel"> & { channel?: string },
+  ): ReturnType<typeof sendBlockAction>;
+  notify(
+    body: NotificationInput | Record<string, unknown>,
+    token?: string,
+  ): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/** The real app over HTTP on 127.0.0.1, wired to strict fakes of Slack, Kestra and GitHub. */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const slack = await startFakeSlack(
+    opts.slackTiers !== undefined ? { tiers: opts.slackTiers } : {},
+  );
+  const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
+  for (const file of ["ai-issue-autofix.yml", "batch-issue-autofix.yml"]) {
+    kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
+  }
+  for (const id of ["U0OTHER", "U0STRANGER", "U0REVIEWER", "U0LEAD"]) slack.addUser(id);
+  const github = await startFakeGitHub({ token: GITHUB_TOKEN });
+  github.addRepo("acme", "api");
+  github.addIssue("acme", "api", { number: 42, title: "Login fails with <!channel> & friends" });
+  github.addIssue("acme", "api", { number: 7, title: "A pull request", isPullRequest: true });
+
+  const env: Record<string, string> = {
+    PORT: "0",
+    LOG_LEVEL: "debug",
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    KESTRA_URL: kestra.url,
+    KESTRA_USERNAME: KESTRA_USER,
+    KESTRA_PASSWORD: KESTRA_PASSWORD,
+    KESTRA_PUBLIC_URL: "https://kestra.example.com",
+    KESTRA_TIMEOUT_MS: "1500",
+    AUTOFIX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    GITHUB_TOKEN,
+    GITHUB_API_URL: github.url,
+    GITHUB_WEB_URL: "https://github.com",
+    AUTOFIX_ALERT_CHANNEL: ALERTS,
+    AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    ...opts.env,
+  };
+  const logs: string[] = [];
+  const config = parseConfig(env);
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: secretValues(config),
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const build = () =>
+    createApp(config, {
+      logger,
+      slackRetryConfig: { retries: 5, factor: 1, minTimeout: 10, maxTimeout: 50 },
+      githubRetries: 0,
+      resumeBackoffMs: 20,
+    });
+  let app = build();
+  let url = "";
+  const boot = async () => {
+    const { port } = await app.start();
+    url = `http://127.0.0.1:${port}`;
+  };
+  if (opts.start !== false) await boot();
+  return {
+    slack,
+    kestra,
+    github,
+    get app() {
+      return app;
+    },
+    get url() {
+      return url;
+    },
+    async stopApp() {
+      await app.stop();
+      url = "";
+    },
+    async startNewApp() {
+      app = build();
+      await boot();
+    },
+    logs,
+    env,
+    command: (text, fields = {}, o = {}) =>
+      sendCommand(
+        url,
+        SIGNING_SECRET,
+        {
+          text,
+          channel_id: CHANNEL,
+          user_id: REQUESTER,
+          response_url: slack.responseUrl(),
+          ...fields,
+        },
+        o,
+      ),
+    click: (input) => sendBlockAction(url, SIGNING_SECRET, { channel: CHANNEL, ...input }),
+    notify: async (body, token = WEBHOOK_TOKEN) => {
+      const res = await fetch(`${url}/kestra/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      if (url) await app.stop();
+      await Promise.allSettled([slack.close(), kestra.close(), github.close()]);
+    },
+  };
+}
