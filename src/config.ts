@@ -104,6 +104,9 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/** Every environment variable the bot reads (deployment files are checked against this list). */
+export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
 export interface Config {
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];

@@ -1,6 +1,7 @@
 // Reads deployment files from the repository root and parses .env files.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { CONFIG_ENV_KEYS } from "../../src/config.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,26 +20,15 @@ export function parseDotenv(text: string): Map<string, string> {
 }
 
 /** The variables the bot reads (src/config.ts), as listed in the deployment brief. */
-export const BOT_ENV = [
-  "SLACK_BOT_TOKEN",
-  "SLACK_SIGNING_SECRET",
-  "SLACK_APP_TOKEN",
-  "SLACK_API_URL",
-  "KESTRA_URL",
-  "KESTRA_USERNAME",
-  "KESTRA_PASSWORD",
-  "KESTRA_TENANT",
-  "KESTRA_NAMESPACE",
-  "KESTRA_PUBLIC_URL",
-  "AUTOFIX_WEBHOOK_TOKEN",
-  "GITHUB_TOKEN",
-  "GITHUB_API_URL",
-  "AUTOFIX_ALERT_CHANNEL",
-  "AUTOFIX_APPROVERS",
-  "AUTOFIX_ALLOWED_REPOS",
-  "LOG_LEVEL",
-  "PORT",
-] as const;
+/** What the bot reads, from its own config schema; tuning knobs with sane defaults stay out of compose. */
+export const BOT_ENV = CONFIG_ENV_KEYS.filter(
+  (k) =>
+    ![
+      "KESTRA_TIMEOUT_MS",
+      "AUTOFIX_RECONCILE_INTERVAL_SECONDS",
+      "AUTOFIX_RECONCILE_LOOKBACK_HOURS",
+    ].includes(k),
+);
 
 /** The Kestra secrets the flows read with secret('…'), and the plain .env value each is made from. */
 export const KESTRA_SECRETS = {
