@@ -1,0 +1,174 @@
+import type { ParseArgsOptionsConfig } from "node:util";
+import { DEFAULT_AGENT_TIMEOUT_S, DEFAULT_PROVIDER } from "./config.ts";
+
+// The CLI's commands: their options (for util.parseArgs) and their --help text.
+
+export interface CommandSpec {
+  name: "fix" | "pr" | "issues";
+  summary: string;
+  usage: string;
+  options: ParseArgsOptionsConfig;
+  /** [flag, description] for each option. */
+  optionHelp: [string, string][];
+  /** Complete command lines, each runnable as shown. */
+  examples: string[];
+  notes: string[];
+}
+
+const help = { type: "boolean", short: "h" } as const;
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "fix",
+    summary: "Run the coding agent on an issue; write patch.diff, summary.md and result.json",
+    usage: "autofix fix --issue <url> [--repo <url>] [--out <dir>] [--push] [--draft]",
+    options: {
+      issue: { type: "string" },
+      repo: { type: "string" },
+      out: { type: "string" },
+      push: { type: "boolean" },
+      draft: { type: "boolean" },
+      help,
+    },
+    optionHelp: [
+      ["--issue <url>", "the GitHub issue to fix (required)"],
+      ["--repo <url>", "the repository to change, if not the issue's (URL or owner/repo)"],
+      ["--out <dir>", "where to write patch.diff, summary.md, result.json, agent.log (default: .)"],
+      ["--push", "also open the pull request, as `autofix pr` does (needs GITHUB_TOKEN)"],
+      ["--draft", "with --push, open it as a draft"],
+    ],
+    examples: [
+      "autofix fix --issue https://github.com/acme/api/issues/42 --out ./out",
+      "autofix fix --issue https://github.com/acme/api/issues/42 --push --draft",
+    ],
+    notes: [
+      "The repository is shallow-cloned into a temporary directory without credentials (a private",
+      "repository uses GITHUB_TOKEN for that clone only, never stored in it). The agent never sees a",
+      'GitHub token. Prints a Kestra outputs line: ::{"outputs":{"additions":…,"deletions":…,',
+      '"files":…,"summary":…}}:: (plus pr_url, pr_number, pr_created with --push).',
+    ],
+  },
+  {
+    name: "pr",
+    summary: "Open the pull request for a patch made by `autofix fix`",
+    usage: "autofix pr --issue <url> --patch <file> [--summary <file>] [--repo <url>] [--draft]",
+    options: {
+      issue: { type: "string" },
+      patch: { type: "string" },
+      summary: { type: "string" },
+      repo: { type: "string" },
+      draft: { type: "boolean" },
+      help,
+    },
+    optionHelp: [
+      ["--issue <url>", "the issue the patch fixes (required)"],
+      ["--patch <file>", "the patch.diff written by `autofix fix` (required)"],
+      ["--summary <file>", "Markdown appended to the PR body (e.g. summary.md)"],
+      ["--repo <url>", "the repository to open the PR on, if not the issue's"],
+      ["--draft", "open the PR as a draft"],
+    ],
+    examples: [
+      "autofix pr --issue https://github.com/acme/api/issues/42 --patch out/patch.diff --summary out/summary.md",
+      "autofix pr --issue https://github.com/acme/api/issues/42 --patch out/patch.diff --draft",
+    ],
+    notes: [
+      'Commits the patch on branch autofix/issue-<n> ("Fix #<n>: <title>"), pushes it with GITHUB_TOKEN',
+      "and opens the PR against the default branch. If an open PR from that branch exists, prints it",
+      'and changes nothing. Prints the PR URL, then ::{"outputs":{"pr_url":…,"pr_number":…}}::.',
+    ],
+  },
+  {
+    name: "issues",
+    summary: "List open issues to fix, as JSON [{number, title, url}]",
+    usage: "autofix issues --repo <url> [--labels <a,b>] [--max <n>] [--skip-existing] [--kestra]",
+    options: {
+      repo: { type: "string" },
+      labels: { type: "string" },
+      max: { type: "string" },
+      "skip-existing": { type: "boolean" },
+      kestra: { type: "boolean" },
+      help,
+    },
+    optionHelp: [
+      ["--repo <url>", "the repository (URL or owner/repo; required)"],
+      ["--labels <a,b>", "only issues carrying all these labels"],
+      ["--max <n>", "at most n issues, newest first (default 10, at most 100)"],
+      ["--skip-existing", "leave out issues that already have an open PR from autofix/issue-<n>"],
+      ["--kestra", 'print ::{"outputs":{"issues":[…],"count":n}}:: instead of bare JSON'],
+    ],
+    examples: [
+      "autofix issues --repo https://github.com/acme/api --labels bug --max 5",
+      "autofix issues --repo acme/api --labels bug,autofix --max 3 --skip-existing",
+    ],
+    notes: ["Pull requests are never listed, although GitHub's issues API returns them too."],
+  },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+const ENVIRONMENT = [
+  "GITHUB_TOKEN              token for the API and the push; required by pr and fix --push",
+  "GITHUB_READ_TOKEN         read-only token for reads and clones when GITHUB_TOKEN is unset",
+  "GITHUB_WEB_URL            where issue URLs live when not derivable from GITHUB_API_URL",
+  "GITHUB_API_URL            API base (default https://api.github.com; GHES: https://host/api/v3)",
+  "AUTOFIX_AGENT_COMMAND     shell command run instead of Cline, in the clone, with the prompt in",
+  "                          $AUTOFIX_PROMPT and the file $AUTOFIX_PROMPT_FILE; it may write",
+  "                          {explanation, model, inputTokens, outputTokens, costUsd} to $AUTOFIX_RESULT_FILE",
+  `AUTOFIX_PROVIDER          Cline provider id (default ${DEFAULT_PROVIDER})`,
+  "AUTOFIX_MODEL             model id for the provider",
+  "OPENAI_API_KEY            the provider's API key (given to the agent through its environment)",
+  "OPENAI_BASE_URL           an OpenAI-compatible endpoint (OpenRouter, Cerebras, a local server…)",
+  "AUTOFIX_CLINE_PATH        the cline executable (default: cline on PATH)",
+  `AUTOFIX_AGENT_TIMEOUT     seconds before the agent and everything it started is killed (default ${DEFAULT_AGENT_TIMEOUT_S})`,
+  "AUTOFIX_GIT_AUTHOR_NAME   commit author (default autofix-bot)",
+  "AUTOFIX_GIT_AUTHOR_EMAIL  commit e-mail (default autofix-bot@users.noreply.github.com)",
+  "AUTOFIX_CLONE_URL         clone/push URL template with {owner} and {repo}",
+  "                          (default https://<web host>/{owner}/{repo}.git)",
+  "AUTOFIX_LOG_LEVEL         silent (default), error, warn, info or debug; logs go to stderr",
+];
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "autofix: fix GitHub issues with a coding agent (the worker of autofix-slack's Kestra flows)",
+    "",
+    "Usage: autofix <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `autofix <command> --help` for a command's options and examples.",
+    "",
+    "Environment:",
+    ...ENVIRONMENT.map((l) => `  ${l}`),
+    "",
+    "Exit codes: 0 success, 1 operational failure, 2 usage or configuration error.",
+    "",
+  ].join("\n");
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  return [
+    `${spec.summary}.`,
+    "",
+    `Usage: ${spec.usage}`,
+    "",
+    "Options:",
+    ...formatOptions([...spec.optionHelp, ["-h, --help", "show this help"]]),
+    "",
+    ...spec.notes,
+    "",
+    "Examples:",
+    ...spec.examples.map((e) => `  ${e}`),
+    "",
+    "See `autofix --help` for the environment variables.",
+    "",
+  ].join("\n");
+}
+
+function formatOptions(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`);
+}

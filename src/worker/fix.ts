@@ -1,0 +1,124 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { OUTPUT_FILES } from "../contracts/flow.ts";
+import { type AutofixResult, resultSchema } from "../contracts/result.ts";
+import { UpstreamError } from "../errors.ts";
+import { diffStats } from "../shared/diff-stats.ts";
+import { issueUrl } from "../shared/issue-url.ts";
+import { runAgent } from "./agent.ts";
+import { cloneUrl, requireToken } from "./config.ts";
+import {
+  gitContext,
+  parseIssueArg,
+  parseRepoArg,
+  type WorkerContext,
+  withTempDir,
+} from "./context.ts";
+import { headCommit, shallowClone, stagedPatch } from "./git.ts";
+import { buildPrompt } from "./prompt.ts";
+import { type PublishedPr, publishPatch } from "./publish.ts";
+import { kestraOutputsLine, renderSummary, shortSummary } from "./report.ts";
+
+// `autofix fix`: issue → clone → agent → patch.diff, summary.md, result.json (→ PR with --push).
+
+export const AGENT_LOG_FILE = "agent.log";
+
+export interface FixOptions {
+  issueUrl: string;
+  repoUrl: string | undefined;
+  outDir: string;
+  push: boolean;
+  draft: boolean;
+}
+
+export interface FixOutcome {
+  result: AutofixResult;
+  patch: string;
+  pr?: PublishedPr;
+}
+
+export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<FixOutcome> {
+  const started = performance.now();
+  const issue = parseIssueArg(ctx.config, opts.issueUrl);
+  const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
+  // Fail before the (slow, paid) agent run if the PR could not be opened anyway.
+  if (opts.push) requireToken(ctx.config, "push the fix (--push)");
+  const outDir = resolve(opts.outDir);
+  await mkdir(outDir, { recursive: true });
+
+  const details = await ctx.github.issue(issue);
+  const repo = await ctx.github.repo(target);
+  const git = gitContext(ctx.config);
+
+  const made = await withTempDir(async (tmp) => {
+    const dir = join(tmp, target.repo);
+    const scratchDir = join(tmp, ".autofix");
+    await mkdir(scratchDir, { mode: 0o700 });
+    await shallowClone(git, {
+      url: cloneUrl(ctx.config, target.owner, target.repo),
+      dir,
+      branch: repo.defaultBranch,
+      // Public repositories are cloned anonymously; a private one needs the (read) token.
+      ...(repo.private && ctx.config.githubToken ? { token: ctx.config.githubToken } : {}),
+    });
+    const base = await headCommit(git, dir);
+    const prompt = buildPrompt({ repo: `${target.owner}/${target.repo}`, issue: details });
+    ctx.logger.info({ issue: issueUrl(issue) }, "running the agent");
+    const agent = await runAgent({
+      agent: ctx.config.agent,
+      baseEnv: ctx.config.baseEnv,
+      providerEnv: ctx.config.providerEnv,
+      cwd: dir,
+      prompt,
+      scratchDir,
+      logFile: join(outDir, AGENT_LOG_FILE),
+    });
+    // Everything the agent left, committed or not, new files included, against the clone's base.
+    return { agent, patch: await stagedPatch(git, dir, base) };
+  });
+  const { agent, patch } = made;
+  if (patch.trim() === "") {
+    throw new UpstreamError("agent", "invalid", "the agent made no changes");
+  }
+  const stats = diffStats(patch);
+  const result = resultSchema.parse({
+    issue: {
+      owner: issue.owner,
+      repo: issue.repo,
+      number: issue.number,
+      url: issueUrl(issue),
+      title: details.title,
+    },
+    files: stats.files,
+    additions: stats.additions,
+    deletions: stats.deletions,
+    durationMs: Math.round(performance.now() - started),
+    agent: { name: agent.name, ...(agent.model ? { model: agent.model } : {}) },
+    ...(agent.usage ? { usage: agent.usage } : {}),
+    ...(agent.explanation ? { explanation: agent.explanation } : {}),
+  } satisfies AutofixResult);
+  const summary = renderSummary(result);
+  await writeFile(join(outDir, OUTPUT_FILES.patch), patch);
+  await writeFile(join(outDir, OUTPUT_FILES.summary), summary);
+  await writeFile(join(outDir, OUTPUT_FILES.result), `${JSON.stringify(result, null, 2)}\n`);
+
+  ctx.print(
+    `Wrote ${join(outDir, OUTPUT_FILES.patch)}: ${stats.files.length} files, +${stats.additions} -${stats.deletions}`,
+  );
+  const outputs = {
+    additions: result.additions,
+    deletions: result.deletions,
+    files: result.files.length,
+    summary: shortSummary(result),
+  };
+  if (!opts.push) {
+    ctx.print(kestraOutputsLine(outputs));
+    return { result, patch };
+  }
+  const pr = await publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
+  ctx.print(pr.url);
+  ctx.print(
+    kestraOutputsLine({ ...outputs, pr_url: pr.url, pr_number: pr.number, pr_created: pr.created }),
+  );
+  return { result, patch, pr };
+}

@@ -1,0 +1,573 @@
+// A strict fake of the GitHub REST API (the part autofix uses) on 127.0.0.1 with a random port.
+//
+// Exports:
+//   startFakeGitHub(opts?) -> Promise<FakeGitHub>
+//   FakeGitHub {
+//     url                      API base, e.g. http://127.0.0.1:PORT (GITHUB_API_URL)
+//     webHost                  host of html_url links: webHostForApi(url), i.e. 127.0.0.1:PORT
+//     token                    the write token (default "ghp_testtoken")
+//     addRepo(owner, repo, {defaultBranch?, private?})
+//     addIssue(owner, repo, {number?, title, body?, state?, labels?, isPullRequest?, comments?}) -> FakeIssue
+//     addPull(owner, repo, {head, base?, title?, state?, draft?})  -> FakePull (an open PR without a push)
+//     pulls(owner, repo)       PRs of the repository, oldest first
+//     requests                 every request: {method, path (with query), headers, body}
+//     failNext(match, status, times?)  the next `times` requests matching "METHOD /path" fail
+//     close()
+//   }
+//
+// Faithful to api.github.com where autofix depends on it (checked against GitHub's docs and real
+// responses): PRs are issues (they share numbers and appear in the issues API with a
+// `pull_request` key), `head` filters of the pulls list need "owner:branch" or are ignored,
+// creating a second open PR for the same head/base is a 422 with
+// {message:"Validation Failed", errors:[{resource:"PullRequest", code:"custom", message:
+// "A pull request already exists for owner:branch."}], documentation_url, status:"422"},
+// a head branch that does not exist is a 422 {resource:"PullRequest", field:"head", code:"invalid"},
+// a bad token is 401 "Bad credentials" on every endpoint, a private repository is 404 without a
+// token, POST without a token is 401 "Requires authentication", a read-only token gets 403
+// "Resource not accessible by personal access token", requests without User-Agent are 403.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { webHostForApi } from "../../src/shared/issue-url.ts";
+import { headerValue, readBody, sendJson, startHttpServer } from "./http-server.ts";
+
+export interface FakeGitHubOptions {
+  /** The token with write access (default "ghp_testtoken"). */
+  token?: string;
+  /** Tokens that may read but get 403 on writes. */
+  readOnlyTokens?: string[];
+  /** Whether a branch exists in the repository; POST /pulls checks head with it (default: yes). */
+  branchExists?: (owner: string, repo: string, branch: string) => boolean | Promise<boolean>;
+}
+
+export interface FakeComment {
+  author?: string;
+  body: string;
+}
+
+export interface FakeIssueInput {
+  number?: number;
+  title: string;
+  body?: string;
+  state?: "open" | "closed";
+  labels?: string[];
+  isPullRequest?: boolean;
+  comments?: (string | FakeComment)[];
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  isPullRequest: boolean;
+  comments: FakeComment[];
+  htmlUrl: string;
+}
+
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  headOwner: string;
+  base: string;
+  draft: boolean;
+  state: "open" | "closed";
+  htmlUrl: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeGitHub {
+  url: string;
+  webHost: string;
+  token: string;
+  addRepo(owner: string, repo: string, opts?: { defaultBranch?: string; private?: boolean }): void;
+  addIssue(owner: string, repo: string, issue: FakeIssueInput): FakeIssue;
+  addPull(
+    owner: string,
+    repo: string,
+    pull: {
+      head: string;
+      base?: string;
+      title?: string;
+      state?: "open" | "closed";
+      draft?: boolean;
+    },
+  ): FakePull;
+  pulls(owner: string, repo: string): FakePull[];
+  requests: RecordedRequest[];
+  failNext(match: string | RegExp, status: number, times?: number): void;
+  close(): Promise<void>;
+}
+
+interface RepoState {
+  owner: string;
+  name: string;
+  id: number;
+  defaultBranch: string;
+  private: boolean;
+  issues: Map<number, FakeIssue>;
+  pulls: FakePull[];
+  nextNumber: number;
+}
+
+const DOCS = "https://docs.github.com/rest";
+type Access = "none" | "read" | "write";
+
+export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const token = opts.token ?? "ghp_testtoken";
+  const readOnly = new Set(opts.readOnlyTokens ?? []);
+  const repos = new Map<string, RepoState>();
+  const requests: RecordedRequest[] = [];
+  const failures: { match: string | RegExp; status: number; left: number }[] = [];
+  let nextRepoId = 1000;
+  let webHost = "";
+  let apiUrl = "";
+
+  const key = (owner: string, repo: string) => `${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const mustRepo = (owner: string, repo: string): RepoState => {
+    const r = repos.get(key(owner, repo));
+    if (!r) throw new Error(`fake GitHub: add the repository ${owner}/${repo} first`);
+    return r;
+  };
+
+  const server = await startHttpServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const raw = await readBody(req);
+    const text = raw.toString("utf8");
+    const method = req.method ?? "GET";
+    requests.push({
+      method,
+      path: `${url.pathname}${url.search}`,
+      headers: flatHeaders(req),
+      body: parseMaybeJson(text),
+    });
+
+    const failure = failures.find((f) => matches(f.match, `${method} ${url.pathname}`));
+    if (failure) {
+      failure.left--;
+      if (failure.left <= 0) failures.splice(failures.indexOf(failure), 1);
+      return error(res, failure.status, statusMessage(failure.status));
+    }
+
+    if (!headerValue(req, "user-agent")) {
+      return error(
+        res,
+        403,
+        "Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+      );
+    }
+    const access = authenticate(headerValue(req, "authorization"));
+    if (access === "bad") return error(res, 401, "Bad credentials");
+
+    const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
+    if (parts[0] !== "repos" || parts.length < 3) return notFound(res);
+    const [, owner = "", name = "", ...restParts] = parts;
+    const repo = repos.get(key(owner, name));
+    if (!repo || (repo.private && access === "none")) return notFound(res);
+    const rest = restParts.join("/");
+
+    if (method === "GET" && rest === "") return sendJson(res, 200, repoJson(repo));
+    if (method === "GET" && rest === "issues") return listIssues(res, url, repo);
+    let m = /^issues\/(\d+)$/.exec(rest);
+    if (method === "GET" && m) {
+      const issue = repo.issues.get(Number(m[1]));
+      return issue ? sendJson(res, 200, issueJson(repo, issue)) : notFound(res);
+    }
+    m = /^issues\/(\d+)\/comments$/.exec(rest);
+    if (method === "GET" && m) {
+      const issue = repo.issues.get(Number(m[1]));
+      if (!issue) return notFound(res);
+      return page(
+        res,
+        url,
+        issue.comments.map((c, i) => commentJson(repo, issue, c, i)),
+      );
+    }
+    if (method === "GET" && rest === "pulls") return listPulls(res, url, repo);
+    if (method === "POST" && rest === "pulls") {
+      if (access === "none") {
+        return error(
+          res,
+          401,
+          "Requires authentication",
+          `${DOCS}/pulls/pulls#create-a-pull-request`,
+        );
+      }
+      if (access === "read") {
+        return error(res, 403, "Resource not accessible by personal access token");
+      }
+      return createPull(res, text, repo);
+    }
+    return notFound(res);
+  });
+
+  apiUrl = server.url;
+  webHost = webHostForApi(apiUrl);
+
+  function authenticate(header: string | undefined): Access | "bad" {
+    if (header === undefined) return "none";
+    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
+    if (!m) return "bad";
+    if (m[1] === token) return "write";
+    if (m[1] !== undefined && readOnly.has(m[1])) return "read";
+    return "bad";
+  }
+
+  function repoJson(repo: RepoState) {
+    const full = `${repo.owner}/${repo.name}`;
+    return {
+      id: repo.id,
+      node_id: `R_${repo.id}`,
+      name: repo.name,
+      full_name: full,
+      private: repo.private,
+      visibility: repo.private ? "private" : "public",
+      owner: { login: repo.owner, type: "Organization" },
+      html_url: `https://${webHost}/${full}`,
+      url: `${apiUrl}/repos/${full}`,
+      clone_url: `https://${webHost}/${full}.git`,
+      default_branch: repo.defaultBranch,
+      archived: false,
+      disabled: false,
+      has_issues: true,
+    };
+  }
+
+  function issueJson(repo: RepoState, issue: FakeIssue) {
+    const full = `${repo.owner}/${repo.name}`;
+    return {
+      id: repo.id * 100_000 + issue.number,
+      node_id: `I_${repo.id}_${issue.number}`,
+      url: `${apiUrl}/repos/${full}/issues/${issue.number}`,
+      repository_url: `${apiUrl}/repos/${full}`,
+      html_url: issue.htmlUrl,
+      number: issue.number,
+      state: issue.state,
+      title: issue.title,
+      body: issue.body === "" ? null : issue.body,
+      user: { login: "reporter", type: "User" },
+      labels: issue.labels.map((name, i) => ({
+        id: i + 1,
+        node_id: `LA_${i + 1}`,
+        name,
+        color: "d73a4a",
+        default: false,
+        description: null,
+      })),
+      assignees: [],
+      locked: false,
+      comments: issue.comments.length,
+      created_at: "2024-01-01T00:00:00Z",
+      updated_at: "2024-01-02T00:00:00Z",
+      closed_at: issue.state === "closed" ? "2024-01-03T00:00:00Z" : null,
+      author_association: "NONE",
+      ...(issue.isPullRequest
+        ? {
+            pull_request: {
+              url: `${apiUrl}/repos/${full}/pulls/${issue.number}`,
+              html_url: `https://${webHost}/${full}/pull/${issue.number}`,
+              diff_url: `https://${webHost}/${full}/pull/${issue.number}.diff`,
+              patch_url: `https://${webHost}/${full}/pull/${issue.number}.patch`,
+              merged_at: null,
+            },
+          }
+        : {}),
+    };
+  }
+
+  function commentJson(repo: RepoState, issue: FakeIssue, c: FakeComment, i: number) {
+    const id = repo.id * 1_000_000 + issue.number * 1000 + i;
+    return {
+      id,
+      node_id: `IC_${id}`,
+      html_url: `${issue.htmlUrl}#issuecomment-${id}`,
+      body: c.body,
+      user: { login: c.author ?? "commenter", type: "User" },
+      created_at: `2024-01-01T00:${String(i % 60).padStart(2, "0")}:00Z`,
+      author_association: "NONE",
+    };
+  }
+
+  function pullJson(repo: RepoState, pr: FakePull) {
+    const full = `${repo.owner}/${repo.name}`;
+    return {
+      id: repo.id * 100_000 + pr.number,
+      node_id: `PR_${repo.id}_${pr.number}`,
+      number: pr.number,
+      state: pr.state,
+      title: pr.title,
+      body: pr.body === "" ? null : pr.body,
+      draft: pr.draft,
+      url: `${apiUrl}/repos/${full}/pulls/${pr.number}`,
+      html_url: pr.htmlUrl,
+      head: { label: `${pr.headOwner}:${pr.head}`, ref: pr.head, repo: repoJson(repo) },
+      base: { label: `${repo.owner}:${pr.base}`, ref: pr.base, repo: repoJson(repo) },
+      user: { login: "autofix-bot", type: "User" },
+      merged_at: null,
+      created_at: "2024-01-01T00:00:00Z",
+    };
+  }
+
+  function listIssues(res: ServerResponse, url: URL, repo: RepoState) {
+    const state = url.searchParams.get("state") ?? "open";
+    if (!["open", "closed", "all"].includes(state)) {
+      return validationFailed(res, [{ resource: "Issue", field: "state", code: "invalid" }]);
+    }
+    const labels = (url.searchParams.get("labels") ?? "")
+      .split(",")
+      .map((l) => l.trim().toLowerCase())
+      .filter((l) => l !== "");
+    const selected = [...repo.issues.values()]
+      .filter((i) => state === "all" || i.state === state)
+      .filter((i) => labels.every((l) => i.labels.some((x) => x.toLowerCase() === l)))
+      .sort((a, b) => b.number - a.number) // newest first, GitHub's default sort
+      .map((i) => issueJson(repo, i));
+    return page(res, url, selected);
+  }
+
+  function listPulls(res: ServerResponse, url: URL, repo: RepoState) {
+    const state = url.searchParams.get("state") ?? "open";
+    const head = url.searchParams.get("head");
+    const base = url.searchParams.get("base");
+    let selected = repo.pulls.filter((p) => state === "all" || p.state === state);
+    // GitHub applies head only in the documented "owner:branch" form and ignores it otherwise.
+    if (head?.includes(":")) {
+      const [owner = "", ...branch] = head.split(":");
+      selected = selected.filter(
+        (p) => p.headOwner.toLowerCase() === owner.toLowerCase() && p.head === branch.join(":"),
+      );
+    }
+    if (base) selected = selected.filter((p) => p.base === base);
+    return page(
+      res,
+      url,
+      [...selected].reverse().map((p) => pullJson(repo, p)),
+    );
+  }
+
+  async function createPull(res: ServerResponse, text: string, repo: RepoState) {
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error();
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return error(res, 400, "Problems parsing JSON");
+    }
+    const missing = ["title", "head", "base"].filter(
+      (f) => typeof body[f] !== "string" || body[f] === "",
+    );
+    if (missing.length > 0) {
+      return validationFailed(
+        res,
+        missing.map((field) => ({ resource: "PullRequest", field, code: "missing_field" })),
+      );
+    }
+    if (body["draft"] !== undefined && typeof body["draft"] !== "boolean") {
+      return error(
+        res,
+        422,
+        "Invalid request.\n\nFor 'properties/draft', \"" +
+          String(body["draft"]) +
+          '" is not a boolean.',
+      );
+    }
+    const headText = body["head"] as string;
+    const [headOwner, head] = headText.includes(":")
+      ? [headText.slice(0, headText.indexOf(":")), headText.slice(headText.indexOf(":") + 1)]
+      : [repo.owner, headText];
+    const base = body["base"] as string;
+    const exists = opts.branchExists ?? (() => true);
+    if (!(await exists(repo.owner, repo.name, base))) {
+      return validationFailed(res, [{ resource: "PullRequest", field: "base", code: "invalid" }]);
+    }
+    if (
+      headOwner.toLowerCase() !== repo.owner.toLowerCase() ||
+      !(await exists(repo.owner, repo.name, head))
+    ) {
+      return validationFailed(res, [{ resource: "PullRequest", field: "head", code: "invalid" }]);
+    }
+    const duplicate = repo.pulls.find(
+      (p) => p.state === "open" && p.head === head && p.base === base,
+    );
+    if (duplicate) {
+      return validationFailed(res, [
+        {
+          resource: "PullRequest",
+          code: "custom",
+          message: `A pull request already exists for ${headOwner}:${head}.`,
+        },
+      ]);
+    }
+    const pr = insertPull(repo, {
+      head,
+      headOwner,
+      base,
+      title: body["title"] as string,
+      body: typeof body["body"] === "string" ? body["body"] : "",
+      draft: body["draft"] === true,
+      state: "open",
+    });
+    return sendJson(res, 201, pullJson(repo, pr), {
+      location: `${apiUrl}/repos/${repo.owner}/${repo.name}/pulls/${pr.number}`,
+    });
+  }
+
+  function insertPull(repo: RepoState, p: Omit<FakePull, "number" | "htmlUrl">): FakePull {
+    const number = repo.nextNumber++;
+    const htmlUrl = `https://${webHost}/${repo.owner}/${repo.name}/pull/${number}`;
+    const pr: FakePull = { ...p, number, htmlUrl };
+    repo.pulls.push(pr);
+    // Every PR is an issue too, with the same number.
+    repo.issues.set(number, {
+      number,
+      title: p.title,
+      body: p.body,
+      state: p.state,
+      labels: [],
+      isPullRequest: true,
+      comments: [],
+      htmlUrl,
+    });
+    return pr;
+  }
+
+  /** Paginates like GitHub: per_page (default 30, max 100), page, and a Link header. */
+  function page(res: ServerResponse, url: URL, items: unknown[]) {
+    const perPage = clampInt(url.searchParams.get("per_page"), 30, 1, 100);
+    const pageNo = clampInt(url.searchParams.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const slice = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+    const link = (n: number) => {
+      const u = new URL(`${apiUrl}${url.pathname}${url.search}`);
+      u.searchParams.set("page", String(n));
+      return `<${u.toString()}>`;
+    };
+    const rels: string[] = [];
+    if (pageNo > 1) rels.push(`${link(pageNo - 1)}; rel="prev"`);
+    if (pageNo < last) rels.push(`${link(pageNo + 1)}; rel="next"`);
+    if (pageNo < last) rels.push(`${link(last)}; rel="last"`);
+    if (pageNo > 1) rels.push(`${link(1)}; rel="first"`);
+    return sendJson(res, 200, slice, rels.length > 0 ? { link: rels.join(", ") } : {});
+  }
+
+  return {
+    url: apiUrl,
+    webHost,
+    token,
+    requests,
+    addRepo(owner, repo, o = {}) {
+      repos.set(key(owner, repo), {
+        owner,
+        name: repo,
+        id: nextRepoId++,
+        defaultBranch: o.defaultBranch ?? "main",
+        private: o.private ?? false,
+        issues: new Map(),
+        pulls: [],
+        nextNumber: 1,
+      });
+    },
+    addIssue(owner, repo, input) {
+      const r = mustRepo(owner, repo);
+      const number = input.number ?? r.nextNumber;
+      if (r.issues.has(number))
+        throw new Error(`fake GitHub: #${number} exists in ${owner}/${repo}`);
+      r.nextNumber = Math.max(r.nextNumber, number + 1);
+      const kind = input.isPullRequest ? "pull" : "issues";
+      const issue: FakeIssue = {
+        number,
+        title: input.title,
+        body: input.body ?? "",
+        state: input.state ?? "open",
+        labels: input.labels ?? [],
+        isPullRequest: input.isPullRequest ?? false,
+        comments: (input.comments ?? []).map((c) => (typeof c === "string" ? { body: c } : c)),
+        htmlUrl: `https://${webHost}/${r.owner}/${r.name}/${kind}/${number}`,
+      };
+      r.issues.set(number, issue);
+      return issue;
+    },
+    addPull(owner, repo, p) {
+      const r = mustRepo(owner, repo);
+      return insertPull(r, {
+        head: p.head,
+        headOwner: r.owner,
+        base: p.base ?? r.defaultBranch,
+        title: p.title ?? `Changes from ${p.head}`,
+        body: "",
+        draft: p.draft ?? false,
+        state: p.state ?? "open",
+      });
+    },
+    pulls(owner, repo) {
+      return mustRepo(owner, repo).pulls.map((p) => ({ ...p }));
+    },
+    failNext(match, status, times = 1) {
+      failures.push({ match, status, left: times });
+    },
+    close: () => server.close(),
+  };
+}
+
+function error(res: ServerResponse, status: number, message: string, documentationUrl = DOCS) {
+  sendJson(res, status, { message, documentation_url: documentationUrl, status: String(status) });
+}
+
+function notFound(res: ServerResponse) {
+  error(res, 404, "Not Found");
+}
+
+function validationFailed(res: ServerResponse, errors: Record<string, string>[]) {
+  sendJson(res, 422, {
+    message: "Validation Failed",
+    errors,
+    documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request`,
+    status: "422",
+  });
+}
+
+function statusMessage(status: number): string {
+  if (status === 401) return "Bad credentials";
+  if (status === 403) return "Forbidden";
+  if (status === 404) return "Not Found";
+  if (status === 422) return "Validation Failed";
+  if (status === 429) return "API rate limit exceeded";
+  if (status >= 500) return "Server Error";
+  return "Error";
+}
+
+function matches(match: string | RegExp, line: string): boolean {
+  return typeof match === "string" ? line === match : match.test(line);
+}
+
+function clampInt(text: string | null, fallback: number, min: number, max: number): number {
+  const n = text === null ? Number.NaN : Number.parseInt(text, 10);
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, n));
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function parseMaybeJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,280 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resultSchema } from "../../src/contracts/result.ts";
+import {
+  agentCommand,
+  branchSha,
+  createBareRepo,
+  createSandbox,
+  gitIn,
+  issueUrlOf,
+  kestraOutputs,
+  runCli,
+  type Sandbox,
+} from "./helpers.ts";
+
+const EXPECTED_PATCH = `diff --git a/README.md b/README.md
+index 94954ab..8a423c8 100644
+--- a/README.md
++++ b/README.md
+@@ -1,2 +1,2 @@
+ hello
+-world
++fixed world
+diff --git a/src/new.txt b/src/new.txt
+new file mode 100644
+index 0000000..fa49b07
+--- /dev/null
++++ b/src/new.txt
+@@ -0,0 +1 @@
++new file
+`;
+
+let sb: Sandbox;
+let env: Record<string, string>;
+let dump: string;
+let out: string;
+
+beforeEach(async () => {
+  sb = await createSandbox();
+  sb.github.addRepo("acme", "api");
+  sb.github.addIssue("acme", "api", {
+    number: 7,
+    title: "Greeting says world",
+    body: "The README should say fixed world.",
+    labels: ["bug"],
+    comments: [{ author: "alice", body: "Also seen on main." }],
+  });
+  sb.github.addIssue("acme", "api", { number: 8, title: "A PR", isPullRequest: true });
+  await createBareRepo(sb, "acme", "api");
+  dump = join(sb.dir, "dump");
+  out = join(sb.dir, "out");
+  env = {
+    GITHUB_API_URL: sb.github.url,
+    GITHUB_TOKEN: sb.github.token,
+    AUTOFIX_CLONE_URL: sb.cloneUrl,
+    AUTOFIX_AGENT_COMMAND: agentCommand("edit", dump),
+    OPENAI_API_KEY: "sk-llm-key",
+    AUTOFIX_MODEL: "configured-model",
+  };
+});
+
+afterEach(async () => {
+  await sb.close();
+});
+
+const fix = (extra: string[] = [], e: Record<string, string> = env) =>
+  runCli(["fix", "--issue", issueUrlOf(sb, "acme", "api", 7), "--out", out, ...extra], e);
+
+describe("autofix fix", () => {
+  it("writes the patch (new files included), result.json, summary.md and the Kestra outputs", async () => {
+    const run = await fix();
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+
+    expect(await readFile(join(out, "patch.diff"), "utf8")).toBe(EXPECTED_PATCH);
+
+    const result = resultSchema.parse(JSON.parse(await readFile(join(out, "result.json"), "utf8")));
+    expect(result).toEqual({
+      issue: {
+        owner: "acme",
+        repo: "api",
+        number: 7,
+        url: issueUrlOf(sb, "acme", "api", 7),
+        title: "Greeting says world",
+      },
+      files: [
+        { path: "README.md", additions: 1, deletions: 1 },
+        { path: "src/new.txt", additions: 1, deletions: 0 },
+      ],
+      additions: 2,
+      deletions: 1,
+      durationMs: result.durationMs,
+      agent: { name: "custom", model: "fake-model-1" },
+      usage: { inputTokens: 120, outputTokens: 30, costUsd: 0.0012 },
+      explanation: "Fixed the greeting.",
+    });
+
+    const summary = await readFile(join(out, "summary.md"), "utf8");
+    expect(summary).toContain("# Fix for acme/api#7: Greeting says world");
+    expect(summary).toContain(`- Issue: ${issueUrlOf(sb, "acme", "api", 7)}`);
+    expect(summary).toContain("- Agent: custom (fake-model-1)");
+    expect(summary).toContain("- Changes: 2 files, +2 -1");
+    expect(summary).toContain("| `README.md` | 1 | 1 |");
+    expect(summary).toContain("| `src/new.txt` | 1 | 0 |");
+    expect(summary).toContain("## Explanation\n\nFixed the greeting.");
+
+    expect(kestraOutputs(run.stdout)).toEqual({
+      additions: 2,
+      deletions: 1,
+      files: 2,
+      summary: "2 files changed (+2 -1): Fixed the greeting.",
+    });
+  });
+
+  it("gives the agent the issue but no GitHub token, in its environment or the clone's git config", async () => {
+    const run = await fix();
+    expect(run.code).toBe(0);
+    const agentEnv = await readFile(join(dump, "env.txt"), "utf8");
+    const names = agentEnv.split("\n").map((l) => l.split("=")[0] ?? "");
+    expect(agentEnv).not.toContain(sb.github.token);
+    expect(names.filter((n) => /TOKEN|GITHUB|^GH_/.test(n))).toEqual([]);
+    // What it does get: the provider key, the model and the prompt.
+    expect(agentEnv).toContain("OPENAI_API_KEY=sk-llm-key");
+    expect(agentEnv).toContain("AUTOFIX_MODEL=configured-model");
+
+    const gitConfig = await readFile(join(dump, "gitconfig.txt"), "utf8");
+    expect(gitConfig).not.toContain(sb.github.token);
+    expect(gitConfig.toLowerCase()).not.toContain("extraheader");
+    expect(gitConfig.toLowerCase()).not.toContain("authorization");
+    expect(await readFile(join(dump, "dot-git-config.txt"), "utf8")).not.toContain(sb.github.token);
+
+    const prompt = await readFile(join(dump, "prompt-file.txt"), "utf8");
+    expect(await readFile(join(dump, "prompt-env.txt"), "utf8")).toBe(prompt);
+    expect(prompt).toContain("## Issue #7: Greeting says world");
+    expect(prompt).toContain("The README should say fixed world.");
+    expect(prompt).toContain("### alice\nAlso seen on main.");
+    // The prompt file lives outside the clone, so it is not part of the patch.
+    const cwd = (await readFile(join(dump, "cwd.txt"), "utf8")).trim();
+    expect(cwd.endsWith("/api")).toBe(true);
+    expect(await readFile(join(out, "patch.diff"), "utf8")).not.toContain("prompt");
+  });
+
+  it("folds commits the agent made itself into the patch", async () => {
+    const run = await fix([], { ...env, AUTOFIX_AGENT_COMMAND: agentCommand("commit", dump) });
+    expect(run.stderr).toBe("");
+    expect(await readFile(join(out, "patch.diff"), "utf8")).toBe(EXPECTED_PATCH);
+  });
+
+  it("fails with one line when the issue does not exist", async () => {
+    const run = await runCli(
+      ["fix", "--issue", issueUrlOf(sb, "acme", "api", 99), "--out", out],
+      env,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("autofix: issue acme/api#99 not found\n");
+    expect(existsSync(join(dump, "env.txt"))).toBe(false);
+  });
+
+  it("refuses a pull request given as the issue", async () => {
+    const run = await runCli(
+      ["fix", "--issue", issueUrlOf(sb, "acme", "api", 8), "--out", out],
+      env,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("autofix: acme/api#8 is a pull request, not an issue\n");
+  });
+
+  it("refuses a URL that is not an issue of the configured GitHub", async () => {
+    const run = await runCli(
+      ["fix", "--issue", "https://gitlab.com/acme/api/issues/7", "--out", out],
+      env,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `autofix: --issue "https://gitlab.com/acme/api/issues/7": the host must be ${sb.github.webHost}, not gitlab.com\n`,
+    );
+  });
+
+  it("fails with one line when the clone fails", async () => {
+    sb.github.addRepo("acme", "gone");
+    sb.github.addIssue("acme", "gone", { number: 1, title: "x" });
+    const run = await runCli(
+      ["fix", "--issue", issueUrlOf(sb, "acme", "gone", 1), "--out", out],
+      env,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")).toHaveLength(2);
+    expect(run.stderr).toMatch(
+      new RegExp(`^autofix: clone failed for file://${sb.remotes}/acme/gone\\.git: .+\\n$`),
+    );
+  });
+
+  it("reports the agent's exit code and last error line", async () => {
+    const run = await fix([], { ...env, AUTOFIX_AGENT_COMMAND: agentCommand("fail", dump) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("autofix: the agent failed (exit code 3): boom: the model refused\n");
+    expect(existsSync(join(out, "patch.diff"))).toBe(false);
+  });
+
+  it("kills the agent and its children when it times out", async () => {
+    const run = await fix([], {
+      ...env,
+      AUTOFIX_AGENT_COMMAND: agentCommand("hang", dump),
+      AUTOFIX_AGENT_TIMEOUT: "1",
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("autofix: the agent timed out after 1 s\n");
+    // The background child would have written late.txt 3 s after it started.
+    await sleep(3500);
+    expect(existsSync(join(dump, "env.txt"))).toBe(true);
+    expect(existsSync(join(dump, "late.txt"))).toBe(false);
+  });
+
+  it("fails when the agent made no changes", async () => {
+    const run = await fix([], { ...env, AUTOFIX_AGENT_COMMAND: agentCommand("noop", dump) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("autofix: the agent made no changes\n");
+  });
+
+  it("with --push, opens the PR from a fresh clone", async () => {
+    const run = await fix(["--push", "--draft"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const [pr] = sb.github.pulls("acme", "api");
+    expect(pr).toMatchObject({ head: "autofix/issue-7", base: "main", draft: true });
+    expect(pr?.title).toBe("Fix #7: Greeting says world");
+    expect(pr?.body.startsWith("Fixes #7\n\n# Fix for acme/api#7")).toBe(true);
+    expect(kestraOutputs(run.stdout)).toMatchObject({
+      files: 2,
+      pr_url: pr?.htmlUrl,
+      pr_number: pr?.number,
+      pr_created: true,
+    });
+    const bare = sb.bare("acme", "api");
+    expect(branchSha(bare, "autofix/issue-7")).toBeDefined();
+    expect(gitIn(bare, ["show", "autofix/issue-7:src/new.txt"])).toBe("new file\n");
+  });
+
+  it("with --push but no GITHUB_TOKEN, fails before running the agent", async () => {
+    const { GITHUB_TOKEN: _unused, ...noToken } = env;
+    const run = await fix(["--push"], noToken);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("GITHUB_TOKEN is required to push the fix (--push)");
+    expect(existsSync(join(dump, "env.txt"))).toBe(false);
+  });
+
+  it("reads a public repository without any token", async () => {
+    const { GITHUB_TOKEN: _unused, ...noToken } = env;
+    const run = await fix([], noToken);
+    expect(run.code).toBe(0);
+    const reads = sb.github.requests.filter((r) => r.method === "GET");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((r) => r.headers["authorization"] === undefined)).toBe(true);
+  });
+
+  it("reads a private repository with the read-only GITHUB_READ_TOKEN the Kestra fix task gets", async () => {
+    sb.github.addRepo("acme", "secret", { private: true });
+    sb.github.addIssue("acme", "secret", { number: 3, title: "Private bug" });
+    await createBareRepo(sb, "acme", "secret");
+    const { GITHUB_TOKEN: _unused, ...noToken } = env;
+    const run = await runCli(
+      ["fix", "--issue", issueUrlOf(sb, "acme", "secret", 3), "--out", out],
+      { ...noToken, GITHUB_READ_TOKEN: sb.github.token },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const agentEnv = await readFile(join(dump, "env.txt"), "utf8");
+    expect(agentEnv).not.toContain(sb.github.token);
+    // It is not enough to push.
+    const push = await runCli(
+      ["fix", "--issue", issueUrlOf(sb, "acme", "secret", 3), "--out", out, "--push"],
+      { ...noToken, GITHUB_READ_TOKEN: sb.github.token },
+    );
+    expect(push.code).toBe(2);
+    expect(push.stderr).toContain("GITHUB_TOKEN is required to push the fix (--push)");
+  });
+});

@@ -1,0 +1,175 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
+
+// Shared set-up of the worker tests: a temp dir, local bare repositories as the git remote,
+// the GitHub fake wired to them, and the CLI run as a real subprocess.
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = join(ROOT, "src/worker/cli.ts");
+export const FAKE_AGENT = join(ROOT, "test/worker/fixtures/fake-agent.sh");
+
+export const INITIAL_FILES: Record<string, string> = {
+  "README.md": "hello\nworld\n",
+  "src/app.txt": "line 1\nline 2\n",
+};
+
+export interface Sandbox {
+  dir: string;
+  github: FakeGitHub;
+  remotes: string;
+  /** AUTOFIX_CLONE_URL for the bare repositories under `remotes`. */
+  cloneUrl: string;
+  bare(owner: string, repo: string): string;
+  close(): Promise<void>;
+}
+
+export async function createSandbox(): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), "autofix-test-"));
+  const remotes = join(dir, "remotes");
+  const bare = (owner: string, repo: string) => join(remotes, owner, `${repo}.git`);
+  const github = await startFakeGitHub({
+    branchExists: (owner, repo, branch) => branchSha(bare(owner, repo), branch) !== undefined,
+  });
+  return {
+    dir,
+    github,
+    remotes,
+    cloneUrl: `file://${remotes}/{owner}/{repo}.git`,
+    bare,
+    close: async () => {
+      await github.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function git(args: string[], cwd?: string): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), LC_ALL: "C" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** A bare repository with one commit of `files` on `branch`, pushed from a scratch clone. */
+export async function createBareRepo(
+  sandbox: Sandbox,
+  owner: string,
+  repo: string,
+  opts: { branch?: string; files?: Record<string, string> } = {},
+): Promise<string> {
+  const branch = opts.branch ?? "main";
+  const barePath = sandbox.bare(owner, repo);
+  await mkdir(barePath, { recursive: true });
+  git(["init", "--quiet", "--bare", `--initial-branch=${branch}`, barePath]);
+  const work = await mkdtemp(join(sandbox.dir, "scratch-"));
+  git(["clone", "--quiet", barePath, work]);
+  git(["checkout", "--quiet", "-b", branch], work);
+  await commitFiles(work, opts.files ?? INITIAL_FILES, "Initial commit");
+  git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], work);
+  await rm(work, { recursive: true, force: true });
+  return barePath;
+}
+
+/** Adds a commit on `branch` of the bare repository. */
+export async function pushCommit(
+  sandbox: Sandbox,
+  barePath: string,
+  branch: string,
+  files: Record<string, string>,
+  message: string,
+): Promise<void> {
+  const work = await mkdtemp(join(sandbox.dir, "scratch-"));
+  git(["clone", "--quiet", "--branch", branch, barePath, work]);
+  await commitFiles(work, files, message);
+  git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], work);
+  await rm(work, { recursive: true, force: true });
+}
+
+async function commitFiles(work: string, files: Record<string, string>, message: string) {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(work, path)), { recursive: true });
+    await writeFile(join(work, path), content);
+  }
+  git(["add", "-A"], work);
+  git(
+    [
+      "-c",
+      "user.name=Test",
+      "-c",
+      "user.email=test@example.com",
+      "commit",
+      "--quiet",
+      "-m",
+      message,
+    ],
+    work,
+  );
+}
+
+export function branchSha(barePath: string, branch: string): string | undefined {
+  try {
+    return git([
+      "--git-dir",
+      barePath,
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      `refs/heads/${branch}`,
+    ]).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function gitIn(barePath: string, args: string[]): string {
+  return git(["--git-dir", barePath, ...args]);
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node src/worker/cli.ts …` with exactly `env` (plus PATH and HOME). */
+export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** The JSON of the `::{"outputs":…}::` line on stdout. */
+export function kestraOutputs(stdout: string): Record<string, unknown> {
+  const line = stdout.split("\n").find((l) => l.startsWith("::{") && l.endsWith("}::"));
+  if (!line) throw new Error(`no Kestra outputs line in:\n${stdout}`);
+  const parsed = JSON.parse(line.slice(2, -2)) as { outputs: Record<string, unknown> };
+  return parsed.outputs;
+}
+
+export function issueUrlOf(sandbox: Sandbox, owner: string, repo: string, n: number): string {
+  return `https://${sandbox.github.webHost}/${owner}/${repo}/issues/${n}`;
+}
+
+export function agentCommand(mode: string, dumpDir: string): string {
+  return `sh '${FAKE_AGENT}' ${mode} '${dumpDir}'`;
+}
