@@ -18,6 +18,7 @@ import { RunStore } from "./runs/record.ts";
 import { RunStarter } from "./runs/starter.ts";
 import { RunSyncer } from "./runs/sync.ts";
 import type { Services } from "./services.ts";
+import { SettingsStore } from "./settings/settings-store.ts";
 import { Approvers } from "./slack/approvers.ts";
 import { boltLogger } from "./slack/bolt-logger.ts";
 
@@ -116,7 +117,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   });
 
   const slack = bolt.client;
-  const approvers = new Approvers(config.policy.approvers, slack, logger);
+  const approvers = new Approvers(slack, logger);
+  const settings = new SettingsStore(kestra, config.policy, logger);
   const store = new RunStore(kestra);
   const syncer = new RunSyncer({
     kestra,
@@ -126,7 +128,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     links,
     lock,
     logger,
-    alertChannel: config.policy.alertChannel,
+    settings,
   });
   const starter = new RunStarter({
     kestra,
@@ -134,7 +136,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     slack,
     syncer,
     logger,
-    alertChannel: config.policy.alertChannel,
+    settings,
   });
   const decisions = new RunDecisions({
     kestra,
@@ -145,7 +147,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     lock,
     syncer,
     logger,
-    alertChannel: config.policy.alertChannel,
+    settings,
     ...(deps.resumeBackoffMs !== undefined ? { resumeBackoffMs: deps.resumeBackoffMs } : {}),
   });
   const reconciler = new Reconciler({
@@ -163,6 +165,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     webHost: config.github.webHost,
     links,
     approvers,
+    settings,
     syncer,
     starter,
     decisions,

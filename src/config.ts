@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "./contracts/flow.ts";
 import { ConfigError } from "./errors.ts";
+import { type Policy, splitApprovers } from "./settings/channel-settings.ts";
 import { webHostForApi } from "./shared/issue-url.ts";
 
 // The bot's configuration, parsed once from an env object. No other module reads process.env.
@@ -89,6 +90,22 @@ const envSchema = z.object({
       }),
     ),
   ),
+  AUTOFIX_DEFAULT_REPO: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { error: "must be owner/repo" })
+    .optional(),
+  AUTOFIX_DEFAULT_LABELS: csv.pipe(
+    z.array(z.string().max(50, { error: "labels must be at most 50 characters" })),
+  ),
+  AUTOFIX_REQUIRE_APPROVAL: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
+  AUTOFIX_STUCK_MINUTES: z.coerce
+    .number({ error: "must be a number of minutes" })
+    .int()
+    .min(0, { error: "must be 0 (off) or more minutes" })
+    .default(30),
   AUTOFIX_RECONCILE_INTERVAL_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()
@@ -127,11 +144,8 @@ export interface Config {
   };
   webhookToken: string;
   github: { token: string | undefined; apiUrl: string; webHost: string };
-  policy: {
-    alertChannel: string | undefined;
-    approvers: { users: string[]; groups: string[] };
-    allowedRepos: string[];
-  };
+  policy: Policy;
+  stuckAfterMs: number;
   reconcile: { intervalMs: number; lookbackHours: number };
 }
 
@@ -178,12 +192,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     policy: {
       alertChannel: e.AUTOFIX_ALERT_CHANNEL,
-      approvers: {
-        users: e.AUTOFIX_APPROVERS.filter((id) => !id.startsWith("S")),
-        groups: e.AUTOFIX_APPROVERS.filter((id) => id.startsWith("S")),
-      },
+      approvers: splitApprovers(e.AUTOFIX_APPROVERS),
       allowedRepos: e.AUTOFIX_ALLOWED_REPOS,
+      defaultRepo: e.AUTOFIX_DEFAULT_REPO,
+      defaultLabels: e.AUTOFIX_DEFAULT_LABELS.length > 0 ? e.AUTOFIX_DEFAULT_LABELS : ["bug"],
+      requireApproval: e.AUTOFIX_REQUIRE_APPROVAL,
     },
+    stuckAfterMs: e.AUTOFIX_STUCK_MINUTES * 60_000,
     reconcile: {
       intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
       lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,

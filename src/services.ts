@@ -9,6 +9,7 @@ import type { Links } from "./runs/links.ts";
 import type { Reconciler } from "./runs/reconciler.ts";
 import type { RunStarter } from "./runs/starter.ts";
 import type { RunSyncer } from "./runs/sync.ts";
+import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Approvers } from "./slack/approvers.ts";
 
 /** Everything the listeners and routes need, built once by createApp. */
@@ -21,6 +22,7 @@ export interface Services {
   webHost: string;
   links: Links;
   approvers: Approvers;
+  settings: SettingsStore;
   syncer: RunSyncer;
   starter: RunStarter;
   decisions: RunDecisions;

@@ -4,6 +4,7 @@ import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import { isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { approvalMessage, decisionMessage } from "../slack/blocks/patch-message.ts";
 import { contextOf, type RunContext } from "./context.ts";
@@ -34,7 +35,7 @@ export interface DecisionDeps {
   lock: KeyedLock;
   syncer: RunSyncer;
   logger: Logger;
-  alertChannel: string | undefined;
+  settings: SettingsStore;
   /** Waits between resume attempts while the flow reaches its Pause task. */
   resumeBackoffMs?: number;
 }
@@ -52,8 +53,8 @@ export class RunDecisions {
   }
 
   async decide(click: Click, approved: boolean): Promise<ClickOutcome> {
-    const { ctx } = await this.load(click);
-    if (!(await this.d.approvers.canApprove(click.user, ctx.user))) {
+    const { ctx, policy } = await this.load(click);
+    if (!(await this.d.approvers.canApprove(click.user, ctx.user, policy.approvers))) {
       throw new NotAuthorizedError("You are not an approver for this run, so nothing was changed.");
     }
     const kestraUrl = this.d.links.execution(SINGLE_FLOW_ID, click.executionId);
@@ -81,7 +82,7 @@ export class RunDecisions {
                 executionId: click.executionId,
                 kestraUrl,
                 requester: ctx.user,
-                approverHint: this.d.approvers.describe(ctx.user),
+                approverHint: this.d.approvers.describe(ctx.user, policy.approvers),
               });
         await this.d.slack.chat.update({
           channel: click.channel,
@@ -101,8 +102,8 @@ export class RunDecisions {
 
   /** Retry: restart a failed run, or fetch a patch again that could not be downloaded. */
   async retry(click: Click): Promise<ClickOutcome> {
-    const { execution, ctx } = await this.load(click);
-    if (!(await this.d.approvers.canOperate(click.user, ctx.user))) {
+    const { execution, ctx, policy } = await this.load(click);
+    if (!(await this.d.approvers.canOperate(click.user, ctx.user, policy.approvers))) {
       throw new NotAuthorizedError("Only the requester or an approver can retry this run.");
     }
     const state = execution.state.current;
@@ -137,12 +138,14 @@ export class RunDecisions {
     if (!execution || !ctx) {
       throw new NotAuthorizedError("This run no longer exists in Kestra, so nothing was changed.");
     }
-    if (!belongsTo(ctx, click, this.d.alertChannel)) {
+    const policy = await this.d.settings.policy(ctx.channel);
+    const alertChannels = [policy.alertChannel, this.d.settings.defaultPolicy.alertChannel];
+    if (!belongsTo(ctx, click, alertChannels)) {
       throw new NotAuthorizedError(
         "This button does not belong to that run, so nothing was changed.",
       );
     }
-    return { execution, ctx };
+    return { execution, ctx, policy };
   }
 
   private async resume(click: Click, approved: boolean): Promise<void> {
@@ -175,9 +178,9 @@ export class RunDecisions {
   }
 }
 
-/** The clicked message must sit in the run's own thread (or be its root), or in the alerts channel. */
-function belongsTo(ctx: RunContext, click: Click, alertChannel: string | undefined): boolean {
-  if (alertChannel && click.channel === alertChannel) return true;
+/** The clicked message must sit in the run's own thread (or be its root), or in an alerts channel. */
+function belongsTo(ctx: RunContext, click: Click, alertChannels: (string | undefined)[]): boolean {
+  if (alertChannels.includes(click.channel)) return true;
   if (ctx.channel !== click.channel) return false;
   return click.threadTs === ctx.rootTs || click.messageTs === ctx.rootTs;
 }

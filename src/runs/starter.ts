@@ -4,6 +4,7 @@ import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
 import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
@@ -30,7 +31,7 @@ export interface StarterDeps {
   slack: WebClient;
   syncer: RunSyncer;
   logger: Logger;
-  alertChannel: string | undefined;
+  settings: SettingsStore;
 }
 
 /** Starts one autofix run: root message first (its ts labels the run), then the Kestra execution. */
@@ -85,14 +86,16 @@ export class RunStarter {
     }
 
     try {
+      const { requireApproval } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
         SINGLE_FLOW_ID,
         {
           [SINGLE_INPUTS.issueUrl]: url,
           [SINGLE_INPUTS.repoUrl]: repoUrl(req.issue),
           [SINGLE_INPUTS.applyFix]: true,
-          [SINGLE_INPUTS.createPr]: false,
-          [SINGLE_INPUTS.waitForApproval]: true,
+          // A channel that does not ask for approval gets its PR straight away.
+          [SINGLE_INPUTS.createPr]: !requireApproval,
+          [SINGLE_INPUTS.waitForApproval]: requireApproval,
         },
         runLabels({
           team: req.team,
@@ -155,7 +158,7 @@ export class RunStarter {
           }),
       ],
     ];
-    const alertChannel = this.d.alertChannel;
+    const alertChannel = (await this.d.settings.policyOrDefaults(req.channel)).alertChannel;
     if (alertChannel) {
       steps.push([
         "alert",

@@ -4,6 +4,7 @@ import type { Notification } from "../contracts/notification.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution, LogEntry } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 import { diffStats } from "../shared/diff-stats.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
@@ -35,7 +36,7 @@ export interface SyncDeps {
   links: Links;
   lock: KeyedLock;
   logger: Logger;
-  alertChannel: string | undefined;
+  settings: SettingsStore;
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -220,7 +221,10 @@ class RunThread {
         executionId: this.execution.id,
         kestraUrl: this.kestraUrl,
         requester: this.ctx.user,
-        approverHint: this.d.approvers.describe(this.ctx.user),
+        approverHint: this.d.approvers.describe(
+          this.ctx.user,
+          (await this.d.settings.policyOrDefaults(this.ctx.channel)).approvers,
+        ),
       });
       const ts = await this.reply(msg.text, msg.blocks);
       this.record.patch = {
@@ -311,7 +315,7 @@ class RunThread {
     failedTask: string | undefined,
     excerpt: string | undefined,
   ): Promise<void> {
-    const channel = this.d.alertChannel;
+    const channel = (await this.d.settings.policyOrDefaults(this.ctx.channel)).alertChannel;
     if (!channel) return;
     let threadLink: string | undefined;
     try {

@@ -4,52 +4,47 @@ type WebClient = webApi.WebClient;
 
 import type { Logger } from "../logger.ts";
 
-export interface ApproverPolicy {
-  users: string[];
-  groups: string[];
-}
+import type { Policy } from "../settings/channel-settings.ts";
+
+type ApproverPolicy = Policy["approvers"];
 
 const GROUP_CACHE_MS = 60_000;
 
-/** Who may approve a run: configured users and group members, or only the requester when none are configured. */
+const configured = (p: ApproverPolicy) => p.users.length > 0 || p.groups.length > 0;
+
+/** Who may approve a run: the policy's users and group members, or only the requester when none are set. */
 export class Approvers {
-  private readonly policy: ApproverPolicy;
   private readonly client: WebClient;
   private readonly logger: Logger;
   private readonly groupCache = new Map<string, { members: Set<string>; until: number }>();
 
-  constructor(policy: ApproverPolicy, client: WebClient, logger: Logger) {
-    this.policy = policy;
+  constructor(client: WebClient, logger: Logger) {
     this.client = client;
     this.logger = logger;
   }
 
-  get configured(): boolean {
-    return this.policy.users.length > 0 || this.policy.groups.length > 0;
-  }
-
   /** A line for the patch message saying who can approve. */
-  describe(requester: string): string {
-    if (!this.configured) return `Only the requester (<@${requester}>) can approve.`;
+  describe(requester: string, policy: ApproverPolicy): string {
+    if (!configured(policy)) return `Only the requester (<@${requester}>) can approve.`;
     const who = [
-      ...this.policy.users.map((u) => `<@${u}>`),
-      ...this.policy.groups.map((g) => `<!subteam^${g}>`),
+      ...policy.users.map((u) => `<@${u}>`),
+      ...policy.groups.map((g) => `<!subteam^${g}>`),
     ];
     return `Approvers: ${who.join(", ")}.`;
   }
 
-  async canApprove(userId: string, requester: string): Promise<boolean> {
-    if (!this.configured) return userId === requester;
-    if (this.policy.users.includes(userId)) return true;
-    for (const group of this.policy.groups) {
+  async canApprove(userId: string, requester: string, policy: ApproverPolicy): Promise<boolean> {
+    if (!configured(policy)) return userId === requester;
+    if (policy.users.includes(userId)) return true;
+    for (const group of policy.groups) {
       if ((await this.members(group)).has(userId)) return true;
     }
     return false;
   }
 
   /** May cancel or retry: the requester or an approver. */
-  async canOperate(userId: string, requester: string): Promise<boolean> {
-    return userId === requester || (await this.canApprove(userId, requester));
+  async canOperate(userId: string, requester: string, policy: ApproverPolicy): Promise<boolean> {
+    return userId === requester || (await this.canApprove(userId, requester, policy));
   }
 
   private async members(group: string): Promise<Set<string>> {

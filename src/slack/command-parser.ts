@@ -10,10 +10,7 @@ export type ParsedCommand =
 const MAX_TEXT = 1000;
 
 /** Parses `/autofix` text. Pure: no I/O, so bad input is answered in the ack itself. */
-export function parseCommand(
-  text: string,
-  opts: { webHost: string; allowedRepos: readonly string[] },
-): ParsedCommand {
+export function parseCommand(text: string, opts: { webHost: string }): ParsedCommand {
   const trimmed = text.trim();
   if (trimmed === "" || /^(help|-h|--help|\?)$/i.test(trimmed)) return { kind: "help" };
   if (trimmed.length > MAX_TEXT) {
@@ -25,19 +22,23 @@ export function parseCommand(
   if (words.length > 1) {
     return error("Send exactly one GitHub issue URL, with nothing else after it.", opts);
   }
-  const { owner, repo } = parsed.issue;
-  if (!isRepoAllowed(opts.allowedRepos, owner, repo)) {
-    return error(
-      `${owner}/${repo} is not on this workspace's allow-list (${opts.allowedRepos.join(", ")}).`,
-      opts,
-    );
-  }
   return { kind: "fix", issue: parsed.issue };
 }
 
 function error(reason: string, opts: { webHost: string }): ParsedCommand {
-  return {
-    kind: "error",
-    message: `${reason}\nUsage: \`${COMMAND} https://${opts.webHost}/<owner>/<repo>/issues/<number>\` — or \`${COMMAND} help\`.`,
-  };
+  return { kind: "error", message: `${reason}\n${usageLine(opts.webHost)}` };
+}
+
+export function usageLine(webHost: string): string {
+  return `Usage: \`${COMMAND} https://${webHost}/<owner>/<repo>/issues/<number>\` — or \`${COMMAND} help\`.`;
+}
+
+/** The allow-list check, separate because the list depends on the channel's settings. */
+export function notAllowedMessage(
+  issue: IssueRef,
+  allowedRepos: readonly string[],
+  webHost: string,
+): string | undefined {
+  if (isRepoAllowed(allowedRepos, issue.owner, issue.repo)) return undefined;
+  return `${issue.owner}/${issue.repo} is not on this channel's allow-list (${allowedRepos.join(", ")}).\n${usageLine(webHost)}`;
 }

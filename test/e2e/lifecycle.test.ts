@@ -37,9 +37,13 @@ async function waitForButtons(h: Harness) {
 describe("one run, from /autofix to a pull request", () => {
   it("acks, posts a root message, starts the flow with Slack labels, and follows the run", async () => {
     h = await startHarness();
-    const res = await h.command(ISSUE_URL);
+    const responseUrl = h.slack.responseUrl();
+    const res = await h.command(ISSUE_URL, { response_url: responseUrl });
     expect(res.status).toBe(200);
-    expect(JSON.stringify(res.body)).toContain("Starting autofix for acme/api#42");
+    await h.slack.waitFor(() => h.slack.responses(responseUrl)[0]);
+    expect(JSON.stringify(h.slack.responses(responseUrl))).toContain(
+      "Starting autofix for acme/api#42",
+    );
 
     const run = await startRun2(h);
     const exec = h.kestra.execution(run.id);

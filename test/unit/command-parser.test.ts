@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseCommand } from "../../src/slack/command-parser.ts";
+import { notAllowedMessage, parseCommand } from "../../src/slack/command-parser.ts";
 
-const opts = { webHost: "github.com", allowedRepos: ["acme/api", "tools/*"] };
+const opts = { webHost: "github.com" };
+const allowed = ["acme/api", "tools/*"];
 
 describe("parseCommand", () => {
   it("treats empty text and help words as help", () => {
@@ -19,8 +20,14 @@ describe("parseCommand", () => {
 
   it("rejects repos off the allow-list, naming the list", () => {
     const r = parseCommand("https://github.com/evil/api/issues/1", opts);
-    expect(r.kind).toBe("error");
-    if (r.kind === "error") expect(r.message).toMatch(/evil\/api is not on .*acme\/api, tools\/\*/);
+    if (r.kind !== "fix") throw new Error("expected a fix");
+    expect(notAllowedMessage(r.issue, allowed, "github.com")).toMatch(
+      /evil\/api is not on .*acme\/api, tools\/\*/,
+    );
+    const ok = parseCommand("https://github.com/tools/x/issues/1", opts);
+    if (ok.kind !== "fix") throw new Error("expected a fix");
+    expect(notAllowedMessage(ok.issue, allowed, "github.com")).toBeUndefined();
+    expect(notAllowedMessage(ok.issue, [], "github.com")).toBeUndefined();
   });
 
   it("rejects extra words, huge text and non-URLs with usage", () => {
@@ -34,12 +41,5 @@ describe("parseCommand", () => {
       expect(r.kind).toBe("error");
       if (r.kind === "error") expect(r.message).toMatch(/Usage: `\/autofix https:\/\/github.com\//);
     }
-  });
-
-  it("allows any repo when the allow-list is empty", () => {
-    expect(
-      parseCommand("https://github.com/x/y/issues/1", { webHost: "github.com", allowedRepos: [] })
-        .kind,
-    ).toBe("fix");
   });
 });

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+// Per-channel settings, edited in the App Home settings modal and kept in Kestra's KV store.
+// Every field is optional: an unset field falls back to the environment's value.
+
+export const REPO_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
+export const REPO_OR_WILDCARD = /^[A-Za-z0-9][A-Za-z0-9-]*\/(\*|[A-Za-z0-9._-]+)$/;
+export const APPROVER_PATTERN = /^[UWS][A-Z0-9]+$/;
+export const CHANNEL_PATTERN = /^[CG][A-Z0-9]+$/;
+export const LABEL_PATTERN = /^[^,\s][^,]{0,49}$/;
+
+export const channelSettingsSchema = z.strictObject({
+  defaultRepo: z.string().regex(REPO_PATTERN).optional(),
+  allowedRepos: z.array(z.string().regex(REPO_OR_WILDCARD)).max(50).optional(),
+  defaultLabels: z.array(z.string().regex(LABEL_PATTERN)).max(10).optional(),
+  alertChannel: z.string().regex(CHANNEL_PATTERN).optional(),
+  approvers: z.array(z.string().regex(APPROVER_PATTERN)).max(50).optional(),
+  requireApproval: z.boolean().optional(),
+  updatedBy: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+
+export type ChannelSettings = z.output<typeof channelSettingsSchema>;
+
+export interface Policy {
+  allowedRepos: string[];
+  approvers: { users: string[]; groups: string[] };
+  alertChannel: string | undefined;
+  defaultRepo: string | undefined;
+  defaultLabels: string[];
+  requireApproval: boolean;
+}
+
+export function splitApprovers(ids: readonly string[]): Policy["approvers"] {
+  return {
+    users: ids.filter((id) => !id.startsWith("S")),
+    groups: ids.filter((id) => id.startsWith("S")),
+  };
+}
+
+/** The environment's policy with a channel's settings on top. */
+export function effectivePolicy(defaults: Policy, settings: ChannelSettings): Policy {
+  return {
+    allowedRepos: settings.allowedRepos ?? defaults.allowedRepos,
+    approvers: settings.approvers ? splitApprovers(settings.approvers) : defaults.approvers,
+    alertChannel: settings.alertChannel ?? defaults.alertChannel,
+    defaultRepo: settings.defaultRepo ?? defaults.defaultRepo,
+    defaultLabels: settings.defaultLabels ?? defaults.defaultLabels,
+    requireApproval: settings.requireApproval ?? defaults.requireApproval,
+  };
+}
