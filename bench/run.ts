@@ -131,13 +131,14 @@ async function callsPerRun(h: Harness) {
       ?.text.endsWith("PR opened"),
   );
   await h.app.services.background.drain();
-  const count = (names: string[]) =>
-    Object.entries(
-      names.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {}),
-    )
+  const count = (names: string[]) => {
+    const tally = new Map<string, number>();
+    for (const n of names) tally.set(n, (tally.get(n) ?? 0) + 1);
+    return [...tally]
       .sort((a, b) => b[1] - a[1])
       .map(([n, c]) => `${n}×${c}`)
       .join(", ");
+  };
   const slack = h.slack.calls.slice(slackBefore).filter((c) => c.method !== "response_url");
   const kestra = h.kestra.requests.slice(kestraBefore);
   const route = (path: string) =>
