@@ -89,7 +89,7 @@ describe("input that is not an allowed GitHub issue URL", () => {
     ["https://github.com/acme/api/pull/7", /pull request, not an issue/],
     ["https://gitlab.com/acme/api/issues/1", /host must be github.com/],
     ["<!channel> please fix", /not a GitHub issue URL/],
-    ["x".repeat(3000), /send just one issue URL/],
+    ["x".repeat(3000), /3000 characters long/],
   ])("%s gets a specific ephemeral error and starts nothing", async (input, reason) => {
     h = await startHarness({ env: { AUTOFIX_ALLOWED_REPOS: "acme/*" } });
     const res = await h.command(input);

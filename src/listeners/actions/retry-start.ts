@@ -1,12 +1,13 @@
 import type { Services } from "../../services.ts";
-import { notAllowedMessage, parseCommand } from "../../slack/command-parser.ts";
+import { parseIssueUrl } from "../../shared/issue-url.ts";
+import { notAllowedMessage } from "../../slack/allow-list.ts";
 import { clickHandler } from "./click.ts";
 
 /** Retry of a run that never started: the value is re-checked exactly like typed input. */
 export const retryStartAction = (s: Services) =>
   clickHandler(s, async (click) => {
-    const parsed = parseCommand(click.executionId, { webHost: s.webHost });
-    if (parsed.kind !== "fix") return parsed.kind === "error" ? parsed.message : undefined;
+    const parsed = parseIssueUrl(click.executionId, s.webHost);
+    if (!parsed.ok) return `That is not a GitHub issue URL: ${parsed.reason}.`;
     const policy = await s.settings.policy(click.channel);
     const refused = notAllowedMessage(parsed.issue, policy.allowedRepos, s.webHost);
     if (refused) return refused;

@@ -1,13 +1,14 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { findSubcommand, HELP_WORDS, SUBCOMMANDS } from "../../commands/registry.ts";
 import type { Services } from "../../services.ts";
-import { issueSlug } from "../../shared/issue-url.ts";
 import { helpText } from "../../slack/blocks/help-message.ts";
-import { notAllowedMessage, parseCommand } from "../../slack/command-parser.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-/** `/autofix <issue-url>` and `/autofix help`. Syntax is checked in the ack; anything needing I/O after it. */
+const MAX_TEXT = 1000;
+
+/** `/autofix …`: syntax is answered in the ack; the subcommand's I/O runs after it. */
 export function autofixCommand(s: Services) {
   return async ({ command, ack, respond, context }: Args): Promise<void> => {
     if (context.retryNum !== undefined) {
@@ -19,41 +20,45 @@ export function autofixCommand(s: Services) {
       );
       return;
     }
-    const parsed = parseCommand(command.text, { webHost: s.webHost });
-    if (parsed.kind === "help") {
+    const text = command.text.trim();
+    const words = text.split(/\s+/).filter((w) => w.length > 0);
+    if (words.length === 0 || HELP_WORDS.includes(words[0]?.toLowerCase() ?? "")) {
       await ack({
         response_type: "ephemeral",
-        text: helpText({ webHost: s.webHost, allowedRepos: s.config.policy.allowedRepos }),
+        text: helpText({
+          webHost: s.webHost,
+          allowedRepos: s.config.policy.allowedRepos,
+          subcommands: SUBCOMMANDS,
+        }),
       });
       return;
     }
-    if (parsed.kind === "error") {
-      await ack({ response_type: "ephemeral", text: parsed.message });
+    if (text.length > MAX_TEXT) {
+      await ack({
+        response_type: "ephemeral",
+        text: `That text is ${text.length} characters long; send one command with its arguments. Try \`/autofix help\`.`,
+      });
       return;
     }
-    // The allow-list depends on the channel's settings (a Kestra read): check it after the ack.
+    const sub = findSubcommand(words[0] ?? "");
+    const bound = sub.parseAndBind(sub.name === "" ? words : words.slice(1), {
+      webHost: s.webHost,
+    });
+    if (!bound.ok) {
+      await ack({ response_type: "ephemeral", text: `${bound.message} — or \`/autofix help\`.` });
+      return;
+    }
     await ack();
     try {
-      const policy = await s.settings.policy(command.channel_id);
-      const refused = notAllowedMessage(parsed.issue, policy.allowedRepos, s.webHost);
-      if (refused) {
-        await respond({ response_type: "ephemeral", text: refused });
-        return;
-      }
-      // Only informative: a failing response_url must not stop the run.
-      await respond({
-        response_type: "ephemeral",
-        text: `Starting autofix for ${issueSlug(parsed.issue)}…`,
-      }).catch((err: unknown) => s.logger.warn({ err }, "cannot answer through response_url"));
-      const result = await s.starter.start({
+      await bound.run(s, {
         team: command.team_id,
         channel: command.channel_id,
         user: command.user_id,
-        issue: parsed.issue,
+        triggerId: command.trigger_id,
+        respond,
       });
-      if (!result.ok) await respond({ response_type: "ephemeral", text: result.message });
     } catch (err) {
-      s.logger.error({ err }, "/autofix failed");
+      s.logger.error({ err, subcommand: sub.name || "fix" }, "/autofix failed");
       await respond({ response_type: "ephemeral", text: userMessage(err) }).catch(() => {});
     }
   };

@@ -1,21 +1,27 @@
+import type { AnySubcommand } from "../../commands/types.ts";
 import { COMMAND } from "../ids.ts";
 
-export function helpText(opts: { webHost: string; allowedRepos: string[] }): string {
+/** `/autofix help`, generated from the subcommand registry so it never drifts from the code. */
+export function helpText(opts: {
+  webHost: string;
+  allowedRepos: string[];
+  subcommands: AnySubcommand[];
+}): string {
+  const host = (text: string) => text.replaceAll("github.com", opts.webHost);
   const repos =
     opts.allowedRepos.length > 0
-      ? `Allowed repositories: ${opts.allowedRepos.map((r) => `\`${r}\``).join(", ")}.`
+      ? `Allowed repositories: ${opts.allowedRepos.map((r) => `\`${r}\``).join(", ")} (channel settings may differ).`
       : "Any repository the bot's GitHub token can read is allowed.";
   return [
-    `*${COMMAND}* starts an AI fix for a GitHub issue and follows it in a thread.`,
+    `*${COMMAND}* runs an AI fix for GitHub issues on Kestra and follows each run in a thread: live status, the patch as a diff snippet, and *Approve & create PR* for approvers.`,
     "",
-    "*Usage*",
-    `• \`${COMMAND} https://${opts.webHost}/<owner>/<repo>/issues/<number>\` — fix one issue`,
+    "*Commands*",
+    ...opts.subcommands.map((c) => `• \`${host(c.usage)}\` — ${c.summary}`),
     `• \`${COMMAND} help\` — this message`,
     "",
-    "*Example*",
-    `\`${COMMAND} https://${opts.webHost}/acme/api/issues/42\``,
+    "*Examples*",
+    ...opts.subcommands.flatMap((c) => c.examples.map((e) => `\`${host(e)}\``)),
     "",
-    "The bot posts a message here and keeps one thread per run: live status, the patch as a diff snippet, and an *Approve & create PR* button for approvers. Failures are reported in the thread with a *Retry* button.",
     repos,
   ].join("\n");
 }

@@ -1,4 +1,5 @@
 import type { types } from "@slack/bolt";
+import { SUBCOMMANDS } from "../../commands/registry.ts";
 import { helpText } from "./help-message.ts";
 
 /** The App Home tab: how to use the bot. */
@@ -7,7 +8,10 @@ export function homeView(opts: { webHost: string; allowedRepos: string[] }): typ
     type: "home",
     blocks: [
       { type: "header", text: { type: "plain_text", text: "Autofix" } },
-      { type: "section", text: { type: "mrkdwn", text: helpText(opts) } },
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: helpText({ ...opts, subcommands: SUBCOMMANDS }) },
+      },
     ],
   };
 }

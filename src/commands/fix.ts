@@ -1,0 +1,44 @@
+import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { notAllowedMessage } from "../slack/allow-list.ts";
+import { COMMAND } from "../slack/ids.ts";
+import { subcommand } from "./types.ts";
+
+/** `/autofix <issue-url>`: one run for one issue. */
+export const fixCommand = subcommand<{ issue: IssueRef }>({
+  name: "",
+  usage: `${COMMAND} https://github.com/<owner>/<repo>/issues/<number>`,
+  summary: "fix one issue; the run is followed in a thread",
+  examples: [`${COMMAND} https://github.com/acme/api/issues/42`],
+  parse(words, { webHost }) {
+    const parsed = parseIssueUrl(words[0] ?? "", webHost);
+    if (!parsed.ok)
+      return { ok: false, message: `That is not a GitHub issue URL: ${parsed.reason}.` };
+    if (words.length > 1) {
+      return {
+        ok: false,
+        message: "Send exactly one GitHub issue URL, with nothing else after it.",
+      };
+    }
+    return { ok: true, args: { issue: parsed.issue } };
+  },
+  async run(s, ctx, { issue }) {
+    // The allow-list depends on the channel's settings (a Kestra read), so it is checked here.
+    const policy = await s.settings.policy(ctx.channel);
+    const refused = notAllowedMessage(issue, policy.allowedRepos, s.webHost);
+    if (refused) {
+      await ctx.respond({ response_type: "ephemeral", text: refused });
+      return;
+    }
+    // Only informative: a failing response_url must not stop the run.
+    await ctx
+      .respond({ response_type: "ephemeral", text: `Starting autofix for ${issueSlug(issue)}…` })
+      .catch((err: unknown) => s.logger.warn({ err }, "cannot answer through response_url"));
+    const result = await s.starter.start({
+      team: ctx.team,
+      channel: ctx.channel,
+      user: ctx.user,
+      issue,
+    });
+    if (!result.ok) await ctx.respond({ response_type: "ephemeral", text: result.message });
+  },
+});

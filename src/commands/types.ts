@@ -1,0 +1,55 @@
+import type { RespondFn } from "@slack/bolt";
+import type { Services } from "../services.ts";
+
+/** Who typed the command, and where. */
+export interface CommandContext {
+  team: string;
+  channel: string;
+  user: string;
+  triggerId: string;
+  respond: RespondFn;
+}
+
+export type ParseResult<A> = { ok: true; args: A } | { ok: false; message: string };
+
+/**
+ * One `/autofix <name> …` subcommand. `parse` is pure and runs before the ack, so bad input is
+ * answered at once; `run` does the I/O after the ack.
+ */
+export interface Subcommand<A> {
+  /** First word of the command text; "" for the default (an issue URL). */
+  name: string;
+  usage: string;
+  summary: string;
+  examples: string[];
+  parse(words: string[], env: { webHost: string }): ParseResult<A>;
+  run(s: Services, ctx: CommandContext, args: A): Promise<void>;
+}
+
+/** Erases A for the registry, keeping parse and run paired. */
+export interface AnySubcommand {
+  name: string;
+  usage: string;
+  summary: string;
+  examples: string[];
+  parseAndBind(
+    words: string[],
+    env: { webHost: string },
+  ):
+    | { ok: true; run: (s: Services, ctx: CommandContext) => Promise<void> }
+    | { ok: false; message: string };
+}
+
+export function subcommand<A>(def: Subcommand<A>): AnySubcommand {
+  return {
+    name: def.name,
+    usage: def.usage,
+    summary: def.summary,
+    examples: def.examples,
+    parseAndBind(words, env) {
+      const parsed = def.parse(words, env);
+      if (!parsed.ok) return { ok: false, message: `${parsed.message}\nUsage: \`${def.usage}\`` };
+      return { ok: true, run: (s, ctx) => def.run(s, ctx, parsed.args) };
+    },
+  };
+}
