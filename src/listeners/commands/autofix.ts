@@ -36,7 +36,7 @@ export function autofixCommand(s: Services) {
     if (text.length > MAX_TEXT) {
       await ack({
         response_type: "ephemeral",
-        text: `That text is ${text.length} characters long; send one command with its arguments. Try \`/autofix help\`.`,
+        text: `That text is ${text.length} characters long; send one command with its arguments.\nUsage: see \`/autofix help\`.`,
       });
       return;
     }
