@@ -7,8 +7,9 @@ export function escapeText(text: string): string {
 
 /** Untrusted text inside a ``` block: escaped, with backtick runs broken so it cannot close the block. */
 export function codeBlock(text: string, max = 2500): string {
-  const clipped = text.length > max ? `${text.slice(0, max)}\n…` : text;
-  return `\`\`\`${escapeText(clipped).replace(/`{3,}/g, (m) => m.split("").join("\u200b"))}\`\`\``;
+  // Clip after escaping: entities can make the text several times longer (section limit 3000).
+  const safe = escapeText(text).replace(/`{3,}/g, (m) => m.split("").join("\u200b"));
+  return `\`\`\`${safe.length > max ? `${safe.slice(0, max)}\n…` : safe}\`\`\``;
 }
 
 export function link(url: string, label: string): string {

@@ -15,6 +15,8 @@ it("keeps untrusted text inside its code block", () => {
   expect(block.match(/```/g)).toHaveLength(2);
   expect(block).not.toContain("<!here>");
   expect(codeBlock("x".repeat(5000), 100).length).toBeLessThan(200);
+  // Escaping can quadruple the length; the limit holds after it.
+  expect(codeBlock("<".repeat(2000)).length).toBeLessThan(2600);
 });
 
 it("cannot be broken out of by | or > in a link", () => {
