@@ -10,6 +10,7 @@ import { approvalMessage, decisionMessage } from "../slack/blocks/patch-message.
 import { contextOf, type RunContext } from "./context.ts";
 import type { KeyedLock } from "./keyed-lock.ts";
 import type { Links } from "./links.ts";
+import { RunOperations } from "./operations.ts";
 import type { RunStore } from "./record.ts";
 import { deriveView, STATUS_TEXT } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
@@ -48,8 +49,11 @@ const RESUME_ATTEMPTS = 5;
 /** Approve, reject and retry clicks. Authorization is checked against Kestra's labels, never the button value. */
 export class RunDecisions {
   private readonly d: DecisionDeps;
+  /** Cancel and retry, shared with `/autofix cancel|retry`. */
+  readonly operations: RunOperations;
   constructor(deps: DecisionDeps) {
     this.d = deps;
+    this.operations = new RunOperations(deps);
   }
 
   async decide(click: Click, approved: boolean): Promise<ClickOutcome> {
@@ -102,34 +106,9 @@ export class RunDecisions {
 
   /** Retry: restart a failed run, or fetch a patch again that could not be downloaded. */
   async retry(click: Click): Promise<ClickOutcome> {
-    const { execution, ctx, policy } = await this.load(click);
-    if (!(await this.d.approvers.canOperate(click.user, ctx.user, policy.approvers))) {
-      throw new NotAuthorizedError("Only the requester or an approver can retry this run.");
-    }
-    const state = execution.state.current;
-    const outcome = await this.d.lock.run(click.executionId, async () => {
-      const record = await this.d.store.get(click.executionId);
-      if (state === "FAILED" || state === "KILLED") {
-        await this.d.kestra.restart(click.executionId);
-        record.attempt += 1;
-        delete record.closedAs;
-        await this.d.store.put(click.executionId, record);
-        await this.d.slack.chat.postMessage({
-          channel: ctx.channel,
-          thread_ts: ctx.rootTs,
-          text: `🔁 <@${click.user}> restarted the run.`,
-        });
-        return undefined;
-      }
-      if (record.patch?.kind === "unavailable") {
-        delete record.patch;
-        await this.d.store.put(click.executionId, record);
-        return undefined;
-      }
-      return `There is nothing to retry: the run is ${STATUS_TEXT[deriveView(execution).status]}.`;
-    });
-    await this.d.syncer.sync(click.executionId);
-    return outcome;
+    const { execution, ctx } = await this.load(click);
+    const result = await this.operations.retry({ execution, ctx }, click.user);
+    return result.ok ? undefined : result.message;
   }
 
   private async load(click: Click) {

@@ -1,0 +1,33 @@
+import { COMMAND } from "../slack/ids.ts";
+import { logsMessage } from "./log-excerpt.ts";
+import { parseExecutionIdArg } from "./run-args.ts";
+import { findTeamRun, noSuchRun } from "./run-queries.ts";
+import { subcommand } from "./types.ts";
+
+/** Read from Kestra; only the newest that fit one message are shown. */
+const LOG_LINES = 50;
+
+/** `/autofix logs <execution-id>`: the last WARN/ERROR lines, privately. */
+export const logsCommand = subcommand<{ executionId: string }>({
+  name: "logs",
+  usage: `${COMMAND} logs <execution-id>`,
+  summary: "the run's last warning and error log lines, with a link to the full logs",
+  examples: [`${COMMAND} logs 4Jx2bC9kQeLmN0pR7sTuVw`],
+  parse: (words) => parseExecutionIdArg("logs", words),
+  async run(s, ctx, { executionId }) {
+    const run = await findTeamRun(s, executionId, ctx.team);
+    if (!run) {
+      await ctx.respond({ response_type: "ephemeral", text: noSuchRun(executionId) });
+      return;
+    }
+    const entries = await s.kestra.logsAtLeast(executionId, "WARN", LOG_LINES);
+    const slug = run.ctx.repo && run.ctx.issue ? `${run.ctx.repo}#${run.ctx.issue}` : executionId;
+    const message = logsMessage({
+      slug,
+      executionId,
+      entries,
+      logsUrl: s.links.logs(run.execution.flowId, executionId),
+    });
+    await ctx.respond({ response_type: "ephemeral", ...message });
+  },
+});

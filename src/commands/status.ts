@@ -1,0 +1,98 @@
+import { LABELS } from "../contracts/flow.ts";
+import { EXECUTION_ID_PATTERN } from "../contracts/notification.ts";
+import type { Services } from "../services.ts";
+import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
+import { COMMAND } from "../slack/ids.ts";
+import { badExecutionId, quoted } from "./run-args.ts";
+import {
+  ACTIVE_STATES,
+  describeRun,
+  findTeamRun,
+  noSuchRun,
+  searchTeamRuns,
+  type TeamRun,
+} from "./run-queries.ts";
+import type { CommandContext } from "./types.ts";
+import { subcommand } from "./types.ts";
+
+type StatusArgs =
+  | { kind: "channel" }
+  | { kind: "execution"; executionId: string }
+  | { kind: "issue"; issue: IssueRef };
+
+const ACTIVE_SHOWN = 10;
+
+/** `/autofix status [<execution-id> | <issue-url>]`. */
+export const statusCommand = subcommand<StatusArgs>({
+  name: "status",
+  usage: `${COMMAND} status [<execution-id> | https://github.com/<owner>/<repo>/issues/<number>]`,
+  summary:
+    "a run's state, step, duration and links; with an issue URL, its newest run; alone, this channel's active runs",
+  examples: [`${COMMAND} status`, `${COMMAND} status https://github.com/acme/api/issues/42`],
+  parse(words, { webHost }) {
+    const [first, ...rest] = words;
+    if (first === undefined) return { ok: true, args: { kind: "channel" } };
+    if (rest.length > 0) {
+      return {
+        ok: false,
+        message: `\`/autofix status\` takes one execution id or issue URL; remove ${quoted(rest.join(" "))}.`,
+      };
+    }
+    if (EXECUTION_ID_PATTERN.test(first)) {
+      return { ok: true, args: { kind: "execution", executionId: first } };
+    }
+    // Anything with a scheme or a slash was meant as a URL: say what is wrong with it.
+    if (/^<?https?:|\//i.test(first)) {
+      const parsed = parseIssueUrl(first, webHost);
+      if (!parsed.ok) {
+        return { ok: false, message: `That is not a GitHub issue URL: ${parsed.reason}.` };
+      }
+      return { ok: true, args: { kind: "issue", issue: parsed.issue } };
+    }
+    return { ok: false, message: badExecutionId(first) };
+  },
+  async run(s, ctx, args) {
+    if (args.kind === "channel") return activeRuns(s, ctx);
+    const run =
+      args.kind === "execution"
+        ? await findTeamRun(s, args.executionId, ctx.team)
+        : await newestRunFor(s, ctx.team, args.issue);
+    if (!run) {
+      const text =
+        args.kind === "execution"
+          ? noSuchRun(args.executionId)
+          : `No autofix run found for ${issueSlug(args.issue)}.`;
+      await ctx.respond({ response_type: "ephemeral", text });
+      return;
+    }
+    const message = runStatusMessage(await describeRun(s, run, { withPr: true }));
+    await ctx.respond({ response_type: "ephemeral", ...message });
+  },
+});
+
+async function newestRunFor(
+  s: Services,
+  team: string,
+  issue: IssueRef,
+): Promise<TeamRun | undefined> {
+  // The labels the starter set: runLabels in src/runs/context.ts.
+  const { runs } = await searchTeamRuns(s, team, {
+    labels: { [LABELS.repo]: `${issue.owner}/${issue.repo}`, [LABELS.issue]: String(issue.number) },
+    page: 1,
+    size: 1,
+  });
+  return runs[0];
+}
+
+async function activeRuns(s: Services, ctx: CommandContext) {
+  const { runs, total } = await searchTeamRuns(s, ctx.team, {
+    labels: { [LABELS.channel]: ctx.channel },
+    states: ACTIVE_STATES,
+    page: 1,
+    size: ACTIVE_SHOWN,
+  });
+  const facts = await Promise.all(runs.map((r) => describeRun(s, r, { withPr: false })));
+  const message = activeRunsMessage({ channel: ctx.channel, runs: facts, total });
+  await ctx.respond({ response_type: "ephemeral", ...message });
+}

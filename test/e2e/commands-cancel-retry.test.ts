@@ -1,0 +1,201 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import {
+  ALERTS,
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  startHarness,
+} from "../support/harness.ts";
+import { ask, OTHER_TEAM, seedRun } from "./commands-seed.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function runningRun(env: Record<string, string> = {}) {
+  h = await startHarness({ env });
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.started();
+  await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts).length === 1);
+  return { run, rootTs: root.ts };
+}
+
+const threadTexts = (rootTs: string) => h.slack.thread(CHANNEL, rootTs).map((m) => m.text);
+
+describe("/autofix cancel", () => {
+  it("the requester kills the run; the thread says who, once, and the root shows Cancelled", async () => {
+    const { run, rootTs } = await runningRun();
+    const answer = await ask(h, `cancel ${run.id}`);
+    expect(answer.response_type).toBe("ephemeral");
+    expect(answer.text).toBe(`⏹️ Cancelled the run \`${run.id}\`; its thread says so.`);
+    expect(h.kestra.kills).toEqual([expect.objectContaining({ executionId: run.id })]);
+    // The kill is Kestra 2.x's DELETE .../actions/kill.
+    expect(
+      h.kestra.requests.some(
+        (r) => r.method === "DELETE" && r.path.endsWith(`/${run.id}/actions/kill`),
+      ),
+    ).toBe(true);
+    await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Cancelled"));
+    const texts = threadTexts(rootTs);
+    expect(texts.filter((t) => t === `⏹️ Cancelled by <@${REQUESTER}>.`)).toHaveLength(1);
+    expect(texts.filter((t) => t.includes("The run was cancelled"))).toHaveLength(0);
+
+    // A later sync (notification, reconciler) adds nothing.
+    await h.notify({ executionId: run.id, event: "finished" });
+    expect(threadTexts(rootTs)).toEqual(texts);
+  });
+
+  it("closes open approval buttons of a run waiting for approval", async () => {
+    const { run, rootTs } = await runningRun();
+    await run.patchReady();
+    const buttons = await h.slack.waitFor(() =>
+      h.slack
+        .thread(CHANNEL, rootTs)
+        .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
+    );
+    await ask(h, `cancel ${run.id}`);
+    await h.slack.waitFor(
+      () => !JSON.stringify(h.slack.message(CHANNEL, buttons.ts)?.blocks).includes(ACTIONS.approve),
+    );
+    expect(JSON.stringify(h.slack.message(CHANNEL, buttons.ts)?.blocks)).toContain("Cancelled");
+  });
+
+  it("anyone else is refused and nothing is killed", async () => {
+    const { run, rootTs } = await runningRun();
+    const before = threadTexts(rootTs);
+    const answer = await ask(h, `cancel ${run.id}`, { user_id: "U0OTHER" });
+    expect(answer.text).toBe("Only the requester or an approver can cancel this run.");
+    expect(h.kestra.kills).toHaveLength(0);
+    expect(threadTexts(rootTs)).toEqual(before);
+  });
+
+  it("an approver of the run's channel may cancel from another channel; the asking channel's approvers may not", async () => {
+    const { run } = await runningRun();
+    await h.app.services.settings.put(CHANNEL, { approvers: ["U0LEAD"] });
+    await h.app.services.settings.put(ALERTS, { approvers: ["U0REVIEWER"] });
+
+    const refused = await ask(h, `cancel ${run.id}`, { user_id: "U0REVIEWER", channel_id: ALERTS });
+    expect(refused.text).toMatch(/Only the requester or an approver can cancel/);
+    expect(h.kestra.kills).toHaveLength(0);
+
+    const ok = await ask(h, `cancel ${run.id}`, { user_id: "U0LEAD", channel_id: ALERTS });
+    expect(ok.text).toMatch(/^⏹️ Cancelled the run/);
+    expect(h.kestra.kills).toHaveLength(1);
+  });
+
+  it("a run that already finished gets a clear answer (Kestra's 409)", async () => {
+    const { run, rootTs } = await runningRun();
+    await run.fail("fix", ["boom"]);
+    await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
+    const before = threadTexts(rootTs);
+    const answer = await ask(h, `cancel ${run.id}`);
+    expect(answer.text).toBe(
+      "The run has already finished (*Failed*), so there is nothing to cancel.",
+    );
+    expect(
+      h.kestra.requests.some((r) => r.path.endsWith(`/${run.id}/actions/kill`) && r.status === 409),
+    ).toBe(true);
+    expect(threadTexts(rootTs)).toEqual(before);
+  });
+
+  it("unknown ids and other teams' runs are 'no such run', and nothing is killed", async () => {
+    h = await startHarness();
+    const foreign = await seedRun(h, {
+      issue: 9,
+      team: OTHER_TEAM,
+      state: "RUNNING",
+      user: REQUESTER,
+    });
+    const answer = await ask(h, `cancel ${foreign.id}`);
+    expect(answer.text).toMatch(/^No such run: `/);
+    const unknown = await ask(h, "cancel 0000000000000000000000");
+    expect(unknown.text).toMatch(/^No such run: `0000000000000000000000`/);
+    expect(h.kestra.kills).toHaveLength(0);
+  });
+});
+
+describe("/autofix retry", () => {
+  it("restarts a failed run like the Retry button: note in the thread, failure reported again on the next attempt", async () => {
+    const { run, rootTs } = await runningRun();
+    await run.fail("fix", ["boom"]);
+    await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 1);
+
+    const answer = await ask(h, `retry ${run.id}`);
+    expect(answer.text).toBe(`🔁 Restarted the run \`${run.id}\`; its thread follows it again.`);
+    expect(h.kestra.restarts).toEqual([
+      expect.objectContaining({ executionId: run.id, from: "FAILED" }),
+    ]);
+    await h.slack.waitFor(() =>
+      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+    );
+
+    // The record counts the attempt, so a second failure is reported again.
+    await run.fail("fix", ["boom again"]);
+    await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 2);
+  });
+
+  it("restarts a cancelled run, and the thread hears of a second cancel", async () => {
+    const { run, rootTs } = await runningRun();
+    await ask(h, `cancel ${run.id}`);
+    await ask(h, `retry ${run.id}`);
+    expect(h.kestra.restarts).toEqual([expect.objectContaining({ from: "KILLED" })]);
+    h.kestra.setState(run.id, "RUNNING");
+    await ask(h, `cancel ${run.id}`);
+    await h.slack.waitFor(
+      () => threadTexts(rootTs).filter((t) => t.startsWith("⏹️ Cancelled by")).length === 2,
+    );
+  });
+
+  it("refuses anyone but the requester or an approver", async () => {
+    const { run } = await runningRun();
+    await run.fail("fix", ["boom"]);
+    const answer = await ask(h, `retry ${run.id}`, { user_id: "U0STRANGER" });
+    expect(answer.text).toBe("Only the requester or an approver can retry this run.");
+    expect(h.kestra.restarts).toHaveLength(0);
+  });
+
+  it("says there is nothing to retry on a running run, and Kestra's 409 in a race", async () => {
+    const { run } = await runningRun();
+    const running = await ask(h, `retry ${run.id}`);
+    expect(running.text).toBe("There is nothing to retry: the run is Running.");
+    expect(h.kestra.restarts).toHaveLength(0);
+
+    await run.fail("fix", ["boom"]);
+    h.kestra.failNext(
+      { method: "POST", path: `/api/v1/main/executions/${run.id}/actions/restart` },
+      {
+        status: 409,
+        body: { message: "Illegal state: Execution must be terminated to be restarted" },
+      },
+    );
+    const race = await ask(h, `retry ${run.id}`);
+    expect(race.text).toBe("Kestra refused to restart the run; it is now *Failed*.");
+    expect(h.kestra.restarts).toHaveLength(0);
+  });
+
+  it("the Retry button still restarts through the same code", async () => {
+    const { run, rootTs } = await runningRun();
+    await run.fail("fix", ["boom"]);
+    const failure = await h.slack.waitFor(() =>
+      h.slack
+        .thread(CHANNEL, rootTs)
+        .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.retry)),
+    );
+    await h.click({
+      user: REQUESTER,
+      messageTs: failure.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.retry,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.kestra.restarts.length === 1);
+    await h.slack.waitFor(() =>
+      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+    );
+  });
+});
