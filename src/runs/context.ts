@@ -10,6 +10,8 @@ export interface RunContext {
   repo: string | undefined;
   issue: string | undefined;
   title: string | undefined;
+  /** Set on child runs of a batch: the batch execution, whose thread they report into. */
+  batch?: string;
 }
 
 export function runLabels(ctx: RunContext): Record<string, string> {
@@ -22,6 +24,7 @@ export function runLabels(ctx: RunContext): Record<string, string> {
   if (ctx.repo) labels[LABELS.repo] = ctx.repo;
   if (ctx.issue) labels[LABELS.issue] = ctx.issue;
   if (ctx.title) labels[LABELS.title] = ctx.title.slice(0, 200);
+  if (ctx.batch) labels[LABELS.batch] = ctx.batch;
   return labels;
 }
 
@@ -32,6 +35,7 @@ export function contextOf(execution: Pick<Execution, "labels">): RunContext | un
   const rootTs = labelValue(execution, LABELS.ts);
   const user = labelValue(execution, LABELS.user);
   if (!team || !channel || !rootTs || !user) return undefined;
+  const batch = labelValue(execution, LABELS.batch);
   if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(rootTs)) return undefined;
   return {
     team,
@@ -41,5 +45,6 @@ export function contextOf(execution: Pick<Execution, "labels">): RunContext | un
     repo: labelValue(execution, LABELS.repo),
     issue: labelValue(execution, LABELS.issue),
     title: labelValue(execution, LABELS.title),
+    ...(batch ? { batch } : {}),
   };
 }

@@ -4,6 +4,7 @@ import {
   BATCH_FLOW_ID,
   BATCH_INPUTS,
   DEFAULT_NAMESPACE,
+  LABELS,
   SINGLE_FLOW_ID,
   SINGLE_INPUTS,
 } from "../../src/contracts/flow.ts";
@@ -58,7 +59,15 @@ describe("batch-issue-autofix", () => {
       ].sort(),
     );
     expect(subInputs[SINGLE_INPUTS.applyFix]).toBe("{{ inputs.create_prs }}");
-    expect(subInputs[SINGLE_INPUTS.waitForApproval]).toBe("false");
+    // A PR batch waits per child when the bot asks for approval, else opens PRs directly.
+    expect(subInputs[SINGLE_INPUTS.waitForApproval]).toBe(
+      "{{ inputs.create_prs and inputs.wait_for_approval }}",
+    );
+    expect(subInputs[SINGLE_INPUTS.createPr]).toBe(
+      "{{ inputs.create_prs and not inputs.wait_for_approval }}",
+    );
+    // Children are found by the bot through this label.
+    expect(stringMap(sub["labels"])[LABELS.batch]).toBe("{{ execution.id }}");
   });
 
   it("lists issues with the CLI from env values, skipping those with an open autofix PR", () => {

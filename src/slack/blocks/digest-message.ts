@@ -1,0 +1,151 @@
+import { type RunStatus, STATUS_EMOJI, STATUS_TEXT } from "../../runs/status.ts";
+import { escapeText, link, truncate } from "../mrkdwn.ts";
+import type { KnownBlock, Message } from "./types.ts";
+
+export interface DigestRow {
+  slug: string;
+  issueUrl: string;
+  title: string | undefined;
+  status: RunStatus;
+  kestraUrl: string;
+  prUrl: string | undefined;
+  durationMs: number | undefined;
+  tokens: number | undefined;
+  costUsd: number | undefined;
+}
+
+export interface SkippedIssue {
+  url: string;
+  number: number;
+  reason: string;
+}
+
+export interface DigestInput {
+  repo: string;
+  repoUrl: string;
+  labels: string;
+  max: number;
+  prs: boolean;
+  requester: string;
+  status: RunStatus;
+  kestraUrl: string;
+  rows: DigestRow[];
+  skipped: SkippedIssue[];
+}
+
+export interface Totals {
+  fixed: number;
+  awaiting: number;
+  failed: number;
+  rejected: number;
+  inProgress: number;
+  skipped: number;
+}
+
+// A row is up to ~330 characters; a section holds 3,000.
+const ROWS_PER_SECTION = 8;
+
+const SKIP_REASONS: Record<string, string> = {
+  open_pr: "an autofix PR is already open",
+  over_max: "over the max",
+  in_progress: "a run is already in progress",
+};
+
+export function totals(rows: DigestRow[], skipped: SkippedIssue[]): Totals {
+  const count = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).length;
+  return {
+    fixed: count("pr_opened", "finished"),
+    awaiting: count("awaiting_approval"),
+    failed: count("failed", "expired", "cancelled"),
+    rejected: count("rejected"),
+    inProgress: count("queued", "running", "creating_pr"),
+    skipped: skipped.length,
+  };
+}
+
+/** "3m 12s" */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/** "3m 12s · 12.3k tokens · $0.04", from what the worker reported. */
+export function formatMetrics(m: {
+  durationMs?: number | undefined;
+  tokens?: number | undefined;
+  costUsd?: number | undefined;
+}): string {
+  const parts: string[] = [];
+  if (m.durationMs !== undefined) parts.push(`⏱ ${formatDuration(m.durationMs)}`);
+  if (m.tokens !== undefined) {
+    parts.push(`${m.tokens >= 1000 ? `${(m.tokens / 1000).toFixed(1)}k` : m.tokens} tokens`);
+  }
+  if (m.costUsd !== undefined) parts.push(`$${m.costUsd.toFixed(2)}`);
+  return parts.join(" · ");
+}
+
+function rowLine(r: DigestRow): string {
+  const title = r.title ? ` ${escapeText(truncate(r.title, 60))}` : "";
+  const extra = [r.prUrl ? link(r.prUrl, "PR") : link(r.kestraUrl, "run"), formatMetrics(r)].filter(
+    (p) => p.length > 0,
+  );
+  return `${STATUS_EMOJI[r.status]} ${link(r.issueUrl, r.slug)}${title} — ${STATUS_TEXT[r.status]} · ${extra.join(" · ")}`;
+}
+
+/** The batch's root message: one row per issue, updated in place, with totals. */
+export function digestMessage(input: DigestInput): Message {
+  const t = totals(input.rows, input.skipped);
+  const mode = input.prs ? "pull requests" : "dry run";
+  const blocks: KnownBlock[] = [
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${input.max} issues, ${mode}`,
+      },
+    },
+    {
+      type: "context",
+      elements: [
+        {
+          type: "mrkdwn",
+          text: `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
+        },
+      ],
+    },
+  ];
+  for (let i = 0; i < input.rows.length; i += ROWS_PER_SECTION) {
+    const lines = input.rows
+      .slice(i, i + ROWS_PER_SECTION)
+      .map(rowLine)
+      .join("\n");
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(lines, 3000) } });
+  }
+  if (input.rows.length === 0) {
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "No child runs yet." }] });
+  }
+  if (input.skipped.length > 0) {
+    const lines = input.skipped
+      .slice(0, 30)
+      .map(
+        (s) =>
+          `⏭️ ${link(s.url, `#${s.number}`)} — ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}`,
+      );
+    if (input.skipped.length > 30) lines.push(`…and ${input.skipped.length - 30} more`);
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: truncate(lines.join("\n"), 3000) },
+    });
+  }
+  const summary = `Fixed ${t.fixed} · awaiting approval ${t.awaiting} · failed ${t.failed} · rejected ${t.rejected} · skipped ${t.skipped}${t.inProgress ? ` · in progress ${t.inProgress}` : ""}`;
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: summary }] });
+  return {
+    text: truncate(
+      `Batch autofix for ${input.repo}: ${STATUS_TEXT[input.status]} — ${summary}`,
+      3000,
+    ),
+    blocks,
+  };
+}

@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { BatchDriver } from "../support/batch-driver.ts";
+import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const digest = (h: Harness) => h.slack.channelMessages(CHANNEL)[0];
+const digestText = (h: Harness) => JSON.stringify(digest(h)?.blocks ?? []);
+const settle = async (h: Harness) => {
+  await h.app.services.background.drain();
+  await h.app.services.digest.idle();
+};
+
+async function startBatch(text = "batch acme/api label:bug max:3 pr"): Promise<BatchDriver> {
+  const res = await h.command(text);
+  expect(res.status).toBe(200);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "batch created" });
+  const batch = BatchDriver.latest(h);
+  await h.slack.waitFor(() => digestText(h).includes("kestra.example.com"), {
+    description: "digest linked",
+  });
+  return batch;
+}
+
+describe("/autofix batch", () => {
+  it("starts the batch flow with the inputs and Slack labels", async () => {
+    h = await startHarness();
+    const batch = await startBatch();
+    const exec = h.kestra.execution(batch.id);
+    expect(exec.inputs).toMatchObject({
+      repo_url: "https://github.com/acme/api",
+      issue_labels: "bug",
+      max_issues: 3,
+      create_prs: true,
+      wait_for_approval: true,
+    });
+    const labels = Object.fromEntries(exec.labels.map((l) => [l.key, l.value]));
+    expect(labels).toMatchObject({
+      "slack-channel": CHANNEL,
+      "slack-ts": digest(h)?.ts,
+      "autofix-repo": "acme/api",
+    });
+    expect(digestText(h)).toContain("Batch autofix for");
+    expect(digestText(h)).toContain("pull requests");
+  });
+
+  it("keeps one digest row per child, in order, through out-of-order events, with totals and skips", async () => {
+    h = await startHarness();
+    const batch = await startBatch();
+    await batch.listed(
+      [
+        { number: 1, title: "First" },
+        { number: 2, title: "Second" },
+        { number: 3, title: "Third" },
+      ],
+      [{ number: 9, reason: "open_pr" }],
+    );
+    const [c1, c2, c3] = [
+      await batch.child({ number: 1, title: "First" }, true),
+      await batch.child({ number: 2, title: "Second" }, true),
+      await batch.child({ number: 3, title: "Third" }, true),
+    ];
+    if (!c1 || !c2 || !c3) throw new Error("children");
+    // Out of order: the third fails before the first even starts.
+    await c3.started();
+    await c3.fail("fix", ["agent crashed"]);
+    await c2.started();
+    await c2.patchReady();
+    await c1.started();
+    await settle(h);
+    const text = digestText(h);
+    expect(text.indexOf("acme/api#1")).toBeLessThan(text.indexOf("acme/api#2"));
+    expect(text.indexOf("acme/api#2")).toBeLessThan(text.indexOf("acme/api#3"));
+    expect(text).toMatch(/acme\/api#2.*Patch ready — awaiting approval/);
+    expect(text).toMatch(/acme\/api#3.*Failed/);
+    expect(text).toContain("#9");
+    expect(text).toContain("an autofix PR is already open");
+
+    // Approval works per child, from the batch thread.
+    const root = digest(h);
+    const buttons = h.slack
+      .thread(CHANNEL, root?.ts ?? "")
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve));
+    expect(buttons).toBeDefined();
+    const file = h.slack.files.find((f) => f.threadTs === root?.ts);
+    expect(file?.initialComment).toContain("Patch ready for acme/api#2");
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttons?.ts ?? "",
+      threadTs: root?.ts ?? "",
+      actionId: ACTIONS.approve,
+      value: c2.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.some((r) => r.executionId === c2.id));
+    await c2.prCreated("https://github.com/acme/api/pull/20");
+    await c1.patchReady();
+    await c1.finished();
+    await batch.finished();
+    await settle(h);
+
+    const final = digestText(h);
+    expect(final).toMatch(/Fixed 2 · awaiting approval 0 · failed 1 · rejected 0 · skipped 1/);
+    expect(final).toContain("https://github.com/acme/api/pull/20");
+    expect(digest(h)?.text).toContain("Finished");
+    // The failed child is reported in the batch thread, naming its issue.
+    expect(
+      h.slack.thread(CHANNEL, root?.ts ?? "").some((m) => m.text.includes("acme/api#3 failed")),
+    ).toBe(true);
+    // The root stayed the digest: no child rewrote it as its own root message.
+    expect(digest(h)?.text.startsWith("Batch autofix for acme/api")).toBe(true);
+  });
+
+  it.each([
+    ["batch", /Which repository\?/],
+    ["batch acme/api max:99", /max must be a whole number from 1 to 50/],
+    ["batch acme/api label:a,b", /one label per word/],
+    ["batch acme/api other/repo", /Give one repository only/],
+    ["batch acme/api frobnicate:1", /I do not understand .{1,2}frobnicate:1/],
+  ])("%s gets a specific error and starts nothing", async (text, reason) => {
+    h = await startHarness();
+    const url = h.slack.responseUrl();
+    const res = await h.command(text, { response_url: url });
+    const all = () => JSON.stringify(res.body ?? "") + JSON.stringify(h.slack.responses(url));
+    await h.slack.waitFor(() => reason.test(all()), { description: `answer matching ${reason}` });
+    expect(h.kestra.executions).toHaveLength(0);
+  });
+
+  it("uses the channel's default repository and labels when none are given", async () => {
+    h = await startHarness({
+      env: { AUTOFIX_DEFAULT_REPO: "acme/api", AUTOFIX_DEFAULT_LABELS: "bug,easy" },
+    });
+    const batch = await startBatch("batch");
+    expect(h.kestra.execution(batch.id).inputs).toMatchObject({
+      repo_url: "https://github.com/acme/api",
+      issue_labels: "bug,easy",
+      max_issues: 5,
+      create_prs: false,
+    });
+  });
+});
+
+describe("a 50-issue batch under Slack's rate tiers", () => {
+  it("coalesces digest updates inside chat.update's Tier 3 and ends on the final state", async () => {
+    // Tier windows scaled to 6 s: chat.update allows 50 per 6 s; the digest window is 150 ms.
+    h = await startHarness({ slackTiers: { windowMs: 6000 }, digestWindowMs: 150 });
+    const batch = await startBatch("batch acme/api max:50");
+    const issues = Array.from({ length: 50 }, (_, i) => ({
+      number: i + 1,
+      title: `Issue ${i + 1}`,
+    }));
+    await batch.listed(issues);
+    const started = Date.now();
+    const children = await Promise.all(issues.map((i) => batch.child(i)));
+    await Promise.all(children.map((c) => c.started()));
+    await Promise.all(children.map((c) => c.finished()));
+    await batch.finished();
+    await settle(h);
+    const elapsed = Date.now() - started;
+
+    const rootTs = digest(h)?.ts;
+    const updates = h.slack.calls.filter(
+      (c) => c.method === "chat.update" && c.params["ts"] === rootTs,
+    );
+    expect(updates.filter((c) => c.status === 429)).toHaveLength(0);
+    // One update per coalescing window at most (plus the first render), not one per event (150+).
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsed / 150) + 2);
+    expect(updates.length).toBeLessThan(40);
+    const final = digestText(h);
+    expect(final).toMatch(/Fixed 50 · awaiting approval 0 · failed 0/);
+    expect((final.match(/Finished — patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
+  }, 60_000);
+});

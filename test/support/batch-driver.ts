@@ -1,0 +1,92 @@
+import { BATCH_FILES, BATCH_TASKS, LABELS } from "../../src/contracts/flow.ts";
+import { FlowDriver } from "./flow-driver.ts";
+import { type Harness, KESTRA_PASSWORD, KESTRA_USER } from "./harness.ts";
+
+export interface BatchIssue {
+  number: number;
+  title: string;
+}
+
+/** Plays the Kestra executor for batch-issue-autofix: lists issues, starts child runs, ends. */
+export class BatchDriver {
+  readonly id: string;
+  private readonly h: Harness;
+
+  constructor(h: Harness, batchId: string) {
+    this.h = h;
+    this.id = batchId;
+  }
+
+  static latest(h: Harness): BatchDriver {
+    const batch = h.kestra.executions.filter((e) => e.flowId === "batch-issue-autofix").at(-1);
+    if (!batch) throw new Error("no batch execution was created");
+    return new BatchDriver(h, batch.id);
+  }
+
+  /** The `issues` task ran: issues.json and skipped.json are outputs; notify_started is sent. */
+  async listed(
+    issues: BatchIssue[],
+    skipped: { number: number; reason: string }[] = [],
+  ): Promise<void> {
+    this.h.kestra.setState(this.id, "RUNNING");
+    const taskRunId = this.h.kestra.addTaskRun(this.id, {
+      taskId: BATCH_TASKS.issues,
+      state: "SUCCESS",
+    });
+    const url = (n: number) => `https://github.com/acme/api/issues/${n}`;
+    this.h.kestra.addOutputFile(
+      this.id,
+      BATCH_TASKS.issues,
+      taskRunId,
+      BATCH_FILES.issues,
+      JSON.stringify(issues.map((i) => ({ ...i, url: url(i.number) }))),
+    );
+    this.h.kestra.addOutputFile(
+      this.id,
+      BATCH_TASKS.issues,
+      taskRunId,
+      BATCH_FILES.skipped,
+      JSON.stringify(skipped.map((s) => ({ ...s, url: url(s.number), title: "x" }))),
+    );
+    const res = await this.h.notify({ executionId: this.id, event: "started" });
+    if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
+  }
+
+  /** The Subflow task starts one child: inherited labels plus the batch's own, as Kestra would. */
+  async child(issue: BatchIssue, waitForApproval = false): Promise<FlowDriver> {
+    const parent = this.h.kestra.execution(this.id);
+    const query = new URLSearchParams();
+    for (const l of parent.labels)
+      if (!l.key.startsWith("system.")) query.append("labels", `${l.key}:${l.value}`);
+    query.append("labels", `${LABELS.batch}:${this.id}`);
+    query.append("labels", `${LABELS.issue}:${issue.number}`);
+    query.append("labels", `${LABELS.title}:${issue.title}`);
+    const form = new FormData();
+    form.append("issue_url", `https://github.com/acme/api/issues/${issue.number}`);
+    form.append("apply_fix", String(waitForApproval));
+    form.append("wait_for_approval", String(waitForApproval));
+    const res = await fetch(
+      `${this.h.kestra.url}/api/v1/main/executions/dev.autofix/ai-issue-autofix?${query}`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${KESTRA_USER}:${KESTRA_PASSWORD}`).toString("base64")}`,
+        },
+        body: form,
+      },
+    );
+    if (res.status !== 200)
+      throw new Error(`child creation answered ${res.status}: ${await res.text()}`);
+    const { id } = (await res.json()) as { id: string };
+    return new FlowDriver(this.h, id);
+  }
+
+  async finished(state = "SUCCESS"): Promise<void> {
+    this.h.kestra.setState(this.id, state);
+    const res = await this.h.notify({
+      executionId: this.id,
+      event: state === "FAILED" ? "failed" : "finished",
+    });
+    if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
+  }
+}
