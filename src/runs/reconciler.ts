@@ -1,4 +1,4 @@
-import { SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import { TERMINAL_STATES } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +12,7 @@ export interface ReconcileReport {
   checked: number;
   synced: number;
   failed: number;
+  stuckAlerts?: number;
 }
 
 /**
@@ -25,13 +26,17 @@ export class Reconciler {
   private readonly lookbackMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport> | undefined;
+  private readonly stuck: { runOnce(): Promise<number> } | undefined;
 
   constructor(opts: {
     kestra: KestraClient;
     syncer: RunSyncer;
     logger: Logger;
     lookbackHours: number;
+    /** Stuck-run detection rides on the same timer. */
+    stuck?: { runOnce(): Promise<number> };
   }) {
+    this.stuck = opts.stuck;
     this.kestra = opts.kestra;
     this.syncer = opts.syncer;
     this.logger = opts.logger.child({ component: "reconciler" });
@@ -62,11 +67,18 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const since = Date.now() - this.lookbackMs;
     const report: ReconcileReport = { checked: 0, synced: 0, failed: 0 };
+    for (const flowId of [SINGLE_FLOW_ID, BATCH_FLOW_ID]) await this.passFlow(flowId, report);
+    if (this.stuck) report.stuckAlerts = await this.stuck.runOnce();
+    this.logger.info(report, "reconciled");
+    return report;
+  }
+
+  private async passFlow(flowId: string, report: ReconcileReport): Promise<void> {
+    const since = Date.now() - this.lookbackMs;
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { results, total } = await this.kestra.searchExecutions({
-        flowId: SINGLE_FLOW_ID,
+        flowId,
         states: ["PAUSED", ...TERMINAL_STATES],
         page,
         size: PAGE_SIZE,
@@ -90,7 +102,5 @@ export class Reconciler {
       }
       if (old || page * PAGE_SIZE >= total || results.length === 0) break;
     }
-    this.logger.info(report, "reconciled");
-    return report;
   }
 }

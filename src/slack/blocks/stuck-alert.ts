@@ -1,0 +1,53 @@
+import { ACTIONS, BLOCKS } from "../ids.ts";
+import { escapeText, link } from "../mrkdwn.ts";
+import { formatDuration } from "./digest-message.ts";
+import type { Message } from "./types.ts";
+
+export interface StuckInput {
+  slug: string;
+  executionId: string;
+  state: string;
+  step: string | undefined;
+  idleMs: number;
+  requester: string;
+  kestraUrl: string;
+  threadLink: string | undefined;
+}
+
+/** A run that stopped moving outside an approval pause: Cancel or Retry it. */
+export function stuckAlert(input: StuckInput): Message {
+  const where = input.threadLink ? ` — ${link(input.threadLink, "open the thread")}` : "";
+  const step = input.step ? ` at step \`${escapeText(input.step)}\`` : "";
+  const text = `⏳ <@${input.requester}> autofix for *${escapeText(input.slug)}* has not changed state for ${formatDuration(input.idleMs)} (${escapeText(input.state)}${step})${where}`;
+  return {
+    text: `Autofix for ${input.slug} looks stuck (${input.state} for ${formatDuration(input.idleMs)})`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text } },
+      {
+        type: "actions",
+        block_id: BLOCKS.stuckActions,
+        elements: [
+          {
+            type: "button",
+            action_id: ACTIONS.stuckCancel,
+            style: "danger",
+            text: { type: "plain_text", text: "Cancel" },
+            value: input.executionId,
+          },
+          {
+            type: "button",
+            action_id: ACTIONS.stuckRetry,
+            text: { type: "plain_text", text: "Retry" },
+            value: input.executionId,
+          },
+          {
+            type: "button",
+            action_id: ACTIONS.viewInKestra,
+            text: { type: "plain_text", text: "View in Kestra" },
+            url: input.kestraUrl,
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,102 @@
+import { afterEach, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import {
+  ALERTS,
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  startHarness,
+} from "../support/harness.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+let offsetMs = 0;
+const clock = () => Date.now() + offsetMs;
+
+async function runningRun(): Promise<FlowDriver> {
+  offsetMs = 0;
+  h = await startHarness({ now: clock });
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  await run.started();
+  await h.app.services.background.drain();
+  return run;
+}
+
+it("a run with no state change for 30 minutes raises one alert with Cancel and Retry", async () => {
+  await runningRun();
+  offsetMs = 29 * 60_000;
+  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+  offsetMs = 31 * 60_000;
+  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(1);
+  const alert = h.slack.channelMessages(ALERTS)[0];
+  expect(alert?.text).toMatch(/acme\/api#42 looks stuck \(RUNNING for 31m/);
+  const blocks = JSON.stringify(alert?.blocks);
+  expect(blocks).toContain(ACTIONS.stuckCancel);
+  expect(blocks).toContain(ACTIONS.stuckRetry);
+  expect(blocks).toContain(`<@${REQUESTER}>`);
+  // The same stuck state is reported once.
+  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+});
+
+it("a run waiting for approval is never stuck", async () => {
+  const run = await runningRun();
+  await run.patchReady();
+  offsetMs = 24 * 3_600_000;
+  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+});
+
+it("Cancel kills the run; a stranger may not", async () => {
+  const run = await runningRun();
+  offsetMs = 31 * 60_000;
+  await h.app.services.reconciler.runOnce();
+  const alert = h.slack.channelMessages(ALERTS)[0];
+  await h.click({
+    channel: ALERTS,
+    user: "U0STRANGER",
+    messageTs: alert?.ts ?? "",
+    actionId: ACTIONS.stuckCancel,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.slack.ephemerals[0]);
+  expect(h.kestra.kills).toHaveLength(0);
+  await h.click({
+    channel: ALERTS,
+    user: REQUESTER,
+    messageTs: alert?.ts ?? "",
+    actionId: ACTIONS.stuckCancel,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.kills.length === 1);
+  await h.slack.waitFor(() =>
+    h.slack.message(ALERTS, alert?.ts ?? "")?.text.includes("Cancelled by"),
+  );
+  const root = h.slack.channelMessages(CHANNEL)[0];
+  await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, root?.ts ?? "").some((m) => m.text.includes("Cancelled by")),
+  );
+});
+
+it("Retry kills the stuck run and restarts it", async () => {
+  const run = await runningRun();
+  offsetMs = 31 * 60_000;
+  await h.app.services.reconciler.runOnce();
+  const alert = h.slack.channelMessages(ALERTS)[0];
+  await h.click({
+    channel: ALERTS,
+    user: REQUESTER,
+    messageTs: alert?.ts ?? "",
+    actionId: ACTIONS.stuckRetry,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.restarts.length === 1, { timeoutMs: 8000 });
+  expect(h.kestra.kills).toHaveLength(1);
+  await h.slack.waitFor(() =>
+    h.slack.message(ALERTS, alert?.ts ?? "")?.text.includes("Restarted by"),
+  );
+});
