@@ -1,0 +1,316 @@
+import { LABELS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import type { GitHubClient } from "../github/client.ts";
+import type { Execution } from "../kestra/types.ts";
+import { contextOf } from "../runs/context.ts";
+import { RunStore } from "../runs/record.ts";
+import { deriveView, type RunStatus } from "../runs/status.ts";
+import type { Services } from "../services.ts";
+import type { Policy } from "../settings/channel-settings.ts";
+import { REPO_PATTERN } from "../settings/channel-settings.ts";
+import { issueUrl } from "../shared/issue-url.ts";
+import { userMessage } from "../slack/error-messages.ts";
+import {
+  ISSUES_PER_PAGE,
+  type IssueRow,
+  type IssuesSection,
+  type RepoNote,
+  RUNS_PER_PAGE,
+  type RunRow,
+  type RunsSection,
+} from "./model.ts";
+import { clampPage, pageCount } from "./nav.ts";
+import { fixStatusOf } from "./status.ts";
+
+// Loads what the dashboard shows. Every Kestra listing is a filtered, paginated search.
+
+const ISSUE_CACHE_MS = 30_000;
+/** Open issues read per repository (GitHub pages of 100); more are not listed. */
+const MAX_ISSUE_PAGES = 3;
+const CONCURRENCY = 5;
+
+/** Recent runs of the workspace, newest first, with their real statuses. */
+export async function loadRuns(s: Services, team: string, page: number): Promise<RunsSection> {
+  try {
+    const search = (p: number) =>
+      s.kestra.searchExecutions({
+        flowId: SINGLE_FLOW_ID,
+        labels: { [LABELS.team]: team },
+        page: p,
+        size: RUNS_PER_PAGE,
+      });
+    let current = page;
+    let result = await search(current);
+    const clamped = clampPage(current, result.total, RUNS_PER_PAGE);
+    if (clamped !== current) {
+      current = clamped;
+      result = await search(current);
+    }
+    const base = await workspaceUrl(s);
+    const rows = await mapLimit(result.results, CONCURRENCY, (e) => runRow(s, e, base));
+    return {
+      page: current,
+      pageCount: pageCount(result.total, RUNS_PER_PAGE),
+      total: result.total,
+      rows: rows.filter((r): r is RunRow => r !== undefined),
+      error: undefined,
+    };
+  } catch (err) {
+    s.logger.warn({ err }, "home: cannot list runs");
+    return { page: 1, pageCount: 1, total: 0, rows: [], error: userMessage(err) };
+  }
+}
+
+async function runRow(s: Services, light: Execution, base: string | undefined) {
+  const ctx = contextOf(light);
+  if (!ctx) return undefined;
+  const { status, execution } = await fullStatus(s, light);
+  const prUrl = status === "pr_opened" ? await prUrlOf(s, execution.id) : undefined;
+  const slug = ctx.repo && ctx.issue ? `${ctx.repo}#${ctx.issue}` : execution.id;
+  return {
+    executionId: execution.id,
+    status,
+    slug,
+    title: ctx.title,
+    channel: ctx.channel,
+    requester: ctx.user,
+    startedAt: execution.state.startDate ?? undefined,
+    kestraUrl: s.links.execution(SINGLE_FLOW_ID, execution.id),
+    threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs) : undefined,
+    prUrl,
+  } satisfies RunRow;
+}
+
+/**
+ * Search results are "light" executions without task runs, which is not enough to tell an
+ * approval pause or an opened PR apart; the full execution is.
+ */
+async function fullStatus(
+  s: Services,
+  light: Execution,
+): Promise<{ status: RunStatus; execution: Execution }> {
+  try {
+    const execution = (await s.kestra.findExecution(light.id)) ?? light;
+    return { status: deriveView(execution).status, execution };
+  } catch (err) {
+    s.logger.warn({ err, executionId: light.id }, "home: cannot read execution");
+    return { status: lightStatus(light.state.current), execution: light };
+  }
+}
+
+/** A best guess from the state alone (the single flow's only Pause is the approval). */
+export function lightStatus(state: string): RunStatus {
+  switch (state) {
+    case "CREATED":
+    case "QUEUED":
+    case "SUBMITTED":
+      return "queued";
+    case "PAUSED":
+      return "awaiting_approval";
+    case "FAILED":
+      return "failed";
+    case "KILLED":
+    case "CANCELLED":
+      return "cancelled";
+    case "SUCCESS":
+    case "WARNING":
+    case "SKIPPED":
+      return "finished";
+    default:
+      return "running";
+  }
+}
+
+async function prUrlOf(s: Services, executionId: string): Promise<string | undefined> {
+  try {
+    return (await new RunStore(s.kestra).get(executionId)).prUrl;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Message links have the documented shape https://<workspace>.slack.com/archives/<channel>/p<ts digits>. */
+export function threadUrl(workspace: string, channel: string, ts: string): string {
+  return `${workspace.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
+}
+
+const workspaceUrls = new WeakMap<Services, string>();
+
+async function workspaceUrl(s: Services): Promise<string | undefined> {
+  const cached = workspaceUrls.get(s);
+  if (cached) return cached;
+  try {
+    const url = (await s.slack.auth.test()).url;
+    if (url) workspaceUrls.set(s, url);
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The repositories the dashboard lists: a channel's (or the environment's) default and allow-list. */
+export function dashboardRepos(policy: Policy): { repos: string[]; wildcards: string[] } {
+  const seen = new Set<string>();
+  const repos: string[] = [];
+  for (const entry of [policy.defaultRepo, ...policy.allowedRepos]) {
+    if (!entry || !REPO_PATTERN.test(entry) || seen.has(entry.toLowerCase())) continue;
+    seen.add(entry.toLowerCase());
+    repos.push(entry);
+  }
+  const wildcards = policy.allowedRepos.filter((e) => e.endsWith("/*"));
+  return { repos, wildcards };
+}
+
+interface OpenIssue {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+}
+
+/** Open issues (pull requests excluded) of the policy's repositories, one page of them with statuses. */
+export async function loadIssues(
+  s: Services,
+  policy: Policy,
+  page: number,
+): Promise<IssuesSection> {
+  const { repos, wildcards } = dashboardRepos(policy);
+  const labels = policy.defaultLabels;
+  const notes: RepoNote[] = wildcards.map((w) => ({
+    repo: w,
+    text: "every repository of this owner is allowed; start those runs with `/autofix <issue url>`",
+  }));
+  const all: OpenIssue[] = [];
+  for (const repo of repos) {
+    const listed = await openIssues(s, repo, labels);
+    if (listed.ok) {
+      all.push(...listed.issues);
+      if (listed.more) {
+        notes.push({
+          repo,
+          text: `only the ${listed.issues.length} newest open issues are listed`,
+        });
+      }
+    } else {
+      notes.push({ repo, text: listed.reason });
+    }
+  }
+  const current = clampPage(page, all.length, ISSUES_PER_PAGE);
+  const slice = all.slice((current - 1) * ISSUES_PER_PAGE, current * ISSUES_PER_PAGE);
+  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(s, issue));
+  return {
+    page: current,
+    pageCount: pageCount(all.length, ISSUES_PER_PAGE),
+    total: all.length,
+    rows,
+    notes,
+    labels,
+    repos,
+  };
+}
+
+async function issueRow(s: Services, issue: OpenIssue): Promise<IssueRow> {
+  const base = {
+    repo: issue.repo,
+    number: issue.number,
+    title: issue.title,
+    url: issue.url,
+  };
+  try {
+    const { results } = await s.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: { [LABELS.repo]: issue.repo, [LABELS.issue]: String(issue.number) },
+      page: 1,
+      size: 1,
+    });
+    const newest = results[0];
+    if (!newest) {
+      return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
+    }
+    const { status } = await fullStatus(s, newest);
+    return {
+      ...base,
+      fix: fixStatusOf(status),
+      runStatus: status,
+      runUrl: s.links.execution(SINGLE_FLOW_ID, newest.id),
+      prUrl: status === "pr_opened" ? await prUrlOf(s, newest.id) : undefined,
+    };
+  } catch (err) {
+    s.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");
+    return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
+  }
+}
+
+type Listed = { ok: true; issues: OpenIssue[]; more: boolean } | { ok: false; reason: string };
+
+const issueCaches = new WeakMap<GitHubClient, Map<string, { value: Listed; until: number }>>();
+
+async function openIssues(s: Services, repo: string, labels: string[]): Promise<Listed> {
+  let cache = issueCaches.get(s.github);
+  if (!cache) {
+    cache = new Map();
+    issueCaches.set(s.github, cache);
+  }
+  const key = `${repo.toLowerCase()}|${labels.join(",")}`;
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.value;
+  const value = await fetchOpenIssues(s, repo, labels);
+  // Failures are not cached: the next refresh tries again.
+  if (value.ok) cache.set(key, { value, until: Date.now() + ISSUE_CACHE_MS });
+  return value;
+}
+
+async function fetchOpenIssues(s: Services, repo: string, labels: string[]): Promise<Listed> {
+  const [owner = "", name = ""] = repo.split("/");
+  const issues: OpenIssue[] = [];
+  try {
+    for (let page = 1; page <= MAX_ISSUE_PAGES; page++) {
+      const { data } = await s.github.rest.issues.listForRepo({
+        owner,
+        repo: name,
+        state: "open",
+        ...(labels.length > 0 ? { labels: labels.join(",") } : {}),
+        per_page: 100,
+        page,
+      });
+      for (const item of data) {
+        // The issues API lists pull requests too.
+        if (item.pull_request) continue;
+        issues.push({
+          repo,
+          number: item.number,
+          title: item.title,
+          url: issueUrl({ host: s.webHost, owner, repo: name, number: item.number }),
+        });
+      }
+      if (data.length < 100) return { ok: true, issues, more: false };
+    }
+    return { ok: true, issues, more: true };
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    s.logger.warn({ repo, status }, "home: cannot list issues");
+    return {
+      ok: false,
+      reason:
+        status === 404
+          ? "GitHub says the repository does not exist, or the bot's token cannot see it"
+          : `GitHub refused to list its issues (${typeof status === "number" ? status : "no answer"})`,
+    };
+  }
+}
+
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

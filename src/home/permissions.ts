@@ -1,0 +1,35 @@
+import type { Services } from "../services.ts";
+
+// Who may change a channel's settings: workspace admins and owners (users.info, which needs the
+// users:read scope), or the approvers configured for that channel. Everything fails closed.
+
+export async function isWorkspaceAdmin(s: Services, user: string): Promise<boolean> {
+  try {
+    const info = await s.slack.users.info({ user });
+    return info.user?.is_admin === true || info.user?.is_owner === true;
+  } catch (err) {
+    s.logger.warn({ err, user }, "cannot read the user's admin status");
+    return false;
+  }
+}
+
+export async function canEditSettings(
+  s: Services,
+  user: string,
+  channel: string | undefined,
+): Promise<boolean> {
+  if (await isWorkspaceAdmin(s, user)) return true;
+  if (!channel) return false;
+  try {
+    const { approvers } = await s.settings.policy(channel);
+    const configured = approvers.users.length > 0 || approvers.groups.length > 0;
+    // With no approvers configured, canApprove means "the requester": nobody here.
+    return configured && (await s.approvers.canApprove(user, "", approvers));
+  } catch (err) {
+    s.logger.warn({ err, user, channel }, "cannot read the channel's approvers");
+    return false;
+  }
+}
+
+export const REFUSAL =
+  "Only workspace admins and owners, or this channel's approvers, can change its settings.";

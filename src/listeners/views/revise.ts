@@ -1,0 +1,49 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import { submitRevision } from "../../runs/revise.ts";
+import type { Services } from "../../services.ts";
+import { MAX_FEEDBACK_CHARS, parseReviseTarget } from "../../slack/blocks/revise-modal.ts";
+import { userMessage } from "../../slack/error-messages.ts";
+import { REVISE } from "../../slack/ids.ts";
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * The feedback modal's submission. Bad input is answered inline; everything else happens after the
+ * ack, with authorization checked again against Kestra (private_metadata only names the run).
+ */
+export function reviseSubmission(s: Services) {
+  return async ({ ack, body, view }: Args): Promise<void> => {
+    const feedback = (
+      view.state.values[REVISE.feedbackBlock]?.[REVISE.feedbackAction]?.value ?? ""
+    ).trim();
+    const problem =
+      feedback === ""
+        ? "Say what the agent should change."
+        : feedback.length > MAX_FEEDBACK_CHARS
+          ? `Keep it under ${MAX_FEEDBACK_CHARS} characters (this is ${feedback.length}).`
+          : undefined;
+    if (problem) {
+      await ack({ response_action: "errors", errors: { [REVISE.feedbackBlock]: problem } });
+      return;
+    }
+    const target = parseReviseTarget(view.private_metadata);
+    await ack();
+    if (!target) {
+      s.logger.warn({ user: body.user.id }, "revise submission without a valid target");
+      return;
+    }
+    const user = body.user.id;
+    let text: string | undefined;
+    try {
+      text = await submitRevision(s, target, { user, userName: body.user.name }, feedback);
+    } catch (err) {
+      s.logger.warn({ err, executionId: target.executionId, user }, "revision refused or failed");
+      text = userMessage(err);
+    }
+    if (!text) return;
+    const base = { channel: target.channel, user, text };
+    await s.slack.chat
+      .postEphemeral(target.threadTs ? { ...base, thread_ts: target.threadTs } : base)
+      .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+  };
+}

@@ -1,0 +1,98 @@
+import type { types } from "@slack/bolt";
+import type { HomeNav, IssueRow, IssuesSection } from "../../../home/model.ts";
+import { canFix, FIX_TEXT } from "../../../home/status.ts";
+import { HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
+import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import { type Block, button, context, header, pager, section } from "./parts.ts";
+
+const NOTES_MAX_CHARS = 2900;
+
+/** "acme/api#42": the value of Fix buttons and checkbox options. */
+export function issueKey(row: Pick<IssueRow, "repo" | "number">): string {
+  return `${row.repo}#${row.number}`;
+}
+
+/** Open issues of the dashboard's repositories, one page, with their fix status and Fix actions. */
+export function issuesBlocks(issues: IssuesSection, nav: HomeNav): Block[] {
+  const blocks: Block[] = [header("Open issues")];
+  const scope = nav.channel ? `<#${nav.channel}>'s settings` : "the bot's defaults";
+  const labels =
+    issues.labels.length > 0
+      ? `labelled ${issues.labels.map((l) => `\`${escapeText(l)}\``).join(" + ")}`
+      : "all labels";
+  blocks.push(
+    context(
+      issues.repos.length > 0
+        ? `Repositories from ${scope}: ${issues.repos.map(escapeText).join(", ")} · ${labels}`
+        : `No repositories in ${scope}. Set a default repository or an allow-list in *Settings* (or AUTOFIX_DEFAULT_REPO / AUTOFIX_ALLOWED_REPOS).`,
+    ),
+  );
+  if (issues.notes.length > 0) blocks.push(context(notesText(issues)));
+  if (issues.repos.length > 0 && issues.rows.length === 0) {
+    blocks.push(section("No open issues match."));
+    return blocks;
+  }
+  for (const row of issues.rows) blocks.push(issueBlock(row));
+  const fixable = issues.rows.filter((r) => canFix(r.fix));
+  if (fixable.length > 0) {
+    blocks.push({
+      type: "actions",
+      block_id: HOME_BLOCKS.selection,
+      elements: [
+        {
+          type: "checkboxes",
+          action_id: HOME_ACTIONS.select,
+          options: fixable.map((r) => ({
+            text: { type: "plain_text", text: truncate(`${issueKey(r)} ${r.title}`, 75) },
+            value: issueKey(r),
+          })),
+        },
+        button("Fix selected", HOME_ACTIONS.fixSelected, { style: "primary", value: "selected" }),
+      ],
+    });
+  }
+  if (issues.total > 0) {
+    blocks.push(
+      ...pager(
+        "open issues",
+        issues.page,
+        issues.pageCount,
+        issues.total,
+        (page) => ({ ...nav, issuesPage: page }),
+        { prev: HOME_ACTIONS.issuesPrev, next: HOME_ACTIONS.issuesNext },
+      ),
+    );
+  }
+  return blocks;
+}
+
+export function issueBlock(row: IssueRow): Block {
+  const status = row.runUrl
+    ? `${FIX_TEXT[row.fix]} (${link(row.runUrl, "run")}${row.prUrl ? ` · ${link(row.prUrl, "PR")}` : ""})`
+    : FIX_TEXT[row.fix];
+  const text = `${link(row.url, issueKey(row))} ${escapeText(truncate(row.title, 200))}\n${status}`;
+  return section(text, issueAction(row));
+}
+
+function issueAction(row: IssueRow): types.Button {
+  if (canFix(row.fix)) {
+    return button(row.fix === "none" ? "Fix" : "Fix again", HOME_ACTIONS.fix, {
+      value: issueKey(row),
+      style: "primary",
+    });
+  }
+  return button(row.prUrl ? "Open PR" : "Open run", HOME_ACTIONS.link, {
+    url: row.prUrl ?? row.runUrl ?? row.url,
+  });
+}
+
+function notesText(issues: IssuesSection): string {
+  const lines = issues.notes.map((n) => `⚠️ *${escapeText(n.repo)}*: ${n.text}`);
+  let text = "";
+  for (const [i, line] of lines.entries()) {
+    const next = text ? `${text}\n${line}` : line;
+    if (next.length > NOTES_MAX_CHARS) return `${text}\n…and ${lines.length - i} more`;
+    text = next;
+  }
+  return text;
+}

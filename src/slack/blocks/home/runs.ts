@@ -1,0 +1,83 @@
+import type { types } from "@slack/bolt";
+import type { HomeNav, RunRow, RunsSection } from "../../../home/model.ts";
+import { GROUP_TITLE, groupRuns } from "../../../home/status.ts";
+import { STATUS_EMOJI, STATUS_TEXT } from "../../../runs/status.ts";
+import { HOME_ACTIONS } from "../../ids.ts";
+import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import { type Block, button, context, header, pager, section, slackDate } from "./parts.ts";
+
+/** Recent runs of the workspace, one page, grouped by state. */
+export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
+  const blocks: Block[] = [header("Recent runs")];
+  if (runs.error) {
+    blocks.push(section(`⚠️ The runs cannot be listed right now: ${escapeText(runs.error)}`));
+    return blocks;
+  }
+  if (runs.rows.length === 0) {
+    blocks.push(section("No runs yet. Start one with *Fix* below or `/autofix <issue url>`."));
+    return blocks;
+  }
+  for (const { group, rows } of groupRuns(runs.rows)) {
+    blocks.push(context(`*${GROUP_TITLE[group]}*`));
+    for (const row of rows) blocks.push(runBlock(row));
+  }
+  blocks.push(
+    ...pager(
+      "runs",
+      runs.page,
+      runs.pageCount,
+      runs.total,
+      (page) => ({ ...nav, runsPage: page }),
+      { prev: HOME_ACTIONS.runsPrev, next: HOME_ACTIONS.runsNext },
+    ),
+  );
+  return blocks;
+}
+
+export function runBlock(row: RunRow): Block {
+  const title = row.title ? ` ${escapeText(truncate(row.title, 120))}` : "";
+  const started = slackDate(row.startedAt);
+  const links = [
+    link(row.kestraUrl, "Kestra"),
+    row.threadUrl ? link(row.threadUrl, "thread") : undefined,
+    row.prUrl ? link(row.prUrl, "PR") : undefined,
+  ].filter(Boolean);
+  const lines = [
+    `${STATUS_EMOJI[row.status]} *${escapeText(row.slug)}*${title}`,
+    [
+      STATUS_TEXT[row.status],
+      `<#${row.channel}>`,
+      `by <@${row.requester}>`,
+      started ? `started ${started}` : undefined,
+      links.join(" · "),
+    ]
+      .filter(Boolean)
+      .join(" · "),
+  ];
+  return section(lines.join("\n"), runAction(row));
+}
+
+function runAction(row: RunRow): types.Button {
+  switch (row.status) {
+    case "failed":
+    case "cancelled":
+    case "expired":
+      return button("Retry", HOME_ACTIONS.retry, { value: row.executionId, style: "primary" });
+    case "queued":
+    case "running":
+    case "awaiting_approval":
+    case "creating_pr":
+      return button("Cancel", HOME_ACTIONS.cancel, {
+        value: row.executionId,
+        style: "danger",
+        confirm: {
+          title: { type: "plain_text", text: "Cancel this run?" },
+          text: { type: "mrkdwn", text: `Kill ${escapeText(truncate(row.slug, 200))} in Kestra.` },
+          confirm: { type: "plain_text", text: "Cancel the run" },
+          deny: { type: "plain_text", text: "Keep it" },
+        },
+      });
+    default:
+      return button("Open in Kestra", HOME_ACTIONS.link, { url: row.kestraUrl });
+  }
+}

@@ -1,0 +1,343 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS, TASKS } from "../../src/contracts/flow.ts";
+import { HOME_ACTIONS, HOME_BLOCKS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
+import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import {
+  blocksOf,
+  homeVersions,
+  nextHome,
+  openHome,
+  type ViewRecord,
+  valuesOf,
+  viewAction,
+  viewText,
+} from "./home-helpers.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const issueUrl = (n: number) => `https://github.com/acme/api/issues/${n}`;
+
+async function startRun(n: number): Promise<FlowDriver> {
+  const before = h.kestra.executions.length;
+  await h.command(issueUrl(n));
+  await h.slack.waitFor(() => h.kestra.executions.length === before + 1);
+  return FlowDriver.latest(h);
+}
+
+/** A run created straight in Kestra, as another bot (or another team) would. */
+async function createRun(team: string, n: number, ts: string) {
+  return h.app.services.kestra.createExecution(
+    SINGLE_FLOW_ID,
+    {
+      [SINGLE_INPUTS.issueUrl]: issueUrl(n),
+      [SINGLE_INPUTS.repoUrl]: "https://github.com/acme/api",
+      [SINGLE_INPUTS.applyFix]: true,
+      [SINGLE_INPUTS.createPr]: false,
+      [SINGLE_INPUTS.waitForApproval]: true,
+    },
+    {
+      [LABELS.team]: team,
+      [LABELS.channel]: CHANNEL,
+      [LABELS.ts]: ts,
+      [LABELS.user]: REQUESTER,
+      [LABELS.repo]: "acme/api",
+      [LABELS.issue]: String(n),
+    },
+  );
+}
+
+/** Clicks a Home button with the Home's current state (channel picked or not). */
+async function click(
+  view: ViewRecord,
+  actionId: string,
+  opts: { value?: string; channel?: string; selected?: string[]; user?: string } = {},
+): Promise<ViewRecord> {
+  const user = opts.user ?? REQUESTER;
+  const before = homeVersions(h, user);
+  const state: Record<string, Record<string, Record<string, unknown>>> = {
+    [HOME_BLOCKS.controls]: {
+      [HOME_ACTIONS.channel]: {
+        type: "conversations_select",
+        selected_conversation: opts.channel ?? null,
+      },
+    },
+  };
+  if (opts.selected) {
+    state[HOME_BLOCKS.selection] = {
+      [HOME_ACTIONS.select]: {
+        type: "checkboxes",
+        selected_options: opts.selected.map((v) => ({
+          text: { type: "plain_text", text: v },
+          value: v,
+        })),
+      },
+    };
+  }
+  const res = await viewAction(h, {
+    user,
+    view,
+    actionId,
+    ...(opts.value !== undefined ? { value: opts.value } : {}),
+    state,
+  });
+  expect(res.status).toBe(200);
+  return nextHome(h, user, before);
+}
+
+/** The group headings and run slugs of the Recent runs section, in display order. */
+function runsOutline(view: ViewRecord): string[] {
+  const out: string[] = [];
+  let inRuns = false;
+  for (const block of blocksOf(view.view)) {
+    const text = JSON.stringify(block);
+    if (block["type"] === "header") inRuns = text.includes("Recent runs");
+    if (!inRuns) continue;
+    if (block["type"] === "context" && /\*(👀|⚙️|❌|✅) [A-Z]/.test(text)) {
+      out.push(/\*(?:👀|⚙️|❌|✅) ([A-Za-z ]+)\*/.exec(text)?.[1] ?? "?");
+    }
+    const slug = /acme\/api#(\d+)/.exec(text);
+    if (block["type"] === "section" && slug) out.push(`#${slug[1]}`);
+  }
+  return out;
+}
+
+describe("App Home dashboard", () => {
+  it("app_home_opened publishes the workspace's recent runs grouped by state, with links and actions", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    for (const n of [101, 102, 103, 104]) {
+      h.github.addIssue("acme", "api", { number: n, title: `Bug ${n}`, labels: ["bug"] });
+    }
+    const awaiting = await startRun(101);
+    await awaiting.started();
+    await awaiting.patchReady();
+    const running = await startRun(102);
+    await running.started();
+    const failed = await startRun(103);
+    await failed.started();
+    await failed.fail(TASKS.fix, ["boom"]);
+    const done = await startRun(104);
+    await done.started();
+    await done.patchReady();
+    h.kestra.setTaskRunState(
+      done.id,
+      h.kestra.execution(done.id).taskRunList.at(-1)?.id ?? "",
+      "SUCCESS",
+    );
+    await done.prCreated();
+    // Another workspace's run must not show.
+    await createRun("T0ELSEWHERE", 105, "1700000000.000105");
+
+    const home = await openHome(h, REQUESTER);
+    expect(home.view["type"]).toBe("home");
+    expect(runsOutline(home)).toEqual([
+      "Awaiting approval",
+      "#101",
+      "Running",
+      "#102",
+      "Failed",
+      "#103",
+      "Finished",
+      "#104",
+    ]);
+    const text = viewText(home.view);
+    expect(text).not.toContain("#105");
+    // Retry on the failed run, Cancel on the active ones, a Kestra link on the finished one.
+    expect(valuesOf(home.view, HOME_ACTIONS.retry)).toEqual([failed.id]);
+    expect(valuesOf(home.view, HOME_ACTIONS.cancel).sort()).toEqual(
+      [awaiting.id, running.id].sort(),
+    );
+    expect(text).toContain(
+      `https://kestra.example.com/ui/main/executions/dev.autofix/${SINGLE_FLOW_ID}/${done.id}`,
+    );
+    expect(text).toContain("https://github.com/acme/api/pull/43");
+    // The thread link is exactly what chat.getPermalink answers for the root message.
+    const rootTs =
+      h.kestra.execution(awaiting.id).labels.find((l) => l.key === LABELS.ts)?.value ?? "";
+    const { permalink } = await h.app.services.slack.chat.getPermalink({
+      channel: CHANNEL,
+      message_ts: rootTs,
+    });
+    expect(text).toContain(permalink);
+    // Listings are filtered searches of this team's single runs.
+    const searches = h.kestra.requests.filter((r) => r.path.includes("/executions/search"));
+    const teamFilter = `filters[labels][EQUALS][${LABELS.team}]=T0TEST`;
+    expect(searches.some((r) => decodeURIComponent(r.path).includes(teamFilter))).toBe(true);
+
+    // Issues: open, labelled, pull requests excluded, with their fix status.
+    const issues = text.slice(text.indexOf("Open issues"));
+    expect(issues).toContain("awaiting approval");
+    expect(issues).toContain("PR open");
+    expect(issues).not.toContain("acme/api#7 ");
+    expect(valuesOf(home.view, HOME_ACTIONS.fix)).toEqual(["acme/api#103"]);
+  });
+
+  it("pages runs and issues with Previous/Next: every page is valid and together they show everything", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    const runIds = new Set<string>();
+    for (let i = 0; i < 57; i++) {
+      const e = await createRun("T0TEST", 1000 + i, `1700000000.${String(100000 + i)}`);
+      runIds.add(e.id);
+    }
+    const issueNumbers = new Set<number>();
+    for (let n = 200; n < 245; n++) {
+      h.github.addIssue("acme", "api", {
+        number: n,
+        title: `Issue ${n} ${"x".repeat(150)}`,
+        labels: ["bug"],
+      });
+      issueNumbers.add(n);
+    }
+
+    let home = await openHome(h, REQUESTER);
+    const seenRuns = new Set<string>();
+    for (let page = 1; ; page++) {
+      expect(blocksOf(home.view).length).toBeLessThanOrEqual(100);
+      expect(viewText(home.view)).toContain(`Page ${page} of 6 · 57 runs`);
+      for (const id of valuesOf(home.view, HOME_ACTIONS.cancel)) seenRuns.add(id);
+      const next = valuesOf(home.view, HOME_ACTIONS.runsNext)[0];
+      if (!next) break;
+      home = await click(home, HOME_ACTIONS.runsNext, { value: next });
+    }
+    expect(seenRuns).toEqual(runIds);
+
+    // Back one page with Previous.
+    const prev = valuesOf(home.view, HOME_ACTIONS.runsPrev)[0] ?? "";
+    home = await click(home, HOME_ACTIONS.runsPrev, { value: prev });
+    expect(viewText(home.view)).toContain("Page 5 of 6 · 57 runs");
+
+    const seenIssues = new Set<number>();
+    for (let page = 1; ; page++) {
+      expect(blocksOf(home.view).length).toBeLessThanOrEqual(100);
+      expect(viewText(home.view)).toContain(`Page ${page} of 5 · 45 open issues`);
+      for (const v of valuesOf(home.view, HOME_ACTIONS.fix))
+        seenIssues.add(Number(v.split("#")[1]));
+      const next = valuesOf(home.view, HOME_ACTIONS.issuesNext)[0];
+      if (!next) break;
+      home = await click(home, HOME_ACTIONS.issuesNext, { value: next });
+      // Paging issues keeps the runs page.
+      expect(viewText(home.view)).toContain("Page 5 of 6 · 57 runs");
+    }
+    expect(seenIssues).toEqual(issueNumbers);
+    // Every publish went through the fake's Block Kit checks.
+    expect(h.slack.calls.filter((c) => c.method === "views.publish" && c.error)).toEqual([]);
+  });
+
+  it("Fix and Fix selected start single runs in the picked channel; without a channel they explain", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    for (const n of [301, 302, 303]) {
+      h.github.addIssue("acme", "api", { number: n, title: `Bug ${n}`, labels: ["bug"] });
+    }
+    let home = await openHome(h, REQUESTER);
+    expect(valuesOf(home.view, HOME_ACTIONS.fix)).toEqual([
+      "acme/api#303",
+      "acme/api#302",
+      "acme/api#301",
+    ]);
+
+    home = await click(home, HOME_ACTIONS.fix, { value: "acme/api#301" });
+    expect(viewText(home.view)).toContain("Pick a channel in “Post runs in…” first");
+    expect(h.kestra.executions).toHaveLength(0);
+
+    // Picking the channel re-publishes with the pick kept.
+    const before = homeVersions(h, REQUESTER);
+    await viewAction(h, {
+      user: REQUESTER,
+      view: home,
+      actionId: HOME_ACTIONS.channel,
+      actionType: "conversations_select",
+      extra: { selected_conversation: CHANNEL },
+      state: {
+        [HOME_BLOCKS.controls]: {
+          [HOME_ACTIONS.channel]: { type: "conversations_select", selected_conversation: CHANNEL },
+        },
+      },
+    });
+    home = await nextHome(h, REQUESTER, before);
+    expect(viewText(home.view)).toContain(`"initial_conversation":"${CHANNEL}"`);
+    // Opening the Home again keeps the pick (Slack sends the current view with the event).
+    home = await openHome(h, REQUESTER, home);
+    expect(viewText(home.view)).toContain(`"initial_conversation":"${CHANNEL}"`);
+
+    home = await click(home, HOME_ACTIONS.fix, { value: "acme/api#301", channel: CHANNEL });
+    expect(h.kestra.executions).toHaveLength(1);
+    const first = h.kestra.executions[0];
+    expect(first?.flowId).toBe(SINGLE_FLOW_ID);
+    expect(first?.inputs[SINGLE_INPUTS.issueUrl]).toBe(issueUrl(301));
+    expect(first?.labels).toEqual(
+      expect.arrayContaining([
+        { key: LABELS.channel, value: CHANNEL },
+        { key: LABELS.user, value: REQUESTER },
+        { key: LABELS.repo, value: "acme/api" },
+        { key: LABELS.issue, value: "301" },
+        { key: LABELS.team, value: "T0TEST" },
+      ]),
+    );
+    expect(viewText(home.view)).toContain("Started a run in");
+    expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+
+    home = await click(home, HOME_ACTIONS.fixSelected, {
+      channel: CHANNEL,
+      selected: ["acme/api#302", "acme/api#303"],
+    });
+    expect(
+      h.kestra.executions.map((e) => e.labels.find((l) => l.key === LABELS.issue)?.value),
+    ).toEqual(["301", "302", "303"]);
+    expect(
+      h.kestra.executions.every((e) =>
+        e.labels.some((l) => l.key === LABELS.channel && l.value === CHANNEL),
+      ),
+    ).toBe(true);
+    expect(h.slack.channelMessages(CHANNEL)).toHaveLength(3);
+    expect(viewText(home.view)).toContain("Started 2 runs in");
+
+    // Nothing ticked: told so, nothing started.
+    home = await click(home, HOME_ACTIONS.fixSelected, { channel: CHANNEL, selected: [] });
+    expect(viewText(home.view)).toContain("Tick the issues to fix first");
+    expect(h.kestra.executions).toHaveLength(3);
+  });
+
+  it("Fix re-checks the channel's allow-list: a forged value for another repository starts nothing", async () => {
+    h = await startHarness({
+      env: { AUTOFIX_DEFAULT_REPO: "acme/api", AUTOFIX_ALLOWED_REPOS: "acme/api" },
+    });
+    h.github.addRepo("evil", "repo");
+    h.github.addIssue("evil", "repo", { number: 1, title: "x", labels: ["bug"] });
+    const home = await openHome(h, REQUESTER);
+    const after = await click(home, HOME_ACTIONS.fix, { value: "evil/repo#1", channel: CHANNEL });
+    expect(viewText(after.view)).toContain("evil/repo is not on");
+    expect(h.kestra.executions).toHaveLength(0);
+  });
+
+  it("Retry and Cancel from the Home: requester or approver only, re-read from Kestra", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    h.github.addIssue("acme", "api", { number: 401, title: "a", labels: ["bug"] });
+    h.github.addIssue("acme", "api", { number: 402, title: "b", labels: ["bug"] });
+    const failed = await startRun(401);
+    await failed.started();
+    await failed.fail(TASKS.fix, ["boom"]);
+    const running = await startRun(402);
+    await running.started();
+
+    let home = await openHome(h, "U0STRANGER");
+    home = await click(home, HOME_ACTIONS.cancel, { value: running.id, user: "U0STRANGER" });
+    expect(viewText(home.view)).toContain("Only the requester or an approver can cancel this run.");
+    expect(h.kestra.kills).toHaveLength(0);
+    home = await click(home, HOME_ACTIONS.retry, { value: failed.id, user: "U0STRANGER" });
+    expect(h.kestra.restarts).toHaveLength(0);
+
+    home = await openHome(h, REQUESTER);
+    home = await click(home, HOME_ACTIONS.retry, { value: failed.id });
+    expect(h.kestra.restarts.map((r) => r.executionId)).toEqual([failed.id]);
+    expect(viewText(home.view)).toContain("Restarted acme/api#401");
+    home = await click(home, HOME_ACTIONS.cancel, { value: running.id });
+    expect(h.kestra.kills.map((r) => r.executionId)).toEqual([running.id]);
+
+    // An id that is not one of this team's runs answers like an unknown one.
+    const other = await createRun("T0ELSEWHERE", 403, "1700000000.000403");
+    home = await click(home, HOME_ACTIONS.cancel, { value: other.id });
+    expect(viewText(home.view)).toContain("No such run");
+    expect(h.kestra.kills).toHaveLength(1);
+  });
+});
