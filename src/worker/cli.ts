@@ -7,7 +7,7 @@ import { loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
 import { fixIssue } from "./fix.ts";
 import { createOctokit, GitHub } from "./github.ts";
-import { listFixableIssues, MAX_ISSUES } from "./issues.ts";
+import { listFixableIssues, MAX_ISSUES, writeSkipped } from "./issues.ts";
 import { openPrFromFiles, printPr } from "./publish.ts";
 import { kestraOutputsLine } from "./report.ts";
 
@@ -81,6 +81,8 @@ async function dispatch(
         issueUrl: required(spec, values, "issue"),
         repoUrl: optional(values, "repo"),
         outDir: optional(values, "out") ?? ".",
+        feedbackFile: optional(values, "feedback-file"),
+        previousPatchFile: optional(values, "previous-patch"),
         push: values["push"] === true,
         draft: values["draft"] === true,
       });
@@ -97,7 +99,8 @@ async function dispatch(
       return EXIT_OK;
     }
     case "issues": {
-      const issues = await listFixableIssues(ctx, {
+      const skippedOut = optional(values, "skipped-out");
+      const { issues, skipped } = await listFixableIssues(ctx, {
         repoUrl: required(spec, values, "repo"),
         labels: (optional(values, "labels") ?? "")
           .split(",")
@@ -105,7 +108,9 @@ async function dispatch(
           .filter((l) => l.length > 0),
         max: parseMax(optional(values, "max")),
         skipExisting: values["skip-existing"] === true,
+        collectSkipped: skippedOut !== undefined,
       });
+      if (skippedOut !== undefined) await writeSkipped(skippedOut, skipped);
       ctx.print(
         values["kestra"] === true
           ? kestraOutputsLine({ issues, count: issues.length })

@@ -1,5 +1,6 @@
 import type { ParseArgsOptionsConfig } from "node:util";
 import { DEFAULT_AGENT_TIMEOUT_S, DEFAULT_PROVIDER } from "./config.ts";
+import { MAX_OVER_MAX_LISTED } from "./issues.ts";
 
 // The CLI's commands: their options (for util.parseArgs) and their --help text.
 
@@ -21,11 +22,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "fix",
     summary: "Run the coding agent on an issue; write patch.diff, summary.md and result.json",
-    usage: "autofix fix --issue <url> [--repo <url>] [--out <dir>] [--push] [--draft]",
+    usage:
+      "autofix fix --issue <url> [--repo <url>] [--out <dir>] [--feedback-file <f>] [--previous-patch <f>] [--push] [--draft]",
     options: {
       issue: { type: "string" },
       repo: { type: "string" },
       out: { type: "string" },
+      "feedback-file": { type: "string" },
+      "previous-patch": { type: "string" },
       push: { type: "boolean" },
       draft: { type: "boolean" },
       help,
@@ -34,18 +38,23 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--issue <url>", "the GitHub issue to fix (required)"],
       ["--repo <url>", "the repository to change, if not the issue's (URL or owner/repo)"],
       ["--out <dir>", "where to write patch.diff, summary.md, result.json, agent.log (default: .)"],
+      ["--feedback-file <f>", "a reviewer's feedback on a previous attempt, given to the agent"],
+      ["--previous-patch <f>", "the previous attempt's patch.diff, given to the agent as context"],
       ["--push", "also open the pull request, as `autofix pr` does (needs GITHUB_TOKEN)"],
       ["--draft", "with --push, open it as a draft"],
     ],
     examples: [
       "autofix fix --issue https://github.com/acme/api/issues/42 --out ./out",
       "autofix fix --issue https://github.com/acme/api/issues/42 --push --draft",
+      "autofix fix --issue https://github.com/acme/api/issues/42 --feedback-file feedback.txt --previous-patch previous.diff",
     ],
     notes: [
       "The repository is shallow-cloned into a temporary directory without credentials (a private",
       "repository uses GITHUB_TOKEN for that clone only, never stored in it). The agent never sees a",
       'GitHub token. Prints a Kestra outputs line: ::{"outputs":{"additions":…,"deletions":…,',
       '"files":…,"summary":…}}:: (plus pr_url, pr_number, pr_created with --push).',
+      "A revision (--feedback-file, --previous-patch) starts again from the default branch: the",
+      "previous patch is context for the agent, not applied. Empty files count as not given.",
     ],
   },
   {
@@ -80,12 +89,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "issues",
     summary: "List open issues to fix, as JSON [{number, title, url}]",
-    usage: "autofix issues --repo <url> [--labels <a,b>] [--max <n>] [--skip-existing] [--kestra]",
+    usage:
+      "autofix issues --repo <url> [--labels <a,b>] [--max <n>] [--skip-existing] [--skipped-out <file>] [--kestra]",
     options: {
       repo: { type: "string" },
       labels: { type: "string" },
       max: { type: "string" },
       "skip-existing": { type: "boolean" },
+      "skipped-out": { type: "string" },
       kestra: { type: "boolean" },
       help,
     },
@@ -94,13 +105,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--labels <a,b>", "only issues carrying all these labels"],
       ["--max <n>", "at most n issues, newest first (default 10, at most 100)"],
       ["--skip-existing", "leave out issues that already have an open PR from autofix/issue-<n>"],
+      [
+        "--skipped-out <file>",
+        'write the issues left out as JSON [{number, title, url, reason}], reason "open_pr" or "over_max"',
+      ],
       ["--kestra", 'print ::{"outputs":{"issues":[…],"count":n}}:: instead of bare JSON'],
     ],
     examples: [
       "autofix issues --repo https://github.com/acme/api --labels bug --max 5",
       "autofix issues --repo acme/api --labels bug,autofix --max 3 --skip-existing",
+      "autofix issues --repo acme/api --labels bug --max 3 --skip-existing --skipped-out skipped.json",
     ],
-    notes: ["Pull requests are never listed, although GitHub's issues API returns them too."],
+    notes: [
+      "Pull requests are never listed, although GitHub's issues API returns them too.",
+      `With --skipped-out, up to ${MAX_OVER_MAX_LISTED} issues beyond --max are read to list them as over_max.`,
+    ],
   },
 ];
 

@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { OUTPUT_FILES } from "../contracts/flow.ts";
 import { type AutofixResult, resultSchema } from "../contracts/result.ts";
-import { UpstreamError } from "../errors.ts";
+import { InputError, UpstreamError } from "../errors.ts";
 import { diffStats } from "../shared/diff-stats.ts";
 import { issueUrl } from "../shared/issue-url.ts";
 import { runAgent } from "./agent.ts";
@@ -27,6 +27,9 @@ export interface FixOptions {
   issueUrl: string;
   repoUrl: string | undefined;
   outDir: string;
+  /** A revision: the reviewer's feedback and the previous attempt's patch (files; empty = none). */
+  feedbackFile?: string | undefined;
+  previousPatchFile?: string | undefined;
   push: boolean;
   draft: boolean;
 }
@@ -43,6 +46,10 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
   const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
   // Fail before the (slow, paid) agent run if the PR could not be opened anyway.
   if (opts.push) requireToken(ctx.config, "push the fix (--push)");
+  const revision = {
+    feedback: await readOptional(opts.feedbackFile, "--feedback-file"),
+    previousPatch: await readOptional(opts.previousPatchFile, "--previous-patch"),
+  };
   const outDir = resolve(opts.outDir);
   await mkdir(outDir, { recursive: true });
 
@@ -62,7 +69,11 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
       ...(repo.private && ctx.config.githubToken ? { token: ctx.config.githubToken } : {}),
     });
     const base = await headCommit(git, dir);
-    const prompt = buildPrompt({ repo: `${target.owner}/${target.repo}`, issue: details });
+    const prompt = buildPrompt({
+      repo: `${target.owner}/${target.repo}`,
+      issue: details,
+      revision,
+    });
     ctx.logger.info({ issue: issueUrl(issue) }, "running the agent");
     const agent = await runAgent({
       agent: ctx.config.agent,
@@ -121,4 +132,17 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     kestraOutputsLine({ ...outputs, pr_url: pr.url, pr_number: pr.number, pr_created: pr.created }),
   );
   return { result, patch, pr };
+}
+
+/** The file's text, or undefined when no file was named or it is empty (Kestra's absent input). */
+async function readOptional(file: string | undefined, flag: string): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(`${flag} ${JSON.stringify(file)}: cannot read it (${reason})`);
+  }
+  return text.trim() === "" ? undefined : text;
 }

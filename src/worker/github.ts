@@ -236,26 +236,40 @@ export class GitHub {
     keep: (issue: IssueSummary) => Promise<boolean> = async () => true,
   ): Promise<IssueSummary[]> {
     const out: IssueSummary[] = [];
-    try {
-      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
-        ...split(ref),
-        state: "open",
-        ...(labels.length > 0 ? { labels: labels.join(",") } : {}),
-        per_page: Math.min(100, Math.max(max, 30)),
-      });
-      for await (const page of pages) {
-        for (const issue of page.data) {
-          if (issue.pull_request) continue;
-          const summary = { number: issue.number, title: issue.title, url: issue.html_url };
-          if (!(await keep(summary))) continue;
-          out.push(summary);
-          if (out.length >= max) return out;
-        }
-      }
-    } catch (err) {
-      throw githubError(err, `cannot list issues of ${ref.owner}/${ref.repo}`);
+    for await (const summary of this.openIssueStream(ref, labels, max)) {
+      if (!(await keep(summary))) continue;
+      out.push(summary);
+      if (out.length >= max) return out;
     }
     return out;
+  }
+
+  /** Open issues with every label, newest first, pull requests left out; pages are read on demand. */
+  async *openIssueStream(
+    ref: RepoRef,
+    labels: string[],
+    pageHint: number,
+  ): AsyncGenerator<IssueSummary, void, undefined> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+      ...split(ref),
+      state: "open",
+      ...(labels.length > 0 ? { labels: labels.join(",") } : {}),
+      per_page: Math.min(100, Math.max(pageHint, 30)),
+    });
+    const iterator = pages[Symbol.asyncIterator]();
+    for (;;) {
+      let next: Awaited<ReturnType<typeof iterator.next>>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw githubError(err, `cannot list issues of ${ref.owner}/${ref.repo}`);
+      }
+      if (next.done) return;
+      for (const issue of next.value.data) {
+        if (issue.pull_request) continue;
+        yield { number: issue.number, title: issue.title, url: issue.html_url };
+      }
+    }
   }
 }
 

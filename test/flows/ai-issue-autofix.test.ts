@@ -37,6 +37,8 @@ describe("ai-issue-autofix contract", () => {
     expect(input(SINGLE_INPUTS.issueUrl)).toMatchObject({ type: "STRING", required: true });
     expect(input(SINGLE_INPUTS.repoUrl)).toMatchObject({ type: "STRING", required: false });
     expect(input(SINGLE_INPUTS.model)).toMatchObject({ type: "STRING", required: false });
+    expect(input(SINGLE_INPUTS.feedback)).toMatchObject({ type: "STRING", required: false });
+    expect(input(SINGLE_INPUTS.previousPatch)).toMatchObject({ type: "FILE", required: false });
     for (const id of [
       SINGLE_INPUTS.applyFix,
       SINGLE_INPUTS.createPr,
@@ -89,6 +91,21 @@ describe("ai-issue-autofix contract", () => {
     expect(stringList(pr["commands"]).join("\n")).toContain(
       'autofix pr --issue "$ISSUE_URL" --patch patch.diff',
     );
+  });
+
+  it("hands a revision's feedback (env) and previous patch (inputFiles) to the worker", () => {
+    const fix = taskById(flow, TASKS.fix);
+    expect(stringMap(fix["env"])["AUTOFIX_FEEDBACK"]).toBe(
+      `{{ inputs.${SINGLE_INPUTS.feedback} ?? '' }}`,
+    );
+    expect(stringMap(fix["inputFiles"])).toEqual({
+      "previous.diff": `{{ inputs.${SINGLE_INPUTS.previousPatch} ?? '' }}`,
+    });
+    const commands = stringList(fix["commands"]).join("\n");
+    expect(commands).toContain("--feedback-file feedback.txt");
+    expect(commands).toContain("--previous-patch previous.diff");
+    // Nothing the reviewer wrote can reach the script text: only env and files.
+    expect(commands).not.toContain("inputs.");
   });
 
   it("uses the project's image with a configurable, local-first pull policy", () => {

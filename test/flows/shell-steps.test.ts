@@ -1,6 +1,9 @@
 // Runs the flows' Process-runner shell steps the way Kestra does (`/bin/sh -c` with `set -e` first)
 // and checks what they print for Kestra (`::{"outputs":…}::`) and when they fail.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadFlow, stringList, stringMap, taskById } from "./flow-walk.ts";
 
@@ -70,6 +73,75 @@ describe("ai-issue-autofix validate", () => {
     );
     expect(mode({ APPLY_FIX: "true", CREATE_PR: "true" })).toBe("direct-pr");
     expect(mode({ APPLY_FIX: "true" })).toBe("patch-only");
+  });
+});
+
+describe("ai-issue-autofix fix", () => {
+  // The worker step with stand-ins for chown and setpriv, which print the worker's argv.
+  const runFix = (env: Record<string, string>, files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), "fix-step-"));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "chown"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    // setpriv <3 options> autofix fix <args…>: one argument per line.
+    writeFileSync(join(bin, "setpriv"), '#!/bin/sh\nshift 3\nprintf "%s\\n" "$@"\n', {
+      mode: 0o755,
+    });
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const task = taskById(loadFlow("ai-issue-autofix.yml"), "fix");
+    const script = ["set -e", ...stringList(task["commands"])].join("\n");
+    const r = spawnSync("/bin/sh", ["-c", script], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`, ...env },
+    });
+    const feedback = existsSync(join(dir, "feedback.txt"))
+      ? readFileSync(join(dir, "feedback.txt"), "utf8")
+      : undefined;
+    rmSync(dir, { recursive: true, force: true });
+    return {
+      status: r.status,
+      stderr: r.stderr,
+      argv: r.stdout.split("\n").filter(Boolean),
+      feedback,
+    };
+  };
+  const base = {
+    ISSUE_URL: "https://github.com/acme/api/issues/42",
+    REPO_URL: "https://github.com/acme/api",
+    AUTOFIX_FEEDBACK: "",
+  };
+
+  it("runs the worker without revision flags when the inputs are absent (empty env, empty file)", () => {
+    const r = runFix(base, { "previous.diff": "" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.argv).toEqual([
+      "autofix",
+      "fix",
+      "--issue",
+      base.ISSUE_URL,
+      "--repo",
+      base.REPO_URL,
+      "--out",
+      ".",
+    ]);
+    expect(r.feedback).toBeUndefined();
+  });
+
+  it("passes a revision's feedback as a file, untouched by the shell, and the previous patch", () => {
+    const feedback = 'Use "$HOME" literally; `rm -rf /` and $(id) are just text';
+    const r = runFix(
+      { ...base, AUTOFIX_FEEDBACK: feedback },
+      { "previous.diff": "diff --git a/x b/x\n" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.argv.slice(-4)).toEqual([
+      "--feedback-file",
+      "feedback.txt",
+      "--previous-patch",
+      "previous.diff",
+    ]);
+    expect(r.feedback).toBe(`${feedback}\n`);
   });
 });
 

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resultSchema } from "../../src/contracts/result.ts";
+import { MAX_FEEDBACK_CHARS, MAX_PREVIOUS_PATCH_CHARS } from "../../src/worker/prompt.ts";
 import {
   agentCommand,
   branchSha,
@@ -141,6 +142,58 @@ describe("autofix fix", () => {
     const cwd = (await readFile(join(dump, "cwd.txt"), "utf8")).trim();
     expect(cwd.endsWith("/api")).toBe(true);
     expect(await readFile(join(out, "patch.diff"), "utf8")).not.toContain("prompt");
+  });
+
+  it("gives the agent the reviewer's feedback and the previous patch on a revision", async () => {
+    const feedbackFile = join(sb.dir, "feedback.txt");
+    const previousFile = join(sb.dir, "previous.diff");
+    await writeFile(feedbackFile, "Do not touch src/new.txt; keep the greeting lower-case.\n");
+    await writeFile(previousFile, "diff --git a/x b/x\n+```\n+old attempt line\n");
+    const run = await fix(["--feedback-file", feedbackFile, "--previous-patch", previousFile]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const prompt = await readFile(join(dump, "prompt-file.txt"), "utf8");
+    expect(prompt).toContain("## Revision requested");
+    expect(prompt).toContain(
+      "### Reviewer feedback\nDo not touch src/new.txt; keep the greeting lower-case.",
+    );
+    // The previous patch sits in a fence longer than the backticks inside it.
+    expect(prompt).toContain(
+      "### Previous patch\n````diff\ndiff --git a/x b/x\n+```\n+old attempt line\n````",
+    );
+    // The issue is still there, after the revision.
+    expect(prompt.indexOf("## Revision requested")).toBeLessThan(prompt.indexOf("## Issue #7"));
+  });
+
+  it("caps the feedback and the previous patch, and ignores empty revision files", async () => {
+    const feedbackFile = join(sb.dir, "feedback.txt");
+    const previousFile = join(sb.dir, "previous.diff");
+    await writeFile(feedbackFile, "F".repeat(MAX_FEEDBACK_CHARS + 500));
+    await writeFile(previousFile, "P".repeat(MAX_PREVIOUS_PATCH_CHARS + 500));
+    const run = await fix(["--feedback-file", feedbackFile, "--previous-patch", previousFile]);
+    expect(run.code).toBe(0);
+    const prompt = await readFile(join(dump, "prompt-file.txt"), "utf8");
+    expect(prompt).toContain(`${"F".repeat(MAX_FEEDBACK_CHARS)}\n…(truncated)`);
+    expect(prompt).not.toContain("F".repeat(MAX_FEEDBACK_CHARS + 1));
+    expect(prompt).toContain(`${"P".repeat(MAX_PREVIOUS_PATCH_CHARS)}\n…(truncated)`);
+    expect(prompt).not.toContain("P".repeat(MAX_PREVIOUS_PATCH_CHARS + 1));
+
+    // Kestra hands the fix task empty files when the run is not a revision.
+    await writeFile(feedbackFile, "");
+    await writeFile(previousFile, "\n");
+    const plain = await fix(["--feedback-file", feedbackFile, "--previous-patch", previousFile]);
+    expect(plain.code).toBe(0);
+    expect(await readFile(join(dump, "prompt-file.txt"), "utf8")).not.toContain("Revision");
+  });
+
+  it("refuses an unreadable --feedback-file before running the agent", async () => {
+    const missing = join(sb.dir, "nope.txt");
+    const run = await fix(["--feedback-file", missing]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `autofix: --feedback-file ${JSON.stringify(missing)}: cannot read it (ENOENT)\n`,
+    );
+    expect(existsSync(join(dump, "env.txt"))).toBe(false);
   });
 
   it("folds commits the agent made itself into the patch", async () => {

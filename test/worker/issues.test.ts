@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, kestraOutputs, runCli, type Sandbox } from "./helpers.ts";
 
@@ -81,6 +83,46 @@ describe("autofix issues", () => {
 
     const plain = await issues("--labels", "bug");
     expect(parse(plain.stdout).map((i) => i.number)).toEqual([3, 2, 1]);
+  });
+
+  it("with --skipped-out, writes the issues left out and why (open PR, beyond --max)", async () => {
+    const gh = sb.github;
+    for (let n = 1; n <= 5; n++)
+      gh.addIssue("acme", "api", { number: n, title: `bug ${n}`, labels: ["bug"] });
+    gh.addIssue("acme", "api", { number: 6, title: "a PR", labels: ["bug"], isPullRequest: true });
+    gh.addPull("acme", "api", { head: "autofix/issue-4" });
+    const out = join(sb.dir, "skipped.json");
+
+    const run = await issues(
+      "--labels",
+      "bug",
+      "--max",
+      "2",
+      "--skip-existing",
+      "--skipped-out",
+      out,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(parse(run.stdout).map((i) => i.number)).toEqual([5, 3]);
+    const url = (n: number) => `https://${gh.webHost}/acme/api/issues/${n}`;
+    expect(JSON.parse(await readFile(out, "utf8"))).toEqual([
+      { number: 4, title: "bug 4", url: url(4), reason: "open_pr" },
+      { number: 2, title: "bug 2", url: url(2), reason: "over_max" },
+      { number: 1, title: "bug 1", url: url(1), reason: "over_max" },
+    ]);
+    // Issues beyond --max are not checked for PRs: only 4, 5 and 3 were looked up.
+    const prLookups = gh.requests.filter((r) => r.path.startsWith("/repos/acme/api/pulls?"));
+    expect(prLookups).toHaveLength(3);
+  });
+
+  it("with --skipped-out and nothing skipped, writes an empty array", async () => {
+    sb.github.addIssue("acme", "api", { number: 1, title: "bug", labels: ["bug"] });
+    const out = join(sb.dir, "skipped.json");
+    const run = await issues("--labels", "bug", "--skipped-out", out, "--kestra");
+    expect(run.code).toBe(0);
+    expect(kestraOutputs(run.stdout)["count"]).toBe(1);
+    expect(await readFile(out, "utf8")).toBe("[]\n");
   });
 
   it("prints a Kestra outputs line with --kestra", async () => {

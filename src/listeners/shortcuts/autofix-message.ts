@@ -1,0 +1,75 @@
+import type { AllMiddlewareArgs, MessageShortcut, SlackShortcutMiddlewareArgs } from "@slack/bolt";
+import type { Services } from "../../services.ts";
+import { type IssueRef, parseIssueUrl } from "../../shared/issue-url.ts";
+import { notAllowedMessage } from "../../slack/allow-list.ts";
+import { userMessage } from "../../slack/error-messages.ts";
+
+type Args = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
+
+export type FoundIssue = { ok: true; issue: IssueRef } | { ok: false; message: string };
+
+/**
+ * The first issue URL of the configured GitHub host in a message's text. Slack sends links as
+ * <url> or <url|label>; bare URLs are read too, without trailing punctuation.
+ */
+export function findIssueUrl(text: string, webHost: string): FoundIssue {
+  const urls: string[] = [];
+  const pattern = /<(https?:\/\/[^|>\s]+)(?:\|[^>]*)?>|(https?:\/\/[^\s<>|]+)/g;
+  for (const m of text.matchAll(pattern)) {
+    const url = m[1] ?? m[2]?.replace(/[.,;:!?)\]]+$/, "");
+    if (!url) continue;
+    try {
+      if (new URL(url).host.toLowerCase() === webHost) urls.push(url);
+    } catch {
+      // Not a URL after all.
+    }
+  }
+  let pullRequest = false;
+  for (const url of urls) {
+    const parsed = parseIssueUrl(url.replace(/#.*$/, ""), webHost);
+    if (parsed.ok) return parsed;
+    if (/pull request/.test(parsed.reason)) pullRequest = true;
+  }
+  if (pullRequest) {
+    return {
+      ok: false,
+      message: "That message links a pull request, not an issue: Autofix fixes issues.",
+    };
+  }
+  return {
+    ok: false,
+    message: `That message has no GitHub issue link (https://${webHost}/<owner>/<repo>/issues/<number>).`,
+  };
+}
+
+/** "Autofix this issue" on a message: starts a run for the first issue URL in it, in that channel. */
+export function autofixMessageShortcut(s: Services) {
+  return async ({ ack, shortcut }: Args): Promise<void> => {
+    await ack();
+    const channel = shortcut.channel.id;
+    const user = shortcut.user.id;
+    const tell = (text: string) =>
+      s.slack.chat
+        .postEphemeral({ channel, user, text })
+        .catch((err: unknown) => s.logger.warn({ err, channel }, "cannot post ephemeral"));
+    try {
+      const found = findIssueUrl(String(shortcut.message.text ?? ""), s.webHost);
+      if (!found.ok) {
+        await tell(found.message);
+        return;
+      }
+      const policy = await s.settings.policy(channel);
+      const refused = notAllowedMessage(found.issue, policy.allowedRepos, s.webHost);
+      if (refused) {
+        await tell(refused);
+        return;
+      }
+      const team = shortcut.team?.id ?? (await s.slack.auth.test()).team_id ?? "";
+      const result = await s.starter.start({ team, channel, user, issue: found.issue });
+      if (!result.ok) await tell(result.message);
+    } catch (err) {
+      s.logger.error({ err, channel }, "message shortcut failed");
+      await tell(userMessage(err));
+    }
+  };
+}

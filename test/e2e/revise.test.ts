@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
+import { STATUS_TEXT } from "../../src/runs/status.ts";
+import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
+import { FlowDriver, SAMPLE_PATCH } from "../support/flow-driver.ts";
+import {
+  CHANNEL,
+  type Harness,
+  ISSUE_URL,
+  REQUESTER,
+  SIGNING_SECRET,
+  startHarness,
+} from "../support/harness.ts";
+import { sendViewSubmission } from "../support/slack-requests.ts";
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function awaitingApproval(env: Record<string, string> = {}) {
+  h = await startHarness({ env });
+  await h.command(ISSUE_URL);
+  await h.slack.waitFor(() => h.kestra.executions.length === 1);
+  const run = FlowDriver.latest(h);
+  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  await run.started();
+  await run.patchReady();
+  const buttons = await h.slack.waitFor(() =>
+    h.slack
+      .thread(CHANNEL, root.ts)
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.revise)),
+  );
+  return { run, rootTs: root.ts, buttonsTs: buttons.ts };
+}
+
+async function openModal(user: string, ctx: Awaited<ReturnType<typeof awaitingApproval>>) {
+  const triggerId = h.slack.issueTriggerId({ userId: user });
+  await h.click({
+    user,
+    messageTs: ctx.buttonsTs,
+    threadTs: ctx.rootTs,
+    actionId: ACTIONS.revise,
+    value: ctx.run.id,
+    triggerId,
+  });
+  return h.slack.waitFor(() => h.slack.views.modals.find((m) => m.triggerId === triggerId));
+}
+
+const feedbackValues = (value: string) => ({
+  [REVISE.feedbackBlock]: { [REVISE.feedbackAction]: { type: "plain_text_input", value } },
+});
+
+describe("Revise", () => {
+  it("sits next to Approve and Reject on the patch, naming the run", async () => {
+    const { run, buttonsTs } = await awaitingApproval();
+    const blocks = JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks);
+    for (const id of [ACTIONS.approve, ACTIONS.reject, ACTIONS.revise])
+      expect(blocks).toContain(id);
+    expect(blocks).toContain(`"value":"${run.id}"`);
+  });
+
+  it("is refused to someone who is neither the requester nor an approver: no modal, nothing changes", async () => {
+    const ctx = await awaitingApproval();
+    const triggerId = h.slack.issueTriggerId({ userId: "U0OTHER" });
+    await h.click({
+      user: "U0OTHER",
+      messageTs: ctx.buttonsTs,
+      threadTs: ctx.rootTs,
+      actionId: ACTIONS.revise,
+      value: ctx.run.id,
+      triggerId,
+    });
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
+    expect(eph).toMatchObject({ user: "U0OTHER", channel: CHANNEL, threadTs: ctx.rootTs });
+    expect(eph.text).toBe("Only the requester or an approver can revise this patch.");
+    expect(h.slack.views.modals).toHaveLength(0);
+    expect(h.kestra.resumes).toHaveLength(0);
+    expect(h.kestra.executions).toHaveLength(1);
+  });
+
+  it("opens a feedback modal for the requester; the submission rejects the old run and starts a new one in the thread", async () => {
+    const ctx = await awaitingApproval();
+    const modal = await openModal(REQUESTER, ctx);
+    expect(modal.view["callback_id"]).toBe(REVISE.callbackId);
+    const input = JSON.stringify(modal.view["blocks"]);
+    expect(input).toContain('"multiline":true');
+    expect(input).toContain('"max_length":3000');
+
+    const feedback = "Keep <the> public API & fix it in the parser <!channel>";
+    const res = await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: feedbackValues(feedback),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("");
+
+    // The old run: resumed with approved=false, so nothing is pushed.
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+    expect(h.kestra.resumes[0]).toMatchObject({ executionId: ctx.run.id });
+    expect(h.kestra.resumes[0]?.inputs).toEqual({
+      [RESUME_INPUTS.approved]: false,
+      [RESUME_INPUTS.approver]: "requester (revised)",
+    });
+
+    // The new run: same thread, the feedback and the previous patch as a file input.
+    await h.slack.waitFor(() => h.kestra.executions.length === 2);
+    const next = h.kestra.executions[1];
+    if (!next) throw new Error("no new execution");
+    expect(next.inputs[SINGLE_INPUTS.feedback]).toBe(feedback);
+    expect(next.inputs[SINGLE_INPUTS.issueUrl]).toBe(ISSUE_URL);
+    const uri = String(next.inputs[SINGLE_INPUTS.previousPatch]);
+    expect(uri).toMatch(new RegExp(`^kestra:///.+/executions/${next.id}/inputs/previous_patch/`));
+    expect(next.files.get(uri.slice("kestra://".length))?.toString("utf8")).toBe(SAMPLE_PATCH);
+    const create = h.kestra.requests
+      .filter(
+        (r) =>
+          r.method === "POST" &&
+          (r.path.split("?")[0] ?? "").endsWith("/executions/dev.autofix/ai-issue-autofix"),
+      )
+      .at(-1);
+    expect(create?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(create?.body).toContain('name="previous_patch"; filename="previous_patch"');
+    const label = (key: string) => next.labels.find((l) => l.key === key)?.value;
+    expect(label(LABELS.ts)).toBe(ctx.rootTs);
+    expect(label(LABELS.channel)).toBe(CHANNEL);
+    expect(label(LABELS.user)).toBe(REQUESTER);
+
+    // One root only; the thread says who asked for what, escaped.
+    expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+    const note = await h.slack.waitFor(() =>
+      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.startsWith("🔁 Revision requested")),
+    );
+    expect(note.text).toBe(
+      `🔁 Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
+    );
+    // The old patch's buttons are gone.
+    const old = JSON.stringify(h.slack.message(CHANNEL, ctx.buttonsTs)?.blocks);
+    expect(old).not.toContain(ACTIONS.approve);
+    expect(old).toContain("asked for a revision");
+
+    // The new run moves on; then the old run ends (not approved): the root stays with the new run.
+    const fresh = new FlowDriver(h, next.id);
+    await fresh.started();
+    await h.slack.waitFor(() =>
+      h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running),
+    );
+    await ctx.run.finished();
+    await h.app.services.background.drain();
+    expect(h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running)).toBe(true);
+    expect(h.slack.thread(CHANNEL, ctx.rootTs).some((m) => m.text.includes("Patch rejected"))).toBe(
+      false,
+    );
+  });
+
+  it("re-checks authorization on submission: the metadata alone grants nothing", async () => {
+    const ctx = await awaitingApproval();
+    const modal = await openModal(REQUESTER, ctx);
+    await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: "U0STRANGER",
+      callbackId: REVISE.callbackId,
+      values: feedbackValues("push it anyway"),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    const eph = await h.slack.waitFor(() =>
+      h.slack.ephemerals.find((e) => e.user === "U0STRANGER"),
+    );
+    expect(eph.text).toBe("Only the requester or an approver can revise this patch.");
+    expect(h.kestra.resumes).toHaveLength(0);
+    expect(h.kestra.executions).toHaveLength(1);
+  });
+
+  it("answers empty feedback inline and keeps the modal open", async () => {
+    const ctx = await awaitingApproval();
+    const modal = await openModal(REQUESTER, ctx);
+    const res = await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: feedbackValues("   "),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    expect(res.body).toEqual({
+      response_action: "errors",
+      errors: { [REVISE.feedbackBlock]: "Say what the agent should change." },
+    });
+    expect(h.kestra.resumes).toHaveLength(0);
+    expect(h.kestra.executions).toHaveLength(1);
+  });
+
+  it("lets a configured approver revise, and refuses a second revision of the same patch", async () => {
+    const ctx = await awaitingApproval({ AUTOFIX_APPROVERS: "U0LEAD" });
+    const modal = await openModal("U0LEAD", ctx);
+    const submit = () =>
+      sendViewSubmission(h.url, SIGNING_SECRET, {
+        user: "U0LEAD",
+        callbackId: REVISE.callbackId,
+        values: feedbackValues("smaller change please"),
+        privateMetadata: String(modal.view["private_metadata"]),
+      });
+    await submit();
+    await h.slack.waitFor(() => h.kestra.executions.length === 2);
+    expect(h.kestra.resumes[0]?.inputs[RESUME_INPUTS.approver]).toBe("u0lead (revised)");
+    await submit();
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === "U0LEAD"));
+    expect(eph.text).toMatch(/already rejected by <@U0LEAD>/);
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(h.kestra.resumes).toHaveLength(1);
+  });
+});
