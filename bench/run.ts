@@ -1,8 +1,10 @@
 // npm run bench: ack latency of /autofix against a bare Bolt app, patch_ready → snippet time, and
 // API calls per completed run. Everything runs on 127.0.0.1 against the test fakes.
 import { App } from "@slack/bolt";
+import { DIGEST_WINDOW_MS } from "../src/runs/batch/digest.ts";
 import { ACTIONS } from "../src/slack/ids.ts";
-import { FlowDriver } from "../test/support/flow-driver.ts";
+import { BatchDriver } from "../test/support/batch-driver.ts";
+import { FlowDriver, SAMPLE_PATCH } from "../test/support/flow-driver.ts";
 import {
   CHANNEL,
   type Harness,
@@ -154,6 +156,58 @@ async function callsPerRun(h: Harness) {
   };
 }
 
+const BATCH_ISSUES = Number(process.env["BENCH_BATCH_ISSUES"] ?? 20);
+
+/** A dry-run batch (a patch per issue) under Slack's real rate tiers, as the fake emulates them. */
+async function batchScenario() {
+  const h = await startHarness({
+    env: { LOG_LEVEL: "warn" },
+    slackTiers: true,
+    digestWindowMs: DIGEST_WINDOW_MS,
+  });
+  try {
+    await h.command(`batch acme/api max:${BATCH_ISSUES}`);
+    await h.slack.waitFor(() => h.kestra.executions.length === 1, { timeoutMs: 20_000 });
+    const batch = BatchDriver.latest(h);
+    const issues = Array.from({ length: BATCH_ISSUES }, (_, i) => ({
+      number: i + 1,
+      title: `Issue ${i + 1}`,
+    }));
+    await batch.listed(issues);
+    await h.app.services.background.drain();
+    await h.app.services.digest.idle();
+    const slackBefore = h.slack.calls.length;
+    const started = performance.now();
+    const children = await Promise.all(issues.map((i) => batch.child(i)));
+    await Promise.all(
+      children.map(async (c) => {
+        await c.started();
+        await c.patchReady(SAMPLE_PATCH, { pause: false });
+        await c.finished();
+      }),
+    );
+    await batch.finished();
+    const pattern = new RegExp(`Fixed ${BATCH_ISSUES} `);
+    await h.slack.waitFor(
+      () =>
+        pattern.test(h.slack.channelMessages(CHANNEL)[0]?.text ?? "") &&
+        h.slack.channelMessages(CHANNEL)[0]?.text.includes("Finished"),
+      { timeoutMs: 600_000, intervalMs: 50 },
+    );
+    const toFinal = performance.now() - started;
+    await h.app.services.background.drain();
+    const calls = h.slack.calls.slice(slackBefore);
+    const limited = calls.filter((c) => c.status === 429).length;
+    const rootTs = h.slack.channelMessages(CHANNEL)[0]?.ts;
+    const digestUpdates = calls.filter(
+      (c) => c.method === "chat.update" && c.params["ts"] === rootTs && c.status === 200,
+    ).length;
+    return { toFinal, perIssue: (calls.length - limited) / BATCH_ISSUES, limited, digestUpdates };
+  } finally {
+    await h.close();
+  }
+}
+
 async function main(): Promise<void> {
   const h = await startHarness({ env: { LOG_LEVEL: "warn" } });
   try {
@@ -178,6 +232,17 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
   }
+  const batch = await batchScenario();
+  console.log(
+    `\n${BATCH_ISSUES}-issue dry-run batch under Slack's real rate tiers (fake, 60 s windows)`,
+  );
+  console.log(
+    `  time from the first child event to the final digest: ${(batch.toFinal / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `  Slack calls per issue: ${batch.perIssue.toFixed(1)} (plus ${batch.limited} answered 429 and retried)`,
+  );
+  console.log(`  digest updates (chat.update of the root): ${batch.digestUpdates}`);
 }
 
 await main();

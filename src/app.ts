@@ -10,12 +10,14 @@ import { KestraClient } from "./kestra/client.ts";
 import { registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
+import { BatchDigest } from "./runs/batch/digest.ts";
 import { RunDecisions } from "./runs/decisions.ts";
 import { KeyedLock } from "./runs/keyed-lock.ts";
 import { Links } from "./runs/links.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunStore } from "./runs/record.ts";
 import { RunStarter } from "./runs/starter.ts";
+import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
 import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
@@ -30,6 +32,10 @@ export interface AppDeps {
   slackRetryConfig?: webApi.RetryOptions;
   /** GitHub retries (Octokit plugin-retry). */
   githubRetries?: number;
+  /** Clock for stuck-run detection (tests move it forward). */
+  now?: () => number;
+  /** Coalescing window of batch digest updates (default keeps chat.update inside Tier 3). */
+  digestWindowMs?: number;
   /** Backoff between resume attempts while the flow reaches its Pause task. */
   resumeBackoffMs?: number;
 }
@@ -120,6 +126,16 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const approvers = new Approvers(slack, logger);
   const settings = new SettingsStore(kestra, config.policy, logger);
   const store = new RunStore(kestra);
+  const digest = new BatchDigest({
+    kestra,
+    store,
+    slack,
+    links,
+    lock,
+    settings,
+    background,
+    logger,
+  });
   const syncer = new RunSyncer({
     kestra,
     store,
@@ -129,6 +145,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     lock,
     logger,
     settings,
+    digest,
   });
   const starter = new RunStarter({
     kestra,
@@ -150,11 +167,23 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     settings,
     ...(deps.resumeBackoffMs !== undefined ? { resumeBackoffMs: deps.resumeBackoffMs } : {}),
   });
+  const stuck = new StuckDetector({
+    kestra,
+    store,
+    slack,
+    settings,
+    links,
+    lock,
+    logger,
+    stuckAfterMs: config.stuckAfterMs,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const reconciler = new Reconciler({
     kestra,
     syncer,
     logger,
     lookbackHours: config.reconcile.lookbackHours,
+    stuck,
   });
   servicesRef = {
     config,
@@ -168,6 +197,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     settings,
     syncer,
     starter,
+    digest,
+    batchStarter: { kestra, slack, settings, digest, links, logger },
     decisions,
     reconciler,
     background,
@@ -199,6 +230,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     async stop() {
       reconciler.stop();
       await bolt.stop();
+      await digest.idle();
       await background.drain();
     },
   };

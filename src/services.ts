@@ -4,6 +4,8 @@ import type { GitHubClient } from "./github/client.ts";
 import type { KestraClient } from "./kestra/client.ts";
 import type { Logger } from "./logger.ts";
 import type { Background } from "./runs/background.ts";
+import type { BatchDigest } from "./runs/batch/digest.ts";
+import type { BatchStarterDeps } from "./runs/batch/start.ts";
 import type { RunDecisions } from "./runs/decisions.ts";
 import type { Links } from "./runs/links.ts";
 import type { Reconciler } from "./runs/reconciler.ts";
@@ -25,6 +27,8 @@ export interface Services {
   settings: SettingsStore;
   syncer: RunSyncer;
   starter: RunStarter;
+  digest: BatchDigest;
+  batchStarter: BatchStarterDeps;
   decisions: RunDecisions;
   reconciler: Reconciler;
   background: Background;

@@ -13,6 +13,9 @@ export const SINGLE_INPUTS = {
   createPr: "create_pr",
   waitForApproval: "wait_for_approval",
   model: "model",
+  /** Revise: the reviewer's feedback (STRING) and the previous run's patch.diff (FILE), both optional. */
+  feedback: "feedback",
+  previousPatch: "previous_patch",
 } as const;
 
 /** Inputs of batch-issue-autofix. */
@@ -21,6 +24,18 @@ export const BATCH_INPUTS = {
   issueLabels: "issue_labels",
   maxIssues: "max_issues",
   createPrs: "create_prs",
+  waitForApproval: "wait_for_approval",
+} as const;
+
+/** Task ids of batch-issue-autofix that the bot reads. */
+export const BATCH_TASKS = {
+  issues: "issues",
+} as const;
+
+/** Files the batch's `issues` task exposes. */
+export const BATCH_FILES = {
+  issues: "issues.json",
+  skipped: "skipped.json",
 } as const;
 
 /** `onResume` inputs of the approval Pause task. */
@@ -53,6 +68,8 @@ export const LABELS = {
   repo: "autofix-repo",
   issue: "autofix-issue",
   title: "autofix-title",
+  /** On child runs of a batch: the batch execution's id. */
+  batch: "autofix-batch",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

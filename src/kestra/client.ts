@@ -23,6 +23,11 @@ export interface KestraClientOptions {
 }
 
 export type FormValue = string | number | boolean;
+/** A multipart field: text, or a Buffer sent as a file part (Kestra FILE inputs). */
+export type InputValue = FormValue | Buffer;
+
+/** Kestra log levels (io.kestra Level), lowest first. */
+export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR";
 
 export interface SearchQuery {
   flowId?: string;
@@ -34,7 +39,7 @@ export interface SearchQuery {
 
 interface CallOptions {
   query?: URLSearchParams;
-  form?: Record<string, FormValue>;
+  form?: Record<string, InputValue>;
   json?: unknown;
   /** Statuses that are answers, not errors (e.g. 404 on a KV read). */
   accept?: number[];
@@ -73,7 +78,7 @@ export class KestraClient {
 
   async createExecution(
     flowId: string,
-    inputs: Record<string, FormValue>,
+    inputs: Record<string, InputValue>,
     labels: Record<string, string>,
   ): Promise<Execution> {
     const query = new URLSearchParams();
@@ -152,6 +157,16 @@ export class KestraClient {
     return parsed.data.slice(-limit);
   }
 
+  /** The execution's log lines at `minLevel` or above (2.x filters), oldest first; the last `limit`. */
+  async logsAtLeast(id: string, minLevel: LogLevel, limit: number): Promise<LogEntry[]> {
+    const query = new URLSearchParams();
+    query.append("filters[level][GREATER_THAN_OR_EQUAL_TO]", minLevel);
+    const reply = await this.send("GET", `${this.base}/logs/${enc(id)}`, { query });
+    const parsed = logEntrySchema.array().safeParse(JSON.parse(reply.body.toString("utf8")));
+    if (!parsed.success) throw badShape("logs", parsed.error);
+    return parsed.data.slice(-limit);
+  }
+
   /**
    * Outputs of one task run. 2.x moved them out of the execution JSON; the server code and the
    * OpenAPI spec disagree on the path (kestra.md), so try one form, then the other, then 1.3 inline.
@@ -222,7 +237,11 @@ export class KestraClient {
     let body: string | FormData | undefined;
     if (opts.form) {
       const form = new FormData();
-      for (const [k, v] of Object.entries(opts.form)) form.append(k, String(v));
+      for (const [k, v] of Object.entries(opts.form)) {
+        // A FILE input must be a file part; its name is the input id.
+        if (Buffer.isBuffer(v)) form.append(k, new Blob([new Uint8Array(v)]), k);
+        else form.append(k, String(v));
+      }
       body = form;
     } else if (opts.json !== undefined) {
       headers["content-type"] = "application/json";

@@ -22,7 +22,23 @@ const recordSchema = z.object({
   decision: z.object({ approved: z.boolean(), by: z.string(), at: z.string() }).optional(),
   prUrl: z.string().optional(),
   failureAttempt: z.number().int().optional(),
+  /** Time and cost the worker reported (result.json), shown on the patch and in batch digests. */
+  metrics: z
+    .object({
+      durationMs: z.number().optional(),
+      tokens: z.number().optional(),
+      costUsd: z.number().optional(),
+    })
+    .optional(),
+  /** Batches: the issues the batch skipped, read once from its `issues` task. */
+  skipped: z
+    .array(z.object({ number: z.number(), url: z.string(), reason: z.string() }))
+    .optional(),
+  /** The last state change a stuck-run alert was raised for. */
+  stuckAlertFor: z.string().optional(),
   closedAs: z.string().optional(),
+  /** Revise: a newer run took over this run's thread, so this run no longer updates its root. */
+  revised: z.object({ by: z.string(), at: z.string() }).optional(),
 });
 
 export type RunRecord = z.output<typeof recordSchema> & { status?: RunStatus };

@@ -2,7 +2,7 @@ import type { webApi } from "@slack/bolt";
 import { SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
-import type { KestraClient } from "../kestra/client.ts";
+import type { InputValue, KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
@@ -19,6 +19,10 @@ export interface StartRequest {
   channel: string;
   user: string;
   issue: IssueRef;
+  /** Reuse this thread (its root follows the new run) instead of posting a new root message. */
+  rootTs?: string;
+  /** More flow inputs (e.g. Revise's feedback and previous patch). */
+  extraInputs?: Record<string, InputValue>;
 }
 
 export type StartResult =
@@ -67,17 +71,8 @@ export class RunStarter {
       prUrl: undefined,
       note: undefined,
     };
-    const queued = rootMessage({ ...base, status: "queued" });
-    let rootTs: string;
-    try {
-      const res = await this.d.slack.chat.postMessage({
-        channel: req.channel,
-        ...queued,
-        unfurl_links: false,
-      });
-      rootTs = res.ts ?? "";
-    } catch (err) {
-      this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
+    const rootTs = req.rootTs ?? (await this.postRoot(req.channel, base));
+    if (rootTs === undefined) {
       return {
         ok: false,
         message:
@@ -96,6 +91,7 @@ export class RunStarter {
           // A channel that does not ask for approval gets its PR straight away.
           [SINGLE_INPUTS.createPr]: !requireApproval,
           [SINGLE_INPUTS.waitForApproval]: requireApproval,
+          ...req.extraInputs,
         },
         runLabels({
           team: req.team,
@@ -117,6 +113,23 @@ export class RunStarter {
       this.d.logger.error({ err, slug }, "cannot start the Kestra run");
       await this.reportStartFailure(req, rootTs, { ...base, note: message }, message, url);
       return { ok: false, message: `The run could not start: ${message}`, rootTs };
+    }
+  }
+
+  private async postRoot(
+    channel: string,
+    base: Omit<Parameters<typeof rootMessage>[0], "status">,
+  ): Promise<string | undefined> {
+    try {
+      const res = await this.d.slack.chat.postMessage({
+        channel,
+        ...rootMessage({ ...base, status: "queued" }),
+        unfurl_links: false,
+      });
+      return res.ts ?? "";
+    } catch (err) {
+      this.d.logger.warn({ err, channel }, "cannot post root message");
+      return undefined;
     }
   }
 

@@ -1,12 +1,14 @@
 import type { webApi } from "@slack/bolt";
-import { OUTPUT_FILES, SINGLE_INPUTS } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, OUTPUT_FILES, SINGLE_INPUTS } from "../contracts/flow.ts";
 import type { Notification } from "../contracts/notification.ts";
+import { resultSchema } from "../contracts/result.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution, LogEntry } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { diffStats } from "../shared/diff-stats.ts";
 import type { Approvers } from "../slack/approvers.ts";
+import { formatMetrics } from "../slack/blocks/digest-message.ts";
 import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
 import {
   approvalMessage,
@@ -15,7 +17,7 @@ import {
   patchComment,
 } from "../slack/blocks/patch-message.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { link } from "../slack/mrkdwn.ts";
+import { escapeText, link } from "../slack/mrkdwn.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import type { KeyedLock } from "./keyed-lock.ts";
 import type { Links } from "./links.ts";
@@ -37,6 +39,8 @@ export interface SyncDeps {
   lock: KeyedLock;
   logger: Logger;
   settings: SettingsStore;
+  /** Batch digests: a batch's runs only schedule a coalesced refresh of its root message. */
+  digest?: { schedule(batchId: string): void };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -55,17 +59,32 @@ export class RunSyncer {
     return this.d.lock.run(executionId, () => this.syncLocked(executionId, hint));
   }
 
+  /** Changes a run's record under the run's lock (Revise marks the run it replaces). */
+  async updateRecord(executionId: string, change: (record: RunRecord) => void): Promise<RunRecord> {
+    return this.d.lock.run(executionId, async () => {
+      const record = await this.d.store.get(executionId);
+      change(record);
+      await this.d.store.put(executionId, record);
+      return record;
+    });
+  }
+
   private async syncLocked(executionId: string, hint?: Notification): Promise<SyncOutcome> {
     const execution = await this.d.kestra.findExecution(executionId);
     if (!execution) return "unknown_execution";
     const ctx = contextOf(execution);
     if (!ctx) return "not_a_slack_run";
+    if (execution.flowId === BATCH_FLOW_ID) {
+      this.d.digest?.schedule(execution.id);
+      return "synced";
+    }
     const record = await this.d.store.get(executionId);
     const before = JSON.stringify(record);
     const view = deriveView(execution);
     const run = new RunThread(this.d, execution, ctx, record);
 
-    if (view.status !== "queued" && !record.started) {
+    // A batch's runs report into the batch thread; the digest shows their progress.
+    if (view.status !== "queued" && !record.started && !ctx.batch) {
       await run.reply(`⚙️ Run started on Kestra (${link(run.kestraUrl, "execution")}).`);
       record.started = true;
     }
@@ -82,9 +101,12 @@ export class RunSyncer {
       await run.reply(`${closingText(view.status, record)}`);
       record.closedAs = view.status;
     }
-    await run.updateRoot(view.status);
+    if (ctx.batch)
+      record.status = view.status; // the batch digest reads it
+    else if (!record.revised) await run.updateRoot(view.status);
 
     if (JSON.stringify(record) !== before) await this.d.store.put(executionId, record);
+    if (ctx.batch) this.d.digest?.schedule(ctx.batch);
     return "synced";
   }
 }
@@ -115,6 +137,11 @@ class RunThread {
     this.kestraUrl = d.links.execution(execution.flowId, execution.id);
   }
 
+  /** A child of a batch: its messages share the batch thread, so they name their issue. */
+  get child(): boolean {
+    return this.ctx.batch !== undefined;
+  }
+
   get slug(): string {
     return this.ctx.repo && this.ctx.issue
       ? `${this.ctx.repo}#${this.ctx.issue}`
@@ -130,7 +157,7 @@ class RunThread {
     const res = await this.d.slack.chat.postMessage({
       channel: this.ctx.channel,
       thread_ts: this.ctx.rootTs,
-      text,
+      text: this.child && !blocks ? `*${escapeText(this.slug)}*: ${text}` : text,
       ...(blocks ? { blocks } : {}),
       unfurl_links: false,
       unfurl_media: false,
@@ -200,8 +227,13 @@ class RunThread {
       this.record.patch = { kind: "empty" };
       return;
     }
-    const explanation = hint?.summary ?? (await this.explanation(files));
-    const comment = patchComment(diffStats(text), explanation);
+    const result = await this.result(files);
+    if (result.metrics) this.record.metrics = result.metrics;
+    const explanation = hint?.summary ?? result.explanation;
+    const comment = patchComment(diffStats(text), explanation, {
+      ...(this.record.metrics ? { metrics: formatMetrics(this.record.metrics) } : {}),
+      ...(this.child ? { slug: this.slug } : {}),
+    });
     const tooLarge = patch.byteLength > SNIPPET_MAX_BYTES;
     const filename = `${this.slug.replace(/[^A-Za-z0-9._-]+/g, "-")}.diff`;
     await this.d.slack.filesUploadV2({
@@ -235,15 +267,32 @@ class RunThread {
     }
   }
 
-  private async explanation(files: Record<string, unknown>): Promise<string | undefined> {
+  /** The worker's result.json: its explanation, and the time, tokens and cost it reports. */
+  private async result(files: Record<string, unknown>): Promise<{
+    explanation?: string;
+    metrics?: NonNullable<RunRecord["metrics"]>;
+  }> {
     const uri = files[OUTPUT_FILES.result];
-    if (typeof uri !== "string") return undefined;
+    if (typeof uri !== "string") return {};
     try {
       const raw = await this.d.kestra.downloadFile(this.execution.id, uri);
-      const parsed = JSON.parse(raw.toString("utf8")) as { explanation?: unknown };
-      return typeof parsed.explanation === "string" ? parsed.explanation : undefined;
+      const parsed = resultSchema.safeParse(JSON.parse(raw.toString("utf8")));
+      if (!parsed.success) return {};
+      const r = parsed.data;
+      const tokens =
+        r.usage?.inputTokens !== undefined || r.usage?.outputTokens !== undefined
+          ? (r.usage.inputTokens ?? 0) + (r.usage.outputTokens ?? 0)
+          : undefined;
+      return {
+        ...(r.explanation ? { explanation: r.explanation } : {}),
+        metrics: {
+          durationMs: r.durationMs,
+          ...(tokens !== undefined ? { tokens } : {}),
+          ...(r.usage?.costUsd !== undefined ? { costUsd: r.usage.costUsd } : {}),
+        },
+      };
     } catch {
-      return undefined;
+      return {};
     }
   }
 

@@ -6,11 +6,71 @@ export const ACTIONS = {
   retry: "autofix_retry",
   retryStart: "autofix_retry_start",
   viewInKestra: "autofix_view_kestra",
+  stuckCancel: "autofix_stuck_cancel",
+  stuckRetry: "autofix_stuck_retry",
+  revise: "autofix_revise",
+  listPrevious: "autofix_list_previous",
+  listNext: "autofix_list_next",
 } as const;
 
 export const BLOCKS = {
   patchActions: "autofix_patch_actions",
   failureActions: "autofix_failure_actions",
+  stuckActions: "autofix_stuck_actions",
+  listPager: "autofix_list_pager",
 } as const;
 
 export const COMMAND = "/autofix";
+
+/** App Home dashboard (src/slack/blocks/home, src/listeners/actions/home-*.ts). */
+export const HOME_ACTIONS = {
+  channel: "autofix_home_channel",
+  settings: "autofix_home_settings",
+  refresh: "autofix_home_refresh",
+  runsPrev: "autofix_home_runs_prev",
+  runsNext: "autofix_home_runs_next",
+  issuesPrev: "autofix_home_issues_prev",
+  issuesNext: "autofix_home_issues_next",
+  retry: "autofix_home_retry",
+  cancel: "autofix_home_cancel",
+  link: "autofix_home_link",
+  fix: "autofix_home_fix",
+  select: "autofix_home_select",
+  fixSelected: "autofix_home_fix_selected",
+} as const;
+
+export const HOME_BLOCKS = {
+  controls: "autofix_home_controls",
+  selection: "autofix_home_selection",
+} as const;
+
+/** Settings modal (src/slack/blocks/settings-modal.ts, src/listeners/views/settings.ts). */
+export const SETTINGS = {
+  callbackId: "autofix_settings",
+  channelBlock: "settings_channel",
+  channelAction: "autofix_settings_channel",
+  /** Field blocks carry the channel they were loaded for: `<prefix>.<channel>`. */
+  fields: {
+    defaultRepo: "settings_default_repo",
+    allowedRepos: "settings_allowed_repos",
+    labels: "settings_labels",
+    alerts: "settings_alerts",
+    approverUsers: "settings_approver_users",
+    approverGroups: "settings_approver_groups",
+    requireApproval: "settings_require_approval",
+  },
+  /** One action_id per field element (the block id tells fields apart). */
+  input: "value",
+} as const;
+
+/** Revise modal (src/slack/blocks/revise-modal.ts, src/listeners/views/revise.ts). */
+export const REVISE = {
+  callbackId: "autofix_revise",
+  feedbackBlock: "revise_feedback",
+  feedbackAction: "feedback",
+} as const;
+
+/** Shortcuts; their callback ids must match the app manifest's features.shortcuts. */
+export const SHORTCUTS = {
+  autofixMessage: "autofix_message",
+} as const;

@@ -34,8 +34,8 @@ export const MANIFEST_KEYS = {
 /**
  * Exactly the bot scopes the app needs:
  * commands (/autofix), chat:write (run thread), chat:write.public (threads and alerts in public
- * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups).
- * users:read is not requested: the bot calls no users.* method.
+ * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups),
+ * users:read (users.info: only workspace admins/owners or approvers may edit channel settings).
  */
 export const EXPECTED_BOT_SCOPES = [
   "commands",
@@ -43,6 +43,7 @@ export const EXPECTED_BOT_SCOPES = [
   "chat:write.public",
   "files:write",
   "usergroups:read",
+  "users:read",
 ] as const;
 
 export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";

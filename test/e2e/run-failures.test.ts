@@ -136,3 +136,22 @@ it("a patch over Slack's snippet limit is uploaded as a plain file", async () =>
   expect(file.content.length).toBe(big.length);
   expect(file.initialComment).toContain("larger than Slack's snippet limit");
 });
+
+it("shows the time, tokens and cost the worker reported, and its explanation, on the patch", async () => {
+  const { run } = await begin();
+  await run.patchReady(undefined, {
+    result: {
+      issue: { owner: "acme", repo: "api", number: 42, url: ISSUE_URL, title: "Login" },
+      files: [{ path: "src/login.ts", additions: 2, deletions: 1 }],
+      additions: 2,
+      deletions: 1,
+      durationMs: 192_000,
+      agent: { name: "cline", model: "gpt-x" },
+      usage: { inputTokens: 12_000, outputTokens: 300, costUsd: 0.04 },
+      explanation: "Trimmed the user name before the check.",
+    },
+  });
+  const file = await h.slack.waitFor(() => h.slack.files[0]);
+  expect(file.initialComment).toContain("⏱ 3m 12s · 12.3k tokens · $0.04");
+  expect(file.initialComment).toContain("Trimmed the user name before the check.");
+});

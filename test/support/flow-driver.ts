@@ -1,4 +1,5 @@
 import { OUTPUT_FILES, TASKS } from "../../src/contracts/flow.ts";
+import type { AutofixResult } from "../../src/contracts/result.ts";
 import type { Harness } from "./harness.ts";
 
 export const SAMPLE_PATCH = [
@@ -41,9 +42,13 @@ export class FlowDriver {
   /** The worker finished: patch stored, patch_ready sent; the Pause task starts afterwards. */
   async patchReady(
     patch = SAMPLE_PATCH,
-    opts: { summary?: string; pause?: boolean } = {},
+    opts: { summary?: string; pause?: boolean; result?: AutofixResult } = {},
   ): Promise<string> {
     const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
+    if (opts.result) {
+      const json = JSON.stringify(opts.result);
+      this.h.kestra.addOutputFile(this.id, TASKS.fix, taskRunId, OUTPUT_FILES.result, json);
+    }
     this.patchUri = this.h.kestra.addOutputFile(
       this.id,
       TASKS.fix,

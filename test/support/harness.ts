@@ -26,6 +26,9 @@ export interface HarnessOptions {
   /** Start the app (default true); tests of start-up failures start it themselves. */
   start?: boolean;
   slackTiers?: boolean | { windowMs?: number };
+  digestWindowMs?: number;
+  /** The bot's clock for stuck-run detection. */
+  now?: () => number;
 }
 
 export interface Harness {
@@ -107,6 +110,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackRetryConfig: { retries: 5, factor: 1, minTimeout: 10, maxTimeout: 50 },
       githubRetries: 0,
       resumeBackoffMs: 20,
+      digestWindowMs: opts.digestWindowMs ?? 100,
+      ...(opts.now ? { now: opts.now } : {}),
     });
   let app = build();
   let url = "";

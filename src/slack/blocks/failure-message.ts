@@ -62,7 +62,7 @@ function step(input: FailureInput): string {
 
 /** The reply in the run's thread. */
 export function failureReply(input: FailureInput): Message {
-  const headline = `❌ <@${input.requester}> the run *failed*${step(input)}.`;
+  const headline = `❌ <@${input.requester}> autofix for *${escapeText(input.slug)}* failed${step(input)}.`;
   return {
     text: `Autofix for ${input.slug} failed${input.failedTask ? ` at step ${input.failedTask}` : ""}`,
     blocks: failureBlocks(headline, input),

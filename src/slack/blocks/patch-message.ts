@@ -6,15 +6,21 @@ import type { Message } from "./types.ts";
 const MAX_FILES_LISTED = 10;
 
 /** The comment attached to the patch snippet: what changed, and the agent's own explanation. */
-export function patchComment(stats: DiffStats, explanation: string | undefined): string {
+export function patchComment(
+  stats: DiffStats,
+  explanation: string | undefined,
+  extra: { metrics?: string; slug?: string } = {},
+): string {
   const files = stats.files
     .slice(0, MAX_FILES_LISTED)
     .map((f) => `• ${escapeText(f.path)} (+${f.additions} −${f.deletions})`);
   if (stats.files.length > MAX_FILES_LISTED) {
     files.push(`• …and ${stats.files.length - MAX_FILES_LISTED} more`);
   }
-  const head = `*Patch ready*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
+  const forIssue = extra.slug ? ` for ${escapeText(extra.slug)}` : "";
+  const head = `*Patch ready${forIssue}*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
+  if (extra.metrics) parts.push(extra.metrics);
   if (explanation?.trim())
     parts.push(`> ${escapeText(truncate(explanation.trim(), 1500)).replace(/\n/g, "\n> ")}`);
   return parts.join("\n");
@@ -70,6 +76,12 @@ export function approvalMessage(input: ApprovalInput): Message {
             action_id: ACTIONS.reject,
             style: "danger",
             text: { type: "plain_text", text: "Reject" },
+            value: input.executionId,
+          },
+          {
+            type: "button",
+            action_id: ACTIONS.revise,
+            text: { type: "plain_text", text: "Revise" },
             value: input.executionId,
           },
           {
