@@ -9,6 +9,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from "../support/harness.ts";
+import { runAwaitingApproval } from "../support/scenarios.ts";
 import { sendCommand } from "../support/slack-requests.ts";
 
 let h: Harness;
@@ -16,18 +17,7 @@ afterEach(async () => h?.close());
 
 async function awaitingApproval(env: Record<string, string> = {}) {
   h = await startHarness({ env });
-  await h.command(ISSUE_URL);
-  await h.slack.waitFor(() => h.kestra.executions.length === 1);
-  const run = FlowDriver.latest(h);
-  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
-  await run.started();
-  await run.patchReady();
-  const buttons = await h.slack.waitFor(() =>
-    h.slack
-      .thread(CHANNEL, root.ts)
-      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
-  );
-  return { run, rootTs: root.ts, buttonsTs: buttons.ts };
+  return runAwaitingApproval(h);
 }
 
 describe("who may approve", () => {

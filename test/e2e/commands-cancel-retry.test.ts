@@ -1,14 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
-import { FlowDriver } from "../support/flow-driver.ts";
-import {
-  ALERTS,
-  CHANNEL,
-  type Harness,
-  ISSUE_URL,
-  REQUESTER,
-  startHarness,
-} from "../support/harness.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { startedRun } from "../support/scenarios.ts";
 import { ask, OTHER_TEAM, seedRun } from "./commands-seed.ts";
 
 let h: Harness;
@@ -16,13 +9,7 @@ afterEach(async () => h?.close());
 
 async function runningRun(env: Record<string, string> = {}) {
   h = await startHarness({ env });
-  await h.command(ISSUE_URL);
-  await h.slack.waitFor(() => h.kestra.executions.length === 1);
-  const run = FlowDriver.latest(h);
-  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
-  await run.started();
-  await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts).length === 1);
-  return { run, rootTs: root.ts };
+  return startedRun(h);
 }
 
 const threadTexts = (rootTs: string) => h.slack.thread(CHANNEL, rootTs).map((m) => m.text);

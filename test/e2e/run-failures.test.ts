@@ -1,6 +1,5 @@
 import { afterEach, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
-import { FlowDriver } from "../support/flow-driver.ts";
 import {
   ALERTS,
   CHANNEL,
@@ -9,18 +8,14 @@ import {
   REQUESTER,
   startHarness,
 } from "../support/harness.ts";
+import { startedRun } from "../support/scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
 
 async function begin(env: Record<string, string> = {}) {
   h = await startHarness({ env });
-  await h.command(ISSUE_URL);
-  await h.slack.waitFor(() => h.kestra.executions.length === 1);
-  const run = FlowDriver.latest(h);
-  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
-  await run.started();
-  return { run, rootTs: root.ts };
+  return startedRun(h);
 }
 
 it("a failed run: thread reply with step, ERROR log excerpt and Retry; alert linking the thread; root Failed", async () => {
