@@ -126,6 +126,8 @@ describe("App Home dashboard", () => {
       "SUCCESS",
     );
     await done.prCreated();
+    // The PR link reaches the run record when the notification's sync has run.
+    await h.app.services.background.drain();
     // Another workspace's run must not show.
     await createRun("T0ELSEWHERE", 105, "1700000000.000105");
 
