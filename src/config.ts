@@ -4,7 +4,7 @@ import { ConfigError } from "./errors.ts";
 import { type Policy, splitApprovers } from "./settings/channel-settings.ts";
 import { webHostForApi } from "./shared/issue-url.ts";
 
-// The bot's configuration, parsed once from an env object. No other module reads process.env.
+// The bot's configuration, parsed once from an env object. The entry points pass the environment in; nothing else reads it.
 
 const csv = z
   .string()
