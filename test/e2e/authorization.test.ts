@@ -109,6 +109,37 @@ describe("who may approve", () => {
   });
 });
 
+describe("Kestra refuses the resume", () => {
+  it("a 5xx on resume puts the buttons back and tells the approver, so they can try again", async () => {
+    const { run, rootTs, buttonsTs } = await awaitingApproval();
+    h.kestra.failNext(
+      { method: "POST", path: `/api/v1/main/executions/${run.id}/actions/resume` },
+      { status: 503, body: { message: "Service Unavailable" } },
+    );
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttonsTs,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
+    expect(eph.text).toMatch(/Kestra is not reachable right now/);
+    await h.app.services.background.drain();
+    // The buttons are back, and nothing was decided.
+    expect(JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks)).toContain(ACTIONS.approve);
+    expect(h.kestra.resumes).toHaveLength(0);
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttonsTs,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  });
+});
+
 describe("forged requests", () => {
   it("a bad or stale Slack signature is rejected and starts nothing", async () => {
     h = await startHarness();
