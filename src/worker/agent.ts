@@ -300,7 +300,7 @@ async function supervise(
   }
   if (res.code !== 0) {
     const status = res.code === null ? `signal ${res.signal}` : `exit code ${res.code}`;
-    const detail = lastLine(res.stderr) || lastLine(res.stdout);
+    const detail = readable(lastLine(res.stderr) || lastLine(res.stdout));
     throw new UpstreamError(
       "agent",
       "unavailable",
@@ -313,4 +313,15 @@ async function supervise(
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
+
+/** Cline reports errors as JSON lines ({"type":"error","message":…}); show the message. */
+function readable(line: string): string {
+  try {
+    const parsed = JSON.parse(line) as { message?: unknown };
+    if (typeof parsed.message === "string" && parsed.message.length > 0) return parsed.message;
+  } catch {
+    // Not JSON: the line as it is.
+  }
+  return line;
 }

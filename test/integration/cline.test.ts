@@ -216,6 +216,8 @@ function oneLineError(stderr: string): string {
   const lines = stderr.trimEnd().split("\n");
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^autofix: the agent failed \(.+\): /);
+  // Cline's JSON error line is reduced to its message.
+  expect(lines[0]).not.toContain('"type":"error"');
   return lines[0] ?? "";
 }
 
