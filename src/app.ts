@@ -154,6 +154,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     syncer,
     logger,
     settings,
+    links,
   });
   const decisions = new RunDecisions({
     kestra,

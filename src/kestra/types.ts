@@ -13,6 +13,20 @@ export const TERMINAL_STATES = [
   "RETRIED",
 ] as const;
 
+/** States in which an execution has not ended (io.kestra State.Type minus the terminated ones). */
+export const ACTIVE_STATES = [
+  "CREATED",
+  "SUBMITTED",
+  "QUEUED",
+  "RUNNING",
+  "PAUSED",
+  "RESTARTED",
+  "KILLING",
+  "RETRYING",
+  "BREAKPOINT",
+  "RESUBMITTED",
+] as const;
+
 export const labelSchema = z.looseObject({ key: z.string(), value: z.string() });
 
 export const taskRunSchema = z.looseObject({

@@ -77,6 +77,8 @@ export class RunOperations {
         }
         record.attempt += 1;
         delete record.closedAs;
+        // A restarted run that pauses again needs a fresh decision (and fresh buttons).
+        delete record.decision;
         await this.d.store.put(id, record);
         await this.note(run.ctx, `🔁 <@${user}> restarted the run.`);
         return { ok: true, done: "restarted" };

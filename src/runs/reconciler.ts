@@ -1,6 +1,6 @@
 import { BATCH_FLOW_ID, SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import { TERMINAL_STATES } from "../kestra/types.ts";
+import { type Execution, TERMINAL_STATES } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import { contextOf } from "./context.ts";
 import type { RunSyncer } from "./sync.ts";
@@ -16,8 +16,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Catches up runs whose notifications never arrived (bot down, network): every run that paused
- * or ended within the look-back window is synced; the run record makes that a no-op when current.
+ * Catches up runs whose notifications never arrived (bot down, network): every run whose state
+ * changed within the look-back window is synced; the run record makes that a no-op when current.
  */
 export class Reconciler {
   private readonly kestra: KestraClient;
@@ -83,13 +83,8 @@ export class Reconciler {
         page,
         size: PAGE_SIZE,
       });
-      let old = false;
       for (const execution of results) {
-        const start = Date.parse(execution.state.startDate ?? "");
-        if (Number.isFinite(start) && start < since) {
-          old = true;
-          continue;
-        }
+        if (!changedSince(execution, since)) continue;
         if (!contextOf(execution)) continue;
         report.checked++;
         try {
@@ -100,7 +95,14 @@ export class Reconciler {
           this.logger.warn({ err, executionId: execution.id }, "reconcile of a run failed");
         }
       }
-      if (old || page * PAGE_SIZE >= total || results.length === 0) break;
+      if (page * PAGE_SIZE >= total || results.length === 0) break;
     }
   }
+}
+
+/** By the last state change, not the start: an approval can come days after a run started. */
+export function changedSince(execution: Pick<Execution, "state">, since: number): boolean {
+  const last = execution.state.histories.at(-1)?.date ?? execution.state.startDate ?? "";
+  const changed = Date.parse(last);
+  return !Number.isFinite(changed) || changed >= since;
 }

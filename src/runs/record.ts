@@ -17,6 +17,8 @@ const recordSchema = z.object({
       kind: z.enum(["snippet", "file", "empty", "unavailable"]),
       actionsTs: z.string().optional(),
       buttonsOpen: z.boolean().optional(),
+      /** The attempt (restart count) the buttons were posted for. */
+      buttonsFor: z.number().int().optional(),
     })
     .optional(),
   decision: z.object({ approved: z.boolean(), by: z.string(), at: z.string() }).optional(),

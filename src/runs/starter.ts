@@ -1,15 +1,18 @@
 import type { webApi } from "@slack/bolt";
-import { SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
+import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
 import type { InputValue, KestraClient } from "../kestra/client.ts";
+import { ACTIVE_STATES } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
 import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
 import { userMessage } from "../slack/error-messages.ts";
+import { link } from "../slack/mrkdwn.ts";
 import { runLabels } from "./context.ts";
+import type { Links } from "./links.ts";
 import type { RunSyncer } from "./sync.ts";
 
 type WebClient = webApi.WebClient;
@@ -36,6 +39,7 @@ export interface StarterDeps {
   syncer: RunSyncer;
   logger: Logger;
   settings: SettingsStore;
+  links: Links;
 }
 
 /** Starts one autofix run: root message first (its ts labels the run), then the Kestra execution. */
@@ -48,6 +52,16 @@ export class RunStarter {
   async start(req: StartRequest): Promise<StartResult> {
     const slug = issueSlug(req.issue);
     const url = issueUrl(req.issue);
+    // One live run per issue (a revision replaces its run in the same thread, so it may overlap).
+    if (!req.rootTs) {
+      const active = await this.activeRun(req.issue);
+      if (active) {
+        return {
+          ok: false,
+          message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
+        };
+      }
+    }
     let title: string | undefined;
     try {
       const info = await getIssue(this.d.github, req.issue);
@@ -131,6 +145,20 @@ export class RunStarter {
       this.d.logger.warn({ err, channel }, "cannot post root message");
       return undefined;
     }
+  }
+
+  /** The newest run of this issue that has not ended, if any. */
+  private async activeRun(issue: IssueRef): Promise<string | undefined> {
+    const { results } = await this.d.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: {
+        [LABELS.repo]: `${issue.owner}/${issue.repo}`,
+        [LABELS.issue]: String(issue.number),
+      },
+      states: ACTIVE_STATES,
+      size: 1,
+    });
+    return results[0]?.id;
   }
 
   /** Nothing stays at Queued: the root shows Failed, the thread explains, the alert channel hears. */

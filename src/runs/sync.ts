@@ -79,20 +79,65 @@ export class RunSyncer {
       return "synced";
     }
     const record = await this.d.store.get(executionId);
-    const before = JSON.stringify(record);
     const view = deriveView(execution);
     const run = new RunThread(this.d, execution, ctx, record);
+    let saved = JSON.stringify(record);
+    // Saved after every step and on failure: what was already posted is never posted again.
+    const checkpoint = async () => {
+      const now = JSON.stringify(record);
+      if (now === saved) return;
+      await this.d.store.put(executionId, record);
+      saved = now;
+    };
+    try {
+      await this.steps(run, view, record, ctx, hint, checkpoint);
+    } finally {
+      await checkpoint();
+    }
+    if (ctx.batch) this.d.digest?.schedule(ctx.batch);
+    return "synced";
+  }
 
+  private async steps(
+    run: RunThread,
+    view: RunView,
+    record: RunRecord,
+    ctx: RunContext,
+    hint: Notification | undefined,
+    checkpoint: () => Promise<void>,
+  ): Promise<void> {
     // A batch's runs report into the batch thread; the digest shows their progress.
     if (view.status !== "queued" && !record.started && !ctx.batch) {
       await run.reply(`⚙️ Run started on Kestra (${link(run.kestraUrl, "execution")}).`);
       record.started = true;
+      await checkpoint();
     }
-    if (view.patchAvailable && !record.patch) await run.postPatch(view, hint);
-    if (record.patch?.buttonsOpen && !view.approvable) await run.closeButtons(view);
-    if (view.status === "pr_opened" && !record.prUrl) await run.postPr(view, hint);
+    if (view.patchAvailable && !record.patch) {
+      await run.postPatch(hint);
+      await checkpoint();
+    }
+    // Once per attempt: a restarted run that pauses again gets fresh buttons.
+    const shown = record.patch?.kind === "snippet" || record.patch?.kind === "file";
+    if (
+      view.approvable &&
+      shown &&
+      record.patch?.buttonsFor !== record.attempt &&
+      !record.decision
+    ) {
+      await run.postButtons();
+      await checkpoint();
+    }
+    if (record.patch?.buttonsOpen && !view.approvable) {
+      await run.closeButtons(view);
+      await checkpoint();
+    }
+    if (view.status === "pr_opened" && !record.prUrl) {
+      await run.postPr(view, hint);
+      await checkpoint();
+    }
     if (view.status === "failed" && record.failureAttempt !== record.attempt) {
       await run.postFailure(view, hint);
+      await checkpoint();
     }
     if (
       (view.status === "rejected" || view.status === "expired" || view.status === "cancelled") &&
@@ -100,14 +145,11 @@ export class RunSyncer {
     ) {
       await run.reply(`${closingText(view.status, record)}`);
       record.closedAs = view.status;
+      await checkpoint();
     }
     if (ctx.batch)
       record.status = view.status; // the batch digest reads it
     else if (!record.revised) await run.updateRoot(view.status);
-
-    if (JSON.stringify(record) !== before) await this.d.store.put(executionId, record);
-    if (ctx.batch) this.d.digest?.schedule(ctx.batch);
-    return "synced";
   }
 }
 
@@ -191,7 +233,8 @@ class RunThread {
     this.record.rootText = message.text + (this.record.prUrl ?? "");
   }
 
-  async postPatch(view: RunView, hint: Notification | undefined): Promise<void> {
+  async postPatch(hint: Notification | undefined): Promise<void> {
+    const view = deriveView(this.execution);
     const outputs = view.fixTaskRun
       ? await this.d.kestra.taskRunOutputs(this.execution, view.fixTaskRun.id).catch(() => ({}))
       : {};
@@ -248,23 +291,27 @@ class RunThread {
       ...(tooLarge ? {} : { snippet_type: "diff" }),
     });
     this.record.patch = { kind: tooLarge ? "file" : "snippet" };
-    if (view.approvable) {
-      const msg = approvalMessage({
-        executionId: this.execution.id,
-        kestraUrl: this.kestraUrl,
-        requester: this.ctx.user,
-        approverHint: this.d.approvers.describe(
-          this.ctx.user,
-          (await this.d.settings.policyOrDefaults(this.ctx.channel)).approvers,
-        ),
-      });
-      const ts = await this.reply(msg.text, msg.blocks);
-      this.record.patch = {
-        ...this.record.patch,
-        ...(ts ? { actionsTs: ts } : {}),
-        buttonsOpen: true,
-      };
-    }
+  }
+
+  /** Approve / Reject / Revise under the patch. */
+  async postButtons(): Promise<void> {
+    const msg = approvalMessage({
+      executionId: this.execution.id,
+      kestraUrl: this.kestraUrl,
+      requester: this.ctx.user,
+      approverHint: this.d.approvers.describe(
+        this.ctx.user,
+        (await this.d.settings.policyOrDefaults(this.ctx.channel)).approvers,
+      ),
+    });
+    const ts = await this.reply(msg.text, msg.blocks);
+    if (!this.record.patch) return;
+    this.record.patch = {
+      ...this.record.patch,
+      ...(ts ? { actionsTs: ts } : {}),
+      buttonsOpen: true,
+      buttonsFor: this.record.attempt,
+    };
   }
 
   /** The worker's result.json: its explanation, and the time, tokens and cost it reports. */
@@ -355,8 +402,8 @@ class RunThread {
       requester: this.ctx.user,
     });
     await this.reply(msg.text, msg.blocks);
-    await this.alert(undefined, view.failedTask, excerpt);
     this.record.failureAttempt = this.record.attempt;
+    await this.alert(undefined, view.failedTask, excerpt);
   }
 
   private async alert(
@@ -386,12 +433,10 @@ class RunThread {
       requester: this.ctx.user,
       ...(threadLink ? { threadLink } : {}),
     });
-    await this.d.slack.chat.postMessage({
-      channel,
-      text: msg.text,
-      blocks: msg.blocks,
-      unfurl_links: false,
-    });
+    // Best effort: an alert channel the bot cannot post in must not make the thread repeat itself.
+    await this.d.slack.chat
+      .postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false })
+      .catch((err: unknown) => this.d.logger.error({ err, channel }, "cannot post the alert"));
   }
 }
 

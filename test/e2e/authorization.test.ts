@@ -43,7 +43,9 @@ describe("who may approve", () => {
       AUTOFIX_APPROVERS: "U0LEAD,S0REVIEWERS",
     });
     h.slack.setUsergroup("S0REVIEWERS", ["U0REVIEWER"]);
-    expect(JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks)).toContain("Approvers:");
+    expect(JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks)).toContain(
+      "Approvers: <@U0LEAD>, <!subteam^S0REVIEWERS>.",
+    );
 
     await h.click({
       user: REQUESTER,

@@ -121,3 +121,15 @@ it("a pr_created notification with a PR URL of another repository is not believe
   expect(all).toContain("acme/api/pull/99");
   expect(all).not.toContain("evil/phish");
 });
+
+it("a second /autofix for an issue with a run in progress is refused with a link, and starts nothing", async () => {
+  const { run } = await begin();
+  const url = h.slack.responseUrl();
+  await h.command(ISSUE_URL, { response_url: url });
+  await h.slack.waitFor(() =>
+    JSON.stringify(h.slack.responses(url)).includes("already in progress"),
+  );
+  expect(JSON.stringify(h.slack.responses(url))).toContain(run.id);
+  expect(h.kestra.executions).toHaveLength(1);
+  expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+});

@@ -68,6 +68,7 @@ describe("one run, from /autofix to a pull request", () => {
     expect(root.text).toContain("Autofix for acme/api#42");
     expect(text(root.blocks)).toContain("&lt;!channel&gt; &amp; friends");
     expect(text(root.blocks)).not.toContain("<!channel>");
+    expect(root.text).not.toContain("<!channel>");
     expect(text(root.blocks)).toContain("Queued");
 
     await run.started();

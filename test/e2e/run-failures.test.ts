@@ -150,3 +150,55 @@ it("shows the time, tokens and cost the worker reported, and its explanation, on
   expect(file.initialComment).toContain("⏱ 3m 12s · 12.3k tokens · $0.04");
   expect(file.initialComment).toContain("Trimmed the user name before the check.");
 });
+
+it("an alerts channel the bot cannot post in does not make the thread repeat itself", async () => {
+  const { run, rootTs } = await begin({ AUTOFIX_ALERT_CHANNEL: "C0NOWHERE" });
+  await run.fail("fix", ["boom"]);
+  await h.slack.waitFor(() =>
+    h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("failed at step fix")),
+  );
+  await h.app.services.background.drain();
+  for (let i = 0; i < 3; i++) await h.app.services.reconciler.runOnce();
+  const failures = h.slack
+    .thread(CHANNEL, rootTs)
+    .filter((m) => m.text.includes("failed at step fix"));
+  expect(failures).toHaveLength(1);
+  expect(
+    h.slack.calls.some((c) => c.method === "chat.postMessage" && c.error === "channel_not_found"),
+  ).toBe(true);
+});
+
+it("retrying a run whose approval expired offers the buttons again when it pauses again", async () => {
+  const { run, rootTs } = await begin();
+  await run.patchReady();
+  const approveMessages = () =>
+    h.slack
+      .thread(CHANNEL, rootTs)
+      .filter((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve));
+  await h.slack.waitFor(() => approveMessages().length === 1);
+  // Nobody approves within 7 days: the Pause fails (behavior FAIL) and so does the run.
+  const pause = h.kestra.execution(run.id).taskRunList.find((t) => t.taskId === "approval");
+  h.kestra.setTaskRunState(run.id, pause?.id ?? "", "FAILED");
+  h.kestra.setState(run.id, "FAILED");
+  await h.notify({ executionId: run.id, event: "failed", error: "approval expired" });
+  await h.slack.waitFor(() =>
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Expired — approval window closed"),
+  );
+  await h.slack.waitFor(() => approveMessages().length === 0, { description: "buttons closed" });
+
+  const reply = h.slack.thread(CHANNEL, rootTs).at(-1);
+  await h.click({
+    user: REQUESTER,
+    messageTs: reply?.ts ?? "",
+    threadTs: rootTs,
+    actionId: ACTIONS.retry,
+    value: run.id,
+  });
+  await h.slack.waitFor(() => h.kestra.restarts.length === 1);
+  h.kestra.pause(run.id, "approval");
+  await h.notify({ executionId: run.id, event: "started" });
+  await h.slack.waitFor(() => approveMessages().length === 1, { description: "fresh buttons" });
+  await h.slack.waitFor(() =>
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
+  );
+});

@@ -46,6 +46,8 @@ describe("Kestra refuses or fails to start the run", () => {
       expect(JSON.stringify(reply.blocks)).toContain("autofix_retry_start");
       const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
       expect(JSON.stringify(alert.blocks)).toContain("open the thread");
+      // A run that never started is retried from its thread only (the alerts channel has other settings).
+      expect(JSON.stringify(alert.blocks)).not.toContain("autofix_retry_start");
       expect(h.kestra.executions).toHaveLength(0);
     },
   );

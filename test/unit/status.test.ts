@@ -123,3 +123,21 @@ describe("deriveView", () => {
     expect(deriveView(exec("SUCCESS", [["fix", "SUCCESS"]], false)).status).toBe("finished");
   });
 });
+
+describe("reconcile window", () => {
+  it("keeps a run that started long ago but changed state recently, and drops a quiet old one", async () => {
+    const { changedSince } = await import("../../src/runs/reconciler.ts");
+    const since = Date.parse("2026-11-20T00:00:00Z");
+    const state = (dates: string[]) => ({
+      current: "SUCCESS",
+      startDate: dates[0],
+      histories: dates.map((date) => ({ state: "RUNNING", date })),
+    });
+    expect(
+      changedSince({ state: state(["2026-11-10T00:00:00Z", "2026-11-21T00:00:00Z"]) }, since),
+    ).toBe(true);
+    expect(
+      changedSince({ state: state(["2026-11-10T00:00:00Z", "2026-11-11T00:00:00Z"]) }, since),
+    ).toBe(false);
+  });
+});

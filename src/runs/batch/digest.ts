@@ -155,8 +155,10 @@ export class BatchDigest {
       record.status = status;
     }
     if (status === "failed" && record.failureAttempt !== record.attempt) {
-      await this.reportFailure(execution, ctx.channel, ctx.rootTs, ctx.user, repo, kestraUrl);
+      // Recorded before the reply's outcome is known: a batch failure is reported at most once.
       record.failureAttempt = record.attempt;
+      await this.d.store.put(batchId, record);
+      await this.reportFailure(execution, ctx.channel, ctx.rootTs, ctx.user, repo, kestraUrl);
     }
     if (JSON.stringify(record) !== before) await this.d.store.put(batchId, record);
   }
@@ -244,10 +246,12 @@ export class BatchDigest {
         .getPermalink({ channel, message_ts: rootTs })
         .then((r) => r.permalink)
         .catch(() => undefined);
-      await this.d.slack.chat.postMessage({
-        channel: alertChannel,
-        ...failureAlert({ ...input, ...(permalink ? { threadLink: permalink } : {}) }),
-      });
+      await this.d.slack.chat
+        .postMessage({
+          channel: alertChannel,
+          ...failureAlert({ ...input, ...(permalink ? { threadLink: permalink } : {}) }),
+        })
+        .catch((err: unknown) => this.d.logger.error({ err }, "cannot post the batch alert"));
     }
   }
 }

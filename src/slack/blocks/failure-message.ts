@@ -69,8 +69,12 @@ export function failureReply(input: FailureInput): Message {
   };
 }
 
-/** The alert in the alerts channel, linking to the thread. */
-export function failureAlert(input: FailureInput): Message {
+/**
+ * The alert in the alerts channel, linking to the thread. A run that never started is retried from
+ * its own thread only: a retry from the alerts channel would run under that channel's settings.
+ */
+export function failureAlert(full: FailureInput): Message {
+  const { retryIssueUrl: _threadOnly, ...input } = full;
   const where = input.threadLink ? ` — ${link(input.threadLink, "open the thread")}` : "";
   const headline = `🚨 *Autofix for ${escapeText(input.slug)} failed*${step(input)}${where}`;
   return {

@@ -42,6 +42,7 @@ export function emptyPatchMessage(): Message {
 }
 
 export interface ApprovalInput {
+  // approverHint is built by Approvers.describe from validated ids: it carries real mentions.
   executionId: string;
   kestraUrl: string;
   requester: string;
@@ -57,7 +58,7 @@ export function approvalMessage(input: ApprovalInput): Message {
         type: "section",
         text: {
           type: "mrkdwn",
-          text: `<@${input.requester}>, review the patch above. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${escapeText(input.approverHint)}_`,
+          text: `<@${input.requester}>, review the patch above. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${input.approverHint}_`,
         },
       },
       {

@@ -35,7 +35,8 @@ export function rootMessage(input: RootMessageInput): Message {
   }
   return {
     text: truncate(
-      `Autofix for ${input.slug}${input.title ? ` — ${input.title}` : ""}: ${STATUS_TEXT[input.status]}`,
+      // The fallback text feeds notifications: escaped like the blocks, so no title can @-mention.
+      `Autofix for ${input.slug}${input.title ? ` — ${escapeText(input.title)}` : ""}: ${STATUS_TEXT[input.status]}`,
       3000,
     ),
     blocks,
