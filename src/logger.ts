@@ -13,7 +13,9 @@ export function createLogger(opts: {
   secrets: string[];
   destination?: DestinationStream;
 }): Logger {
-  const secrets = [...new Set(opts.secrets)].sort((a, b) => b.length - a.length);
+  // Lines are JSON: a secret with " or \ in it appears escaped, so scrub that form too.
+  const forms = opts.secrets.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  const secrets = [...new Set(forms)].sort((a, b) => b.length - a.length);
   const scrub = (line: string): string => {
     let out = line;
     for (const s of secrets) out = out.split(s).join(REDACTED);

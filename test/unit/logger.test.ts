@@ -10,14 +10,20 @@ it("never writes a configured secret or a credential header", async () => {
       done();
     },
   });
-  const logger = createLogger({ level: "debug", secrets: ["s3cr3t-value"], destination });
+  const logger = createLogger({
+    level: "debug",
+    secrets: ["s3cr3t-value", 'pa"ss\\word'],
+    destination,
+  });
   logger.info({ headers: { authorization: "Basic YWRtaW46cGFzcw==" } }, "call");
   logger.warn("token is s3cr3t-value in a message");
   logger.error({ err: new Error("failed with Bearer abcdef123456 and s3cr3t-value") }, "boom");
   logger.info({ nested: { password: "hunter22" } }, "pw");
+  logger.info({ detail: 'login with pa"ss\\word failed' }, "quoted");
   await new Promise((r) => setImmediate(r));
   const all = lines.join("");
-  expect(lines).toHaveLength(4);
+  expect(lines).toHaveLength(5);
+  expect(all).not.toContain('pa\\"ss\\\\word');
   expect(all).not.toContain("s3cr3t-value");
   expect(all).not.toContain("YWRtaW46cGFzcw==");
   expect(all).not.toContain("abcdef123456");
