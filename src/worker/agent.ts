@@ -4,6 +4,7 @@ import { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import type { WorkerConfig } from "./config.ts";
 import { lastLine, type RunResult, run } from "./process.ts";
+import { redact } from "./redact.ts";
 
 // The coding agent: Cline CLI by default, or any shell command (AUTOFIX_AGENT_COMMAND).
 // Its environment is an allow-list: no GitHub token can reach it.
@@ -26,6 +27,8 @@ export interface AgentRequest {
   scratchDir: string;
   /** Where the agent's stdout/stderr are kept, if anywhere. */
   logFile?: string;
+  /** Values scrubbed from what the agent printed before it is kept or shown (see redact.ts). */
+  secrets?: readonly string[];
 }
 
 /** Names that must never reach the agent, whatever the allow-lists say. */
@@ -175,7 +178,7 @@ async function runCline(req: AgentRequest, common: Record<string, string>): Prom
   const res = await supervise(req, req.agent.clinePath, args, env);
   const parsed = parseClineOutput(res.stdout);
   if (parsed.finishReason !== undefined && parsed.finishReason !== "completed") {
-    const why = parsed.text ? `: ${oneLine(parsed.text)}` : "";
+    const why = parsed.text ? `: ${oneLine(redact(parsed.text, req.secrets ?? []))}` : "";
     throw new UpstreamError(
       "agent",
       "unavailable",
@@ -292,15 +295,17 @@ async function supervise(
       cause: err,
     });
   }
+  const secrets = req.secrets ?? [];
   if (req.logFile) {
-    await writeFile(req.logFile, `${res.stdout}\n--- stderr ---\n${res.stderr}`, { mode: 0o600 });
+    const log = `${res.stdout}\n--- stderr ---\n${res.stderr}`;
+    await writeFile(req.logFile, redact(log, secrets), { mode: 0o600 });
   }
   if (res.timedOut) {
     throw new UpstreamError("agent", "unavailable", `the agent timed out after ${seconds} s`);
   }
   if (res.code !== 0) {
     const status = res.code === null ? `signal ${res.signal}` : `exit code ${res.code}`;
-    const detail = readable(lastLine(res.stderr) || lastLine(res.stdout));
+    const detail = redact(readable(lastLine(res.stderr) || lastLine(res.stdout)), secrets);
     throw new UpstreamError(
       "agent",
       "unavailable",

@@ -3,12 +3,14 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { AutofixError, ConfigError, InputError, UpstreamError } from "../errors.ts";
 import { type CommandSpec, commandHelp, commandSpec, mainHelp } from "./commands.ts";
-import { loadWorkerConfig } from "./config.ts";
+import { knownSecrets, loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
 import { fixIssue } from "./fix.ts";
 import { createOctokit, GitHub } from "./github.ts";
+import { secureEnvironment } from "./handover.ts";
 import { listFixableIssues, MAX_ISSUES, writeSkipped } from "./issues.ts";
 import { openPrFromFiles, printPr } from "./publish.ts";
+import { redact } from "./redact.ts";
 import { kestraOutputsLine } from "./report.ts";
 
 // The `autofix` entry point. The only module that touches process.env, argv and exit codes.
@@ -27,8 +29,14 @@ type Values = Record<string, string | boolean | undefined>;
 export async function main(
   argv: string[],
   env: Record<string, string | undefined>,
-  io: CliIo,
+  rawIo: CliIo,
 ): Promise<number> {
+  // Agent text reaches stdout (the Kestra outputs line) and stderr (its last error line).
+  const secrets = knownSecrets(env);
+  const io: CliIo = {
+    stdout: (text) => rawIo.stdout(redact(text, secrets)),
+    stderr: (text) => rawIo.stderr(redact(text, secrets)),
+  };
   try {
     return await dispatch(argv, env, io);
   } catch (err) {
@@ -172,9 +180,34 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2), process.env, {
+/** The process entry: hides the GitHub tokens from /proc (see handover.ts), then runs `main`. */
+async function entry(): Promise<number> {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-  });
+  };
+  let env: Record<string, string | undefined>;
+  try {
+    const secured = secureEnvironment({
+      env: process.env,
+      argv: process.argv,
+      execPath: process.execPath,
+      execArgv: process.execArgv,
+      execve:
+        typeof process.execve === "function"
+          ? (file, args, e) => process.execve?.(file, args, e)
+          : undefined,
+    });
+    if (secured.warning) io.stderr(`${secured.warning}\n`);
+    env = secured.env;
+  } catch (err) {
+    const failure = describeFailure(err);
+    io.stderr(`${failure.message}\n`);
+    return failure.exitCode;
+  }
+  return main(process.argv.slice(2), env, io);
+}
+
+if (import.meta.main) {
+  process.exitCode = await entry();
 }

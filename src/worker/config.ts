@@ -24,6 +24,21 @@ const PROVIDER_ENV = [
   "GEMINI_API_KEY",
 ] as const;
 
+/**
+ * Every variable holding a GitHub credential: the ones read below, and gh's, which the worker never
+ * uses but must not leave readable either. The CLI entry moves them out of the process environment.
+ */
+export const GITHUB_CREDENTIAL_ENV = [
+  "GITHUB_TOKEN",
+  "GITHUB_READ_TOKEN",
+  "GH_TOKEN",
+  "GITHUB_ENTERPRISE_TOKEN",
+  "GH_ENTERPRISE_TOKEN",
+] as const;
+
+/** Values shorter than this are not treated as secrets to scrub (they would mangle plain text). */
+export const MIN_SECRET_LENGTH = 8;
+
 /** Plain process settings the worker's children (git, the agent) inherit. */
 const BASE_ENV = [
   "PATH",
@@ -134,6 +149,8 @@ export interface WorkerConfig {
   baseEnv: Record<string, string>;
   /** Provider credentials and endpoints, passed to the agent only. */
   providerEnv: Record<string, string>;
+  /** Secret values (GitHub tokens, provider keys) to scrub from text the agent produced. */
+  secrets: readonly string[];
 }
 
 /** Parses the environment; throws ConfigError listing every problem with how to fix it. */
@@ -174,7 +191,25 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     logLevel: e.AUTOFIX_LOG_LEVEL ?? "silent",
     baseEnv: pick(env, BASE_ENV),
     providerEnv: pick(env, PROVIDER_ENV),
+    secrets: knownSecrets(env),
   };
+}
+
+/**
+ * The GitHub tokens and the provider API keys in `env`, longest first (so a secret containing
+ * another is replaced whole). Needs no valid configuration: the CLI scrubs its errors with it.
+ */
+export function knownSecrets(env: Record<string, string | undefined>): string[] {
+  const names = [...GITHUB_CREDENTIAL_ENV, ...PROVIDER_ENV.filter((n) => n.endsWith("_KEY"))];
+  const values = new Set<string>();
+  for (const name of names) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    for (const value of [raw, raw.trim()]) {
+      if (value.length >= MIN_SECRET_LENGTH) values.add(value);
+    }
+  }
+  return [...values].sort((a, b) => b.length - a.length);
 }
 
 /** The token, or a ConfigError saying which command needs it. */

@@ -5,7 +5,7 @@ import { type AutofixResult, resultSchema } from "../contracts/result.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { diffStats } from "../shared/diff-stats.ts";
 import { issueUrl } from "../shared/issue-url.ts";
-import { runAgent } from "./agent.ts";
+import { type AgentOutcome, runAgent } from "./agent.ts";
 import { cloneUrl, requireToken } from "./config.ts";
 import {
   gitContext,
@@ -17,6 +17,7 @@ import {
 import { headCommit, shallowClone, stagedPatch } from "./git.ts";
 import { buildPrompt } from "./prompt.ts";
 import { type PublishedPr, publishPatch } from "./publish.ts";
+import { containsSecret, redact } from "./redact.ts";
 import { kestraOutputsLine, renderSummary, shortSummary } from "./report.ts";
 
 // `autofix fix`: issue → clone → agent → patch.diff, summary.md, result.json (→ PR with --push).
@@ -36,7 +37,8 @@ export interface FixOptions {
 
 export interface FixOutcome {
   result: AutofixResult;
-  patch: string;
+  /** Exactly the bytes git produced. */
+  patch: Buffer;
   pr?: PublishedPr;
 }
 
@@ -83,15 +85,27 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
       prompt,
       scratchDir,
       logFile: join(outDir, AGENT_LOG_FILE),
+      secrets: ctx.config.secrets,
     });
     // Everything the agent left, committed or not, new files included, against the clone's base.
-    return { agent, patch: await stagedPatch(git, dir, base) };
+    const patchFile = join(scratchDir, "patch.diff");
+    return { agent, patch: await stagedPatch(git, dir, base, patchFile) };
   });
-  const { agent, patch } = made;
-  if (patch.trim() === "") {
+  const { patch } = made;
+  if (patch.toString("utf8").trim() === "") {
     throw new UpstreamError("agent", "invalid", "the agent made no changes");
   }
-  const stats = diffStats(patch);
+  // The agent holds the provider key: a patch quoting it must not reach Slack or a PR. (It cannot
+  // be scrubbed: the patch would no longer apply.)
+  if (containsSecret(patch, ctx.config.secrets)) {
+    throw new UpstreamError(
+      "agent",
+      "invalid",
+      "the patch contains a secret (a GitHub token or the provider API key); refusing to write it",
+    );
+  }
+  const agent = scrubOutcome(made.agent, ctx.config.secrets);
+  const stats = diffStats(patch.toString("utf8"));
   const result = resultSchema.parse({
     issue: {
       owner: issue.owner,
@@ -132,6 +146,15 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     kestraOutputsLine({ ...outputs, pr_url: pr.url, pr_number: pr.number, pr_created: pr.created }),
   );
   return { result, patch, pr };
+}
+
+/** The agent's own words, with any known secret value replaced by [redacted]. */
+function scrubOutcome(agent: AgentOutcome, secrets: readonly string[]): AgentOutcome {
+  return {
+    ...agent,
+    ...(agent.model ? { model: redact(agent.model, secrets) } : {}),
+    ...(agent.explanation ? { explanation: redact(agent.explanation, secrets) } : {}),
+  };
 }
 
 /** The file's text, or undefined when no file was named or it is empty (Kestra's absent input). */

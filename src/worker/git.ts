@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { UpstreamError } from "../errors.ts";
 import { lastLine, type RunResult, run } from "./process.ts";
 
@@ -48,7 +49,7 @@ function httpScope(url: string): string {
 export async function git(
   ctx: GitContext,
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+  opts: { cwd?: string; env?: Record<string, string>; stdin?: string | Buffer } = {},
 ): Promise<RunResult> {
   return run("git", args, {
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
@@ -63,7 +64,7 @@ export async function gitOk(
   ctx: GitContext,
   what: string,
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+  opts: { cwd?: string; env?: Record<string, string>; stdin?: string | Buffer } = {},
 ): Promise<string> {
   const res = await git(ctx, args, opts);
   if (res.code !== 0) {
@@ -91,12 +92,19 @@ export async function headCommit(ctx: GitContext, dir: string): Promise<string> 
 
 /**
  * Stages everything (new files included; commits the agent may have made are folded back into
- * the index) and returns the diff of the index against `base`.
+ * the index) and returns the diff of the index against `base`, byte for byte as git wrote it.
+ * git writes it to `outFile` (outside the clone): stdout capture keeps only a tail, and a patch
+ * cut at the front would be wrong without any sign of it.
  */
-export async function stagedPatch(ctx: GitContext, dir: string, base: string): Promise<string> {
+export async function stagedPatch(
+  ctx: GitContext,
+  dir: string,
+  base: string,
+  outFile: string,
+): Promise<Buffer> {
   await gitOk(ctx, "git add failed", ["add", "-A"], { cwd: dir });
   await gitOk(ctx, "git reset failed", ["reset", "-q", "--soft", base], { cwd: dir });
-  return gitOk(
+  await gitOk(
     ctx,
     "git diff failed",
     [
@@ -105,16 +113,24 @@ export async function stagedPatch(ctx: GitContext, dir: string, base: string): P
       "--binary",
       "--no-color",
       "--no-ext-diff",
+      // The agent controls .gitattributes and .git/config: no textconv filter runs or rewrites.
+      "--no-textconv",
       "--src-prefix=a/",
       "--dst-prefix=b/",
+      `--output=${outFile}`,
       base,
     ],
     { cwd: dir },
   );
+  return readFile(outFile);
 }
 
 /** Applies a patch to the index and work tree; false when it does not apply. */
-export async function applyPatch(ctx: GitContext, dir: string, patch: string): Promise<boolean> {
+export async function applyPatch(
+  ctx: GitContext,
+  dir: string,
+  patch: string | Buffer,
+): Promise<boolean> {
   const res = await git(ctx, ["apply", "--index", "--whitespace=nowarn", "-"], {
     cwd: dir,
     stdin: patch,

@@ -14,12 +14,15 @@ export interface RunResult {
 export interface RunOptions {
   cwd?: string;
   env: Record<string, string>;
-  stdin?: string;
+  stdin?: string | Buffer;
   /** Kill the whole process group after this many ms. */
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /** Keep at most this many bytes of each stream (the tail). */
+  /**
+   * Keep at most this many bytes of each stream (the tail): for logs and error lines only, never
+   * for output that must be whole (a patch goes to a file, see stagedPatch).
+   */
   maxOutputBytes?: number;
 }
 

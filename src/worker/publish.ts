@@ -47,7 +47,8 @@ export function printPr(ctx: WorkerContext, pr: PublishedPr): void {
 export interface PublishRequest {
   issue: IssueRef;
   target: RepoRef;
-  patch: string;
+  /** Applied as it is: bytes, not text, so a file in any encoding survives. */
+  patch: Buffer;
   summary: string | undefined;
   draft: boolean;
 }
@@ -110,15 +111,18 @@ export async function openPrFromFiles(ctx: WorkerContext, opts: PrOptions): Prom
   const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
   requireToken(ctx.config, "open a pull request");
   const patch = await readInput(opts.patchFile, "--patch");
-  if (patch.trim() === "") throw new InputError(`--patch ${opts.patchFile}: the patch is empty`);
+  if (patch.toString("utf8").trim() === "")
+    throw new InputError(`--patch ${opts.patchFile}: the patch is empty`);
   const summary =
-    opts.summaryFile === undefined ? undefined : await readInput(opts.summaryFile, "--summary");
+    opts.summaryFile === undefined
+      ? undefined
+      : (await readInput(opts.summaryFile, "--summary")).toString("utf8");
   return publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
 }
 
-async function readInput(path: string, flag: string): Promise<string> {
+async function readInput(path: string, flag: string): Promise<Buffer> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = code === "ENOENT" ? "no such file" : String(code ?? err);

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resultSchema } from "../../src/contracts/result.ts";
+import { HANDOVER_ENV } from "../../src/worker/handover.ts";
 import { MAX_FEEDBACK_CHARS, MAX_PREVIOUS_PATCH_CHARS } from "../../src/worker/prompt.ts";
 import {
   agentCommand,
@@ -69,6 +71,38 @@ afterEach(async () => {
 
 const fix = (extra: string[] = [], e: Record<string, string> = env) =>
   runCli(["fix", "--issue", issueUrlOf(sb, "acme", "api", 7), "--out", out, ...extra], e);
+
+interface Ancestor {
+  pid: string;
+  cmdline: string;
+  environ: string;
+}
+
+/** What the stand-in agent could read of itself and its ancestors, up to pid 1. */
+async function readAncestors(dumpDir: string): Promise<Ancestor[]> {
+  const listed = (await readFile(join(dumpDir, "ancestors.txt"), "utf8"))
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const space = l.indexOf(" ");
+      return { pid: l.slice(0, space), cmdline: l.slice(space + 1) };
+    });
+  const readable = new Set(await readdir(join(dumpDir, "ancestors")));
+  const out: Ancestor[] = [];
+  for (const a of listed) {
+    if (!readable.has(`${a.pid}.environ`)) continue;
+    const environ = await readFile(join(dumpDir, "ancestors", `${a.pid}.environ`), "utf8");
+    out.push({ ...a, environ });
+  }
+  return out;
+}
+
+/** Bytes of the stand-in agent's big.txt (see fixtures/fake-agent.sh). */
+function bigFile(): Buffer {
+  const lines: string[] = [];
+  for (let n = 1; n <= 1_000_000; n++) lines.push(`line ${n}\n`);
+  return Buffer.concat([Buffer.from("caf\xe9\n", "latin1"), Buffer.from(lines.join(""))]);
+}
 
 describe("autofix fix", () => {
   it("writes the patch (new files included), result.json, summary.md and the Kestra outputs", async () => {
@@ -329,5 +363,114 @@ describe("autofix fix", () => {
     );
     expect(push.code).toBe(2);
     expect(push.stderr).toContain("GITHUB_TOKEN is required to push the fix (--push)");
+  });
+
+  it.each(["GITHUB_TOKEN", "GITHUB_READ_TOKEN", "GH_TOKEN"])(
+    "leaves %s in no process environment the agent can read, and deletes the hand-over file first",
+    async (name) => {
+      const { GITHUB_TOKEN: _unused, ...rest } = env;
+      const run = await fix([], { ...rest, [name]: sb.github.token });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+
+      const ancestors = await readAncestors(dump);
+      // At least the agent's shells, the worker and the test runner were readable.
+      expect(ancestors.length).toBeGreaterThanOrEqual(3);
+      for (const a of ancestors) {
+        expect(a.environ, `environ of ${a.pid} (${a.cmdline})`).not.toContain(sb.github.token);
+      }
+      // The worker itself is among them: re-executed, with only the path of the hand-over file.
+      const worker = ancestors.find((a) => a.cmdline.includes("src/worker/cli.ts fix"));
+      expect(worker, JSON.stringify(ancestors.map((a) => a.cmdline))).toBeDefined();
+      const lines = worker?.environ.split("\n") ?? [];
+      expect(lines.filter((l) => l.startsWith(`${name}=`))).toEqual([]);
+      const handover = lines.find((l) => l.startsWith(`${HANDOVER_ENV}=`));
+      expect(handover).toBeDefined();
+      // …which was gone, with its directory, by the time the agent ran.
+      const seen = (await readFile(join(dump, "handover.txt"), "utf8")).trim().split("\n");
+      expect(seen.length).toBeGreaterThan(0);
+      for (const line of seen) expect(line).toMatch(/ file=gone dir=gone$/);
+      expect(seen[0]?.startsWith(`${handover?.slice(HANDOVER_ENV.length + 1)} `)).toBe(true);
+    },
+  );
+
+  it("writes an explanation quoting a secret redacted, in result.json, summary.md and the outputs", async () => {
+    const said = `The token is ${sb.github.token} and the key sk-llm-key.`;
+    const run = await fix([], {
+      ...env,
+      AUTOFIX_AGENT_COMMAND: agentCommand("explain", dump, said),
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const expected = "Fixed it. The token is [redacted] and the key [redacted].";
+    const resultText = await readFile(join(out, "result.json"), "utf8");
+    expect(resultSchema.parse(JSON.parse(resultText)).explanation).toBe(expected);
+    const summary = await readFile(join(out, "summary.md"), "utf8");
+    expect(summary).toContain(`## Explanation\n\n${expected}`);
+    expect(kestraOutputs(run.stdout)["summary"]).toBe(`1 file changed (+1 -1): ${expected}`);
+    for (const text of [resultText, summary, run.stdout]) {
+      expect(text).not.toContain(sb.github.token);
+      expect(text).not.toContain("sk-llm-key");
+    }
+  });
+
+  it("redacts a secret in the agent's last error line and its log", async () => {
+    const run = await fix([], {
+      ...env,
+      AUTOFIX_AGENT_COMMAND: agentCommand("fail", dump, `401 for token ${sb.github.token}`),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("autofix: the agent failed (exit code 3): 401 for token [redacted]\n");
+    const log = await readFile(join(out, "agent.log"), "utf8");
+    expect(log).toContain("401 for token [redacted]");
+    expect(log).not.toContain(sb.github.token);
+  });
+
+  it("refuses a patch that contains a secret", async () => {
+    const run = await fix([], {
+      ...env,
+      AUTOFIX_AGENT_COMMAND: agentCommand("leak", dump, "key: sk-llm-key"),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "autofix: the patch contains a secret (a GitHub token or the provider API key); refusing to write it\n",
+    );
+    expect(existsSync(join(out, "patch.diff"))).toBe(false);
+  });
+
+  it("writes a patch larger than the captured output limit whole, byte for byte", async () => {
+    const run = await fix([], { ...env, AUTOFIX_AGENT_COMMAND: agentCommand("big", dump) });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const content = bigFile();
+    const blob = createHash("sha1")
+      .update(`blob ${content.length}\0`)
+      .update(content)
+      .digest("hex");
+    const header = [
+      "diff --git a/big.txt b/big.txt",
+      "new file mode 100644",
+      `index 0000000..${blob.slice(0, 7)}`,
+      "--- /dev/null",
+      "+++ b/big.txt",
+      "@@ -0,0 +1,1000001 @@",
+      "",
+    ].join("\n");
+    const body = Buffer.from(
+      content
+        .toString("latin1")
+        .split("\n")
+        .slice(0, -1)
+        .map((l) => `+${l}\n`)
+        .join(""),
+      "latin1",
+    );
+    const expected = Buffer.concat([Buffer.from(header), body]);
+    // Bigger than the 8 MB tail process.ts keeps of a child's output.
+    expect(expected.length).toBeGreaterThan(8 * 1024 * 1024);
+    const patch = await readFile(join(out, "patch.diff"));
+    expect(patch.length).toBe(expected.length);
+    expect(patch.equals(expected)).toBe(true);
+    expect(kestraOutputs(run.stdout)).toMatchObject({ files: 1, additions: 1_000_001 });
   });
 });

@@ -170,6 +170,7 @@ export function issueUrlOf(sandbox: Sandbox, owner: string, repo: string, n: num
   return `https://${sandbox.github.webHost}/${owner}/${repo}/issues/${n}`;
 }
 
-export function agentCommand(mode: string, dumpDir: string): string {
-  return `sh '${FAKE_AGENT}' ${mode} '${dumpDir}'`;
+/** The stand-in agent's command line; `text` must not hold a single quote. */
+export function agentCommand(mode: string, dumpDir: string, text?: string): string {
+  return `sh '${FAKE_AGENT}' ${mode} '${dumpDir}'${text === undefined ? "" : ` '${text}'`}`;
 }
