@@ -1,7 +1,7 @@
 import { COMMAND } from "../slack/ids.ts";
 import { logsMessage } from "./log-excerpt.ts";
 import { parseExecutionIdArg } from "./run-args.ts";
-import { findTeamRun, noSuchRun } from "./run-queries.ts";
+import { findVisibleRun, noSuchRun } from "./run-queries.ts";
 import { subcommand } from "./types.ts";
 
 /** Read from Kestra; only the newest that fit one message are shown. */
@@ -15,7 +15,12 @@ export const logsCommand = subcommand<{ executionId: string }>({
   examples: [`${COMMAND} logs 4Jx2bC9kQeLmN0pR7sTuVw`],
   parse: (words) => parseExecutionIdArg("logs", words),
   async run(s, ctx, { executionId }) {
-    const run = await findTeamRun(s, executionId, ctx.team);
+    // Another channel's run answers like an unknown id unless the user may see it.
+    const run = await findVisibleRun(s, executionId, {
+      team: ctx.team,
+      user: ctx.user,
+      channel: ctx.channel,
+    });
     if (!run) {
       await ctx.respond({ response_type: "ephemeral", text: noSuchRun(executionId) });
       return;

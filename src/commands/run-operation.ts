@@ -1,7 +1,7 @@
 import { NotAuthorizedError } from "../errors.ts";
 import type { LoadedRun, OperationResult } from "../runs/operations.ts";
 import type { Services } from "../services.ts";
-import { findTeamRun, noSuchRun } from "./run-queries.ts";
+import { findVisibleRun, noSuchRun } from "./run-queries.ts";
 import type { CommandContext } from "./types.ts";
 
 /** `cancel` and `retry` by id: find the team's run, run the operation, answer privately. */
@@ -12,7 +12,12 @@ export async function runOperationCommand(
   operate: (run: LoadedRun) => Promise<OperationResult>,
   done: (result: Extract<OperationResult, { ok: true }>) => string,
 ): Promise<void> {
-  const run = await findTeamRun(s, executionId, ctx.team);
+  // A run the person may not see answers like an unknown id: its existence is not leaked.
+  const run = await findVisibleRun(s, executionId, {
+    team: ctx.team,
+    user: ctx.user,
+    channel: ctx.channel,
+  });
   let text: string;
   if (!run) {
     text = noSuchRun(executionId);

@@ -4,10 +4,12 @@ import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "../runs/context.ts";
 import { RunStore } from "../runs/record.ts";
 import type { Services } from "../services.ts";
+import type { Policy } from "../settings/channel-settings.ts";
 import { factsOf, type RunFacts } from "../slack/blocks/run-status.ts";
 
-// Kestra reads shared by the run-control subcommands. Every listing is a filtered, paginated
-// search; every run is checked to belong to the asking Slack team before anything is shown.
+// Kestra reads shared by the run-control subcommands and the App Home. Every listing is a
+// filtered, paginated search; every run is checked to belong to the asking Slack team, and a
+// run's details are only shown to those who may see them (canSeeRun below).
 
 /** Kestra states in which a run has not ended (io.kestra State.Type minus the terminated ones). */
 export const ACTIVE_STATES = [
@@ -46,6 +48,111 @@ export async function findTeamRun(
   const ctx = contextOf(execution);
   if (!ctx || ctx.team !== team) return undefined;
   return { execution, ctx };
+}
+
+/** Who asks to see runs; `channel` is where a command was typed (the Home has none). */
+export interface Viewer {
+  team: string;
+  user: string;
+  channel?: string;
+}
+
+export type RunVisibility = (ctx: RunContext) => Promise<boolean>;
+
+/**
+ * The one rule for seeing a run's details (issue, repo, thread, PR, logs), so runs of private
+ * channels stay private: the viewer asks from the run's own channel (whoever can type there can
+ * read its thread), or is the run's requester, or an approver under the policy of the run's
+ * channel. Policies are read once per channel per checker; an unreadable policy shows nothing.
+ */
+export function runVisibility(s: Services, viewer: Viewer): RunVisibility {
+  const approvers = new Map<string, Promise<Policy["approvers"] | undefined>>();
+  const approversOf = (channel: string) => {
+    let found = approvers.get(channel);
+    if (!found) {
+      found = s.settings.policy(channel).then(
+        (policy) => policy.approvers,
+        (err: unknown) => {
+          s.logger.warn({ err, channel }, "cannot read the run channel's approvers; not shown");
+          return undefined;
+        },
+      );
+      approvers.set(channel, found);
+    }
+    return found;
+  };
+  return async (ctx) => {
+    if (ctx.team !== viewer.team) return false;
+    if (viewer.channel !== undefined && viewer.channel === ctx.channel) return true;
+    if (viewer.user === ctx.user) return true;
+    const policy = await approversOf(ctx.channel);
+    return policy !== undefined && s.approvers.canOperate(viewer.user, ctx.user, policy);
+  };
+}
+
+/** Whether `viewer` may see this run's details (see runVisibility). */
+export function canSeeRun(s: Services, viewer: Viewer, ctx: RunContext): Promise<boolean> {
+  return runVisibility(s, viewer)(ctx);
+}
+
+/**
+ * The run, when it is this team's and the viewer may see it; otherwise undefined, exactly like
+ * an unknown id, so that a run's existence does not leak either.
+ */
+export async function findVisibleRun(
+  s: Services,
+  executionId: string,
+  viewer: Viewer,
+): Promise<TeamRun | undefined> {
+  const run = await findTeamRun(s, executionId, viewer.team);
+  if (!run || !(await canSeeRun(s, viewer, run.ctx))) return undefined;
+  return run;
+}
+
+export interface VisibleScan {
+  /** Light executions (no task runs) the viewer may see, newest first, with their context. */
+  runs: TeamRun[];
+  /** False when the scan stopped at its bound before the end of the search. */
+  complete: boolean;
+  /** Runs looked at (visible or not). */
+  scanned: number;
+}
+
+/**
+ * The team's runs matching `query` that the viewer may see, newest first: filter, then page.
+ * The search is read in pages of `pageSize`, at most `maxPages` of them, and stops once
+ * `enough` visible runs are found.
+ */
+export async function scanVisibleRuns(
+  s: Services,
+  viewer: Viewer,
+  query: Omit<SearchQuery, "page" | "size">,
+  bounds: { pageSize: number; maxPages: number; enough?: number },
+): Promise<VisibleScan> {
+  const visible = runVisibility(s, viewer);
+  const seen = new Set<string>();
+  const runs: TeamRun[] = [];
+  let scanned = 0;
+  for (let page = 1; page <= bounds.maxPages; page++) {
+    const { results, total } = await s.kestra.searchExecutions({
+      ...query,
+      labels: { ...query.labels, [LABELS.team]: viewer.team },
+      page,
+      size: bounds.pageSize,
+    });
+    for (const execution of results) {
+      // Runs started between two page reads shift the pages: skip what was already seen.
+      if (seen.has(execution.id)) continue;
+      seen.add(execution.id);
+      scanned++;
+      const ctx = contextOf(execution);
+      if (ctx && (await visible(ctx))) runs.push({ execution, ctx });
+    }
+    const ended = results.length < bounds.pageSize || page * bounds.pageSize >= total;
+    if (ended) return { runs, complete: true, scanned };
+    if (bounds.enough !== undefined && runs.length >= bounds.enough) break;
+  }
+  return { runs, complete: false, scanned };
 }
 
 /** A page of this team's runs matching `labels`, newest first; light results are re-read in full. */

@@ -8,10 +8,12 @@ import { badExecutionId, quoted } from "./run-args.ts";
 import {
   ACTIVE_STATES,
   describeRun,
-  findTeamRun,
+  findVisibleRun,
   noSuchRun,
+  scanVisibleRuns,
   searchTeamRuns,
   type TeamRun,
+  type Viewer,
 } from "./run-queries.ts";
 import type { CommandContext } from "./types.ts";
 import { subcommand } from "./types.ts";
@@ -22,6 +24,8 @@ type StatusArgs =
   | { kind: "issue"; issue: IssueRef };
 
 const ACTIVE_SHOWN = 10;
+/** Runs of one issue looked at for the newest one the user may see. */
+const ISSUE_RUNS_SCANNED = 50;
 
 /** `/autofix status [<execution-id> | <issue-url>]`. */
 export const statusCommand = subcommand<StatusArgs>({
@@ -54,10 +58,12 @@ export const statusCommand = subcommand<StatusArgs>({
   },
   async run(s, ctx, args) {
     if (args.kind === "channel") return activeRuns(s, ctx);
+    // A run of another channel answers like an unknown one unless the user may see it.
+    const viewer: Viewer = { team: ctx.team, user: ctx.user, channel: ctx.channel };
     const run =
       args.kind === "execution"
-        ? await findTeamRun(s, args.executionId, ctx.team)
-        : await newestRunFor(s, ctx.team, args.issue);
+        ? await findVisibleRun(s, args.executionId, viewer)
+        : await newestVisibleRunFor(s, viewer, args.issue);
     if (!run) {
       const text =
         args.kind === "execution"
@@ -71,18 +77,27 @@ export const statusCommand = subcommand<StatusArgs>({
   },
 });
 
-async function newestRunFor(
+/** The issue's newest run that the user may see, re-read in full (search results are light). */
+async function newestVisibleRunFor(
   s: Services,
-  team: string,
+  viewer: Viewer,
   issue: IssueRef,
 ): Promise<TeamRun | undefined> {
   // The labels the starter set: runLabels in src/runs/context.ts.
-  const { runs } = await searchTeamRuns(s, team, {
-    labels: { [LABELS.repo]: `${issue.owner}/${issue.repo}`, [LABELS.issue]: String(issue.number) },
-    page: 1,
-    size: 1,
-  });
-  return runs[0];
+  const { runs } = await scanVisibleRuns(
+    s,
+    viewer,
+    {
+      labels: {
+        [LABELS.repo]: `${issue.owner}/${issue.repo}`,
+        [LABELS.issue]: String(issue.number),
+      },
+    },
+    { pageSize: ISSUE_RUNS_SCANNED, maxPages: 1, enough: 1 },
+  );
+  const newest = runs[0];
+  if (!newest) return undefined;
+  return findVisibleRun(s, newest.execution.id, viewer);
 }
 
 async function activeRuns(s: Services, ctx: CommandContext) {

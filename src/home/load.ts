@@ -1,3 +1,9 @@
+import {
+  type RunVisibility,
+  runVisibility,
+  scanVisibleRuns,
+  type Viewer,
+} from "../commands/run-queries.ts";
 import { LABELS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import type { GitHubClient } from "../github/client.ts";
 import type { Execution } from "../kestra/types.ts";
@@ -28,31 +34,38 @@ const ISSUE_CACHE_MS = 30_000;
 const MAX_ISSUE_PAGES = 3;
 const CONCURRENCY = 5;
 
-/** Recent runs of the workspace, newest first, with their real statuses. */
-export async function loadRuns(s: Services, team: string, page: number): Promise<RunsSection> {
+/** Runs read per search page while looking for those the viewer may see. */
+const RUNS_SCAN_PAGE = 100;
+/** At most this many of the team's newest runs are looked at per Home refresh. */
+export const RUNS_SCAN_LIMIT = 300;
+
+/**
+ * Recent runs of the workspace that the viewer may see (requester, or approver of the run's
+ * channel: runVisibility), newest first. The team's newest runs are filtered first and then
+ * paged, so every page is full and the total counts only visible runs.
+ */
+export async function loadRuns(s: Services, viewer: Viewer, page: number): Promise<RunsSection> {
   try {
-    const search = (p: number) =>
-      s.kestra.searchExecutions({
-        flowId: SINGLE_FLOW_ID,
-        labels: { [LABELS.team]: team },
-        page: p,
-        size: RUNS_PER_PAGE,
-      });
-    let current = page;
-    let result = await search(current);
-    const clamped = clampPage(current, result.total, RUNS_PER_PAGE);
-    if (clamped !== current) {
-      current = clamped;
-      result = await search(current);
-    }
+    const scan = await scanVisibleRuns(
+      s,
+      { team: viewer.team, user: viewer.user },
+      { flowId: SINGLE_FLOW_ID },
+      { pageSize: RUNS_SCAN_PAGE, maxPages: RUNS_SCAN_LIMIT / RUNS_SCAN_PAGE },
+    );
+    const total = scan.runs.length;
+    const current = clampPage(page, total, RUNS_PER_PAGE);
+    const slice = scan.runs.slice((current - 1) * RUNS_PER_PAGE, current * RUNS_PER_PAGE);
     const base = await workspaceUrl(s);
-    const rows = await mapLimit(result.results, CONCURRENCY, (e) => runRow(s, e, base));
+    const rows = await mapLimit(slice, CONCURRENCY, (run) => runRow(s, run.execution, base));
     return {
       page: current,
-      pageCount: pageCount(result.total, RUNS_PER_PAGE),
-      total: result.total,
+      pageCount: pageCount(total, RUNS_PER_PAGE),
+      total,
       rows: rows.filter((r): r is RunRow => r !== undefined),
       error: undefined,
+      note: scan.complete
+        ? undefined
+        : `Only the workspace's ${scan.scanned} newest runs were searched; use \`/autofix list\` in a channel for its older runs.`,
     };
   } catch (err) {
     s.logger.warn({ err }, "home: cannot list runs");
@@ -172,6 +185,7 @@ export async function loadIssues(
   s: Services,
   policy: Policy,
   page: number,
+  viewer: Viewer,
 ): Promise<IssuesSection> {
   const { repos, wildcards } = dashboardRepos(policy);
   const labels = policy.defaultLabels;
@@ -196,7 +210,8 @@ export async function loadIssues(
   }
   const current = clampPage(page, all.length, ISSUES_PER_PAGE);
   const slice = all.slice((current - 1) * ISSUES_PER_PAGE, current * ISSUES_PER_PAGE);
-  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(s, issue));
+  const visible = runVisibility(s, { team: viewer.team, user: viewer.user });
+  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(s, issue, viewer, visible));
   return {
     page: current,
     pageCount: pageCount(all.length, ISSUES_PER_PAGE),
@@ -208,7 +223,16 @@ export async function loadIssues(
   };
 }
 
-async function issueRow(s: Services, issue: OpenIssue): Promise<IssueRow> {
+/**
+ * The issue's fix status from its newest run of this team. Everyone sees the status (it tells
+ * whether a fix is under way); the run's link only shows to those who may see the run.
+ */
+async function issueRow(
+  s: Services,
+  issue: OpenIssue,
+  viewer: Viewer,
+  visible: RunVisibility,
+): Promise<IssueRow> {
   const base = {
     repo: issue.repo,
     number: issue.number,
@@ -218,7 +242,11 @@ async function issueRow(s: Services, issue: OpenIssue): Promise<IssueRow> {
   try {
     const { results } = await s.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
-      labels: { [LABELS.repo]: issue.repo, [LABELS.issue]: String(issue.number) },
+      labels: {
+        [LABELS.team]: viewer.team,
+        [LABELS.repo]: issue.repo,
+        [LABELS.issue]: String(issue.number),
+      },
       page: 1,
       size: 1,
     });
@@ -227,11 +255,13 @@ async function issueRow(s: Services, issue: OpenIssue): Promise<IssueRow> {
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
     const { status } = await fullStatus(s, newest);
+    const ctx = contextOf(newest);
+    const shown = ctx !== undefined && (await visible(ctx));
     return {
       ...base,
       fix: fixStatusOf(status),
       runStatus: status,
-      runUrl: s.links.execution(SINGLE_FLOW_ID, newest.id),
+      runUrl: shown ? s.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
       prUrl: status === "pr_opened" ? await prUrlOf(s, newest.id) : undefined,
     };
   } catch (err) {

@@ -34,12 +34,15 @@ export interface RunRow {
 /** The dashboard's run groups, in display order. */
 export type RunGroup = "awaiting" | "active" | "failed" | "done";
 
+/** The runs the viewer may see (their own, and those of channels they approve in). */
 export interface RunsSection {
   page: number;
   pageCount: number;
   total: number;
   rows: RunRow[];
   error: string | undefined;
+  /** Said under the list, e.g. when only the newest runs were searched. */
+  note?: string | undefined;
 }
 
 /** Fix status of an issue: its newest run, if any. */

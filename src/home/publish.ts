@@ -15,9 +15,10 @@ export async function publishHome(s: Services, req: PublishRequest): Promise<voi
   const policy = req.nav.channel
     ? await s.settings.policyOrDefaults(req.nav.channel)
     : s.settings.defaultPolicy;
+  const viewer = { team: req.team, user: req.user };
   const [runs, issues] = await Promise.all([
-    loadRuns(s, req.team, req.nav.runsPage),
-    loadIssues(s, policy, req.nav.issuesPage),
+    loadRuns(s, viewer, req.nav.runsPage),
+    loadIssues(s, policy, req.nav.issuesPage, viewer),
   ]);
   const nav = { ...req.nav, runsPage: runs.page, issuesPage: issues.page };
   await s.slack.views.publish({

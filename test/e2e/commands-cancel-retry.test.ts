@@ -66,8 +66,15 @@ describe("/autofix cancel", () => {
     await h.app.services.settings.put(CHANNEL, { approvers: ["U0LEAD"] });
     await h.app.services.settings.put(ALERTS, { approvers: ["U0REVIEWER"] });
 
+    // Not an approver of the run's channel and typed elsewhere: the run is not even visible.
     const refused = await ask(h, `cancel ${run.id}`, { user_id: "U0REVIEWER", channel_id: ALERTS });
-    expect(refused.text).toMatch(/Only the requester or an approver can cancel/);
+    expect(refused.text).toMatch(/No such run/);
+    // Typed in the run's own channel it is visible, but still not theirs to cancel.
+    const inChannel = await ask(h, `cancel ${run.id}`, {
+      user_id: "U0REVIEWER",
+      channel_id: CHANNEL,
+    });
+    expect(inChannel.text).toMatch(/Only the requester or an approver can cancel/);
     expect(h.kestra.kills).toHaveLength(0);
 
     const ok = await ask(h, `cancel ${run.id}`, { user_id: "U0LEAD", channel_id: ALERTS });

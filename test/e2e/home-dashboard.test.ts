@@ -27,7 +27,12 @@ async function startRun(n: number): Promise<FlowDriver> {
 }
 
 /** A run created straight in Kestra, as another bot (or another team) would. */
-async function createRun(team: string, n: number, ts: string) {
+async function createRun(
+  team: string,
+  n: number,
+  ts: string,
+  where: { channel?: string; user?: string; title?: string } = {},
+) {
   return h.app.services.kestra.createExecution(
     SINGLE_FLOW_ID,
     {
@@ -39,11 +44,12 @@ async function createRun(team: string, n: number, ts: string) {
     },
     {
       [LABELS.team]: team,
-      [LABELS.channel]: CHANNEL,
+      [LABELS.channel]: where.channel ?? CHANNEL,
       [LABELS.ts]: ts,
-      [LABELS.user]: REQUESTER,
+      [LABELS.user]: where.user ?? REQUESTER,
       [LABELS.repo]: "acme/api",
       [LABELS.issue]: String(n),
+      ...(where.title ? { [LABELS.title]: where.title } : {}),
     },
   );
 }
@@ -341,5 +347,114 @@ describe("App Home dashboard", () => {
     home = await click(home, HOME_ACTIONS.cancel, { value: other.id });
     expect(viewText(home.view)).toContain("No such run");
     expect(h.kestra.kills).toHaveLength(1);
+  });
+});
+
+describe("App Home: who sees which runs", () => {
+  const PRIVATE = "C0PRIVATE";
+  const OWNER = "U0OTHER";
+  const APPROVER = "U0LEAD";
+
+  /** Every run id the Home lists over all its runs pages, and the pages' headers. */
+  async function allListedRuns(user: string): Promise<{ ids: Set<string>; text: string }> {
+    let home = await openHome(h, user);
+    const ids = new Set<string>();
+    let text = "";
+    for (;;) {
+      expect(blocksOf(home.view).length).toBeLessThanOrEqual(100);
+      text += viewText(home.view);
+      for (const id of [
+        ...valuesOf(home.view, HOME_ACTIONS.cancel),
+        ...valuesOf(home.view, HOME_ACTIONS.retry),
+      ]) {
+        ids.add(id);
+      }
+      const next = valuesOf(home.view, HOME_ACTIONS.runsNext)[0];
+      if (!next) return { ids, text };
+      home = await click(home, HOME_ACTIONS.runsNext, { value: next, user });
+    }
+  }
+
+  it("lists only the viewer's own runs and those of channels they approve, paged over what they may see", async () => {
+    h = await startHarness();
+    h.slack.addChannel(PRIVATE, { isPrivate: true });
+    await h.app.services.settings.put(PRIVATE, { approvers: [APPROVER] });
+    const mine = new Set<string>();
+    const hidden = new Set<string>();
+    // Interleaved, newest last: 12 runs of the requester, 13 of someone else in a private channel.
+    for (let i = 0; i < 25; i++) {
+      const own = i % 2 === 0 && mine.size < 12;
+      const e = await createRun("T0TEST", 500 + i, `1700000000.${String(200000 + i)}`, {
+        ...(own ? {} : { channel: PRIVATE, user: OWNER, title: `Secret plan ${i}` }),
+      });
+      (own ? mine : hidden).add(e.id);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(mine.size).toBe(12);
+
+    const requester = await allListedRuns(REQUESTER);
+    expect(requester.ids).toEqual(mine);
+    expect(requester.text).toContain("Page 1 of 2 · 12 runs");
+    expect(requester.text).toContain("Page 2 of 2 · 12 runs");
+    expect(requester.text).not.toContain("Secret plan");
+    expect(requester.text).not.toContain(PRIVATE);
+    for (const id of hidden) expect(requester.text).not.toContain(id);
+
+    // The private channel's requester sees their runs; its approver sees them too.
+    const owner = await allListedRuns(OWNER);
+    expect(owner.ids).toEqual(hidden);
+    expect(owner.text).toContain("Secret plan");
+    const approver = await allListedRuns(APPROVER);
+    expect(approver.ids).toEqual(hidden);
+
+    // Someone else sees nothing, not even a count.
+    const stranger = await allListedRuns("U0STRANGER");
+    expect(stranger.ids.size).toBe(0);
+    expect(stranger.text).toContain("No runs to show yet");
+    expect(stranger.text).not.toMatch(/\d+ runs/);
+  });
+
+  it("the issue list keeps the fix status but links the run only for those who may see it", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    h.slack.addChannel(PRIVATE, { isPrivate: true });
+    h.github.addIssue("acme", "api", { number: 601, title: "Crash", labels: ["bug"] });
+    const run = await createRun("T0TEST", 601, "1700000000.000601", {
+      channel: PRIVATE,
+      user: OWNER,
+    });
+    h.kestra.setState(run.id, "FAILED");
+    const stranger = viewText((await openHome(h, REQUESTER)).view);
+    const issues = stranger.slice(stranger.indexOf("Open issues"));
+    expect(issues).toContain("failed");
+    expect(stranger).not.toContain(run.id);
+    const owner = viewText((await openHome(h, OWNER)).view);
+    expect(owner.slice(owner.indexOf("Open issues"))).toContain(run.id);
+  });
+
+  it("looks at a bounded number of the newest runs, and says so", async () => {
+    h = await startHarness();
+    h.slack.addChannel(PRIVATE, { isPrivate: true });
+    const oldest = await createRun("T0TEST", 700, "1700000000.000700");
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 300; i++) {
+      await createRun("T0TEST", 701 + i, `1700000001.${String(100000 + i)}`, {
+        channel: PRIVATE,
+        user: OWNER,
+      });
+    }
+    const mark = h.kestra.requests.length;
+    const home = await openHome(h, REQUESTER);
+    const text = viewText(home.view);
+    expect(text).not.toContain(oldest.id);
+    expect(text).toContain("Only the workspace's 300 newest runs were searched");
+    const searches = h.kestra.requests
+      .slice(mark)
+      .filter((r) => r.path.includes("/executions/search"))
+      .map((r) => decodeURIComponent(r.path))
+      .filter((p) => p.includes(`filters[flowId][EQUALS]=${SINGLE_FLOW_ID}`));
+    expect(searches.length).toBeLessThanOrEqual(3);
+    expect(
+      searches.every((p) => p.includes(`filters[labels][EQUALS][${LABELS.team}]=T0TEST`)),
+    ).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { STATUS_TEXT } from "../../src/runs/status.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
 import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
 import { FlowDriver, SAMPLE_PATCH } from "../support/flow-driver.ts";
 import {
@@ -22,8 +23,19 @@ async function awaitingApproval(env: Record<string, string> = {}) {
   return runAwaitingApproval(h);
 }
 
-async function openModal(user: string, ctx: Awaited<ReturnType<typeof awaitingApproval>>) {
-  const triggerId = h.slack.issueTriggerId({ userId: user });
+/**
+ * Clicks Revise. The click opens a "Loading…" modal at once (the trigger_id expires after 3 s),
+ * which the bot then updates with the form or the refusal: returns the modal once updated.
+ */
+async function openModal(
+  user: string,
+  ctx: Awaited<ReturnType<typeof awaitingApproval>>,
+  opts: { triggerTtlMs?: number } = {},
+) {
+  const triggerId = h.slack.issueTriggerId({
+    userId: user,
+    ...(opts.triggerTtlMs ? { ttlMs: opts.triggerTtlMs } : {}),
+  });
   await h.click({
     user,
     messageTs: ctx.buttonsTs,
@@ -32,7 +44,13 @@ async function openModal(user: string, ctx: Awaited<ReturnType<typeof awaitingAp
     value: ctx.run.id,
     triggerId,
   });
-  return h.slack.waitFor(() => h.slack.views.modals.find((m) => m.triggerId === triggerId));
+  const modal = await h.slack.waitFor(() =>
+    h.slack.views.modals.find((m) => m.triggerId === triggerId),
+  );
+  expect(JSON.stringify(modal.versions[0])).toContain(LOADING_TEXT);
+  return h.slack.waitFor(() => (modal.versions.length > 1 ? modal : undefined), {
+    description: "the revise modal's content",
+  });
 }
 
 const feedbackValues = (value: string) => ({
@@ -48,23 +66,30 @@ describe("Revise", () => {
     expect(blocks).toContain(`"value":"${run.id}"`);
   });
 
-  it("is refused to someone who is neither the requester nor an approver: no modal, nothing changes", async () => {
+  it("is refused to someone who is neither the requester nor an approver: the modal says so, nothing changes", async () => {
     const ctx = await awaitingApproval();
-    const triggerId = h.slack.issueTriggerId({ userId: "U0OTHER" });
-    await h.click({
-      user: "U0OTHER",
-      messageTs: ctx.buttonsTs,
-      threadTs: ctx.rootTs,
-      actionId: ACTIONS.revise,
-      value: ctx.run.id,
-      triggerId,
-    });
-    const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
-    expect(eph).toMatchObject({ user: "U0OTHER", channel: CHANNEL, threadTs: ctx.rootTs });
-    expect(eph.text).toBe("Only the requester or an approver can revise this patch.");
-    expect(h.slack.views.modals).toHaveLength(0);
+    const modal = await openModal("U0OTHER", ctx);
+    expect(modal.view["submit"]).toBeUndefined();
+    expect(JSON.stringify(modal.view["blocks"])).toContain(
+      "Only the requester or an approver can revise this patch.",
+    );
+    expect(JSON.stringify(modal.view)).not.toContain(REVISE.feedbackBlock);
     expect(h.kestra.resumes).toHaveLength(0);
     expect(h.kestra.executions).toHaveLength(1);
+  });
+
+  it("opens at once although Kestra is slow, then says Kestra cannot be reached", async () => {
+    const ctx = await awaitingApproval();
+    h.kestra.failNext({ method: "GET", path: `/api/v1/main/executions/${ctx.run.id}` }, "timeout");
+    // A trigger that expires before Kestra's timeout: it must be used before any Kestra read.
+    const modal = await openModal(REQUESTER, ctx, { triggerTtlMs: 1000 });
+    expect(JSON.stringify(modal.view["blocks"])).toContain("Kestra is not reachable right now");
+    expect(modal.view["submit"]).toBeUndefined();
+    expect(h.slack.calls.filter((c) => c.method.startsWith("views.") && c.error)).toEqual([]);
+    // Pressing Revise again once Kestra answers opens the form.
+    const again = await openModal(REQUESTER, ctx);
+    expect(again.view["callback_id"]).toBe(REVISE.callbackId);
+    expect(JSON.stringify(again.view["blocks"])).toContain(REVISE.feedbackBlock);
   });
 
   it("opens a feedback modal for the requester; the submission rejects the old run and starts a new one in the thread", async () => {

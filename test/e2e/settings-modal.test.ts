@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { REFUSAL } from "../../src/home/permissions.ts";
 import { settingsKey } from "../../src/settings/settings-store.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
 import { ACTIONS, HOME_ACTIONS, HOME_BLOCKS, SETTINGS } from "../../src/slack/ids.ts";
+import { validateView } from "../fakes/slack/block-kit.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
 import {
   CHANNEL,
@@ -36,13 +38,25 @@ async function setup(env: Record<string, string> = {}) {
   h.slack.addChannel(OTHER_CHANNEL);
 }
 
-/** Opens the Home, then presses Settings with `channel` picked there; returns the opened modal. */
-async function openSettings(user: string, channel: string | undefined): Promise<ViewRecord> {
+/**
+ * Opens the Home, then presses Settings with `channel` picked there. The button opens a
+ * "Loading…" modal at once; this returns the modal once it shows what was loaded.
+ */
+async function openSettings(
+  user: string,
+  channel: string | undefined,
+  opts: { triggerTtlMs?: number } = {},
+): Promise<ViewRecord> {
   const home = await openHome(h, user);
   const before = h.slack.views.modals.length;
+  const triggerId = h.slack.issueTriggerId({
+    userId: user,
+    ...(opts.triggerTtlMs ? { ttlMs: opts.triggerTtlMs } : {}),
+  });
   const res = await viewAction(h, {
     user,
     view: home,
+    triggerId,
     actionId: HOME_ACTIONS.settings,
     value: "settings",
     state: {
@@ -55,8 +69,13 @@ async function openSettings(user: string, channel: string | undefined): Promise<
     },
   });
   expect(res.status).toBe(200);
-  const modal = await h.slack.waitFor(() => h.slack.views.modals[before], {
+  const opened = await h.slack.waitFor(() => h.slack.views.modals[before], {
     description: "the settings modal",
+  });
+  expect(opened.triggerId).toBe(triggerId);
+  expect(viewText(opened.versions[0] ?? {})).toContain(LOADING_TEXT);
+  const modal = await h.slack.waitFor(() => (opened.versions.length > 1 ? opened : undefined), {
+    description: "the settings modal's content",
   });
   return { id: modal.id, hash: modal.hash, view: modal.view };
 }
@@ -106,12 +125,33 @@ function formValues(channel: string, f: FormInput, loadedFor = channel): StateVa
   };
 }
 
-function submit(user: string, values: StateValues) {
+function submit(user: string, values: StateValues, viewId?: string) {
   return sendViewSubmission(h.url, SIGNING_SECRET, {
     user,
     callbackId: SETTINGS.callbackId,
     values,
+    ...(viewId ? { viewId } : {}),
   });
+}
+
+/**
+ * Submits valid input from an open settings modal: the ack replaces the form with "Saving…"
+ * (checked like any view), then the modal is updated with the outcome, which is returned.
+ */
+async function save(user: string, modal: ViewRecord, values: StateValues) {
+  const record = h.slack.views.modals.find((m) => m.id === modal.id);
+  if (!record) throw new Error("no such modal");
+  const versions = record.versions.length;
+  const res = await submit(user, values, modal.id);
+  expect(res.status).toBe(200);
+  const body = res.body as { response_action?: string; view?: Record<string, unknown> };
+  expect(body.response_action).toBe("update");
+  expect(validateView(body.view, ["modal"])).toEqual([]);
+  expect(viewText(body.view ?? {})).toContain("Saving the settings of");
+  await h.slack.waitFor(() => (record.versions.length > versions ? record : undefined), {
+    description: "the settings outcome",
+  });
+  return { ack: body, outcome: viewText(record.view), view: record.view };
 }
 
 const stored = () => h.app.services.kestra.kvGet(settingsKey(CHANNEL));
@@ -130,12 +170,18 @@ describe("settings modal: who may open and save it", () => {
     expect(viewText(modal.view)).toContain(REFUSAL);
     expect(field(modal, "allowedRepos", CHANNEL)).toBeUndefined();
 
-    const res = await submit("U0STRANGER", formValues(CHANNEL, { allowed: "acme/api" }));
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      response_action: "errors",
-      errors: { [SETTINGS.channelBlock]: REFUSAL },
-    });
+    // A forged submission: answered with "Saving…", then refused in the modal and on the Home.
+    const homeBefore = homeVersions(h, "U0STRANGER");
+    const { outcome, view } = await save(
+      "U0STRANGER",
+      modal,
+      formValues(CHANNEL, { allowed: "acme/api" }),
+    );
+    expect(outcome).toContain(REFUSAL);
+    expect(outcome).toContain("Nothing was saved");
+    expect(view["submit"]).toBeUndefined();
+    const home = await nextHome(h, "U0STRANGER", homeBefore);
+    expect(viewText(home.view)).toContain(REFUSAL);
     expect(await stored()).toBeUndefined();
 
     // Without a channel picked on the Home, a non-admin only gets an explanation.
@@ -150,13 +196,19 @@ describe("settings modal: who may open and save it", () => {
     expect(field(await openSettings("U0LEAD", CHANNEL), "allowedRepos", CHANNEL)).toBeDefined();
 
     h.slack.setUsergroup("S0REVIEWERS", ["U0REVIEWER"]);
-    const saved = await submit(ADMIN, formValues(CHANNEL, { groups: "S0REVIEWERS" }));
-    expect(saved.body).toBe("");
+    const saved = await save(
+      ADMIN,
+      await openSettings(ADMIN, CHANNEL),
+      formValues(CHANNEL, { groups: "S0REVIEWERS" }),
+    );
+    expect(saved.outcome).toContain(`Saved the settings of <#${CHANNEL}>`);
     // A member of the configured group may now edit; the environment's approver no longer may.
     expect(field(await openSettings("U0REVIEWER", CHANNEL), "labels", CHANNEL)).toBeDefined();
-    expect(viewText((await openSettings("U0LEAD", CHANNEL)).view)).toContain(REFUSAL);
-    const refused = await submit("U0LEAD", formValues(CHANNEL, {}));
-    expect(refused.body).toMatchObject({ response_action: "errors" });
+    const lead = await openSettings("U0LEAD", CHANNEL);
+    expect(viewText(lead.view)).toContain(REFUSAL);
+    const refused = await save("U0LEAD", lead, formValues(CHANNEL, {}));
+    expect(refused.outcome).toContain(REFUSAL);
+    expect(await stored()).toMatchObject({ approvers: ["S0REVIEWERS"] });
   });
 });
 
@@ -216,9 +268,11 @@ describe("settings modal: validation", () => {
 describe("settings modal: KV round trip", () => {
   it("saves to Kestra's KV, pre-fills the modal, and changes what /autofix and approvals do in that channel", async () => {
     await setup();
+    const opened = await openSettings(ADMIN, CHANNEL);
     const homeBefore = homeVersions(h, ADMIN);
-    const res = await submit(
+    const res = await save(
       ADMIN,
+      opened,
       formValues(CHANNEL, {
         defaultRepo: "https://github.com/acme/api",
         allowed: "acme/api\nacme/web",
@@ -228,8 +282,8 @@ describe("settings modal: KV round trip", () => {
         approval: "yes",
       }),
     );
-    expect(res.status).toBe(200);
-    expect(res.body).toBe("");
+    expect(res.outcome).toContain(`✅ Saved the settings of <#${CHANNEL}>`);
+    expect(res.view["submit"]).toBeUndefined();
     expect(await stored()).toMatchObject({
       defaultRepo: "acme/api",
       allowedRepos: ["acme/api", "acme/web"],
@@ -300,7 +354,7 @@ describe("settings modal: KV round trip", () => {
 
   it("a channel set to open PRs without approval starts runs that way", async () => {
     await setup({ AUTOFIX_REQUIRE_APPROVAL: "true" });
-    await submit(ADMIN, formValues(CHANNEL, { approval: "no" }));
+    await save(ADMIN, await openSettings(ADMIN, CHANNEL), formValues(CHANNEL, { approval: "no" }));
     await h.command(ISSUE_URL);
     await h.slack.waitFor(() => h.kestra.executions.length === 1);
     const inputs = h.kestra.executions[0]?.inputs ?? {};
@@ -310,7 +364,11 @@ describe("settings modal: KV round trip", () => {
 
   it("picking another channel in the modal reloads the form with that channel's settings", async () => {
     await setup();
-    await submit(ADMIN, formValues(CHANNEL, { allowed: "acme/api" }));
+    await save(
+      ADMIN,
+      await openSettings(ADMIN, CHANNEL),
+      formValues(CHANNEL, { allowed: "acme/api" }),
+    );
     const modal = await openSettings(ADMIN, CHANNEL);
     const pick = async (channel: string) => {
       const versions = h.slack.views.modals.find((m) => m.id === modal.id)?.versions.length ?? 0;
@@ -333,5 +391,50 @@ describe("settings modal: KV round trip", () => {
     expect(field(other, "allowedRepos", OTHER_CHANNEL)?.["initial_value"]).toBeUndefined();
     const back = await pick(CHANNEL);
     expect(field(back, "allowedRepos", CHANNEL)?.["initial_value"]).toBe("acme/api");
+  });
+});
+
+describe("settings modal: Slack's 3-second limits", () => {
+  it("opens at once although Kestra is slow, then says the settings cannot be read", async () => {
+    await setup();
+    h.kestra.failNext({ method: "GET", path: /\/kv\/slack-settings-/ }, "timeout");
+    // A trigger that expires before Kestra's timeout: it must be used before any Kestra read.
+    const modal = await openSettings(ADMIN, CHANNEL, { triggerTtlMs: 1000 });
+    const text = viewText(modal.view);
+    expect(text).toContain("The settings cannot be read right now");
+    expect(text).toContain("Kestra is not reachable right now");
+    expect(field(modal, "allowedRepos", CHANNEL)).toBeUndefined();
+    expect(h.slack.calls.filter((c) => c.method.startsWith("views.") && c.error)).toEqual([]);
+  });
+
+  it("says so when approvers cannot be read, instead of refusing", async () => {
+    await setup({ AUTOFIX_APPROVERS: "U0LEAD" });
+    h.kestra.failNext({ method: "GET", path: /\/kv\/slack-settings-/ }, { status: 500 });
+    const modal = await openSettings("U0LEAD", CHANNEL);
+    expect(viewText(modal.view)).toContain("cannot be checked right now");
+    expect(viewText(modal.view)).not.toContain(REFUSAL);
+  });
+
+  it("answers a valid submission with “Saving…” before writing to Kestra; a failed write keeps the input for another try", async () => {
+    await setup();
+    const modal = await openSettings(ADMIN, CHANNEL);
+    h.kestra.failNext({ method: "PUT", path: /\/kv\/slack-settings-/ }, "timeout");
+    const homeBefore = homeVersions(h, ADMIN);
+    const values = formValues(CHANNEL, { allowed: "acme/api\nacme/web", labels: "bug" });
+    const failed = await save(ADMIN, modal, values);
+    expect(failed.outcome).toContain("Not saved:");
+    expect(failed.outcome).toContain("Kestra is not reachable right now");
+    // The form again, filled with what was submitted, with its Save button.
+    const again = { ...modal, view: failed.view };
+    expect(failed.view["submit"]).toBeDefined();
+    expect(field(again, "allowedRepos", CHANNEL)?.["initial_value"]).toBe("acme/api\nacme/web");
+    expect(field(again, "labels", CHANNEL)?.["initial_value"]).toBe("bug");
+    const home = await nextHome(h, ADMIN, homeBefore);
+    expect(viewText(home.view)).toContain(`The settings of <#${CHANNEL}> were not saved`);
+    expect(await stored()).toBeUndefined();
+
+    const retried = await save(ADMIN, modal, values);
+    expect(retried.outcome).toContain("✅ Saved");
+    expect(await stored()).toMatchObject({ allowedRepos: ["acme/api", "acme/web"] });
   });
 });

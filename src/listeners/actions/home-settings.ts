@@ -1,10 +1,14 @@
 import type { types } from "@slack/bolt";
-import { canEditSettings, isWorkspaceAdmin, REFUSAL } from "../../home/permissions.ts";
+import { isWorkspaceAdmin, REFUSAL, settingsAccess } from "../../home/permissions.ts";
 import type { Services } from "../../services.ts";
 import { CHANNEL_PATTERN, type ChannelSettings } from "../../settings/channel-settings.ts";
+import { loadingModal } from "../../slack/blocks/home/modal-notes.ts";
 import { settingsMessageModal, settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
-import { type HomeArgs, homeState } from "./home-common.ts";
+import { SETTINGS } from "../../slack/ids.ts";
+import { type HomeArgs, homeState, refreshHome } from "./home-common.ts";
+
+export const SETTINGS_TITLE = "Autofix settings";
 
 /** The modal for a channel: its fields when the user may edit them, a refusal otherwise. */
 export async function settingsViewFor(
@@ -15,9 +19,8 @@ export async function settingsViewFor(
   const defaults = s.settings.defaultPolicy;
   const base = { defaults, settings: {} as ChannelSettings };
   if (!channel) return settingsModal({ ...base, channel: undefined });
-  if (!(await canEditSettings(s, user, channel))) {
-    return settingsModal({ ...base, channel, refusal: REFUSAL });
-  }
+  const access = await settingsAccess(s, user, channel);
+  if (!access.ok) return settingsModal({ ...base, channel, refusal: access.reason });
   try {
     return settingsModal({ ...base, channel, settings: await s.settings.get(channel) });
   } catch (err) {
@@ -29,31 +32,60 @@ export async function settingsViewFor(
   }
 }
 
+/** What the Settings button shows once the checks are done. */
+async function settingsViewFromHome(
+  s: Services,
+  user: string,
+  channel: string | undefined,
+): Promise<types.ModalView> {
+  if (channel) return settingsViewFor(s, user, channel);
+  // Without a channel only an admin gets the picker; approvers are per channel.
+  return (await isWorkspaceAdmin(s, user))
+    ? settingsViewFor(s, user, undefined)
+    : settingsMessageModal(
+        `🔒 ${REFUSAL} Pick the channel in “Post runs in…” on the Home first, then press *Settings*.`,
+      );
+}
+
 /**
- * The Home's Settings button. It opens for admins and owners, and for approvers of the channel
- * picked on the Home; anyone else gets a refusal instead of a form (and the submission is
- * checked again).
+ * The Home's Settings button. The trigger_id expires 3 s after the click, and the checks read
+ * Slack and Kestra: a "Loading…" modal opens first, then becomes the form (for admins and owners,
+ * and approvers of the channel picked on the Home) or a refusal. The submission checks again.
  */
 export const homeSettingsAction = (s: Services) => async (args: HomeArgs) => {
   await args.ack();
   const { body } = args;
   const user = body.user.id;
-  const { channel } = homeState(body).nav;
-  let view: types.ModalView;
-  if (channel) {
-    view = await settingsViewFor(s, user, channel);
-  } else {
-    // Without a channel only an admin gets the picker; approvers are per channel.
-    view = (await isWorkspaceAdmin(s, user))
-      ? await settingsViewFor(s, user, undefined)
-      : settingsMessageModal(
-          `🔒 ${REFUSAL} Pick the channel in “Post runs in…” on the Home first, then press *Settings*.`,
-        );
-  }
+  const { nav } = homeState(body);
+  let viewId: string | undefined;
   try {
-    await s.slack.views.open({ trigger_id: body.trigger_id, view });
+    const opened = await s.slack.views.open({
+      trigger_id: body.trigger_id,
+      view: loadingModal(SETTINGS_TITLE, SETTINGS.callbackId),
+    });
+    viewId = opened.view?.id;
   } catch (err) {
     s.logger.warn({ err, user }, "cannot open the settings modal");
+  }
+  if (!viewId) {
+    await refreshHome(s, args, nav, {
+      kind: "error",
+      text: "Slack did not open the settings in time. Press *Settings* again.",
+    });
+    return;
+  }
+  let view: types.ModalView;
+  try {
+    view = await settingsViewFromHome(s, user, nav.channel);
+  } catch (err) {
+    s.logger.warn({ err, user }, "cannot prepare the settings modal");
+    view = settingsMessageModal(`⚠️ The settings cannot be shown: ${userMessage(err)}`);
+  }
+  try {
+    await s.slack.views.update({ view_id: viewId, view });
+  } catch (err) {
+    // The user may have closed the "Loading…" modal already.
+    s.logger.warn({ err, user }, "cannot show the settings modal");
   }
 };
 

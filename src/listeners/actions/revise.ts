@@ -1,10 +1,20 @@
+import type { types } from "@slack/bolt";
+import { NotAuthorizedError } from "../../errors.ts";
 import { loadRevisable } from "../../runs/revise.ts";
 import type { Services } from "../../services.ts";
+import { loadingModal, noteModal } from "../../slack/blocks/home/modal-notes.ts";
 import { reviseModal } from "../../slack/blocks/revise-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
+import { REVISE } from "../../slack/ids.ts";
 import { type ButtonArgs, clickOf } from "./click.ts";
 
-/** Revise: checks the clicker against Kestra (not the button value), then opens the feedback modal. */
+const TITLE = "Revise the patch";
+
+/**
+ * Revise. The trigger_id expires 3 s after the click, and the checks read Kestra (which may be
+ * slower): a "Loading…" modal opens first, then becomes the feedback form once the clicker is
+ * checked against Kestra (not the button value), or says why not.
+ */
 export const reviseAction =
   (s: Services) =>
   async (args: ButtonArgs): Promise<void> => {
@@ -17,21 +27,45 @@ export const reviseAction =
       messageTs: click.messageTs,
       threadTs: click.threadTs,
     };
-    try {
-      const run = await loadRevisable(s, target, click.user);
-      // The trigger_id is valid for 3 s after the click: open the modal right after the checks.
-      await s.slack.views.open({
-        trigger_id: args.body.trigger_id,
-        view: reviseModal(target, run.slug),
-      });
-    } catch (err) {
-      s.logger.warn(
-        { err, executionId: click.executionId, user: click.user },
-        "revise refused or failed",
-      );
-      const base = { channel: click.channel, user: click.user, text: userMessage(err) };
+    const log = { executionId: click.executionId, user: click.user };
+    const tell = async (text: string) => {
+      const base = { channel: click.channel, user: click.user, text };
       await s.slack.chat
         .postEphemeral(click.threadTs ? { ...base, thread_ts: click.threadTs } : base)
         .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+    };
+
+    let viewId: string | undefined;
+    try {
+      const opened = await s.slack.views.open({
+        trigger_id: args.body.trigger_id,
+        view: loadingModal(TITLE, REVISE.callbackId),
+      });
+      viewId = opened.view?.id;
+    } catch (err) {
+      s.logger.warn({ err, ...log }, "cannot open the revise modal");
+    }
+    if (!viewId) {
+      await tell("Slack did not open the feedback form in time. Press *Revise* again.");
+      return;
+    }
+
+    let view: types.ModalView;
+    let refusal: string | undefined;
+    try {
+      const run = await loadRevisable(s, target, click.user);
+      view = reviseModal(target, run.slug);
+    } catch (err) {
+      s.logger.warn({ err, ...log }, "revise refused or failed");
+      refusal = userMessage(err);
+      const icon = err instanceof NotAuthorizedError ? "🔒" : "⚠️";
+      view = noteModal({ title: TITLE, text: `${icon} ${refusal}`, callbackId: REVISE.callbackId });
+    }
+    try {
+      await s.slack.views.update({ view_id: viewId, view });
+    } catch (err) {
+      // Closed meanwhile: a refusal is still worth saying.
+      s.logger.warn({ err, ...log }, "cannot show the revise modal");
+      if (refusal) await tell(refusal);
     }
   };

@@ -1,18 +1,37 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import { FIRST_PAGES } from "../../home/model.ts";
-import { canEditSettings, REFUSAL } from "../../home/permissions.ts";
+import type {
+  AllMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  types,
+  ViewSubmitAction,
+} from "@slack/bolt";
+import { FIRST_PAGES, type HomeNotice } from "../../home/model.ts";
+import { settingsAccess } from "../../home/permissions.ts";
 import { publishHome, teamOf } from "../../home/publish.ts";
 import { parseSettingsForm, type StateValues } from "../../home/settings-form.ts";
 import type { Services } from "../../services.ts";
+import type { ChannelSettings } from "../../settings/channel-settings.ts";
+import { noteModal, withNotice } from "../../slack/blocks/home/modal-notes.ts";
+import { settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";
+import { SETTINGS_TITLE } from "../actions/home-settings.ts";
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
+export const savingText = (channel: string) => `⏳ Saving the settings of <#${channel}>…`;
+
+interface Outcome {
+  /** What the modal shows instead of "Saving…". */
+  view: types.ModalView;
+  /** What the submitter's Home says (it stays when the modal is closed). */
+  notice: HomeNotice;
+}
+
 /**
- * Saves a channel's settings. Every field is validated (errors shown on their blocks), the
- * submitter's right to edit the submitted channel is checked again, and only then is the KV
- * store written; the modal closes and the submitter's Home shows that channel.
+ * Saves a channel's settings. Slack waits at most 3 s for the answer, so only the pure
+ * validation runs before it (errors shown on their blocks); valid input is answered with a
+ * "Saving…" modal. Then the submitter's right to edit that channel is checked again, the KV
+ * store written, and the modal and the submitter's Home show the outcome.
  */
 export function settingsSubmission(s: Services) {
   return async ({ ack, body, view, context }: Args): Promise<void> => {
@@ -25,36 +44,67 @@ export function settingsSubmission(s: Services) {
       await ack({ response_action: "errors", errors: form.errors });
       return;
     }
-    if (!(await canEditSettings(s, user, form.channel))) {
-      s.logger.warn({ user, channel: form.channel }, "settings submission refused");
-      await ack({ response_action: "errors", errors: { [SETTINGS.channelBlock]: REFUSAL } });
-      return;
-    }
+    await ack({
+      response_action: "update",
+      view: noteModal({
+        title: SETTINGS_TITLE,
+        text: savingText(form.channel),
+        callbackId: SETTINGS.callbackId,
+      }),
+    });
+    const outcome = await save(s, user, form.channel, form.settings);
     try {
-      await s.settings.put(form.channel, {
-        ...form.settings,
-        updatedBy: user,
-        updatedAt: new Date().toISOString(),
-      });
+      await s.slack.views.update({ view_id: view.id, view: outcome.view });
     } catch (err) {
-      s.logger.error({ err, channel: form.channel }, "cannot save channel settings");
-      await ack({
-        response_action: "errors",
-        errors: { [SETTINGS.channelBlock]: `Not saved: ${userMessage(err)}`.slice(0, 2000) },
-      });
-      return;
+      // Closed meanwhile: the Home notice below still says what happened.
+      s.logger.warn({ err, user }, "cannot show the settings outcome in the modal");
     }
-    await ack();
-    s.logger.info({ user, channel: form.channel }, "channel settings saved");
     try {
       await publishHome(s, {
         user,
         team: await teamOf(s, context.teamId, body.team?.id, body.user.team_id),
         nav: { ...FIRST_PAGES, channel: form.channel },
-        notice: { kind: "info", text: `Saved the settings of <#${form.channel}>.` },
+        notice: outcome.notice,
       });
     } catch (err) {
       s.logger.warn({ err, user }, "cannot refresh the App Home after saving settings");
     }
+  };
+}
+
+async function save(
+  s: Services,
+  user: string,
+  channel: string,
+  settings: ChannelSettings,
+): Promise<Outcome> {
+  const note = (text: string) =>
+    noteModal({ title: SETTINGS_TITLE, text, callbackId: SETTINGS.callbackId });
+  const access = await settingsAccess(s, user, channel);
+  if (!access.ok) {
+    s.logger.warn({ user, channel }, "settings submission refused");
+    const text = `${access.refused ? "🔒" : "⚠️"} ${access.reason} Nothing was saved for <#${channel}>.`;
+    return { view: note(text), notice: { kind: "error", text } };
+  }
+  try {
+    await s.settings.put(channel, {
+      ...settings,
+      updatedBy: user,
+      updatedAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    s.logger.error({ err, channel }, "cannot save channel settings");
+    const why = userMessage(err);
+    // The form again, filled with what was submitted, so that Save can simply be pressed again.
+    const form = settingsModal({ channel, settings, defaults: s.settings.defaultPolicy });
+    return {
+      view: withNotice(form, `⚠️ *Not saved:* ${why} Press *Save* to try again.`),
+      notice: { kind: "error", text: `The settings of <#${channel}> were not saved: ${why}` },
+    };
+  }
+  s.logger.info({ user, channel }, "channel settings saved");
+  return {
+    view: note(`✅ Saved the settings of <#${channel}>. Your Home tab shows them.`),
+    notice: { kind: "info", text: `Saved the settings of <#${channel}>.` },
   };
 }

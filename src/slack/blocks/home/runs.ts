@@ -6,15 +6,21 @@ import { HOME_ACTIONS } from "../../ids.ts";
 import { escapeText, link, truncate } from "../../mrkdwn.ts";
 import { type Block, button, context, header, pager, section, slackDate } from "./parts.ts";
 
-/** Recent runs of the workspace, one page, grouped by state. */
+/** Recent runs the viewer may see, one page, grouped by state. */
 export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
-  const blocks: Block[] = [header("Recent runs")];
+  const blocks: Block[] = [
+    header("Recent runs"),
+    context("Your runs, and those of the channels where you approve."),
+  ];
   if (runs.error) {
     blocks.push(section(`⚠️ The runs cannot be listed right now: ${escapeText(runs.error)}`));
     return blocks;
   }
   if (runs.rows.length === 0) {
-    blocks.push(section("No runs yet. Start one with *Fix* below or `/autofix <issue url>`."));
+    blocks.push(
+      section("No runs to show yet. Start one with *Fix* below or `/autofix <issue url>`."),
+    );
+    if (runs.note) blocks.push(context(runs.note));
     return blocks;
   }
   for (const { group, rows } of groupRuns(runs.rows)) {
@@ -31,6 +37,7 @@ export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
       { prev: HOME_ACTIONS.runsPrev, next: HOME_ACTIONS.runsNext },
     ),
   );
+  if (runs.note) blocks.push(context(runs.note));
   return blocks;
 }
 
