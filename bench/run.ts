@@ -8,7 +8,6 @@ import { FlowDriver, SAMPLE_PATCH } from "../test/support/flow-driver.ts";
 import {
   CHANNEL,
   type Harness,
-  ISSUE_URL,
   REQUESTER,
   SIGNING_SECRET,
   startHarness,
@@ -40,15 +39,24 @@ async function bareBolt(h: Harness): Promise<{ url: string; stop: () => Promise<
   };
 }
 
-async function ackRound(url: string, responseUrl: () => string): Promise<number[]> {
+let issueNumber = 1000;
+/** A fresh issue per run: the bot allows one live run per issue. */
+function nextIssue(h: Harness): string {
+  issueNumber += 1;
+  h.github.addIssue("acme", "api", { number: issueNumber, title: `Bench issue ${issueNumber}` });
+  return `https://github.com/acme/api/issues/${issueNumber}`;
+}
+
+async function ackRound(h: Harness, url: string): Promise<number[]> {
   return Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
+      const text = nextIssue(h);
       const started = performance.now();
       const res = await sendCommand(url, SIGNING_SECRET, {
-        text: ISSUE_URL,
+        text,
         channel_id: CHANNEL,
         user_id: REQUESTER,
-        response_url: responseUrl(),
+        response_url: h.slack.responseUrl(),
       });
       if (res.status !== 200) throw new Error(`ack answered ${res.status}`);
       return performance.now() - started;
@@ -61,11 +69,11 @@ async function ackLatency(h: Harness) {
   const bolt: number[] = [];
   const autofix: number[] = [];
   // Warm-up, then interleaved rounds so both apps see the same machine load.
-  await ackRound(bare.url, () => h.slack.responseUrl());
-  await ackRound(h.url, () => h.slack.responseUrl());
+  await ackRound(h, bare.url);
+  await ackRound(h, h.url);
   for (let i = 0; i < ROUNDS; i++) {
-    bolt.push(...(await ackRound(bare.url, () => h.slack.responseUrl())));
-    autofix.push(...(await ackRound(h.url, () => h.slack.responseUrl())));
+    bolt.push(...(await ackRound(h, bare.url)));
+    autofix.push(...(await ackRound(h, h.url)));
     await h.app.services.background.drain();
   }
   await bare.stop();
@@ -74,7 +82,7 @@ async function ackLatency(h: Harness) {
 
 async function newRun(h: Harness): Promise<{ run: FlowDriver; rootTs: string }> {
   const before = h.kestra.executions.length;
-  await h.command(ISSUE_URL);
+  await h.command(nextIssue(h));
   await h.slack.waitFor(() => h.kestra.executions.length > before, { timeoutMs: 20_000 });
   const run = FlowDriver.latest(h);
   const labels = h.kestra.execution(run.id).labels;
