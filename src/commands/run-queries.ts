@@ -11,19 +11,7 @@ import { factsOf, type RunFacts } from "../slack/blocks/run-status.ts";
 // filtered, paginated search; every run is checked to belong to the asking Slack team, and a
 // run's details are only shown to those who may see them (canSeeRun below).
 
-/** Kestra states in which a run has not ended (io.kestra State.Type minus the terminated ones). */
-export const ACTIVE_STATES = [
-  "CREATED",
-  "SUBMITTED",
-  "QUEUED",
-  "RUNNING",
-  "PAUSED",
-  "RESTARTED",
-  "KILLING",
-  "RETRYING",
-  "BREAKPOINT",
-  "RESUBMITTED",
-] as const;
+export { ACTIVE_STATES } from "../kestra/types.ts";
 
 export const FAILED_STATES = ["FAILED"] as const;
 

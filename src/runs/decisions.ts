@@ -1,8 +1,7 @@
 import type { webApi } from "@slack/bolt";
-import { RESUME_INPUTS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import { SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import { isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
@@ -12,6 +11,7 @@ import type { KeyedLock } from "./keyed-lock.ts";
 import type { Links } from "./links.ts";
 import { RunOperations } from "./operations.ts";
 import type { RunStore } from "./record.ts";
+import { resumeApproval } from "./resume.ts";
 import { deriveView, STATUS_TEXT } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
 
@@ -43,8 +43,6 @@ export interface DecisionDeps {
 
 /** What the clicker should be told privately; undefined when the thread itself says it. */
 export type ClickOutcome = string | undefined;
-
-const RESUME_ATTEMPTS = 5;
 
 /** Approve, reject and retry clicks. Authorization is checked against Kestra's labels, never the button value. */
 export class RunDecisions {
@@ -127,27 +125,14 @@ export class RunDecisions {
     return { execution, ctx, policy };
   }
 
-  private async resume(click: Click, approved: boolean): Promise<void> {
+  private resume(click: Click, approved: boolean): Promise<void> {
     const approver = click.userName ? `${click.userName} (${click.user})` : click.user;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.d.kestra.resume(click.executionId, {
-          [RESUME_INPUTS.approved]: approved,
-          [RESUME_INPUTS.approver]: approver,
-        });
-        return;
-      } catch (err) {
-        // patch_ready is sent just before the Pause task starts; give the flow a moment to get there.
-        if (
-          !(err instanceof UpstreamError && err.kind === "conflict") ||
-          attempt >= RESUME_ATTEMPTS
-        )
-          throw err;
-        const execution = await this.d.kestra.getExecution(click.executionId);
-        if (isTerminal(execution.state.current) || !deriveView(execution).approvable) throw err;
-        await sleep((this.d.resumeBackoffMs ?? 500) * attempt);
-      }
-    }
+    return resumeApproval(
+      this.d.kestra,
+      click.executionId,
+      { approved, approver },
+      this.d.resumeBackoffMs ?? 500,
+    );
   }
 
   private async closedText(executionId: string): Promise<string> {
@@ -162,8 +147,4 @@ function belongsTo(ctx: RunContext, click: Click, alertChannels: (string | undef
   if (alertChannels.includes(click.channel)) return true;
   if (ctx.channel !== click.channel) return false;
   return click.threadTs === ctx.rootTs || click.messageTs === ctx.rootTs;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

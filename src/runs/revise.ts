@@ -1,19 +1,18 @@
-import { OUTPUT_FILES, RESUME_INPUTS, SINGLE_INPUTS } from "../contracts/flow.ts";
-import { InputError, NotAuthorizedError, UpstreamError } from "../errors.ts";
+import { OUTPUT_FILES, SINGLE_INPUTS } from "../contracts/flow.ts";
+import { InputError, NotAuthorizedError } from "../errors.ts";
 import type { Execution } from "../kestra/types.ts";
-import { isTerminal } from "../kestra/types.ts";
 import type { Services } from "../services.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
 import { decisionMessage } from "../slack/blocks/patch-message.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { escapeText, truncate } from "../slack/mrkdwn.ts";
 import { contextOf, type RunContext } from "./context.ts";
+import { resumeApproval } from "./resume.ts";
 import { deriveView } from "./status.ts";
 
 // Revise: the reviewer's feedback starts a new run in the same thread, with the previous patch as
 // context; the old run, if it still waits, is resumed with approved=false so nothing is pushed.
 
-const RESUME_ATTEMPTS = 5;
 /** Feedback shown in the thread note; the run gets all of it. */
 const NOTE_FEEDBACK_CHARS = 1500;
 
@@ -170,26 +169,8 @@ async function readPatch(s: Services, execution: Execution): Promise<Buffer> {
   return patch;
 }
 
-/** approved=false with a "(revised)" approver; waits briefly if the flow is still reaching its Pause. */
-async function resumeRejected(s: Services, executionId: string, reviser: Reviser): Promise<void> {
+/** approved=false with a "(revised)" approver. */
+function resumeRejected(s: Services, executionId: string, reviser: Reviser): Promise<void> {
   const approver = `${reviser.userName ?? reviser.user} (revised)`;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await s.kestra.resume(executionId, {
-        [RESUME_INPUTS.approved]: false,
-        [RESUME_INPUTS.approver]: approver,
-      });
-      return;
-    } catch (err) {
-      if (
-        !(err instanceof UpstreamError && err.kind === "conflict") ||
-        attempt >= RESUME_ATTEMPTS
-      ) {
-        throw err;
-      }
-      const execution = await s.kestra.getExecution(executionId);
-      if (isTerminal(execution.state.current) || !deriveView(execution).approvable) throw err;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
+  return resumeApproval(s.kestra, executionId, { approved: false, approver }, 200);
 }
