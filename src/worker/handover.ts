@@ -14,7 +14,7 @@ import { ConfigError } from "../errors.ts";
 import { GITHUB_CREDENTIAL_ENV } from "./config.ts";
 
 // The agent runs as the worker's uid, so it can read /proc/<pid>/environ of the worker and of
-// every same-uid ancestor: deleting a token from process.env changes nothing there, that page is
+// every same-uid ancestor: deleting a token from the environment object changes nothing there, that page is
 // only replaced by execve(2). So a worker started with GitHub tokens in its environment writes
 // them to a private file and re-executes itself without them; the new image reads the file and
 // deletes it before any command runs (long before the agent starts).
