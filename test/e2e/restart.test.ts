@@ -9,18 +9,14 @@ import {
   REQUESTER,
   startHarness,
 } from "../support/harness.ts";
+import { startedRun } from "../support/scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
 
 it("a bot restarted mid-run catches up from Kestra: missed patch, then approval by the new process", async () => {
   h = await startHarness();
-  await h.command(ISSUE_URL);
-  await h.slack.waitFor(() => h.kestra.executions.length === 1);
-  const run = FlowDriver.latest(h);
-  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
-  await run.started();
-  await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts).length === 1);
+  const { run, rootTs } = await startedRun(h);
 
   await h.stopApp();
   // While the bot is down, the worker finishes and the run pauses; the notification is lost.
@@ -38,10 +34,10 @@ it("a bot restarted mid-run catches up from Kestra: missed patch, then approval 
   const file = await h.slack.waitFor(() => h.slack.files[0], {
     description: "patch posted by the new process",
   });
-  expect(file.threadTs).toBe(root.ts);
+  expect(file.threadTs).toBe(rootTs);
   const buttons = await h.slack.waitFor(() =>
     h.slack
-      .thread(CHANNEL, root.ts)
+      .thread(CHANNEL, rootTs)
       .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
   );
   await h.slack.waitFor(() =>
@@ -49,13 +45,13 @@ it("a bot restarted mid-run catches up from Kestra: missed patch, then approval 
   );
   // Nothing already shown is shown twice.
   expect(
-    h.slack.thread(CHANNEL, root.ts).filter((m) => m.text.includes("Run started")),
+    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.includes("Run started")),
   ).toHaveLength(1);
 
   await h.click({
     user: REQUESTER,
     messageTs: buttons.ts,
-    threadTs: root.ts,
+    threadTs: rootTs,
     actionId: ACTIONS.approve,
     value: run.id,
   });
@@ -67,17 +63,17 @@ it("the reconciler reports a failure whose notification never arrived, once", as
   await h.command(ISSUE_URL);
   await h.slack.waitFor(() => h.kestra.executions.length === 1);
   const run = FlowDriver.latest(h);
-  const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
+  const { ts: rootTs } = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
   await run.fail("fix", ["clone failed: repository not found"], false);
 
   const first = await h.app.services.reconciler.runOnce();
   expect(first.synced).toBe(1);
   await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
   await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
-  const replies = h.slack.thread(CHANNEL, root.ts).length;
+  const replies = h.slack.thread(CHANNEL, rootTs).length;
 
   await h.app.services.reconciler.runOnce();
-  expect(h.slack.thread(CHANNEL, root.ts)).toHaveLength(replies);
+  expect(h.slack.thread(CHANNEL, rootTs)).toHaveLength(replies);
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
   // It searched with 2.x filters, never the flat parameters 2.0 ignores.
   const search = h.kestra.requests.filter((r) => r.path.includes("/executions/search"));

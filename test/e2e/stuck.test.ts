@@ -1,14 +1,8 @@
 import { afterEach, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
-import { FlowDriver } from "../support/flow-driver.ts";
-import {
-  ALERTS,
-  CHANNEL,
-  type Harness,
-  ISSUE_URL,
-  REQUESTER,
-  startHarness,
-} from "../support/harness.ts";
+import type { FlowDriver } from "../support/flow-driver.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { startedRun } from "../support/scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -19,10 +13,7 @@ const clock = () => Date.now() + offsetMs;
 async function runningRun(): Promise<FlowDriver> {
   offsetMs = 0;
   h = await startHarness({ now: clock });
-  await h.command(ISSUE_URL);
-  await h.slack.waitFor(() => h.kestra.executions.length === 1);
-  const run = FlowDriver.latest(h);
-  await run.started();
+  const { run } = await startedRun(h);
   await h.app.services.background.drain();
   return run;
 }
