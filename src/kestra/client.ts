@@ -148,13 +148,8 @@ export class KestraClient {
     return reply.body;
   }
 
-  async errorLogs(id: string, limit = 20): Promise<LogEntry[]> {
-    const query = new URLSearchParams();
-    query.append("filters[level][GREATER_THAN_OR_EQUAL_TO]", "ERROR");
-    const reply = await this.send("GET", `${this.base}/logs/${enc(id)}`, { query });
-    const parsed = logEntrySchema.array().safeParse(JSON.parse(reply.body.toString("utf8")));
-    if (!parsed.success) throw badShape("logs", parsed.error);
-    return parsed.data.slice(-limit);
+  errorLogs(id: string, limit = 20): Promise<LogEntry[]> {
+    return this.logsAtLeast(id, "ERROR", limit);
   }
 
   /** The execution's log lines at `minLevel` or above (2.x filters), oldest first; the last `limit`. */

@@ -18,8 +18,4 @@ export class Background {
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
-
-  get size(): number {
-    return this.pending.size;
-  }
 }

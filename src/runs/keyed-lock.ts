@@ -12,8 +12,4 @@ export class KeyedLock {
     });
     return next;
   }
-
-  get size(): number {
-    return this.tails.size;
-  }
 }

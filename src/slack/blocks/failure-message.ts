@@ -1,5 +1,6 @@
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { codeBlock, escapeText, link, truncate } from "../mrkdwn.ts";
+import { viewInKestraButton } from "./buttons.ts";
 import type { Message } from "./types.ts";
 
 export interface FailureInput {
@@ -43,12 +44,7 @@ function failureBlocks(headline: string, input: FailureInput): Message["blocks"]
     });
   }
   if (input.kestraUrl) {
-    elements.push({
-      type: "button",
-      action_id: ACTIONS.viewInKestra,
-      text: { type: "plain_text", text: "View in Kestra" },
-      url: input.kestraUrl,
-    });
+    elements.push(viewInKestraButton(input.kestraUrl));
   }
   if (elements.length > 0) {
     blocks.push({ type: "actions", block_id: BLOCKS.failureActions, elements });

@@ -1,6 +1,7 @@
 import type { DiffStats } from "../../shared/diff-stats.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
+import { viewInKestraButton } from "./buttons.ts";
 import type { Message } from "./types.ts";
 
 const MAX_FILES_LISTED = 10;
@@ -85,12 +86,7 @@ export function approvalMessage(input: ApprovalInput): Message {
             text: { type: "plain_text", text: "Revise" },
             value: input.executionId,
           },
-          {
-            type: "button",
-            action_id: ACTIONS.viewInKestra,
-            text: { type: "plain_text", text: "View in Kestra" },
-            url: input.kestraUrl,
-          },
+          viewInKestraButton(input.kestraUrl),
         ],
       },
     ],
@@ -106,14 +102,7 @@ export function decisionMessage(text: string, kestraUrl: string): Message {
       {
         type: "actions",
         block_id: BLOCKS.patchActions,
-        elements: [
-          {
-            type: "button",
-            action_id: ACTIONS.viewInKestra,
-            text: { type: "plain_text", text: "View in Kestra" },
-            url: kestraUrl,
-          },
-        ],
+        elements: [viewInKestraButton(kestraUrl)],
       },
     ],
   };

@@ -1,5 +1,6 @@
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { escapeText, link } from "../mrkdwn.ts";
+import { viewInKestraButton } from "./buttons.ts";
 import { formatDuration } from "./digest-message.ts";
 import type { Message } from "./types.ts";
 
@@ -40,12 +41,7 @@ export function stuckAlert(input: StuckInput): Message {
             text: { type: "plain_text", text: "Retry" },
             value: input.executionId,
           },
-          {
-            type: "button",
-            action_id: ACTIONS.viewInKestra,
-            text: { type: "plain_text", text: "View in Kestra" },
-            url: input.kestraUrl,
-          },
+          viewInKestraButton(input.kestraUrl),
         ],
       },
     ],
