@@ -32,6 +32,8 @@ export interface AppDeps {
   slackRetryConfig?: webApi.RetryOptions;
   /** GitHub retries (Octokit plugin-retry). */
   githubRetries?: number;
+  /** Waits between re-reads of a run that sent its closing notifications but has not ended. */
+  settleDelaysMs?: readonly number[];
   /** Clock for stuck-run detection (tests move it forward). */
   now?: () => number;
   /** Coalescing window of batch digest updates (default keeps chat.update inside Tier 3). */
@@ -146,6 +148,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     logger,
     settings,
     digest,
+    ...(deps.settleDelaysMs ? { settleDelaysMs: deps.settleDelaysMs } : {}),
   });
   const starter = new RunStarter({
     kestra,
@@ -230,6 +233,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     async stop() {
       reconciler.stop();
+      syncer.stop();
       await bolt.stop();
       await digest.idle();
       await background.drain();

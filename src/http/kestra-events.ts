@@ -91,7 +91,9 @@ export function kestraEventsHandler(deps: KestraEventsDeps) {
       });
     }
     log.info({ executionId: note.executionId, event: note.event }, "notification");
-    deps.background.run(`sync ${note.executionId}`, () => deps.syncer.sync(note.executionId, note));
+    deps.background.run(`sync ${note.executionId}`, () =>
+      deps.syncer.syncNotified(note.executionId, note),
+    );
     return sendJson(res, 200, { ok: true });
   };
 }

@@ -3,7 +3,7 @@ import { BATCH_FLOW_ID, OUTPUT_FILES, SINGLE_INPUTS } from "../contracts/flow.ts
 import type { Notification } from "../contracts/notification.ts";
 import { resultSchema } from "../contracts/result.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import type { Execution, LogEntry } from "../kestra/types.ts";
+import { type Execution, isTerminal, type LogEntry } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { diffStats } from "../shared/diff-stats.ts";
@@ -39,11 +39,17 @@ export interface SyncDeps {
   lock: KeyedLock;
   logger: Logger;
   settings: SettingsStore;
+  /** Waits between re-reads while a run that sent its last notifications has not ended yet. */
+  settleDelaysMs?: readonly number[];
   /** Batch digests: a batch's runs only schedule a coalesced refresh of its root message. */
   digest?: { schedule(batchId: string): void };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
+
+/** Events a flow sends from its last tasks: the execution ends only after they are delivered. */
+const CLOSING_EVENTS: readonly Notification["event"][] = ["pr_created", "finished", "failed"];
+const SETTLE_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 
 /**
  * Brings a run's Slack thread up to date with its Kestra execution. Idempotent: what was already
@@ -55,8 +61,35 @@ export class RunSyncer {
     this.d = deps;
   }
 
+  private stopping = false;
+
   sync(executionId: string, hint?: Notification): Promise<SyncOutcome> {
     return this.d.lock.run(executionId, () => this.syncLocked(executionId, hint));
+  }
+
+  /**
+   * Syncs for a notification. The flow notifies from its own tasks, so after its closing events
+   * the execution is still RUNNING (or in its errors branch): re-read until it has ended, so the
+   * final state reaches Slack now rather than at the next reconcile.
+   */
+  async syncNotified(executionId: string, hint: Notification): Promise<void> {
+    await this.sync(executionId, hint);
+    if (!CLOSING_EVENTS.includes(hint.event)) return;
+    for (const delay of this.d.settleDelaysMs ?? SETTLE_DELAYS_MS) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.stopping) return;
+      const execution = await this.d.kestra.findExecution(executionId);
+      if (!execution) return;
+      if (isTerminal(execution.state.current)) {
+        await this.sync(executionId, hint);
+        return;
+      }
+    }
+  }
+
+  /** Ends settle loops early on shutdown; the reconciler catches up after a restart. */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Changes a run's record under the run's lock (Revise marks the run it replaces). */

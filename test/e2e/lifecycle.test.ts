@@ -149,3 +149,55 @@ const startRun2 = async (h: Harness) => {
   await h.slack.waitFor(() => text(rootOf(h).blocks).includes("kestra.example.com"));
   return run;
 };
+
+describe("the flow's last notifications run while the execution is still RUNNING", () => {
+  it("the thread still reaches PR opened, and a failure is still reported, once Kestra settles", async () => {
+    h = await startHarness();
+    const run = await startRun(h);
+    await run.started();
+    await run.patchReady();
+    const buttons = await waitForButtons(h);
+    const root = rootOf(h);
+    await h.click({
+      user: REQUESTER,
+      messageTs: buttons.ts,
+      threadTs: root.ts,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+    // As in Kestra: create_pr is done, notify_pr_created and notify_finished run, then the execution ends.
+    h.kestra.addTaskRun(run.id, {
+      taskId: "create_pr",
+      state: "SUCCESS",
+      outputs: { vars: { pr_url: "https://github.com/acme/api/pull/43" } },
+    });
+    await h.notify({
+      executionId: run.id,
+      event: "pr_created",
+      prUrl: "https://github.com/acme/api/pull/43",
+    });
+    await h.notify({ executionId: run.id, event: "finished" });
+    setTimeout(() => h.kestra.setState(run.id, "SUCCESS"), 150);
+    await h.slack.waitFor(() => rootOf(h).text.endsWith("PR opened"), { description: "PR opened" });
+    expect(h.slack.thread(CHANNEL, root.ts).filter((m) => m.text.includes("pull/43"))).toHaveLength(
+      1,
+    );
+  });
+
+  it("a failure notified from the errors branch is reported when the run ends FAILED", async () => {
+    h = await startHarness();
+    const run = await startRun(h);
+    await run.started();
+    h.kestra.addTaskRun(run.id, { taskId: "fix", state: "FAILED" });
+    h.kestra.addLog(run.id, { level: "ERROR", taskId: "fix", message: "agent crashed" });
+    await h.notify({ executionId: run.id, event: "failed", error: "task fix: agent crashed" });
+    setTimeout(() => h.kestra.setState(run.id, "FAILED"), 150);
+    const root = rootOf(h);
+    await h.slack.waitFor(
+      () => h.slack.thread(CHANNEL, root.ts).find((m) => m.text.includes("failed at step fix")),
+      { description: "failure reply" },
+    );
+    await h.slack.waitFor(() => rootOf(h).text.endsWith("Failed"));
+  });
+});
