@@ -64,6 +64,10 @@ export class RunSyncer {
   private stopping = false;
 
   sync(executionId: string, hint?: Notification): Promise<SyncOutcome> {
+    return this.locked(executionId, hint).then((r) => r.outcome);
+  }
+
+  private locked(executionId: string, hint?: Notification) {
     return this.d.lock.run(executionId, () => this.syncLocked(executionId, hint));
   }
 
@@ -73,8 +77,8 @@ export class RunSyncer {
    * final state reaches Slack now rather than at the next reconcile.
    */
   async syncNotified(executionId: string, hint: Notification): Promise<void> {
-    await this.sync(executionId, hint);
-    if (!CLOSING_EVENTS.includes(hint.event)) return;
+    const first = await this.locked(executionId, hint);
+    if (first.ended || first.outcome !== "synced" || !CLOSING_EVENTS.includes(hint.event)) return;
     for (const delay of this.d.settleDelaysMs ?? SETTLE_DELAYS_MS) {
       await new Promise((r) => setTimeout(r, delay));
       if (this.stopping) return;
@@ -102,14 +106,18 @@ export class RunSyncer {
     });
   }
 
-  private async syncLocked(executionId: string, hint?: Notification): Promise<SyncOutcome> {
+  private async syncLocked(
+    executionId: string,
+    hint?: Notification,
+  ): Promise<{ outcome: SyncOutcome; ended: boolean }> {
     const execution = await this.d.kestra.findExecution(executionId);
-    if (!execution) return "unknown_execution";
+    if (!execution) return { outcome: "unknown_execution", ended: true };
+    const ended = isTerminal(execution.state.current);
     const ctx = contextOf(execution);
-    if (!ctx) return "not_a_slack_run";
+    if (!ctx) return { outcome: "not_a_slack_run", ended };
     if (execution.flowId === BATCH_FLOW_ID) {
       this.d.digest?.schedule(execution.id);
-      return "synced";
+      return { outcome: "synced", ended };
     }
     const record = await this.d.store.get(executionId);
     const view = deriveView(execution);
@@ -128,7 +136,7 @@ export class RunSyncer {
       await checkpoint();
     }
     if (ctx.batch) this.d.digest?.schedule(ctx.batch);
-    return "synced";
+    return { outcome: "synced", ended };
   }
 
   private async steps(
