@@ -65,8 +65,8 @@ describe("docker-compose.yml", () => {
     expect(env["ENV_AUTOFIX_WORKER_IMAGE"]).toBe("autofix-slack:local");
     expect(service("bot")["image"]).toBe("autofix-slack:local");
     const flows =
-      readRepoFile("kestra/workflows/ai-issue-autofix.yml") +
-      readRepoFile("kestra/workflows/batch-issue-autofix.yml");
+      readRepoFile("kestra/workflows/main_dev.autofix_ai-issue-autofix.yml") +
+      readRepoFile("kestra/workflows/main_dev.autofix_batch-issue-autofix.yml");
     const used = new Set([...flows.matchAll(/secret\('([A-Z0-9_]+)'\)/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual(Object.keys(KESTRA_SECRETS).sort());
     for (const name of used) {

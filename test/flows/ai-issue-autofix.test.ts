@@ -18,7 +18,7 @@ import {
   taskById,
 } from "./flow-walk.ts";
 
-const flow = loadFlow("ai-issue-autofix.yml");
+const flow = loadFlow("main_dev.autofix_ai-issue-autofix.yml");
 const tasks = allTasks(flow);
 const inputs = asList(flow["inputs"]);
 const input = (id: string) => {

@@ -10,7 +10,7 @@ import {
 } from "../../src/contracts/flow.ts";
 import { allTasks, asList, loadFlow, stringList, stringMap, taskById } from "./flow-walk.ts";
 
-const flow = loadFlow("batch-issue-autofix.yml");
+const flow = loadFlow("main_dev.autofix_batch-issue-autofix.yml");
 const tasks = allTasks(flow);
 const inputs = asList(flow["inputs"]);
 

@@ -62,4 +62,7 @@ export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
 }
 
-export const FLOW_FILES = ["ai-issue-autofix.yml", "batch-issue-autofix.yml"] as const;
+export const FLOW_FILES = [
+  "main_dev.autofix_ai-issue-autofix.yml",
+  "main_dev.autofix_batch-issue-autofix.yml",
+] as const;

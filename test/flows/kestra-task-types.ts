@@ -197,7 +197,7 @@ export const TRIGGER_TYPES: Readonly<Record<string, TypeSpec>> = {
   },
 };
 
-/** AbstractRetry + Exponential. Note the singular `maxAttempt`. */
+/** AbstractRetry + Exponential. 2.0 removed the deprecated `maxAttempt` alias (kestra-2.0-audit §1.1). */
 export const RETRY = {
   source: `${K} core/src/main/java/io/kestra/core/models/tasks/retrys/{AbstractRetry,Exponential}.java`,
   types: ["constant", "exponential", "random"],
@@ -206,7 +206,7 @@ export const RETRY = {
     "interval",
     "maxInterval",
     "delayFactor",
-    "maxAttempt",
+    "maxAttempts",
     "maxDuration",
     "warningOnRetry",
     "behavior",
@@ -297,5 +297,5 @@ export const INPUTS = {
 /** Flow outputs and Loop outputs (io.kestra.core.models.flows.Output). */
 export const OUTPUT = {
   source: `${K} core/src/main/java/io/kestra/core/models/flows/Output.java`,
-  properties: ["id", "type", "value", "description"],
+  properties: ["id", "type", "value", "description", "required", "displayName"],
 } as const;

@@ -44,7 +44,7 @@ for (const file of FLOW_FILES) {
           expect(task["allowFailure"]).toBe(true);
           expect(task["retry"]).toMatchObject({ type: "exponential" });
           const retry = task["retry"] as Json;
-          expect(Number(retry["maxAttempt"])).toBeGreaterThanOrEqual(3);
+          expect(Number(retry["maxAttempts"])).toBeGreaterThanOrEqual(3);
         });
 
         it("builds its body as a toJson map whose keys are within the notification schema", () => {
@@ -87,7 +87,7 @@ for (const file of FLOW_FILES) {
 }
 
 describe("ai-issue-autofix notification events", () => {
-  const flow = loadFlow("ai-issue-autofix.yml");
+  const flow = loadFlow("main_dev.autofix_ai-issue-autofix.yml");
   const eventOf = (id: string) => {
     const found = notifications(flow).find(({ task }) => task["id"] === id);
     if (!found) throw new Error(`no notification ${id}`);

@@ -23,7 +23,7 @@ function runStep(file: string, taskId: string, env: Record<string, string>) {
 
 describe("ai-issue-autofix validate", () => {
   const validate = (env: Record<string, string>) =>
-    runStep("ai-issue-autofix.yml", "validate", {
+    runStep("main_dev.autofix_ai-issue-autofix.yml", "validate", {
       REPO_URL: "",
       APPLY_FIX: "false",
       CREATE_PR: "false",
@@ -32,7 +32,9 @@ describe("ai-issue-autofix validate", () => {
     });
 
   it("passes only the env the flow declares", () => {
-    const env = stringMap(taskById(loadFlow("ai-issue-autofix.yml"), "validate")["env"]);
+    const env = stringMap(
+      taskById(loadFlow("main_dev.autofix_ai-issue-autofix.yml"), "validate")["env"],
+    );
     expect(Object.keys(env).sort()).toEqual(
       ["APPLY_FIX", "CREATE_PR", "ISSUE_URL", "REPO_URL", "WAIT_FOR_APPROVAL"].sort(),
     );
@@ -88,7 +90,7 @@ describe("ai-issue-autofix fix", () => {
       mode: 0o755,
     });
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const task = taskById(loadFlow("ai-issue-autofix.yml"), "fix");
+    const task = taskById(loadFlow("main_dev.autofix_ai-issue-autofix.yml"), "fix");
     const script = ["set -e", ...stringList(task["commands"])].join("\n");
     const r = spawnSync("/bin/sh", ["-c", script], {
       cwd: dir,
@@ -147,7 +149,7 @@ describe("ai-issue-autofix fix", () => {
 
 describe("batch-issue-autofix extract_repo", () => {
   it("normalises the repository URL", () => {
-    const r = runStep("batch-issue-autofix.yml", "extract_repo", {
+    const r = runStep("main_dev.autofix_batch-issue-autofix.yml", "extract_repo", {
       REPO_URL: "https://github.com/acme/api.git/",
     });
     expect(r.status, r.stderr).toBe(0);
@@ -155,7 +157,7 @@ describe("batch-issue-autofix extract_repo", () => {
   });
 
   it("rejects anything that is not a repository URL", () => {
-    const r = runStep("batch-issue-autofix.yml", "extract_repo", {
+    const r = runStep("main_dev.autofix_batch-issue-autofix.yml", "extract_repo", {
       REPO_URL: "https://github.com/acme/api/issues/1",
     });
     expect(r.status).not.toBe(0);

@@ -64,7 +64,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     opts.slackTiers !== undefined ? { tiers: opts.slackTiers } : {},
   );
   const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
-  for (const file of ["ai-issue-autofix.yml", "batch-issue-autofix.yml"]) {
+  for (const file of [
+    "main_dev.autofix_ai-issue-autofix.yml",
+    "main_dev.autofix_batch-issue-autofix.yml",
+  ]) {
     kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
   }
   for (const id of ["U0OTHER", "U0STRANGER", "U0REVIEWER", "U0LEAD"]) slack.addUser(id);
