@@ -12,10 +12,15 @@ import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { BatchDigest } from "./runs/batch/digest.ts";
 import { RunDecisions } from "./runs/decisions.ts";
-import { KeyedLock } from "./runs/keyed-lock.ts";
+import { FailureReporter } from "./runs/failure.ts";
+import { DecisionFinisher } from "./runs/finish-decision.ts";
 import { Links } from "./runs/links.ts";
+import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
+import { RunOperations } from "./runs/operations.ts";
+import { RunReader } from "./runs/read.ts";
 import { Reconciler } from "./runs/reconciler.ts";
-import { RunStore } from "./runs/record.ts";
+import { RunRecords } from "./runs/record.ts";
+import { RunRevisions } from "./runs/revise.ts";
 import { RunStarter } from "./runs/starter.ts";
 import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
@@ -23,6 +28,8 @@ import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { Approvers } from "./slack/approvers.ts";
 import { boltLogger } from "./slack/bolt-logger.ts";
+import { SlackThreads } from "./slack/thread.ts";
+import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -32,14 +39,16 @@ export interface AppDeps {
   slackRetryConfig?: webApi.RetryOptions;
   /** GitHub retries (Octokit plugin-retry). */
   githubRetries?: number;
-  /** Waits between re-reads of a run that sent its closing notifications but has not ended. */
-  settleDelaysMs?: readonly number[];
-  /** Clock for stuck-run detection (tests move it forward). */
+  /** Clock for stuck-run detection and the reconciler (tests move it forward). */
   now?: () => number;
   /** Coalescing window of batch digest updates (default keeps chat.update inside Tier 3). */
   digestWindowMs?: number;
   /** Backoff between resume attempts while the flow reaches its Pause task. */
   resumeBackoffMs?: number;
+  /** The app-wide chat.update budget (Slack's Tier 3). */
+  updateLimit?: UpdateLimiterOptions;
+  /** How long /kestra/events waits for its sync before answering 202. */
+  eventDeadlineMs?: number;
 }
 
 export interface AutofixApp {
@@ -47,7 +56,7 @@ export interface AutofixApp {
   services: Services;
   /** Starts serving; resolves with the HTTP port in use. */
   start(): Promise<{ port: number }>;
-  /** Stops accepting work and waits for work in flight. */
+  /** Stops accepting work, ends waits, and waits (boundedly) for work in flight. */
   stop(): Promise<void>;
 }
 
@@ -57,12 +66,15 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
   minTimeout: 500,
   maxTimeout: 30_000,
 };
+/** Docker's default grace period is 10 s: work in flight gets most of it, the exit the rest. */
+const DRAIN_MS = 7000;
 
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const { logger } = deps;
   const appToken = config.slack.appToken;
   const socketMode = appToken !== undefined;
+  const stopper = new AbortController();
   const kestra = new KestraClient({
     baseUrl: config.kestra.url,
     username: config.kestra.username,
@@ -80,7 +92,9 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     ...(deps.githubRetries !== undefined ? { retries: deps.githubRetries } : {}),
   });
   const background = new Background(logger);
-  const lock = new KeyedLock();
+  const lock: RunLock = config.databaseUrl
+    ? new PostgresLock({ url: config.databaseUrl, logger })
+    : new LocalLock();
   const links = new Links({
     publicUrl: config.kestra.publicUrl,
     tenant: config.kestra.tenant,
@@ -106,11 +120,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     customRoutes: [
       { path: "/healthz", method: "GET", handler: healthzHandler() },
-      {
-        path: "/readyz",
-        method: "GET",
-        handler: (req, res) => void readyz(req, res),
-      },
+      { path: "/readyz", method: "GET", handler: (req, res) => void readyz(req, res) },
       {
         path: KESTRA_EVENTS_PATH,
         method: "POST",
@@ -125,56 +135,93 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   });
 
   const slack = bolt.client;
+  const limiter = new UpdateLimiter(deps.updateLimit);
+  const threads = new SlackThreads(slack, limiter, logger);
+  const records = new RunRecords(threads, { shared: lock.shared });
+  const reader = new RunReader(kestra);
   const approvers = new Approvers(slack, logger);
   const settings = new SettingsStore(kestra, config.policy, logger);
-  const store = new RunStore(kestra);
+  const failures = new FailureReporter({ threads, settings, logger });
+  let revisions: RunRevisions | undefined;
+  const finisher = new DecisionFinisher({
+    kestra,
+    threads,
+    logger,
+    resumeBackoffMs: deps.resumeBackoffMs ?? 500,
+    signal: stopper.signal,
+    revisions: () => revisions,
+  });
   const digest = new BatchDigest({
     kestra,
-    store,
-    slack,
+    records,
+    threads,
+    failures,
     links,
     lock,
-    settings,
     background,
     logger,
+    ...(deps.digestWindowMs !== undefined ? { windowMs: deps.digestWindowMs } : {}),
   });
   const syncer = new RunSyncer({
-    kestra,
-    store,
-    slack,
-    approvers,
-    links,
+    reader,
+    records,
     lock,
-    logger,
+    finisher,
+    threads,
+    failures,
+    links,
+    approvers,
     settings,
+    logger,
     digest,
-    ...(deps.settleDelaysMs ? { settleDelaysMs: deps.settleDelaysMs } : {}),
+    batches: digest,
   });
   const starter = new RunStarter({
     kestra,
     github,
-    slack,
+    threads,
+    records,
     syncer,
+    failures,
     logger,
     settings,
     links,
   });
   const decisions = new RunDecisions({
     kestra,
-    store,
-    slack,
-    approvers,
-    links,
+    records,
     lock,
     syncer,
-    logger,
+    finisher,
+    approvers,
     settings,
-    ...(deps.resumeBackoffMs !== undefined ? { resumeBackoffMs: deps.resumeBackoffMs } : {}),
+  });
+  const operations = new RunOperations({
+    kestra,
+    records,
+    threads,
+    approvers,
+    lock,
+    syncer,
+    settings,
+  });
+  revisions = new RunRevisions({
+    kestra,
+    reader,
+    syncer,
+    decisions,
+    starter,
+    records,
+    lock,
+    threads,
+    settings,
+    approvers,
+    webHost: config.github.webHost,
+    logger,
   });
   const stuck = new StuckDetector({
     kestra,
-    store,
-    slack,
+    threads,
     settings,
     links,
     lock,
@@ -184,10 +231,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   });
   const reconciler = new Reconciler({
     kestra,
-    syncer,
+    sync: (id) => syncer.sync(id),
+    records,
     logger,
     lookbackHours: config.reconcile.lookbackHours,
     stuck,
+    ...(deps.now ? { now: deps.now } : {}),
   });
   servicesRef = {
     config,
@@ -202,20 +251,26 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     syncer,
     starter,
     digest,
-    batchStarter: { kestra, slack, settings, digest, links, logger },
+    batchStarter: { kestra, threads, records, failures, settings, digest, logger },
     decisions,
+    operations,
+    revisions,
     reconciler,
     background,
   };
 
   const kestraEvents = kestraEventsHandler({
     token: config.webhookToken,
-    kestra,
-    syncer,
+    sync: (id, hint) => syncer.sync(id, { hint }),
     background,
     logger,
+    ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
-  const readyz = readyzHandler({ kestra: () => kestra.version(), slack: () => slack.auth.test() });
+  const readyz = readyzHandler({
+    kestra: () => kestra.version(),
+    slack: () => slack.auth.test(),
+    ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
+  });
   registerListeners(bolt, services());
 
   return {
@@ -233,10 +288,18 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     async stop() {
       reconciler.stop();
-      syncer.stop();
       await bolt.stop();
-      await digest.idle();
-      await background.drain();
+      digest.flushNow();
+      const drained = background.drain();
+      const late = new Promise<"late">((r) => setTimeout(() => r("late"), DRAIN_MS).unref());
+      if ((await Promise.race([drained, late])) === "late") {
+        logger.warn("work still running at shutdown; the reconciler finishes it after a restart");
+      }
+      // Ends the waits (resume backoff, the chat.update budget) of what is left.
+      stopper.abort(new Error("shutting down"));
+      limiter.stop();
+      digest.stop();
+      await lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock"));
     },
   };
 }

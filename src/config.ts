@@ -117,6 +117,14 @@ const envSchema = z.object({
     .min(1)
     .default(48),
   KESTRA_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** PostgreSQL for the per-run lock across replicas; unset = one replica (see README). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, {
+      error:
+        "must be a PostgreSQL URL such as postgres://autofix:…@postgres:5432/kestra (or unset)",
+    })
+    .optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -147,6 +155,7 @@ export interface Config {
   policy: Policy;
   stuckAfterMs: number;
   reconcile: { intervalMs: number; lookbackHours: number };
+  databaseUrl: string | undefined;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -203,6 +212,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
       lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,
     },
+    databaseUrl: e.DATABASE_URL,
   };
 }
 
@@ -215,5 +225,14 @@ export function secretValues(config: Config): string[] {
     config.kestra.password,
     config.webhookToken,
     config.github.token,
+    config.databaseUrl ? passwordOf(config.databaseUrl) : undefined,
   ].filter((s): s is string => typeof s === "string" && s.length >= 6);
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,7 +8,9 @@ import type { BatchDigest } from "./runs/batch/digest.ts";
 import type { BatchStarterDeps } from "./runs/batch/start.ts";
 import type { RunDecisions } from "./runs/decisions.ts";
 import type { Links } from "./runs/links.ts";
+import type { RunOperations } from "./runs/operations.ts";
 import type { Reconciler } from "./runs/reconciler.ts";
+import type { RunRevisions } from "./runs/revise.ts";
 import type { RunStarter } from "./runs/starter.ts";
 import type { RunSyncer } from "./runs/sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
@@ -30,6 +32,8 @@ export interface Services {
   digest: BatchDigest;
   batchStarter: BatchStarterDeps;
   decisions: RunDecisions;
+  operations: RunOperations;
+  revisions: RunRevisions;
   reconciler: Reconciler;
   background: Background;
 }

@@ -15,7 +15,7 @@ export const cancelCommand = subcommand<{ executionId: string }>({
       s,
       ctx,
       executionId,
-      (run) => s.decisions.operations.cancel(run, ctx.user),
+      (run) => s.operations.cancel(run, ctx.user),
       () => `⏹️ Cancelled the run \`${executionId}\`; its thread says so.`,
     ),
 });

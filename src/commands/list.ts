@@ -1,4 +1,5 @@
 import { LABELS } from "../contracts/flow.ts";
+import { ACTIVE_STATES, describeRun, FAILED_STATES, searchTeamRuns } from "../runs/queries.ts";
 import type { Services } from "../services.ts";
 import {
   isListFilter,
@@ -11,7 +12,6 @@ import {
 import type { Message } from "../slack/blocks/types.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { quoted } from "./run-args.ts";
-import { ACTIVE_STATES, describeRun, FAILED_STATES, searchTeamRuns } from "./run-queries.ts";
 import { subcommand } from "./types.ts";
 
 const STATES: Record<ListFilter, readonly string[] | undefined> = {

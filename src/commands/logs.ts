@@ -1,7 +1,7 @@
+import { findVisibleRun, noSuchRun } from "../runs/queries.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { logsMessage } from "./log-excerpt.ts";
 import { parseExecutionIdArg } from "./run-args.ts";
-import { findVisibleRun, noSuchRun } from "./run-queries.ts";
 import { subcommand } from "./types.ts";
 
 /** Read from Kestra; only the newest that fit one message are shown. */

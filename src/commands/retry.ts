@@ -16,10 +16,7 @@ export const retryCommand = subcommand<{ executionId: string }>({
       s,
       ctx,
       executionId,
-      (run) => s.decisions.operations.retry(run, ctx.user),
-      (result) =>
-        result.done === "refetching_patch"
-          ? "🔁 Fetching the patch again; it will appear in the run's thread."
-          : `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
+      (run) => s.operations.retry(run, ctx.user),
+      () => `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
     ),
 });

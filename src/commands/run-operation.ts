@@ -1,7 +1,7 @@
 import { NotAuthorizedError } from "../errors.ts";
 import type { LoadedRun, OperationResult } from "../runs/operations.ts";
+import { findVisibleRun, noSuchRun } from "../runs/queries.ts";
 import type { Services } from "../services.ts";
-import { findVisibleRun, noSuchRun } from "./run-queries.ts";
 import type { CommandContext } from "./types.ts";
 
 /** `cancel` and `retry` by id: find the team's run, run the operation, answer privately. */

@@ -1,10 +1,5 @@
 import { LABELS } from "../contracts/flow.ts";
 import { EXECUTION_ID_PATTERN } from "../contracts/notification.ts";
-import type { Services } from "../services.ts";
-import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
-import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
-import { COMMAND } from "../slack/ids.ts";
-import { badExecutionId, quoted } from "./run-args.ts";
 import {
   ACTIVE_STATES,
   describeRun,
@@ -14,7 +9,12 @@ import {
   searchTeamRuns,
   type TeamRun,
   type Viewer,
-} from "./run-queries.ts";
+} from "../runs/queries.ts";
+import type { Services } from "../services.ts";
+import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
+import { COMMAND } from "../slack/ids.ts";
+import { badExecutionId, quoted } from "./run-args.ts";
 import type { CommandContext } from "./types.ts";
 import { subcommand } from "./types.ts";
 

@@ -52,6 +52,9 @@ export const TASKS = {
   createPr: "create_pr",
 } as const;
 
+/** Task ids of both flows' notifications start with this; a failing one is never "the failed step". */
+export const NOTIFY_TASK_PREFIX = "notify_";
+
 /** Files the worker writes and the fix task exposes through `outputFiles`. */
 export const OUTPUT_FILES = {
   patch: "patch.diff",

@@ -33,6 +33,10 @@ export const notificationSchema = z.strictObject({
   patchUri: optionalText(2000).refine((v) => v === undefined || v.startsWith("kestra:///"), {
     error: "patchUri must be a kestra:/// URI",
   }),
+  /** patch_ready: the worker's result.json, so the bot needs no outputs read. */
+  resultUri: optionalText(2000).refine((v) => v === undefined || v.startsWith("kestra:///"), {
+    error: "resultUri must be a kestra:/// URI",
+  }),
   summary: optionalText(MAX_NOTIFICATION_TEXT),
   prUrl: optionalText(2000).refine((v) => v === undefined || /^https:\/\/\S+$/.test(v), {
     error: "prUrl must be an https URL",

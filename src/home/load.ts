@@ -1,15 +1,15 @@
+import { LABELS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
+import type { GitHubClient } from "../github/client.ts";
+import type { Execution } from "../kestra/types.ts";
+import { contextOf } from "../runs/context.ts";
 import {
   type RunVisibility,
   runVisibility,
   scanVisibleRuns,
   type Viewer,
-} from "../commands/run-queries.ts";
-import { LABELS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
-import type { GitHubClient } from "../github/client.ts";
-import type { Execution } from "../kestra/types.ts";
-import { contextOf } from "../runs/context.ts";
-import { RunStore } from "../runs/record.ts";
-import { deriveView, type RunStatus } from "../runs/status.ts";
+} from "../runs/queries.ts";
+import { RunReader } from "../runs/read.ts";
+import type { RunView } from "../runs/status.ts";
 import type { Services } from "../services.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import { REPO_PATTERN } from "../settings/channel-settings.ts";
@@ -76,67 +76,34 @@ export async function loadRuns(s: Services, viewer: Viewer, page: number): Promi
 async function runRow(s: Services, light: Execution, base: string | undefined) {
   const ctx = contextOf(light);
   if (!ctx) return undefined;
-  const { status, execution } = await fullStatus(s, light);
-  const prUrl = status === "pr_opened" ? await prUrlOf(s, execution.id) : undefined;
-  const slug = ctx.repo && ctx.issue ? `${ctx.repo}#${ctx.issue}` : execution.id;
+  // Search results are light (no task runs): the status needs the full execution.
+  const execution = (await s.kestra.findExecution(light.id)) ?? light;
+  const view = await s.syncer.view(execution);
   return {
     executionId: execution.id,
-    status,
-    slug,
+    status: view.status,
+    slug: ctx.slug,
     title: ctx.title,
     channel: ctx.channel,
     requester: ctx.user,
     startedAt: execution.state.startDate ?? undefined,
     kestraUrl: s.links.execution(SINGLE_FLOW_ID, execution.id),
     threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs) : undefined,
-    prUrl,
+    prUrl: await prUrlOf(s, execution, view, ctx.repo),
   } satisfies RunRow;
 }
 
-/**
- * Search results are "light" executions without task runs, which is not enough to tell an
- * approval pause or an opened PR apart; the full execution is.
- */
-async function fullStatus(
+async function prUrlOf(
   s: Services,
-  light: Execution,
-): Promise<{ status: RunStatus; execution: Execution }> {
+  execution: Execution,
+  view: RunView,
+  repo: string | undefined,
+): Promise<string | undefined> {
+  if (view.status !== "pr_opened" || !view.createPr) return undefined;
   try {
-    const execution = (await s.kestra.findExecution(light.id)) ?? light;
-    return { status: deriveView(execution).status, execution };
+    return await new RunReader(s.kestra).prUrl(execution, view.createPr, repo);
   } catch (err) {
-    s.logger.warn({ err, executionId: light.id }, "home: cannot read execution");
-    return { status: lightStatus(light.state.current), execution: light };
-  }
-}
-
-/** A best guess from the state alone (the single flow's only Pause is the approval). */
-export function lightStatus(state: string): RunStatus {
-  switch (state) {
-    case "CREATED":
-    case "QUEUED":
-    case "SUBMITTED":
-      return "queued";
-    case "PAUSED":
-      return "awaiting_approval";
-    case "FAILED":
-      return "failed";
-    case "KILLED":
-    case "CANCELLED":
-      return "cancelled";
-    case "SUCCESS":
-    case "WARNING":
-    case "SKIPPED":
-      return "finished";
-    default:
-      return "running";
-  }
-}
-
-async function prUrlOf(s: Services, executionId: string): Promise<string | undefined> {
-  try {
-    return (await new RunStore(s.kestra).get(executionId)).prUrl;
-  } catch {
+    s.logger.warn({ err, executionId: execution.id }, "home: cannot read the PR link");
     return undefined;
   }
 }
@@ -254,15 +221,16 @@ async function issueRow(
     if (!newest) {
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
-    const { status } = await fullStatus(s, newest);
+    const execution = (await s.kestra.findExecution(newest.id)) ?? newest;
+    const view = await s.syncer.view(execution);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {
       ...base,
-      fix: fixStatusOf(status),
-      runStatus: status,
+      fix: fixStatusOf(view.status),
+      runStatus: view.status,
       runUrl: shown ? s.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
-      prUrl: status === "pr_opened" ? await prUrlOf(s, newest.id) : undefined,
+      prUrl: await prUrlOf(s, execution, view, issue.repo),
     };
   } catch (err) {
     s.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");

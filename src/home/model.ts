@@ -1,4 +1,4 @@
-import type { RunStatus } from "../runs/status.ts";
+import type { RunStatus } from "../shared/run-status.ts";
 
 // What the App Home dashboard shows, as loaded from Kestra and GitHub; the builders in
 // src/slack/blocks/home turn it into blocks without I/O.

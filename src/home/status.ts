@@ -1,4 +1,4 @@
-import type { RunStatus } from "../runs/status.ts";
+import type { RunStatus } from "../shared/run-status.ts";
 import type { FixStatus, RunGroup, RunRow } from "./model.ts";
 
 // How run statuses map to the dashboard's groups and to an issue's fix status.
@@ -8,6 +8,7 @@ export const GROUP_OF: Record<RunStatus, RunGroup> = {
   queued: "active",
   running: "active",
   creating_pr: "active",
+  cancelling: "active",
   failed: "failed",
   expired: "failed",
   pr_opened: "done",
@@ -40,6 +41,7 @@ export function fixStatusOf(status: RunStatus | undefined): FixStatus {
     case "queued":
     case "running":
     case "creating_pr":
+    case "cancelling":
       return "running";
     case "awaiting_approval":
       return "awaiting_approval";

@@ -1,33 +1,38 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Notification } from "../contracts/notification.ts";
 import { notificationSchema } from "../contracts/notification.ts";
 import { UpstreamError } from "../errors.ts";
-import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Background } from "../runs/background.ts";
-import { contextOf } from "../runs/context.ts";
-import type { RunSyncer } from "../runs/sync.ts";
+import type { SyncOutcome } from "../runs/sync.ts";
 import { BodyTooLargeError, readBody, sendJson } from "./body.ts";
 
 export const KESTRA_EVENTS_PATH = "/kestra/events";
 const MAX_BODY = 64 * 1024;
+/** Under the flow's Request readIdleTimeout (PT15S), so a slow sync answers 202, not a timeout. */
+export const EVENT_DEADLINE_MS = 10_000;
 
 export interface KestraEventsDeps {
   token: string;
-  kestra: KestraClient;
-  syncer: RunSyncer;
+  sync: (executionId: string, hint: Notification) => Promise<SyncOutcome>;
   background: Background;
   logger: Logger;
+  deadlineMs?: number;
 }
 
 /**
  * POST /kestra/events. Checked in a fixed order, each with its own status:
- * 415 content type → 401 token → 413 size → 400 JSON → 400 schema → 202 not ours / 503 Kestra down → 200.
- * The body only wakes the bot up; the thread is synced from the execution read back from Kestra.
+ * 415 content type → 401 token → 413 size → 400 JSON → 400 schema. Then the run's thread is
+ * synced from the execution read back from Kestra, and the answer says how that went:
+ * 200 synced · 202 not a Slack run, or still syncing past the deadline · 503 the sync failed
+ * (Kestra or Slack unavailable), so the flow's retry delivers the notification again.
  */
 export function kestraEventsHandler(deps: KestraEventsDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
   const log = deps.logger.child({ route: KESTRA_EVENTS_PATH });
+  const deadlineMs = deps.deadlineMs ?? EVENT_DEADLINE_MS;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
@@ -69,31 +74,34 @@ export function kestraEventsHandler(deps: KestraEventsDeps) {
       return sendJson(res, 400, { ok: false, error: reason });
     }
     const note = parsed.data;
-    let execution: Awaited<ReturnType<KestraClient["findExecution"]>>;
-    try {
-      execution = await deps.kestra.findExecution(note.executionId);
-    } catch (err) {
-      log.warn(
-        { err, executionId: note.executionId },
-        "cannot read the execution; Kestra should retry",
-      );
-      const detail = err instanceof UpstreamError ? err.message : "Kestra lookup failed";
-      return sendJson(res, 503, { ok: false, error: detail }, { "retry-after": "10" });
+    const where = { executionId: note.executionId, event: note.event };
+    log.info(where, "notification");
+    const work = deps.background.watch(deps.sync(note.executionId, note));
+    const timer = new AbortController();
+    const outcome = await Promise.race([
+      work.then(
+        (result) => ({ result }),
+        (err: unknown) => ({ err }),
+      ),
+      sleep(deadlineMs, "late" as const, { signal: timer.signal }).catch(() => "late" as const),
+    ]).finally(() => timer.abort());
+    if (outcome === "late") {
+      log.warn(where, "sync still running past the deadline; it goes on in the background");
+      work.catch((err: unknown) => log.error({ ...where, err }, "late sync failed"));
+      return sendJson(res, 202, { ok: true, pending: true });
     }
-    if (!execution || !contextOf(execution)) {
-      log.info(
-        { executionId: note.executionId, event: note.event, known: Boolean(execution) },
-        "notification ignored: not a Slack run",
-      );
+    if ("err" in outcome) {
+      log.warn({ ...where, err: outcome.err }, "sync failed; the flow will deliver it again");
+      const detail = outcome.err instanceof UpstreamError ? outcome.err.message : "sync failed";
+      return sendJson(res, 503, { ok: false, error: detail }, { "retry-after": "5" });
+    }
+    if (outcome.result !== "synced") {
+      log.info({ ...where, outcome: outcome.result }, "notification ignored: not a Slack run");
       return sendJson(res, 202, {
         ok: true,
-        ignored: execution ? "no Slack labels" : "unknown execution",
+        ignored: outcome.result === "unknown_execution" ? "unknown execution" : "no Slack labels",
       });
     }
-    log.info({ executionId: note.executionId, event: note.event }, "notification");
-    deps.background.run(`sync ${note.executionId}`, () =>
-      deps.syncer.syncNotified(note.executionId, note),
-    );
     return sendJson(res, 200, { ok: true });
   };
 }

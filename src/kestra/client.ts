@@ -33,6 +33,8 @@ export interface SearchQuery {
   flowId?: string;
   states?: readonly string[];
   labels?: Record<string, string>;
+  /** Only executions that ended at or after this instant (ISO 8601). */
+  endedAfter?: string;
   page?: number;
   size?: number;
 }
@@ -114,6 +116,7 @@ export class KestraClient {
     query.append("filters[namespace][EQUALS]", this.namespace);
     if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
     if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
+    if (q.endedAfter) query.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", q.endedAfter);
     for (const [k, v] of Object.entries(q.labels ?? {})) {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }

@@ -33,6 +33,12 @@ export const taskRunSchema = z.looseObject({
   id: z.string(),
   taskId: z.string(),
   state: z.looseObject({ current: z.string() }),
+  /** Set on the children of flowable tasks (If, Loop): an If fails with its branch. */
+  parentTaskRunId: z.string().nullish(),
+  /** One per try of the task (a restart of a failed task adds one). */
+  attempts: z
+    .array(z.looseObject({ state: z.looseObject({ current: z.string() }).nullish() }))
+    .nullish(),
   outputs: z.record(z.string(), z.unknown()).nullish(),
 });
 

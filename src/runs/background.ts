@@ -15,6 +15,17 @@ export class Background {
     this.pending.add(p);
   }
 
+  /** Keeps shutdown waiting for work whose outcome the caller handles itself. */
+  watch<T>(work: Promise<T>): Promise<T> {
+    const p = work.then(
+      () => {},
+      () => {},
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return work;
+  }
+
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }

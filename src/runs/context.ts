@@ -1,5 +1,6 @@
 import { LABELS } from "../contracts/flow.ts";
 import { type Execution, labelValue } from "../kestra/types.ts";
+import { slugOf } from "../shared/slug.ts";
 
 /** The Slack side of a run, carried by the execution's labels. */
 export interface RunContext {
@@ -10,6 +11,8 @@ export interface RunContext {
   repo: string | undefined;
   issue: string | undefined;
   title: string | undefined;
+  /** owner/repo#number (slug.ts), or the execution id. */
+  slug: string;
   /** Set on child runs of a batch: the batch execution, whose thread they report into. */
   batch?: string;
 }
@@ -29,7 +32,7 @@ export function runLabels(ctx: RunContext): Record<string, string> {
 }
 
 /** The run's Slack context, or undefined for executions the bot did not start. */
-export function contextOf(execution: Pick<Execution, "labels">): RunContext | undefined {
+export function contextOf(execution: Pick<Execution, "id" | "labels">): RunContext | undefined {
   const team = labelValue(execution, LABELS.team);
   const channel = labelValue(execution, LABELS.channel);
   const rootTs = labelValue(execution, LABELS.ts);
@@ -37,14 +40,17 @@ export function contextOf(execution: Pick<Execution, "labels">): RunContext | un
   if (!team || !channel || !rootTs || !user) return undefined;
   const batch = labelValue(execution, LABELS.batch);
   if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(rootTs)) return undefined;
+  const repo = labelValue(execution, LABELS.repo);
+  const issue = labelValue(execution, LABELS.issue);
   return {
     team,
     channel,
     rootTs,
     user,
-    repo: labelValue(execution, LABELS.repo),
-    issue: labelValue(execution, LABELS.issue),
+    repo,
+    issue,
     title: labelValue(execution, LABELS.title),
+    slug: slugOf(repo, issue, execution.id),
     ...(batch ? { batch } : {}),
   };
 }

@@ -1,21 +1,18 @@
-import type { webApi } from "@slack/bolt";
-import { SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import type { Logger } from "../logger.ts";
+import type { Execution } from "../kestra/types.ts";
+import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { Verdict } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
-import { approvalMessage, decisionMessage } from "../slack/blocks/patch-message.ts";
+import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
+import { userMessage } from "../slack/error-messages.ts";
 import { contextOf, type RunContext } from "./context.ts";
-import type { KeyedLock } from "./keyed-lock.ts";
-import type { Links } from "./links.ts";
-import { RunOperations } from "./operations.ts";
-import type { RunStore } from "./record.ts";
-import { resumeApproval } from "./resume.ts";
-import { deriveView, STATUS_TEXT } from "./status.ts";
+import type { DecisionFinisher } from "./finish-decision.ts";
+import type { RunLock } from "./lock.ts";
+import type { RunRecords } from "./record.ts";
 import type { RunSyncer } from "./sync.ts";
-
-type WebClient = webApi.WebClient;
+import { thread } from "./thread-sync.ts";
 
 export interface Click {
   executionId: string;
@@ -27,89 +24,89 @@ export interface Click {
   threadTs: string | undefined;
 }
 
-export interface DecisionDeps {
-  kestra: KestraClient;
-  store: RunStore;
-  slack: WebClient;
-  approvers: Approvers;
-  links: Links;
-  lock: KeyedLock;
-  syncer: RunSyncer;
-  logger: Logger;
-  settings: SettingsStore;
-  /** Waits between resume attempts while the flow reaches its Pause task. */
-  resumeBackoffMs?: number;
-}
-
 /** What the clicker should be told privately; undefined when the thread itself says it. */
 export type ClickOutcome = string | undefined;
 
-/** Approve, reject and retry clicks. Authorization is checked against Kestra's labels, never the button value. */
+export interface DecisionDeps {
+  kestra: KestraClient;
+  records: RunRecords;
+  lock: RunLock;
+  syncer: RunSyncer;
+  finisher: DecisionFinisher;
+  approvers: Approvers;
+  settings: SettingsStore;
+}
+
+/** A run as re-read from Kestra, never from a button value, checked against the click. */
+export interface ClickedRun {
+  execution: Execution;
+  ctx: RunContext;
+  policy: Policy;
+}
+
+/**
+ * Approve and reject. Authorization comes from Kestra's labels and the run channel's policy.
+ * Intent before effect: the decision is written to the thread (with the buttons' change) before
+ * Kestra is resumed, so a bot stopped in between finishes it later (DecisionFinisher).
+ */
 export class RunDecisions {
   private readonly d: DecisionDeps;
-  /** Cancel and retry, shared with `/autofix cancel|retry`. */
-  readonly operations: RunOperations;
   constructor(deps: DecisionDeps) {
     this.d = deps;
-    this.operations = new RunOperations(deps);
   }
 
   async decide(click: Click, approved: boolean): Promise<ClickOutcome> {
-    const { ctx, policy } = await this.load(click);
-    if (!(await this.d.approvers.canApprove(click.user, ctx.user, policy.approvers))) {
+    const run = await this.load(click);
+    if (!(await this.d.approvers.canApprove(click.user, run.ctx.user, run.policy.approvers))) {
       throw new NotAuthorizedError("You are not an approver for this run, so nothing was changed.");
     }
-    const kestraUrl = this.d.links.execution(SINGLE_FLOW_ID, click.executionId);
-    const outcome = await this.d.lock.run(click.executionId, async () => {
-      const record = await this.d.store.get(click.executionId);
-      if (record.decision) {
-        return `This patch was already ${record.decision.approved ? "approved" : "rejected"} by <@${record.decision.by}>.`;
+    return this.record(run, { verdict: approved ? "approve" : "reject", by: click.user });
+  }
+
+  /**
+   * Records the verdict and resumes the run, under the run's lock. Revise passes its feedback;
+   * `afterResume` runs once Kestra accepted the resume (Revise starts the new run there).
+   */
+  record(
+    run: ClickedRun,
+    verdict: { verdict: Verdict; by: string; feedback?: string },
+    afterResume?: () => Promise<void>,
+  ): Promise<ClickOutcome> {
+    const id = run.execution.id;
+    return this.d.lock.run(id, async () => {
+      const record = await this.d.records.load(id, thread(run.ctx));
+      const state = await this.d.syncer.state(run.execution, run.ctx, record);
+      if (record.decision) return alreadyDecided(record.decision);
+      if (!state.view.approvable) {
+        return `This patch can no longer be decided: the run is now *${STATUS_TEXT[state.view.status]}*.`;
       }
-      const verdict = approved
-        ? `✅ Approved by <@${click.user}> — creating PR…`
-        : `🚫 Rejected by <@${click.user}> — nothing will be pushed.`;
-      // Replace the buttons first, so a second click has nothing to press.
-      await this.d.slack.chat.update({
-        channel: click.channel,
-        ts: click.messageTs,
-        ...decisionMessage(verdict, kestraUrl),
+      record.decision = { ...verdict, at: new Date().toISOString(), attempt: state.view.attempt };
+      await this.d.syncer.decided({
+        ...state,
+        view: await this.d.syncer.view(run.execution, record),
       });
+      let resumed: Execution;
       try {
-        await this.resume(click, approved);
+        resumed = await this.d.finisher.resume(state, record.decision);
       } catch (err) {
-        const restored =
-          err instanceof UpstreamError && err.kind === "conflict"
-            ? decisionMessage(await this.closedText(click.executionId), kestraUrl)
-            : approvalMessage({
-                executionId: click.executionId,
-                kestraUrl,
-                requester: ctx.user,
-                approverHint: this.d.approvers.describe(ctx.user, policy.approvers),
-              });
-        await this.d.slack.chat.update({
-          channel: click.channel,
-          ts: click.messageTs,
-          ...restored,
-        });
+        const reason = userMessage(err);
+        if (err instanceof UpstreamError && err.kind === "conflict") {
+          // Kestra moved on meanwhile (expired, cancelled): the sync shows what happened.
+          record.decision = undefined;
+          await this.d.syncer.syncHeld(id);
+          return `Kestra refused: the run no longer waits for a decision (${reason}).`;
+        }
+        await this.d.finisher.restore(state, reason);
         throw err;
       }
-      record.decision = { approved, by: click.user, at: new Date().toISOString() };
-      if (record.patch) record.patch.buttonsOpen = false;
-      await this.d.store.put(click.executionId, record);
+      await afterResume?.();
+      await this.d.syncer.syncHeld(id, { execution: resumed });
       return undefined;
     });
-    await this.d.syncer.sync(click.executionId);
-    return outcome;
   }
 
-  /** Retry: restart a failed run, or fetch a patch again that could not be downloaded. */
-  async retry(click: Click): Promise<ClickOutcome> {
-    const { execution, ctx } = await this.load(click);
-    const result = await this.operations.retry({ execution, ctx }, click.user);
-    return result.ok ? undefined : result.message;
-  }
-
-  private async load(click: Click) {
+  /** The run the click is about, checked to be the one whose thread (or alert) holds the button. */
+  async load(click: Click): Promise<ClickedRun> {
     const execution = await this.d.kestra.findExecution(click.executionId);
     const ctx = execution ? contextOf(execution) : undefined;
     if (!execution || !ctx) {
@@ -124,22 +121,16 @@ export class RunDecisions {
     }
     return { execution, ctx, policy };
   }
+}
 
-  private resume(click: Click, approved: boolean): Promise<void> {
-    const approver = click.userName ? `${click.userName} (${click.user})` : click.user;
-    return resumeApproval(
-      this.d.kestra,
-      click.executionId,
-      { approved, approver },
-      this.d.resumeBackoffMs ?? 500,
-    );
-  }
-
-  private async closedText(executionId: string): Promise<string> {
-    const execution = await this.d.kestra.findExecution(executionId);
-    const status = execution ? STATUS_TEXT[deriveView(execution).status] : "gone";
-    return `Approval closed — the run is now *${status}*.`;
-  }
+function alreadyDecided(d: { verdict: Verdict; by: string }): string {
+  const what =
+    d.verdict === "approve"
+      ? "approved"
+      : d.verdict === "reject"
+        ? "rejected"
+        : "sent back for a revision";
+  return `This patch was already ${what} by <@${d.by}>.`;
 }
 
 /** The clicked message must sit in the run's own thread (or be its root), or in an alerts channel. */

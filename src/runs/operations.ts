@@ -1,21 +1,24 @@
-import type { webApi } from "@slack/bolt";
 import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
+import { cancelledNote, restartedNote } from "../slack/blocks/run-notes.ts";
+import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
+import type { SlackThreads } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
-import type { KeyedLock } from "./keyed-lock.ts";
-import type { RunStore } from "./record.ts";
-import { deriveView, STATUS_TEXT } from "./status.ts";
+import type { RunLock } from "./lock.ts";
+import { KEYS, type RunRecords } from "./record.ts";
+import { attemptOf, deriveView } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
+import { thread } from "./thread-sync.ts";
 
 export interface OperationDeps {
   kestra: KestraClient;
-  store: RunStore;
-  slack: webApi.WebClient;
+  records: RunRecords;
+  threads: SlackThreads;
   approvers: Approvers;
-  lock: KeyedLock;
+  lock: RunLock;
   syncer: RunSyncer;
   settings: SettingsStore;
 }
@@ -27,12 +30,12 @@ export interface LoadedRun {
 }
 
 export type OperationResult =
-  | { ok: true; done: "cancelled" | "restarted" | "refetching_patch" }
+  | { ok: true; done: "cancelled" | "restarted" }
   | { ok: false; message: string };
 
 /**
- * Cancel and retry, shared by the buttons and `/autofix cancel|retry`: authorization against the
- * policy of the run's own channel, the Kestra action, a note in the thread, the run record, a sync.
+ * Cancel and retry, shared by the buttons, the Home and `/autofix cancel|retry`: authorization
+ * against the policy of the run's own channel, the Kestra action, a note in the thread, a sync.
  */
 export class RunOperations {
   private readonly d: OperationDeps;
@@ -40,61 +43,62 @@ export class RunOperations {
     this.d = deps;
   }
 
+  /** Kills the run. The kill is asynchronous: the thread shows Cancelling until Kestra ends it. */
   async cancel(run: LoadedRun, user: string): Promise<OperationResult> {
     await this.authorize(run, user, "cancel");
     const id = run.execution.id;
-    const result = await this.d.lock.run(id, async (): Promise<OperationResult> => {
+    return this.d.lock.run(id, async (): Promise<OperationResult> => {
+      let killed: Execution;
       try {
-        await this.d.kestra.kill(id);
+        killed = await this.d.kestra.kill(id);
       } catch (err) {
         if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
         return { ok: false, message: await this.endedText(id, "cancel") };
       }
-      await this.note(run.ctx, `⏹️ Cancelled by <@${user}>.`);
+      const record = await this.d.records.load(id, thread(run.ctx));
       // The note says it; the sync must not add "The run was cancelled." as well.
-      const record = await this.d.store.get(id);
-      record.closedAs = "cancelled";
-      await this.d.store.put(id, record);
+      const key = KEYS.closed("cancelled", attemptOf(killed));
+      if (!record.has(key)) {
+        const slug = run.ctx.batch ? run.ctx.slug : undefined;
+        await this.d.threads.reply(thread(run.ctx), cancelledNote(user, slug), { run: id, key });
+        record.mark(key);
+      }
+      await this.d.syncer.syncHeld(id, { execution: killed });
       return { ok: true, done: "cancelled" };
     });
-    await this.d.syncer.sync(id);
-    return result;
   }
 
-  /** Restarts a failed or killed run, or fetches again a patch that could not be downloaded. */
+  /** Restarts a failed or killed run. */
   async retry(run: LoadedRun, user: string): Promise<OperationResult> {
     await this.authorize(run, user, "retry");
     const id = run.execution.id;
     const state = run.execution.state.current;
-    const result = await this.d.lock.run(id, async (): Promise<OperationResult> => {
-      const record = await this.d.store.get(id);
-      if (state === "FAILED" || state === "KILLED") {
-        try {
-          await this.d.kestra.restart(id);
-        } catch (err) {
-          if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
-          return { ok: false, message: await this.endedText(id, "retry") };
-        }
-        record.attempt += 1;
-        delete record.closedAs;
-        // A restarted run that pauses again needs a fresh decision (and fresh buttons).
-        delete record.decision;
-        await this.d.store.put(id, record);
-        await this.note(run.ctx, `🔁 <@${user}> restarted the run.`);
-        return { ok: true, done: "restarted" };
-      }
-      if (record.patch?.kind === "unavailable") {
-        delete record.patch;
-        await this.d.store.put(id, record);
-        return { ok: true, done: "refetching_patch" };
-      }
+    if (state !== "FAILED" && state !== "KILLED" && state !== "CANCELLED") {
       return {
         ok: false,
         message: `There is nothing to retry: the run is ${STATUS_TEXT[deriveView(run.execution).status]}.`,
       };
+    }
+    return this.d.lock.run(id, async (): Promise<OperationResult> => {
+      let restarted: Execution;
+      try {
+        restarted = await this.d.kestra.restart(id);
+      } catch (err) {
+        if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
+        return { ok: false, message: await this.endedText(id, "retry") };
+      }
+      const record = await this.d.records.load(id, thread(run.ctx));
+      // A restarted run that pauses again needs a fresh decision.
+      record.decision = undefined;
+      const key = KEYS.restarted(attemptOf(run.execution) + 1);
+      if (!record.has(key)) {
+        const slug = run.ctx.batch ? run.ctx.slug : undefined;
+        await this.d.threads.reply(thread(run.ctx), restartedNote(user, slug), { run: id, key });
+        record.mark(key);
+      }
+      await this.d.syncer.syncHeld(id, { execution: restarted });
+      return { ok: true, done: "restarted" };
     });
-    await this.d.syncer.sync(id);
-    return result;
   }
 
   private async authorize(run: LoadedRun, user: string, verb: "cancel" | "retry"): Promise<void> {
@@ -103,15 +107,6 @@ export class RunOperations {
     if (!(await this.d.approvers.canOperate(user, run.ctx.user, policy.approvers))) {
       throw new NotAuthorizedError(`Only the requester or an approver can ${verb} this run.`);
     }
-  }
-
-  private async note(ctx: RunContext, text: string): Promise<void> {
-    await this.d.slack.chat.postMessage({
-      channel: ctx.channel,
-      thread_ts: ctx.rootTs,
-      text,
-      unfurl_links: false,
-    });
   }
 
   /** Kestra answered 409: the run moved on since it was read. */

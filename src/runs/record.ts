@@ -1,80 +1,211 @@
-import { z } from "zod";
-import type { KestraClient } from "../kestra/client.ts";
-import type { RunStatus } from "./status.ts";
+import type { RunStatus, Verdict } from "../shared/run-status.ts";
+import type { SkippedIssue } from "../slack/blocks/digest-message.ts";
+import type { PostMeta, SlackThreads, ThreadRef, ThreadSnapshot } from "../slack/thread.ts";
 
-// What the bot has already shown in Slack for a run, kept in Kestra's KV store so that a
-// restarted or second replica does not post it again.
+// What the bot has shown for a run. The thread is the record: every post carries its identity and
+// the root (or a batch child's approval message) carries the decision, the PR link and the
+// metrics in its metadata. This process keeps a copy; it reads the thread again when it has none
+// (a restart) or when another replica may have posted since (RunRecordsOptions.shared).
 
-const recordSchema = z.object({
-  v: z.literal(1),
-  /** Restarts seen; failures are reported once per attempt. */
-  attempt: z.number().int().default(0),
-  status: z.string().optional(),
-  rootText: z.string().optional(),
-  started: z.boolean().optional(),
-  patch: z
-    .object({
-      kind: z.enum(["snippet", "file", "empty", "unavailable"]),
-      actionsTs: z.string().optional(),
-      buttonsOpen: z.boolean().optional(),
-      /** The attempt (restart count) the buttons were posted for. */
-      buttonsFor: z.number().int().optional(),
-    })
-    .optional(),
-  decision: z.object({ approved: z.boolean(), by: z.string(), at: z.string() }).optional(),
-  prUrl: z.string().optional(),
-  failureAttempt: z.number().int().optional(),
-  /** Time and cost the worker reported (result.json), shown on the patch and in batch digests. */
-  metrics: z
-    .object({
-      durationMs: z.number().optional(),
-      tokens: z.number().optional(),
-      costUsd: z.number().optional(),
-    })
-    .optional(),
+export interface Decision {
+  verdict: Verdict;
+  /** Slack user id. */
+  by: string;
+  at: string;
+  /** The execution's attempt (restarts) it was made for: a restarted run needs a new one. */
+  attempt: number;
+  /** Revise: the reviewer's request, so that a restarted bot can still start the revision. */
+  feedback?: string;
+}
+
+export interface Metrics {
+  durationMs?: number;
+  tokens?: number;
+  costUsd?: number;
+}
+
+/** Keys of the posts a run makes; each is posted at most once. */
+export const KEYS = {
+  root: "root",
+  patch: (fixTaskRun: string, fixAttempt: number) => `patch:${fixTaskRun}:${fixAttempt}`,
+  approval: (attempt: number) => `approval:${attempt}`,
+  pr: (createPrTaskRun: string) => `pr:${createPrTaskRun}`,
+  failure: (attempt: number) => `failure:${attempt}`,
+  closed: (status: RunStatus, attempt: number) => `closed:${status}:${attempt}`,
+  restarted: (attempt: number) => `restarted:${attempt}`,
+  revise: (attempt: number) => `revise:${attempt}`,
+} as const;
+
+export class RunRecord {
+  readonly run: string;
+  readonly thread: ThreadRef;
+  decision: Decision | undefined;
+  prUrl: string | undefined;
+  metrics: Metrics | undefined;
+  /** Batch children: the message with their buttons, under their patch. */
+  approval: { ts: string; key: string; open: boolean } | undefined;
+  /** Singles: a hash of what the root shows, as this run last rendered it. */
+  rootRender: string | undefined;
+  /** Shared by the records of one thread: which run the root follows (Revise moves it). */
+  readonly shared: ThreadState;
+  status: RunStatus | undefined;
   /** Batches: the issues the batch skipped, read once from its `issues` task. */
-  skipped: z
-    .array(z.object({ number: z.number(), url: z.string(), reason: z.string() }))
-    .optional(),
-  /** The last state change a stuck-run alert was raised for. */
-  stuckAlertFor: z.string().optional(),
-  closedAs: z.string().optional(),
-  /** Revise: a newer run took over this run's thread, so this run no longer updates its root. */
-  revised: z.object({ by: z.string(), at: z.string() }).optional(),
-});
+  skipped: SkippedIssue[] | undefined;
+  /** When this process last resumed the run (Kestra applies a resume asynchronously). */
+  resumedAt: number | undefined;
+  private readonly posted = new Set<string>();
+  private readonly snapshot: ThreadSnapshot | undefined;
 
-export type RunRecord = z.output<typeof recordSchema> & { status?: RunStatus };
+  constructor(run: string, thread: ThreadRef, shared: ThreadState, snapshot?: ThreadSnapshot) {
+    this.run = run;
+    this.thread = thread;
+    this.shared = shared;
+    this.snapshot = snapshot;
+    const rootMeta = snapshot?.root?.meta;
+    if (rootMeta?.run === run) this.rootRender = str(rootMeta["render"]);
+    for (const post of snapshot?.of(run) ?? []) this.absorb(post.ts, post.meta);
+  }
 
-export function newRecord(): RunRecord {
-  return { v: 1, attempt: 0 };
+  has(key: string): boolean {
+    return this.posted.has(key) || (this.snapshot?.has(this.run, key) ?? false);
+  }
+
+  mark(key: string): void {
+    this.posted.add(key);
+  }
+
+  /** False once the root follows another (revised) run: this run no longer updates it. */
+  get ownsRoot(): boolean {
+    return this.shared.rootOwner === undefined || this.shared.rootOwner === this.run;
+  }
+
+  /** Takes what a post's metadata records. */
+  private absorb(ts: string, meta: PostMeta | undefined): void {
+    if (!meta) return;
+    this.posted.add(meta.key);
+    const decision = decisionOf(meta["decision"]);
+    if (decision) this.decision = decision;
+    const prUrl = str(meta["prUrl"]);
+    if (prUrl) this.prUrl = prUrl;
+    const metrics = metricsOf(meta["metrics"]);
+    if (metrics) this.metrics = metrics;
+    if (meta.key === KEYS.root) {
+      const status = str(meta["status"]);
+      if (status) this.status = status as RunStatus;
+      if (Array.isArray(meta["skipped"])) this.skipped = meta["skipped"] as SkippedIssue[];
+    }
+    if (meta.key.startsWith("approval:")) {
+      this.approval = { ts, key: meta.key, open: !decision && meta["closed"] !== true };
+    }
+  }
 }
 
-export function recordKey(executionId: string): string {
-  return `slack-run-${executionId}`;
+/** What the records of one thread share. */
+export interface ThreadState {
+  rootOwner: string | undefined;
 }
 
-export class RunStore {
-  private readonly kestra: KestraClient;
-  constructor(kestra: KestraClient) {
-    this.kestra = kestra;
+export interface RunRecordsOptions {
+  /** Other replicas may post: read the thread again at every load. */
+  shared: boolean;
+  /** Records kept in memory; the oldest are dropped first (they can be read back). */
+  max?: number;
+}
+
+/** The records of runs, from memory or from their threads. */
+export class RunRecords {
+  private readonly threads: SlackThreads;
+  private readonly shared: boolean;
+  private readonly max: number;
+  private readonly cache = new Map<string, RunRecord>();
+  private readonly threadStates = new Map<string, ThreadState>();
+
+  constructor(threads: SlackThreads, opts: RunRecordsOptions) {
+    this.threads = threads;
+    this.shared = opts.shared;
+    this.max = opts.max ?? 5000;
   }
 
-  async get(executionId: string): Promise<RunRecord> {
-    const raw = await this.kestra.kvGet(recordKey(executionId));
-    const value = typeof raw === "string" ? safeJson(raw) : raw;
-    const parsed = recordSchema.safeParse(value);
-    return parsed.success ? (parsed.data as RunRecord) : newRecord();
+  /** Call under the run's lock: the record is then current until the lock is released. */
+  async load(run: string, thread: ThreadRef): Promise<RunRecord> {
+    const cached = this.cache.get(run);
+    if (cached && !this.shared) return cached;
+    const snapshot = await this.threads.read(thread);
+    const shared = this.threadState(thread);
+    shared.rootOwner = snapshot.root?.meta?.run;
+    // A batch thread holds many runs: keep what was read for the others too.
+    for (const other of new Set(snapshot.posts.map((p) => p.meta?.run))) {
+      if (other && other !== run && !this.cache.has(other)) {
+        this.keep(new RunRecord(other, thread, shared, snapshot));
+      }
+    }
+    const record = new RunRecord(run, thread, shared, snapshot);
+    this.keep(record);
+    return record;
   }
 
-  async put(executionId: string, record: RunRecord): Promise<void> {
-    await this.kestra.kvPut(recordKey(executionId), record);
+  /** A record for a thread the bot has just created, or taken over: nothing to read back. */
+  fresh(run: string, thread: ThreadRef): RunRecord {
+    const record = new RunRecord(run, thread, this.threadState(thread));
+    this.keep(record);
+    return record;
+  }
+
+  private threadState(thread: ThreadRef): ThreadState {
+    const key = `${thread.channel}:${thread.rootTs}`;
+    let state = this.threadStates.get(key);
+    if (!state) {
+      state = { rootOwner: undefined };
+      this.threadStates.set(key, state);
+      if (this.threadStates.size > this.max) {
+        const oldest = this.threadStates.keys().next().value;
+        if (oldest !== undefined) this.threadStates.delete(oldest);
+      }
+    }
+    return state;
+  }
+
+  peek(run: string): RunRecord | undefined {
+    return this.cache.get(run);
+  }
+
+  private keep(record: RunRecord): void {
+    this.cache.delete(record.run);
+    this.cache.set(record.run, record);
+    if (this.cache.size > this.max) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+function decisionOf(v: unknown): Decision | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const d = v as Record<string, unknown>;
+  const verdict = d["verdict"];
+  if (verdict !== "approve" && verdict !== "reject" && verdict !== "revise") return undefined;
+  const by = str(d["by"]);
+  const at = str(d["at"]);
+  if (!by || !at) return undefined;
+  const feedback = str(d["feedback"]);
+  const attempt = typeof d["attempt"] === "number" ? d["attempt"] : 0;
+  return { verdict, by, at, attempt, ...(feedback ? { feedback } : {}) };
+}
+
+function metricsOf(v: unknown): Metrics | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const m = v as Record<string, unknown>;
+  const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : undefined);
+  const metrics: Metrics = {};
+  const d = num(m["durationMs"]);
+  const t = num(m["tokens"]);
+  const c = num(m["costUsd"]);
+  if (d !== undefined) metrics.durationMs = d;
+  if (t !== undefined) metrics.tokens = t;
+  if (c !== undefined) metrics.costUsd = c;
+  return Object.keys(metrics).length > 0 ? metrics : undefined;
 }

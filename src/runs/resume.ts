@@ -1,34 +1,51 @@
+import pRetry, { AbortError } from "p-retry";
 import { RESUME_INPUTS } from "../contracts/flow.ts";
 import { UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import { isTerminal } from "../kestra/types.ts";
+import type { Execution } from "../kestra/types.ts";
 import { deriveView } from "./status.ts";
 
-const RESUME_ATTEMPTS = 5;
+export interface ResumeOptions {
+  /** First wait before trying again; doubles each time (4 tries after the first). */
+  backoffMs: number;
+  /** Ends the waits (shutdown). */
+  signal?: AbortSignal | undefined;
+}
 
 /**
- * Resumes the approval Pause. patch_ready is sent just before the Pause task starts, so a 409 while
- * the run is still about to pause is retried briefly; any other answer is final.
+ * Resumes the approval Pause and returns the execution Kestra answered with. patch_ready is sent
+ * just before the Pause task starts, so a 409 while the run is still about to pause is tried
+ * again; any other answer is final.
  */
-export async function resumeApproval(
+export function resumeApproval(
   kestra: KestraClient,
   executionId: string,
   decision: { approved: boolean; approver: string },
-  backoffMs: number,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await kestra.resume(executionId, {
-        [RESUME_INPUTS.approved]: decision.approved,
-        [RESUME_INPUTS.approver]: decision.approver,
-      });
-      return;
-    } catch (err) {
-      const conflict = err instanceof UpstreamError && err.kind === "conflict";
-      if (!conflict || attempt >= RESUME_ATTEMPTS) throw err;
-      const execution = await kestra.getExecution(executionId);
-      if (isTerminal(execution.state.current) || !deriveView(execution).approvable) throw err;
-      await new Promise((r) => setTimeout(r, backoffMs * attempt));
-    }
-  }
+  opts: ResumeOptions,
+): Promise<Execution> {
+  return pRetry(
+    async () => {
+      try {
+        return await kestra.resume(executionId, {
+          [RESUME_INPUTS.approved]: decision.approved,
+          [RESUME_INPUTS.approver]: decision.approver,
+        });
+      } catch (err) {
+        if (!(err instanceof UpstreamError && err.kind === "conflict"))
+          throw new AbortError(err as Error);
+        const execution = await kestra.getExecution(executionId);
+        const aboutToPause =
+          deriveView(execution).approvable && execution.state.current !== "PAUSED";
+        if (!aboutToPause) throw new AbortError(err);
+        throw err;
+      }
+    },
+    {
+      retries: 4,
+      factor: 2,
+      minTimeout: opts.backoffMs,
+      randomize: false,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+  );
 }

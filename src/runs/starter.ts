@@ -1,4 +1,3 @@
-import type { webApi } from "@slack/bolt";
 import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
@@ -7,15 +6,15 @@ import { ACTIVE_STATES } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
-import { failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
 import { userMessage } from "../slack/error-messages.ts";
 import { link } from "../slack/mrkdwn.ts";
+import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import { runLabels } from "./context.ts";
+import type { FailureReporter } from "./failure.ts";
 import type { Links } from "./links.ts";
+import type { RunRecords } from "./record.ts";
 import type { RunSyncer } from "./sync.ts";
-
-type WebClient = webApi.WebClient;
 
 export interface StartRequest {
   team: string;
@@ -35,8 +34,10 @@ export type StartResult =
 export interface StarterDeps {
   kestra: KestraClient;
   github: GitHubClient;
-  slack: WebClient;
+  threads: SlackThreads;
+  records: RunRecords;
   syncer: RunSyncer;
+  failures: FailureReporter;
   logger: Logger;
   settings: SettingsStore;
   links: Links;
@@ -52,15 +53,17 @@ export class RunStarter {
   async start(req: StartRequest): Promise<StartResult> {
     const slug = issueSlug(req.issue);
     const url = issueUrl(req.issue);
-    // One live run per issue (a revision replaces its run in the same thread, so it may overlap).
-    if (!req.rootTs) {
-      const active = await this.activeRun(req.issue);
+    try {
+      // One live run per issue (a revision replaces its run in the same thread, so it may overlap).
+      const active = req.rootTs ? undefined : await this.activeRun(req.issue);
       if (active) {
         return {
           ok: false,
           message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
         };
       }
+    } catch (err) {
+      return this.cannotStart(req, slug, url, undefined, err);
     }
     let title: string | undefined;
     try {
@@ -68,32 +71,36 @@ export class RunStarter {
       if (info.isPullRequest) throw new InputError(`${slug} is a pull request, not an issue.`);
       title = info.title;
     } catch (err) {
-      if (err instanceof UpstreamError && err.kind === "unavailable") {
-        // The worker reads the issue itself; a GitHub blip here only costs the title.
-        this.d.logger.warn({ err, slug }, "issue title unavailable");
-      } else {
+      if (!(err instanceof UpstreamError && err.kind === "unavailable")) {
         return { ok: false, message: userMessage(err) };
       }
+      // The worker reads the issue itself; a GitHub blip here only costs the title.
+      this.d.logger.warn({ err, slug }, "issue title unavailable");
     }
-
-    const base = {
-      slug,
-      issueUrl: url,
-      title,
-      requester: req.user,
-      kestraUrl: undefined,
-      prUrl: undefined,
-      note: undefined,
-    };
-    const rootTs = req.rootTs ?? (await this.postRoot(req.channel, base));
+    const root = { slug, issueUrl: url, title, requester: req.user };
+    let rootTs = req.rootTs;
     if (rootTs === undefined) {
-      return {
-        ok: false,
-        message:
-          "I cannot post in this channel. Invite the bot first (`/invite @autofix`), or run the command in a channel where it is a member.",
-      };
+      try {
+        rootTs = await this.d.threads.postRoot(
+          req.channel,
+          rootMessage({
+            ...root,
+            status: "queued",
+            kestraUrl: undefined,
+            prUrl: undefined,
+            note: undefined,
+          }),
+        );
+      } catch (err) {
+        this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
+        return {
+          ok: false,
+          message:
+            "I cannot post in this channel. Invite the bot first (`/invite @autofix`), or run the command in a channel where it is a member.",
+        };
+      }
     }
-
+    const thread = { channel: req.channel, rootTs };
     try {
       const { requireApproval } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
@@ -115,35 +122,22 @@ export class RunStarter {
           repo: `${req.issue.owner}/${req.issue.repo}`,
           issue: String(req.issue.number),
           title,
+          slug,
         }),
       );
-      await this.d.syncer.sync(execution.id).catch((err: unknown) => {
-        // The reconciler or the next notification brings the thread up to date.
-        this.d.logger.warn({ err, executionId: execution.id }, "first sync failed");
-      });
+      // A new thread has nothing to read back; a revised one now follows this run.
+      this.d.records.fresh(execution.id, thread);
+      if (req.rootTs) {
+        await this.d.syncer.claimRoot(execution).catch((err: unknown) => {
+          this.d.logger.warn(
+            { err, executionId: execution.id },
+            "cannot move the root to the revision",
+          );
+        });
+      }
       return { ok: true, executionId: execution.id, rootTs };
     } catch (err) {
-      const message = userMessage(err);
-      this.d.logger.error({ err, slug }, "cannot start the Kestra run");
-      await this.reportStartFailure(req, rootTs, { ...base, note: message }, message, url);
-      return { ok: false, message: `The run could not start: ${message}`, rootTs };
-    }
-  }
-
-  private async postRoot(
-    channel: string,
-    base: Omit<Parameters<typeof rootMessage>[0], "status">,
-  ): Promise<string | undefined> {
-    try {
-      const res = await this.d.slack.chat.postMessage({
-        channel,
-        ...rootMessage({ ...base, status: "queued" }),
-        unfurl_links: false,
-      });
-      return res.ts ?? "";
-    } catch (err) {
-      this.d.logger.warn({ err, channel }, "cannot post root message");
-      return undefined;
+      return this.cannotStart(req, slug, url, thread, err, root);
     }
   }
 
@@ -161,16 +155,37 @@ export class RunStarter {
     return results[0]?.id;
   }
 
-  /** Nothing stays at Queued: the root shows Failed, the thread explains, the alert channel hears. */
-  private async reportStartFailure(
+  /**
+   * Nothing stays at Queued: the root shows Failed, the thread explains, the alerts channel hears
+   * (the environment's when the channel's settings cannot be read, e.g. Kestra is down).
+   */
+  private async cannotStart(
     req: StartRequest,
-    rootTs: string,
-    base: Omit<Parameters<typeof rootMessage>[0], "status">,
-    message: string,
+    slug: string,
     url: string,
-  ): Promise<void> {
+    thread: ThreadRef | undefined,
+    err: unknown,
+    root?: { slug: string; issueUrl: string; title: string | undefined; requester: string },
+  ): Promise<StartResult> {
+    const message = userMessage(err);
+    this.d.logger.error({ err, slug }, "cannot start the Kestra run");
+    if (thread && root && !req.rootTs) {
+      await this.d.threads
+        .update(
+          thread.channel,
+          thread.rootTs,
+          rootMessage({
+            ...root,
+            status: "failed",
+            kestraUrl: undefined,
+            prUrl: undefined,
+            note: message,
+          }),
+        )
+        .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot mark the root failed"));
+    }
     const failure = {
-      slug: base.slug,
+      slug,
       executionId: undefined,
       failedTask: "start",
       reason: message,
@@ -179,46 +194,13 @@ export class RunStarter {
       requester: req.user,
       retryIssueUrl: url,
     };
-    const steps: [string, () => Promise<unknown>][] = [
-      [
-        "root",
-        () =>
-          this.d.slack.chat.update({
-            channel: req.channel,
-            ts: rootTs,
-            ...rootMessage({ ...base, status: "failed" }),
-          }),
-      ],
-      [
-        "reply",
-        () =>
-          this.d.slack.chat.postMessage({
-            channel: req.channel,
-            thread_ts: rootTs,
-            ...failureReply(failure),
-          }),
-      ],
-    ];
-    const alertChannel = (await this.d.settings.policyOrDefaults(req.channel)).alertChannel;
-    if (alertChannel) {
-      steps.push([
-        "alert",
-        async () => {
-          const link = await this.d.slack.chat
-            .getPermalink({ channel: req.channel, message_ts: rootTs })
-            .then((r) => r.permalink)
-            .catch(() => undefined);
-          return this.d.slack.chat.postMessage({
-            channel: alertChannel,
-            ...failureAlert({ ...failure, ...(link ? { threadLink: link } : {}) }),
-          });
-        },
-      ]);
-    }
-    for (const [name, step] of steps) {
-      await step().catch((err: unknown) =>
-        this.d.logger.error({ err, step: name }, "cannot report start failure"),
-      );
-    }
+    await this.d.failures
+      .report({ failure, channel: req.channel, thread })
+      .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot report the start failure"));
+    return {
+      ok: false,
+      message: `The run could not start: ${message}`,
+      ...(thread ? { rootTs: thread.rootTs } : {}),
+    };
   }
 }

@@ -1,110 +1,151 @@
-import { SINGLE_INPUTS, TASKS } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, NOTIFY_TASK_PREFIX, SINGLE_INPUTS, TASKS } from "../contracts/flow.ts";
 import { type Execution, isTerminal, type TaskRun } from "../kestra/types.ts";
+import type { RunStatus, Verdict } from "../shared/run-status.ts";
 
-export type RunStatus =
-  | "queued"
-  | "running"
-  | "awaiting_approval"
-  | "creating_pr"
-  | "pr_opened"
-  | "finished"
-  | "rejected"
-  | "expired"
-  | "cancelled"
-  | "failed";
+// The one derivation of a run's status, from Kestra's task runs rather than the execution state
+// alone: the thread, the batch digest, the App Home, `status` and `list` all use it.
 
-export const STATUS_TEXT: Record<RunStatus, string> = {
-  queued: "Queued",
-  running: "Running",
-  awaiting_approval: "Patch ready — awaiting approval",
-  creating_pr: "Creating PR",
-  pr_opened: "PR opened",
-  finished: "Finished — patch only, nothing pushed",
-  rejected: "Rejected",
-  expired: "Expired — approval window closed",
-  cancelled: "Cancelled",
-  failed: "Failed",
-};
-
-export const STATUS_EMOJI: Record<RunStatus, string> = {
-  queued: "⏳",
-  running: "⚙️",
-  awaiting_approval: "👀",
-  creating_pr: "🔧",
-  pr_opened: "✅",
-  finished: "📝",
-  rejected: "🚫",
-  expired: "⌛",
-  cancelled: "⏹️",
-  failed: "❌",
-};
-
-/** Statuses after which nothing more happens to the run (unless it is restarted). */
-export const FINAL_STATUSES: readonly RunStatus[] = [
-  "pr_opened",
-  "finished",
-  "rejected",
-  "expired",
-  "cancelled",
-  "failed",
-];
+export type RunMode = "dry-run" | "approval" | "direct-pr" | "patch-only";
 
 export interface RunView {
   status: RunStatus;
-  /** The task that failed, when status is failed. */
+  mode: RunMode;
+  /** The step to blame when status is failed: the failing task that is not a notification. */
   failedTask: string | undefined;
   /** The worker finished and its patch can be read. */
   patchAvailable: boolean;
   /** Buttons make sense: the run waits, or is about to wait, for a decision. */
   approvable: boolean;
-  fixTaskRun: TaskRun | undefined;
-  prTaskRun: TaskRun | undefined;
+  /**
+   * The approval was given but neither the bot's record nor the task runs say which way: the
+   * caller reads the Pause's `onResume.approved` and derives again.
+   */
+  needsVerdict: boolean;
+  /** Restarts of the execution: what is reported once per attempt counts from here. */
+  attempt: number;
+  fix: TaskRun | undefined;
+  approval: TaskRun | undefined;
+  createPr: TaskRun | undefined;
+}
+
+/** What Kestra's task runs cannot say alone. */
+export interface RunFacts {
+  /** The decision the bot recorded, or the Pause's `onResume.approved`. */
+  verdict?: Verdict | undefined;
 }
 
 const QUEUED = ["CREATED", "QUEUED", "SUBMITTED"];
-const UNRESOLVED_PAUSE = ["FAILED", "CANCELLED", "KILLED", "WARNING", "SKIPPED"];
+const STOPPED = ["KILLED", "CANCELLED"];
+
+export function modeOf(execution: Pick<Execution, "inputs">): RunMode {
+  const inputs = execution.inputs ?? {};
+  const on = (id: string) => inputs[id] === true || inputs[id] === "true";
+  if (!on(SINGLE_INPUTS.applyFix)) return "dry-run";
+  if (on(SINGLE_INPUTS.waitForApproval)) return "approval";
+  if (on(SINGLE_INPUTS.createPr)) return "direct-pr";
+  return "patch-only";
+}
+
+export function attemptOf(execution: Pick<Execution, "state">): number {
+  return execution.state.histories.filter((h) => h.state === "RESTARTED").length;
+}
 
 function lastRun(execution: Execution, taskId: string): TaskRun | undefined {
   return execution.taskRunList.filter((t) => t.taskId === taskId).at(-1);
 }
 
-/** What the run looks like to a person, derived only from Kestra's execution. */
-export function deriveView(execution: Execution): RunView {
-  const state = execution.state.current;
+/**
+ * The failed step: a FAILED task run that is neither a notification nor a flowable task whose
+ * child failed (an If fails with its branch), so `fix` is blamed, not `notify_failed` or `pr_gate`.
+ */
+export function failedStep(execution: Execution): TaskRun | undefined {
+  const failed = execution.taskRunList.filter(
+    (t) => t.state.current === "FAILED" && !t.taskId.startsWith(NOTIFY_TASK_PREFIX),
+  );
+  const parents = new Set(failed.map((t) => t.parentTaskRunId).filter(Boolean));
+  return failed.find((t) => !parents.has(t.id)) ?? failed[0];
+}
+
+/** What the run looks like to a person, from Kestra's execution and the facts given. */
+export function deriveView(execution: Execution, facts: RunFacts = {}): RunView {
   const fix = lastRun(execution, TASKS.fix);
   const approval = lastRun(execution, TASKS.approval);
-  const pr = lastRun(execution, TASKS.createPr);
-  const waits = execution.inputs?.[SINGLE_INPUTS.waitForApproval] === true;
-  const fixDone = fix?.state.current === "SUCCESS";
-  const approvalState = approval?.state.current;
-  const base = {
+  const createPr = lastRun(execution, TASKS.createPr);
+  const mode = modeOf(execution);
+  const view: RunView = {
+    status: "running",
+    mode,
     failedTask: undefined,
-    patchAvailable: fixDone,
+    patchAvailable: fix?.state.current === "SUCCESS",
     approvable: false,
-    fixTaskRun: fix,
-    prTaskRun: pr,
+    needsVerdict: false,
+    attempt: attemptOf(execution),
+    fix,
+    approval,
+    createPr,
   };
+  const state = execution.state.current;
+  const ended = isTerminal(state);
+  const is = (status: RunStatus, more: Partial<RunView> = {}): RunView => ({
+    ...view,
+    status,
+    ...more,
+  });
 
-  if (QUEUED.includes(state)) return { ...base, status: "queued" };
+  if (execution.flowId === BATCH_FLOW_ID) return batchView(execution, view);
+  // A PR that was opened stays opened, whatever the flow does afterwards.
+  if (createPr?.state.current === "SUCCESS") return is("pr_opened");
+  if (state === "KILLING") return is("cancelling");
+  if (STOPPED.includes(state)) return is("cancelled");
+  if (QUEUED.includes(state)) return is("queued");
 
-  if (isTerminal(state)) {
-    if (pr?.state.current === "SUCCESS") return { ...base, status: "pr_opened" };
-    if (approvalState && UNRESOLVED_PAUSE.includes(approvalState) && state !== "KILLED") {
-      return { ...base, status: "expired" };
-    }
-    if (state === "KILLED" || state === "CANCELLED") return { ...base, status: "cancelled" };
-    if (state === "FAILED") {
-      const failed = execution.taskRunList.find((t) => t.state.current === "FAILED");
-      return { ...base, status: "failed", failedTask: failed?.taskId };
-    }
-    if (approvalState === "SUCCESS") return { ...base, status: "rejected" };
-    return { ...base, status: "finished" };
+  const failed = failedStep(execution);
+  // The approval window closed: Pause with behavior FAIL.
+  if (failed?.taskId === TASKS.approval) return is("expired");
+  // Failed even while the errors branch still runs.
+  if (failed || state === "FAILED") return is("failed", { failedTask: failed?.taskId });
+
+  if (approval?.state.current === "SUCCESS") {
+    if (facts.verdict === "approve") return is("creating_pr");
+    if (facts.verdict === "reject" || facts.verdict === "revise") return is("rejected");
+    // Approved means pr_gate runs create_pr; a run that ended without it was rejected.
+    if (ended) return is("rejected");
+    if (createPr) return is("creating_pr");
+    return is("running", { needsVerdict: true });
   }
-
-  if (pr && !isTerminal(pr.state.current)) return { ...base, status: "creating_pr" };
-  if (approvalState === "SUCCESS") return { ...base, status: "creating_pr" };
-  if (approvalState === "PAUSED" || (fixDone && waits && !approval)) {
-    return { ...base, status: "awaiting_approval", approvable: true };
+  if (approval?.state.current === "PAUSED" || approval?.state.current === "CREATED") {
+    // The bot recorded a decision that Kestra has not applied yet.
+    if (facts.verdict === "approve") return is("creating_pr");
+    if (facts.verdict) return is("rejected");
+    return is("awaiting_approval", { approvable: true });
   }
-  return { ...base, status: "running" };
+  if (ended) return is("finished");
+  if (view.patchAvailable) {
+    // patch_ready is sent just before the Pause task starts: already awaiting the decision.
+    if (mode === "approval") {
+      if (facts.verdict === "approve") return is("creating_pr");
+      if (facts.verdict) return is("rejected");
+      return is("awaiting_approval", { approvable: true });
+    }
+    if (mode === "direct-pr") return is("creating_pr");
+  }
+  return is("running");
+}
+
+function batchView(execution: Execution, view: RunView): RunView {
+  const state = execution.state.current;
+  const failed = failedStep(execution);
+  const status: RunStatus =
+    state === "KILLING"
+      ? "cancelling"
+      : STOPPED.includes(state)
+        ? "cancelled"
+        : QUEUED.includes(state)
+          ? "queued"
+          : failed || state === "FAILED"
+            ? "failed"
+            : isTerminal(state)
+              ? "finished"
+              : "running";
+  return { ...view, status, failedTask: status === "failed" ? failed?.taskId : undefined };
 }

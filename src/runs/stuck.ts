@@ -1,86 +1,72 @@
-import type { webApi } from "@slack/bolt";
-import { SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { stuckAlert } from "../slack/blocks/stuck-alert.ts";
+import type { SlackThreads } from "../slack/thread.ts";
 import { contextOf } from "./context.ts";
-import type { KeyedLock } from "./keyed-lock.ts";
 import type { Links } from "./links.ts";
-import type { RunStore } from "./record.ts";
+import type { RunLock } from "./lock.ts";
+import { thread } from "./thread-sync.ts";
 
 /** Moving states; PAUSED is left out on purpose: waiting for an approver is not being stuck. */
 const MOVING = ["CREATED", "QUEUED", "SUBMITTED", "RUNNING", "RESTARTED", "RETRYING", "KILLING"];
-const PAGE_SIZE = 50;
-const MAX_PAGES = 5;
 
 export interface StuckDeps {
   kestra: KestraClient;
-  store: RunStore;
-  slack: webApi.WebClient;
+  threads: SlackThreads;
   settings: SettingsStore;
   links: Links;
-  lock: KeyedLock;
+  lock: RunLock;
   logger: Logger;
   stuckAfterMs: number;
   now?: () => number;
 }
 
-/** Raises one alert per state a run got stuck in (no change for stuckAfterMs), with Cancel/Retry. */
+/**
+ * One alert per state a run got stuck in (no change for stuckAfterMs), with Cancel and Retry.
+ * It reads the runs the reconciler already searched; what was alerted is kept in memory, so a
+ * restart may raise an alert for a run still stuck once more.
+ */
 export class StuckDetector {
   private readonly d: StuckDeps;
+  private readonly alerted = new Map<string, string>();
   constructor(deps: StuckDeps) {
     this.d = deps;
   }
 
-  async runOnce(): Promise<number> {
+  /** Checks light executions (no task runs); returns the number of alerts raised. */
+  async check(runs: readonly Execution[]): Promise<number> {
     if (this.d.stuckAfterMs <= 0) return 0;
     const now = (this.d.now ?? Date.now)();
     let raised = 0;
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const { results, total } = await this.d.kestra.searchExecutions({
-        flowId: SINGLE_FLOW_ID,
-        states: MOVING,
-        page,
-        size: PAGE_SIZE,
-      });
-      for (const light of results) {
-        const since = lastChange(light);
-        if (
-          since === undefined ||
-          now - Date.parse(since) < this.d.stuckAfterMs ||
-          !contextOf(light)
-        )
-          continue;
-        try {
-          if (await this.alert(light.id, since, now)) raised++;
-        } catch (err) {
-          this.d.logger.warn({ err, executionId: light.id }, "cannot raise a stuck-run alert");
-        }
+    for (const light of runs) {
+      if (!MOVING.includes(light.state.current)) continue;
+      const since = lastChange(light);
+      if (since === undefined || now - Date.parse(since) < this.d.stuckAfterMs) continue;
+      if (this.alerted.get(light.id) === since || !contextOf(light)) continue;
+      try {
+        if (await this.alert(light.id, since, now)) raised++;
+      } catch (err) {
+        this.d.logger.warn({ err, executionId: light.id }, "cannot raise a stuck-run alert");
       }
-      if (page * PAGE_SIZE >= total || results.length === 0) break;
     }
     return raised;
   }
 
   private alert(id: string, since: string, now: number): Promise<boolean> {
     return this.d.lock.run(id, async () => {
-      const record = await this.d.store.get(id);
-      if (record.stuckAlertFor === since) return false;
+      if (this.alerted.get(id) === since) return false;
       const execution = await this.d.kestra.getExecution(id);
       const ctx = contextOf(execution);
       if (!ctx || lastChange(execution) !== since) return false;
       const policy = await this.d.settings.policyOrDefaults(ctx.channel);
-      const threadLink = await this.d.slack.chat
-        .getPermalink({ channel: ctx.channel, message_ts: ctx.rootTs })
-        .then((r) => r.permalink)
-        .catch(() => undefined);
+      const threadLink = await this.d.threads.permalink(thread(ctx));
       const running = execution.taskRunList
         .filter((t) => !["SUCCESS", "SKIPPED"].includes(t.state.current))
         .at(-1);
       const message = stuckAlert({
-        slug: ctx.repo && ctx.issue ? `${ctx.repo}#${ctx.issue}` : id,
+        slug: ctx.slug,
         executionId: id,
         state: execution.state.current,
         step: running?.taskId,
@@ -90,13 +76,9 @@ export class StuckDetector {
         threadLink,
       });
       // In the alerts channel when there is one, else in the run's own thread.
-      await this.d.slack.chat.postMessage(
-        policy.alertChannel
-          ? { channel: policy.alertChannel, ...message }
-          : { channel: ctx.channel, thread_ts: ctx.rootTs, ...message },
-      );
-      record.stuckAlertFor = since;
-      await this.d.store.put(id, record);
+      if (policy.alertChannel) await this.d.threads.post(policy.alertChannel, message);
+      else await this.d.threads.reply(thread(ctx), message, { run: id, key: `stuck:${since}` });
+      this.alerted.set(id, since);
       return true;
     });
   }

@@ -1,5 +1,7 @@
 // Parsing of GitHub issue URLs typed by people. Shared by the bot and the worker.
 
+import { slugOf } from "./slug.ts";
+
 export interface IssueRef {
   host: string;
   owner: string;
@@ -76,7 +78,7 @@ export function repoUrl(ref: Pick<IssueRef, "host" | "owner" | "repo">): string 
 
 /** "acme/api#42" */
 export function issueSlug(ref: IssueRef): string {
-  return `${ref.owner}/${ref.repo}#${ref.number}`;
+  return slugOf(`${ref.owner}/${ref.repo}`, ref.number);
 }
 
 export type RepoParseResult =

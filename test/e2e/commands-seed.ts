@@ -48,6 +48,7 @@ export async function seedRun(h: Harness, opts: SeedOptions): Promise<SeededRun>
       repo: "acme/api",
       issue: String(opts.issue),
       title: opts.title ?? `Issue ${opts.issue}`,
+      slug: `acme/api#${opts.issue}`,
     }),
   );
   if (opts.state) h.kestra.setState(execution.id, opts.state);

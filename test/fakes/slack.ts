@@ -23,6 +23,7 @@ import { CHAT_METHODS } from "./slack/chat.ts";
 import { ApiError, type FakeConfig, type MethodSpec } from "./slack/context.ts";
 import { DIRECTORY_METHODS } from "./slack/directory.ts";
 import { FILE_METHODS, receiveUpload } from "./slack/files.ts";
+import { HISTORY_METHODS } from "./slack/history.ts";
 import { RateLimiter } from "./slack/rate-limit.ts";
 import { receiveResponse } from "./slack/response-url.ts";
 import {
@@ -145,6 +146,7 @@ const METHODS: Record<string, MethodSpec> = {
   ...CHAT_METHODS,
   ...DIRECTORY_METHODS,
   ...FILE_METHODS,
+  ...HISTORY_METHODS,
   ...VIEW_METHODS,
 };
 

@@ -114,7 +114,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       githubRetries: 0,
       resumeBackoffMs: 20,
       digestWindowMs: opts.digestWindowMs ?? 100,
-      settleDelaysMs: [50, 100, 200, 400, 800, 1600],
       ...(opts.now ? { now: opts.now } : {}),
     });
   let app = build();

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { logsMessage, newestLinesThatFit } from "../../src/commands/log-excerpt.ts";
 import { executionSchema } from "../../src/kestra/types.ts";
+import { contextOf } from "../../src/runs/context.ts";
+import { factsOf as factsOfRun } from "../../src/runs/facts.ts";
+import { deriveView } from "../../src/runs/status.ts";
 import { decodeListPage, encodeListPage, runListMessage } from "../../src/slack/blocks/run-list.ts";
-import { factsOf, formatDuration, type RunFacts } from "../../src/slack/blocks/run-status.ts";
+import { formatDuration, type RunFacts } from "../../src/slack/blocks/run-status.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
 
 const facts = (i: number): RunFacts => ({
@@ -94,6 +97,8 @@ describe("run facts", () => {
       })),
     });
   const now = Date.parse("2026-01-01T00:10:00Z");
+  const factsOf = (e: ReturnType<typeof execution>, opts: { kestraUrl: string; now: number }) =>
+    factsOfRun(e, contextOf(e), deriveView(e), opts);
 
   it("a running run: the task in progress, and the time so far", () => {
     const f = factsOf(

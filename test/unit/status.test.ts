@@ -1,143 +1,271 @@
+// The one derivation of a run's status (runs/status.ts), as a table: Kestra state, task runs,
+// inputs and the facts the bot knows → what a person is shown.
 import { describe, expect, it } from "vitest";
 import type { Execution } from "../../src/kestra/types.ts";
-import { deriveView } from "../../src/runs/status.ts";
+import { deriveView, type RunFacts } from "../../src/runs/status.ts";
+import type { RunStatus } from "../../src/shared/run-status.ts";
 
-function exec(state: string, tasks: [string, string][], waits = true): Execution {
+type Mode = "approval" | "direct-pr" | "dry-run" | "patch-only";
+type Task = [taskId: string, state: string, parent?: string];
+
+const INPUTS: Record<Mode, Record<string, unknown>> = {
+  approval: { apply_fix: true, create_pr: false, wait_for_approval: true },
+  "direct-pr": { apply_fix: true, create_pr: true, wait_for_approval: false },
+  "dry-run": { apply_fix: false, create_pr: false, wait_for_approval: true },
+  "patch-only": { apply_fix: true, create_pr: false, wait_for_approval: false },
+};
+
+function exec(state: string, tasks: Task[], mode: Mode = "approval", restarts = 0): Execution {
   return {
     id: "e1",
     namespace: "dev.autofix",
     flowId: "ai-issue-autofix",
     labels: [],
-    inputs: { wait_for_approval: waits },
-    state: { current: state, histories: [] },
-    taskRunList: tasks.map(([taskId, s], i) => ({ id: `tr${i}`, taskId, state: { current: s } })),
+    inputs: INPUTS[mode],
+    state: {
+      current: state,
+      histories: Array.from({ length: restarts }, () => ({ state: "RESTARTED", date: "x" })),
+    },
+    taskRunList: tasks.map(([taskId, s, parent]) => ({
+      id: `tr-${taskId}`,
+      taskId,
+      state: { current: s },
+      ...(parent ? { parentTaskRunId: `tr-${parent}` } : {}),
+    })),
   };
 }
 
-describe("deriveView", () => {
-  it.each([
-    ["CREATED", [], "queued"],
-    ["RUNNING", [["fix", "RUNNING"]], "running"],
-    // patch_ready arrives just before the Pause task starts: already awaiting approval.
-    ["RUNNING", [["fix", "SUCCESS"]], "awaiting_approval"],
-    [
-      "PAUSED",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "PAUSED"],
-      ],
-      "awaiting_approval",
-    ],
-    [
-      "RUNNING",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "SUCCESS"],
-      ],
-      "creating_pr",
-    ],
-    [
-      "RUNNING",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "SUCCESS"],
-        ["create_pr", "RUNNING"],
-      ],
-      "creating_pr",
-    ],
-    [
+const FIXED: Task[] = [
+  ["validate", "SUCCESS"],
+  ["notify_started", "SUCCESS"],
+  ["fix", "SUCCESS"],
+  ["notify_patch_ready", "SUCCESS"],
+];
+const PAUSED: Task[] = [
+  ...FIXED,
+  ["approval_gate", "RUNNING"],
+  ["approval", "PAUSED", "approval_gate"],
+];
+const RESUMED: Task[] = [
+  ...FIXED,
+  ["approval_gate", "SUCCESS"],
+  ["approval", "SUCCESS", "approval_gate"],
+];
+const PR_DONE: Task[] = [
+  ...RESUMED,
+  ["pr_gate", "RUNNING"],
+  ["create_pr", "SUCCESS", "pr_gate"],
+  ["notify_pr_created", "RUNNING", "pr_gate"],
+];
+
+interface Row {
+  name: string;
+  execution: Execution;
+  facts?: RunFacts;
+  status: RunStatus;
+  failedTask?: string | undefined;
+  approvable?: boolean;
+  needsVerdict?: boolean;
+}
+
+const rows: Row[] = [
+  { name: "created, nothing ran yet", execution: exec("CREATED", []), status: "queued" },
+  {
+    name: "the worker runs",
+    execution: exec("RUNNING", [...FIXED.slice(0, 2), ["fix", "RUNNING"]]),
+    status: "running",
+  },
+  {
+    name: "patch ready, the Pause is about to start",
+    execution: exec("RUNNING", FIXED),
+    status: "awaiting_approval",
+    approvable: true,
+  },
+  {
+    name: "paused for approval",
+    execution: exec("PAUSED", PAUSED),
+    status: "awaiting_approval",
+    approvable: true,
+  },
+  {
+    name: "a dry run is never approvable, even with wait_for_approval",
+    execution: exec("RUNNING", FIXED, "dry-run"),
+    status: "running",
+    approvable: false,
+  },
+  {
+    name: "a dry run ends finished",
+    execution: exec("SUCCESS", FIXED, "dry-run"),
+    status: "finished",
+  },
+  {
+    name: "direct PR: after the patch the PR is on its way, not back to running",
+    execution: exec("RUNNING", FIXED, "direct-pr"),
+    status: "creating_pr",
+  },
+  {
+    name: "create_pr succeeded while the flow still runs: PR opened at once",
+    execution: exec("RUNNING", PR_DONE),
+    status: "pr_opened",
+  },
+  {
+    name: "create_pr succeeded, then a later notification failed the run: still PR opened",
+    execution: exec("FAILED", [
+      ...PR_DONE.slice(0, -1),
+      ["notify_pr_created", "FAILED", "pr_gate"],
+    ]),
+    status: "pr_opened",
+  },
+  {
+    name: "direct PR opened",
+    execution: exec(
       "SUCCESS",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "SUCCESS"],
-        ["create_pr", "SUCCESS"],
-      ],
-      "pr_opened",
-    ],
-    [
-      "SUCCESS",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "SUCCESS"],
-      ],
-      "rejected",
-    ],
-    [
-      "CANCELLED",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "CANCELLED"],
-      ],
-      "expired",
-    ],
-    [
-      "FAILED",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "FAILED"],
-      ],
-      "expired",
-    ],
-    [
-      "KILLED",
-      [
-        ["fix", "SUCCESS"],
-        ["approval", "KILLED"],
-      ],
-      "cancelled",
-    ],
-    ["KILLED", [["fix", "RUNNING"]], "cancelled"],
-    [
-      "FAILED",
+      [...FIXED, ["pr_gate", "SUCCESS"], ["create_pr", "SUCCESS", "pr_gate"]],
+      "direct-pr",
+    ),
+    status: "pr_opened",
+  },
+  {
+    name: "resumed with approved=false, flow still running: rejected, from onResume",
+    execution: exec("RUNNING", [...RESUMED, ["pr_gate", "RUNNING"]]),
+    facts: { verdict: "reject" },
+    status: "rejected",
+  },
+  {
+    name: "resumed with approved=true before create_pr starts: creating PR",
+    execution: exec("RUNNING", RESUMED),
+    facts: { verdict: "approve" },
+    status: "creating_pr",
+  },
+  {
+    name: "resumed, verdict unknown while running: the caller must read onResume",
+    execution: exec("RUNNING", RESUMED),
+    status: "running",
+    needsVerdict: true,
+  },
+  {
+    name: "resumed and ended without a PR: rejected, whatever is known",
+    execution: exec("SUCCESS", [...RESUMED, ["pr_gate", "SUCCESS"]]),
+    status: "rejected",
+  },
+  {
+    name: "the bot recorded a rejection Kestra has not applied yet",
+    execution: exec("PAUSED", PAUSED),
+    facts: { verdict: "reject" },
+    status: "rejected",
+  },
+  {
+    name: "a revision counts as a rejection of this patch",
+    execution: exec("PAUSED", PAUSED),
+    facts: { verdict: "revise" },
+    status: "rejected",
+  },
+  {
+    name: "the fix failed while the errors branch runs: failed, not running",
+    execution: exec("RUNNING", [
+      ["validate", "SUCCESS"],
+      ["notify_started", "SUCCESS"],
+      ["fix", "FAILED"],
+      ["notify_failed", "RUNNING"],
+    ]),
+    status: "failed",
+    failedTask: "fix",
+  },
+  {
+    name: "a failed notification before the failed step is not blamed",
+    execution: exec("FAILED", [
+      ["validate", "SUCCESS"],
+      ["notify_started", "FAILED"],
+      ["fix", "FAILED"],
+      ["notify_failed", "FAILED"],
+    ]),
+    status: "failed",
+    failedTask: "fix",
+  },
+  {
+    name: "create_pr failed: the If around it is not blamed",
+    execution: exec("FAILED", [
+      ...RESUMED,
+      ["pr_gate", "FAILED"],
+      ["create_pr", "FAILED", "pr_gate"],
+    ]),
+    facts: { verdict: "approve" },
+    status: "failed",
+    failedTask: "create_pr",
+  },
+  {
+    name: "failed without a failed task (e.g. an output that did not render)",
+    execution: exec("FAILED", FIXED, "patch-only"),
+    status: "failed",
+    failedTask: undefined,
+  },
+  {
+    name: "the approval window closed (Pause behavior FAIL)",
+    execution: exec("FAILED", [
+      ...FIXED,
+      ["approval_gate", "FAILED"],
+      ["approval", "FAILED", "approval_gate"],
+    ]),
+    status: "expired",
+  },
+  {
+    name: "KILLING: cancelling, and no buttons while it is killed",
+    execution: exec("KILLING", PAUSED),
+    status: "cancelling",
+    approvable: false,
+  },
+  {
+    name: "KILLED while paused",
+    execution: exec("KILLED", [...FIXED, ["approval", "KILLED"]]),
+    status: "cancelled",
+  },
+  {
+    name: "CANCELLED is treated like KILLED",
+    execution: exec("CANCELLED", [...FIXED, ["approval", "CANCELLED"]]),
+    status: "cancelled",
+  },
+  {
+    name: "patch only, ended",
+    execution: exec("SUCCESS", FIXED, "patch-only"),
+    status: "finished",
+  },
+  {
+    name: "restarted after a failure: running again",
+    execution: exec(
+      "RUNNING",
       [
         ["validate", "SUCCESS"],
-        ["fix", "FAILED"],
+        ["fix", "RUNNING"],
       ],
-      "failed",
-    ],
-  ] as [string, [string, string][], string][])("%s with %j is %s", (state, tasks, status) => {
-    expect(deriveView(exec(state, tasks)).status).toBe(status);
+      "approval",
+      1,
+    ),
+    status: "running",
+  },
+];
+
+describe("deriveView", () => {
+  it.each(rows)("$name → $status", (row) => {
+    const view = deriveView(row.execution, row.facts);
+    expect(view.status).toBe(row.status);
+    if ("failedTask" in row) expect(view.failedTask).toBe(row.failedTask);
+    if (row.approvable !== undefined) expect(view.approvable).toBe(row.approvable);
+    expect(view.needsVerdict).toBe(row.needsVerdict ?? false);
   });
 
-  it("names the failed step", () => {
-    expect(
-      deriveView(
-        exec("FAILED", [
-          ["validate", "SUCCESS"],
-          ["fix", "FAILED"],
-        ]),
-      ).failedTask,
-    ).toBe("fix");
+  it("counts restarts as attempts", () => {
+    expect(deriveView(exec("RUNNING", [], "approval", 2)).attempt).toBe(2);
   });
 
-  it("offers buttons only while a decision is possible", () => {
-    expect(
-      deriveView(
-        exec("PAUSED", [
-          ["fix", "SUCCESS"],
-          ["approval", "PAUSED"],
-        ]),
-      ).approvable,
-    ).toBe(true);
-    expect(deriveView(exec("RUNNING", [["fix", "SUCCESS"]], false)).approvable).toBe(false);
-    expect(deriveView(exec("SUCCESS", [["fix", "SUCCESS"]], false)).status).toBe("finished");
-  });
-});
-
-describe("reconcile window", () => {
-  it("keeps a run that started long ago but changed state recently, and drops a quiet old one", async () => {
-    const { changedSince } = await import("../../src/runs/reconciler.ts");
-    const since = Date.parse("2026-11-20T00:00:00Z");
-    const state = (dates: string[]) => ({
-      current: "SUCCESS",
-      startDate: dates[0],
-      histories: dates.map((date) => ({ state: "RUNNING", date })),
+  it("derives a batch's own status from its state and tasks", () => {
+    const batch = (state: string, tasks: Task[] = []) => ({
+      ...exec(state, tasks),
+      flowId: "batch-issue-autofix",
     });
-    expect(
-      changedSince({ state: state(["2026-11-10T00:00:00Z", "2026-11-21T00:00:00Z"]) }, since),
-    ).toBe(true);
-    expect(
-      changedSince({ state: state(["2026-11-10T00:00:00Z", "2026-11-11T00:00:00Z"]) }, since),
-    ).toBe(false);
+    expect(deriveView(batch("RUNNING", [["issues", "SUCCESS"]])).status).toBe("running");
+    expect(deriveView(batch("RUNNING", [["issues", "FAILED"]])).status).toBe("failed");
+    expect(deriveView(batch("KILLING")).status).toBe("cancelling");
+    expect(deriveView(batch("SUCCESS")).status).toBe("finished");
+    expect(deriveView(batch("CANCELLED")).status).toBe("cancelled");
   });
 });

@@ -1,6 +1,6 @@
-import { findTeamRun, noSuchRun } from "../../commands/run-queries.ts";
 import type { HomeNotice } from "../../home/model.ts";
 import { teamOf } from "../../home/publish.ts";
+import { findTeamRun, noSuchRun } from "../../runs/queries.ts";
 import type { Services } from "../../services.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
@@ -25,19 +25,13 @@ async function operate(s: Services, args: HomeArgs, verb: "retry" | "cancel"): P
     const team = await teamOf(s, args.context.teamId, args.body.team?.id, args.body.user.team_id);
     const run = await findTeamRun(s, executionId, team);
     if (!run) return { kind: "error", text: noSuchRun(executionId) };
-    const ops = s.decisions.operations;
+    const ops = s.operations;
     const result = verb === "retry" ? await ops.retry(run, user) : await ops.cancel(run, user);
     if (!result.ok) return { kind: "error", text: result.message };
-    const what = run.ctx.repo && run.ctx.issue ? `${run.ctx.repo}#${run.ctx.issue}` : executionId;
-    const done =
-      result.done === "cancelled"
-        ? "Cancelled"
-        : result.done === "restarted"
-          ? "Restarted"
-          : "Fetching the patch again for";
+    const done = result.done === "cancelled" ? "Cancelled" : "Restarted";
     return {
       kind: "info",
-      text: `${done} ${escapeText(what)}; its thread in <#${run.ctx.channel}> says so.`,
+      text: `${done} ${escapeText(run.ctx.slug)}; its thread in <#${run.ctx.channel}> says so.`,
     };
   } catch (err) {
     s.logger.warn({ err, executionId, user, verb }, "home run action refused or failed");

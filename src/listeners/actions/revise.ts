@@ -1,6 +1,5 @@
 import type { types } from "@slack/bolt";
 import { NotAuthorizedError } from "../../errors.ts";
-import { loadRevisable } from "../../runs/revise.ts";
 import type { Services } from "../../services.ts";
 import { loadingModal, noteModal } from "../../slack/blocks/home/modal-notes.ts";
 import { reviseModal } from "../../slack/blocks/revise-modal.ts";
@@ -53,7 +52,7 @@ export const reviseAction =
     let view: types.ModalView;
     let refusal: string | undefined;
     try {
-      const run = await loadRevisable(s, target, click.user);
+      const run = await s.revisions.load(target, click.user);
       view = reviseModal(target, run.slug);
     } catch (err) {
       s.logger.warn({ err, ...log }, "revise refused or failed");

@@ -28,7 +28,7 @@ export const stuckCancelAction = (s: Services) =>
   clickHandler(s, async (click) => {
     const run = await loadRun(s, click);
     if (!run) return "This run no longer exists in Kestra.";
-    const result = await s.decisions.operations.cancel(run, click.user);
+    const result = await s.operations.cancel(run, click.user);
     if (!result.ok) return result.message;
     await closeAlert(s, click, `⏹️ Cancelled by <@${click.user}>.`);
     return undefined;
@@ -40,7 +40,7 @@ export const stuckRetryAction = (s: Services) =>
     const run = await loadRun(s, click);
     if (!run) return "This run no longer exists in Kestra.";
     if (!isTerminal(run.execution.state.current)) {
-      const killed = await s.decisions.operations.cancel(run, click.user);
+      const killed = await s.operations.cancel(run, click.user);
       if (!killed.ok) return killed.message;
     }
     const deadline = Date.now() + KILL_WAIT_MS;
@@ -52,7 +52,7 @@ export const stuckRetryAction = (s: Services) =>
     if (!ended || !isTerminal(ended.execution.state.current)) {
       return "The run is still stopping; press Retry again in a moment.";
     }
-    const result = await s.decisions.operations.retry(ended, click.user);
+    const result = await s.operations.retry(ended, click.user);
     if (!result.ok) return result.message;
     await closeAlert(s, click, `🔁 Restarted by <@${click.user}>.`);
     return undefined;

@@ -1,5 +1,4 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import { submitRevision } from "../../runs/revise.ts";
 import type { Services } from "../../services.ts";
 import { MAX_FEEDBACK_CHARS, parseReviseTarget } from "../../slack/blocks/revise-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
@@ -35,7 +34,7 @@ export function reviseSubmission(s: Services) {
     const user = body.user.id;
     let text: string | undefined;
     try {
-      text = await submitRevision(s, target, { user, userName: body.user.name }, feedback);
+      text = await s.revisions.submit(target, { user, userName: body.user.name }, feedback);
     } catch (err) {
       s.logger.warn({ err, executionId: target.executionId, user }, "revision refused or failed");
       text = userMessage(err);

@@ -1,4 +1,4 @@
-import type { webApi } from "@slack/bolt";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   BATCH_FILES,
@@ -11,23 +11,23 @@ import {
 import type { KestraClient } from "../../kestra/client.ts";
 import { type Execution, isTerminal, labelValue } from "../../kestra/types.ts";
 import type { Logger } from "../../logger.ts";
-import type { SettingsStore } from "../../settings/settings-store.ts";
+import { isFinalStatus, type RunStatus } from "../../shared/run-status.ts";
 import {
   type DigestRow,
   digestMessage,
   type SkippedIssue,
 } from "../../slack/blocks/digest-message.ts";
-import { failureAlert, failureReply } from "../../slack/blocks/failure-message.ts";
+import type { SlackThreads } from "../../slack/thread.ts";
 import type { Background } from "../background.ts";
-import { contextOf } from "../context.ts";
-import type { KeyedLock } from "../keyed-lock.ts";
+import { contextOf, type RunContext } from "../context.ts";
+import type { FailureReporter } from "../failure.ts";
 import type { Links } from "../links.ts";
-import type { RunStore } from "../record.ts";
-import type { RunStatus } from "../status.ts";
+import type { RunLock } from "../lock.ts";
+import { KEYS, type RunRecord, type RunRecords } from "../record.ts";
+import { deriveView } from "../status.ts";
+import { thread } from "../thread-sync.ts";
 
-type WebClient = webApi.WebClient;
-
-/** Slack allows chat.update about 50 times a minute (Tier 3); one digest update per window stays under it. */
+/** One digest refresh per batch per window; the app-wide chat.update budget comes on top. */
 export const DIGEST_WINDOW_MS = 1500;
 const MAX_CHILDREN = 100;
 
@@ -37,11 +37,11 @@ const skippedSchema = z.array(
 
 export interface DigestDeps {
   kestra: KestraClient;
-  store: RunStore;
-  slack: WebClient;
+  records: RunRecords;
+  threads: SlackThreads;
+  failures: FailureReporter;
   links: Links;
-  lock: KeyedLock;
-  settings: SettingsStore;
+  lock: RunLock;
   background: Background;
   logger: Logger;
   windowMs?: number;
@@ -53,28 +53,30 @@ interface Pending {
   dirty: boolean;
 }
 
-export function batchStatus(execution: Execution): RunStatus {
-  const state = execution.state.current;
-  if (["CREATED", "QUEUED", "SUBMITTED"].includes(state)) return "queued";
-  if (state === "FAILED") return "failed";
-  if (state === "KILLED" || state === "CANCELLED") return "cancelled";
-  if (isTerminal(state)) return "finished";
-  return "running";
-}
-
 /**
- * The batch digest: the batch's root message, one row per child run. Child events only schedule a
- * refresh; refreshes of one batch are coalesced to one per window and always re-read Kestra, so a
- * burst of events yields one chat.update and the last one shows the final state.
+ * The batch digest: the batch's root message, one row per child run. Events only schedule a
+ * refresh; refreshes of one batch are coalesced to one per window and always re-read Kestra, so
+ * a burst of events yields one chat.update and the last one shows the final state. Children's
+ * rows come from their own syncs (RunRecord.status); a child this process has not synced yet is
+ * read and derived once.
  */
 export class BatchDigest {
   private readonly d: DigestDeps;
   private readonly windowMs: number;
   private readonly pending = new Map<string, Pending>();
+  private readonly derived = new Map<string, RunStatus>();
 
   constructor(deps: DigestDeps) {
     this.d = deps;
     this.windowMs = deps.windowMs ?? DIGEST_WINDOW_MS;
+  }
+
+  batchChanged(batchId: string): void {
+    this.schedule(batchId);
+  }
+
+  childChanged(batchId: string, _childId: string): void {
+    this.schedule(batchId);
   }
 
   schedule(batchId: string): void {
@@ -101,12 +103,22 @@ export class BatchDigest {
     this.pending.clear();
   }
 
+  /** Runs what is scheduled now instead of at the end of its window (shutdown). */
+  flushNow(): void {
+    for (const [batchId, p] of this.pending) {
+      if (p.timer) {
+        clearTimeout(p.timer);
+        this.flush(batchId, p);
+      }
+    }
+  }
+
   private flush(batchId: string, p: Pending): void {
     p.timer = undefined;
     p.running = true;
     this.d.background.run(`digest ${batchId}`, async () => {
       try {
-        await this.d.lock.run(`batch:${batchId}`, () => this.refresh(batchId));
+        await this.d.lock.run(batchId, () => this.refresh(batchId));
       } finally {
         p.running = false;
         if (p.dirty) {
@@ -119,23 +131,17 @@ export class BatchDigest {
     });
   }
 
-  /** Re-renders the digest from Kestra; posts the batch's failure once. Public for the first render. */
+  /** Re-renders the digest from Kestra; posts the batch's failure once. */
   async refresh(batchId: string): Promise<void> {
     const execution = await this.d.kestra.findExecution(batchId);
     const ctx = execution ? contextOf(execution) : undefined;
     if (!execution || !ctx) return;
-    const record = await this.d.store.get(batchId);
-    const before = JSON.stringify(record);
+    const record = await this.d.records.load(batchId, thread(ctx));
     const kestraUrl = this.d.links.execution(execution.flowId, execution.id);
     const inputs = execution.inputs ?? {};
     const repo = labelValue(execution, LABELS.repo) ?? String(inputs[BATCH_INPUTS.repoUrl] ?? "");
-
-    if (!record.skipped) {
-      const skipped = await this.skipped(execution);
-      if (skipped) record.skipped = skipped;
-    }
-    const rows = await this.rows(batchId);
-    const status = batchStatus(execution);
+    if (!record.skipped) record.skipped = await this.skipped(execution);
+    const view = deriveView(execution);
     const message = digestMessage({
       repo,
       repoUrl: String(inputs[BATCH_INPUTS.repoUrl] ?? ""),
@@ -143,24 +149,27 @@ export class BatchDigest {
       max: Number(inputs[BATCH_INPUTS.maxIssues] ?? 0),
       prs: inputs[BATCH_INPUTS.createPrs] === true,
       requester: ctx.user,
-      status,
+      status: view.status,
       kestraUrl,
-      rows,
+      rows: await this.rows(batchId),
       skipped: record.skipped ?? [],
     });
-    const rendered = JSON.stringify(message);
-    if (record.rootText !== rendered) {
-      await this.d.slack.chat.update({ channel: ctx.channel, ts: ctx.rootTs, ...message });
-      record.rootText = rendered;
-      record.status = status;
+    const render = createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
+    if (record.rootRender !== render) {
+      await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
+        run: batchId,
+        key: KEYS.root,
+        status: view.status,
+        render,
+        ...(record.skipped ? { skipped: record.skipped } : {}),
+      });
+      record.rootRender = render;
     }
-    if (status === "failed" && record.failureAttempt !== record.attempt) {
-      // Recorded before the reply's outcome is known: a batch failure is reported at most once.
-      record.failureAttempt = record.attempt;
-      await this.d.store.put(batchId, record);
-      await this.reportFailure(execution, ctx.channel, ctx.rootTs, ctx.user, repo, kestraUrl);
+    record.status = view.status;
+    const key = KEYS.failure(view.attempt);
+    if (view.status === "failed" && !record.has(key)) {
+      await this.reportFailure(execution, ctx, record, view.failedTask, repo, kestraUrl, key);
     }
-    if (JSON.stringify(record) !== before) await this.d.store.put(batchId, record);
   }
 
   private async rows(batchId: string): Promise<DigestRow[]> {
@@ -172,86 +181,88 @@ export class BatchDigest {
     // Oldest first, so rows keep their place as the batch goes on.
     const children = [...results].reverse();
     return Promise.all(
-      children.map(async (child) => {
-        const c = contextOf(child);
-        const record = await this.d.store.get(child.id);
-        const slug = c?.repo && c.issue ? `${c.repo}#${c.issue}` : child.id;
-        const issueUrl = child.inputs?.[SINGLE_INPUTS.issueUrl];
+      children.map(async (light) => {
+        const c = contextOf(light);
+        const record = this.d.records.peek(light.id);
+        const status = record?.status ?? (await this.statusOf(light, record));
+        const issueUrl = light.inputs?.[SINGLE_INPUTS.issueUrl];
+        const kestraUrl = this.d.links.execution(light.flowId, light.id);
         return {
-          slug,
-          issueUrl:
-            typeof issueUrl === "string"
-              ? issueUrl
-              : this.d.links.execution(child.flowId, child.id),
+          slug: c?.slug ?? light.id,
+          issueUrl: typeof issueUrl === "string" ? issueUrl : kestraUrl,
           title: c?.title,
-          // Search results are light (no task runs): the child's own sync records its status.
-          status: (record.status as RunStatus | undefined) ?? batchStatus(child),
-          kestraUrl: this.d.links.execution(child.flowId, child.id),
-          prUrl: record.prUrl,
-          durationMs: record.metrics?.durationMs,
-          tokens: record.metrics?.tokens,
-          costUsd: record.metrics?.costUsd,
+          status,
+          kestraUrl,
+          prUrl: record?.prUrl,
+          durationMs: record?.metrics?.durationMs,
+          tokens: record?.metrics?.tokens,
+          costUsd: record?.metrics?.costUsd,
         };
       }),
     );
+  }
+
+  /**
+   * A child this process has not synced: search results are light, so it is read in full once
+   * and kept until the child's own sync says more.
+   */
+  private async statusOf(light: Execution, record: RunRecord | undefined): Promise<RunStatus> {
+    const seen = this.derived.get(light.id);
+    if (seen && (isFinalStatus(seen) || !isTerminal(light.state.current))) return seen;
+    const full = (await this.d.kestra.findExecution(light.id)) ?? light;
+    const status = deriveView(full, { verdict: record?.decision?.verdict }).status;
+    this.derived.set(light.id, status);
+    return status;
   }
 
   /** The issues the batch skipped and why, once its `issues` task has run. */
   private async skipped(execution: Execution): Promise<SkippedIssue[] | undefined> {
     const task = execution.taskRunList.find((t) => t.taskId === BATCH_TASKS.issues);
     if (task?.state.current !== "SUCCESS") return undefined;
+    const outputs = await this.d.kestra.taskRunOutputs(execution, task.id);
+    const uri = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles?.[
+      BATCH_FILES.skipped
+    ];
+    if (typeof uri !== "string") return [];
+    const raw = await this.d.kestra.downloadFile(execution.id, uri);
+    let json: unknown;
     try {
-      const outputs = await this.d.kestra.taskRunOutputs(execution, task.id);
-      const uri = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles?.[
-        BATCH_FILES.skipped
-      ];
-      if (typeof uri !== "string") return [];
-      const raw = await this.d.kestra.downloadFile(execution.id, uri);
-      const parsed = skippedSchema.safeParse(JSON.parse(raw.toString("utf8")));
-      return parsed.success
-        ? parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }))
-        : [];
-    } catch (err) {
-      this.d.logger.warn({ err, executionId: execution.id }, "cannot read the skipped issues");
-      return undefined;
+      json = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return [];
     }
+    const parsed = skippedSchema.safeParse(json);
+    return parsed.success
+      ? parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }))
+      : [];
   }
 
   private async reportFailure(
     execution: Execution,
-    channel: string,
-    rootTs: string,
-    requester: string,
+    ctx: RunContext,
+    record: RunRecord,
+    failedTask: string | undefined,
     repo: string,
     kestraUrl: string,
+    key: string,
   ): Promise<void> {
-    const failedTask = execution.taskRunList.find((t) => t.state.current === "FAILED")?.taskId;
-    const logs = await this.d.kestra.errorLogs(execution.id, 8).catch(() => []);
+    const logs = await this.d.kestra.errorLogs(execution.id, 8);
     const excerpt =
       logs.map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`).join("\n") || undefined;
-    const input = {
-      slug: `batch for ${repo}`,
-      executionId: execution.id,
-      failedTask,
-      reason: undefined,
-      logExcerpt: excerpt,
-      kestraUrl,
-      requester,
-    };
-    const reply = failureReply(input);
-    await this.d.slack.chat.postMessage({ channel, thread_ts: rootTs, ...reply });
-    const alertChannel = (await this.d.settings.policyOrDefaults(channel)).alertChannel;
-    if (alertChannel) {
-      const permalink = await this.d.slack.chat
-        .getPermalink({ channel, message_ts: rootTs })
-        .then((r) => r.permalink)
-        .catch(() => undefined);
-      await this.d.slack.chat
-        .postMessage({
-          channel: alertChannel,
-          ...failureAlert({ ...input, ...(permalink ? { threadLink: permalink } : {}) }),
-        })
-        .catch((err: unknown) => this.d.logger.error({ err }, "cannot post the batch alert"));
-    }
+    await this.d.failures.report({
+      failure: {
+        slug: `batch for ${repo}`,
+        executionId: execution.id,
+        failedTask,
+        reason: undefined,
+        logExcerpt: excerpt,
+        kestraUrl,
+        requester: ctx.user,
+      },
+      channel: ctx.channel,
+      thread: thread(ctx),
+      meta: { run: execution.id, key },
+    });
+    record.mark(key);
   }
 }

@@ -1,16 +1,14 @@
-import type { webApi } from "@slack/bolt";
 import { BATCH_FLOW_ID, BATCH_INPUTS, LABELS } from "../../contracts/flow.ts";
 import type { KestraClient } from "../../kestra/client.ts";
 import type { Logger } from "../../logger.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
 import { digestMessage } from "../../slack/blocks/digest-message.ts";
-import { failureAlert, failureReply } from "../../slack/blocks/failure-message.ts";
 import { userMessage } from "../../slack/error-messages.ts";
+import type { SlackThreads } from "../../slack/thread.ts";
 import { runLabels } from "../context.ts";
-import type { Links } from "../links.ts";
+import type { FailureReporter } from "../failure.ts";
+import type { RunRecords } from "../record.ts";
 import type { BatchDigest } from "./digest.ts";
-
-type WebClient = webApi.WebClient;
 
 export interface BatchRequest {
   team: string;
@@ -24,10 +22,11 @@ export interface BatchRequest {
 
 export interface BatchStarterDeps {
   kestra: KestraClient;
-  slack: WebClient;
+  threads: SlackThreads;
+  records: RunRecords;
+  failures: FailureReporter;
   settings: SettingsStore;
   digest: BatchDigest;
-  links: Links;
   logger: Logger;
 }
 
@@ -50,12 +49,10 @@ export async function startBatch(
   };
   let rootTs: string;
   try {
-    const res = await d.slack.chat.postMessage({
-      channel: req.channel,
-      ...digestMessage({ ...digestBase, status: "queued" }),
-      unfurl_links: false,
-    });
-    rootTs = res.ts ?? "";
+    rootTs = await d.threads.postRoot(
+      req.channel,
+      digestMessage({ ...digestBase, status: "queued" }),
+    );
   } catch (err) {
     d.logger.warn({ err, channel: req.channel }, "cannot post the batch digest");
     return {
@@ -63,6 +60,7 @@ export async function startBatch(
       message: "I cannot post in this channel. Invite the bot first (`/invite @autofix`).",
     };
   }
+  const thread = { channel: req.channel, rootTs };
   try {
     const { requireApproval } = await d.settings.policy(req.channel);
     const execution = await d.kestra.createExecution(
@@ -83,42 +81,35 @@ export async function startBatch(
           repo: slug,
           issue: undefined,
           title: undefined,
+          slug,
         }),
         [LABELS.repo]: slug,
       },
     );
-    await d.digest.refresh(execution.id).catch((err: unknown) => {
-      d.logger.warn({ err, executionId: execution.id }, "first digest render failed");
-    });
+    d.records.fresh(execution.id, thread);
+    d.digest.schedule(execution.id);
     return { ok: true };
   } catch (err) {
     const message = userMessage(err);
     d.logger.error({ err, repo: slug }, "cannot start the batch");
-    const failure = {
-      slug: `batch for ${slug}`,
-      executionId: undefined,
-      failedTask: "start",
-      reason: message,
-      logExcerpt: undefined,
-      kestraUrl: undefined,
-      requester: req.user,
-    };
-    await d.slack.chat
-      .update({
-        channel: req.channel,
-        ts: rootTs,
-        ...digestMessage({ ...digestBase, status: "failed" }),
-      })
+    await d.threads
+      .update(req.channel, rootTs, digestMessage({ ...digestBase, status: "failed" }))
       .catch((e: unknown) => d.logger.error({ err: e }, "cannot mark the digest failed"));
-    await d.slack.chat
-      .postMessage({ channel: req.channel, thread_ts: rootTs, ...failureReply(failure) })
-      .catch((e: unknown) => d.logger.error({ err: e }, "cannot explain the batch failure"));
-    const alertChannel = (await d.settings.policyOrDefaults(req.channel)).alertChannel;
-    if (alertChannel) {
-      await d.slack.chat
-        .postMessage({ channel: alertChannel, ...failureAlert(failure) })
-        .catch((e: unknown) => d.logger.error({ err: e }, "cannot alert"));
-    }
+    await d.failures
+      .report({
+        failure: {
+          slug: `batch for ${slug}`,
+          executionId: undefined,
+          failedTask: "start",
+          reason: message,
+          logExcerpt: undefined,
+          kestraUrl: undefined,
+          requester: req.user,
+        },
+        channel: req.channel,
+        thread,
+      })
+      .catch((e: unknown) => d.logger.error({ err: e }, "cannot report the batch start failure"));
     return { ok: false, message: `The batch could not start: ${message}` };
   }
 }

@@ -1,5 +1,6 @@
-import { type RunStatus, STATUS_EMOJI, STATUS_TEXT } from "../../runs/status.ts";
+import type { RunStatus } from "../../shared/run-status.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
 export interface DigestRow {
@@ -58,7 +59,7 @@ export function totals(rows: DigestRow[], skipped: SkippedIssue[]): Totals {
     awaiting: count("awaiting_approval"),
     failed: count("failed", "expired", "cancelled"),
     rejected: count("rejected"),
-    inProgress: count("queued", "running", "creating_pr"),
+    inProgress: count("queued", "running", "creating_pr", "cancelling"),
     skipped: skipped.length,
   };
 }

@@ -1,7 +1,8 @@
 import type { DiffStats } from "../../shared/diff-stats.ts";
-import { ACTIONS, BLOCKS } from "../ids.ts";
+import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
+import { approvalBlocks } from "./root-message.ts";
 import type { Message } from "./types.ts";
 
 const MAX_FILES_LISTED = 10;
@@ -48,52 +49,23 @@ export interface ApprovalInput {
   kestraUrl: string;
   requester: string;
   approverHint: string;
+  /** The issue: a batch thread holds several patches, so the buttons name theirs. */
+  slug: string;
 }
 
-/** The buttons under the patch. The value names the run; who may click is checked server-side. */
+/** A batch child's buttons, right under its patch in the batch thread. */
 export function approvalMessage(input: ApprovalInput): Message {
+  const slug = escapeText(input.slug);
   return {
-    text: "Review the patch above, then approve or reject it.",
+    text: `Review the patch for ${input.slug} above, then approve or reject it.`,
     blocks: [
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: `<@${input.requester}>, review the patch above. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${input.approverHint}_`,
-        },
-      },
-      {
-        type: "actions",
-        block_id: BLOCKS.patchActions,
-        elements: [
-          {
-            type: "button",
-            action_id: ACTIONS.approve,
-            style: "primary",
-            text: { type: "plain_text", text: "Approve & create PR" },
-            value: input.executionId,
-          },
-          {
-            type: "button",
-            action_id: ACTIONS.reject,
-            style: "danger",
-            text: { type: "plain_text", text: "Reject" },
-            value: input.executionId,
-          },
-          {
-            type: "button",
-            action_id: ACTIONS.revise,
-            text: { type: "plain_text", text: "Revise" },
-            value: input.executionId,
-          },
-          viewInKestraButton(input.kestraUrl),
-        ],
-      },
+      { type: "section", text: { type: "mrkdwn", text: `*${slug}*` } },
+      ...approvalBlocks(input, input.requester, input.kestraUrl, `for *${slug}* above`),
     ],
   };
 }
 
-/** Replaces the buttons once a decision is made or the run moved on without one. */
+/** Replaces a batch child's buttons once a decision is made or the run moved on without one. */
 export function decisionMessage(text: string, kestraUrl: string): Message {
   return {
     text,

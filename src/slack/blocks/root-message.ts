@@ -1,6 +1,9 @@
-import { type RunStatus, STATUS_EMOJI, STATUS_TEXT } from "../../runs/status.ts";
+import type { RunStatus, Verdict } from "../../shared/run-status.ts";
+import { ACTIONS, BLOCKS } from "../ids.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
-import type { Message } from "./types.ts";
+import { viewInKestraButton } from "./buttons.ts";
+import { STATUS_TEXT, statusLabel } from "./status-text.ts";
+import type { KnownBlock, Message } from "./types.ts";
 
 export interface RootMessageInput {
   slug: string;
@@ -11,22 +14,41 @@ export interface RootMessageInput {
   kestraUrl: string | undefined;
   prUrl: string | undefined;
   note: string | undefined;
+  /** Awaiting approval: the buttons. The value names the run; who may click is checked server-side. */
+  approval?: { executionId: string; approverHint: string } | undefined;
+  /** Who decided, once someone did. */
+  decision?: { verdict: Verdict; by: string } | undefined;
 }
 
-/** The run's root message in the channel; updated in place as the run moves. */
+const DECIDED: Record<Verdict, string> = {
+  approve: "✅ Approved by",
+  reject: "🚫 Rejected by",
+  revise: "🔁 Revision requested by",
+};
+
+/** The run's root message in the channel: its status, links and, while it waits, its buttons. */
 export function rootMessage(input: RootMessageInput): Message {
   const title = input.title ? ` — ${escapeText(truncate(input.title, 200))}` : "";
-  const status = `${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*`;
-  const meta = [`Requested by <@${input.requester}>`, status];
+  const meta = [`Requested by <@${input.requester}>`, statusLabel(input.status)];
   if (input.kestraUrl) meta.push(link(input.kestraUrl, "Kestra execution"));
   if (input.prUrl) meta.push(link(input.prUrl, "Pull request"));
-  const blocks: Message["blocks"] = [
+  const blocks: KnownBlock[] = [
     {
       type: "section",
       text: { type: "mrkdwn", text: `*Autofix for ${link(input.issueUrl, input.slug)}*${title}` },
     },
     { type: "context", elements: [{ type: "mrkdwn", text: meta.join("  ·  ") }] },
   ];
+  if (input.decision) {
+    blocks.push({
+      type: "context",
+      elements: [
+        { type: "mrkdwn", text: `${DECIDED[input.decision.verdict]} <@${input.decision.by}>` },
+      ],
+    });
+  }
+  if (input.approval)
+    blocks.push(...approvalBlocks(input.approval, input.requester, input.kestraUrl));
   if (input.note) {
     blocks.push({
       type: "context",
@@ -41,4 +63,49 @@ export function rootMessage(input: RootMessageInput): Message {
     ),
     blocks,
   };
+}
+
+/** "Review the patch in the thread" and Approve / Reject / Revise. */
+export function approvalBlocks(
+  approval: { executionId: string; approverHint: string },
+  requester: string,
+  kestraUrl: string | undefined,
+  where = "in the thread",
+): KnownBlock[] {
+  return [
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `<@${requester}>, review the patch ${where}. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${approval.approverHint}_`,
+      },
+    },
+    {
+      type: "actions",
+      block_id: BLOCKS.patchActions,
+      elements: [
+        {
+          type: "button",
+          action_id: ACTIONS.approve,
+          style: "primary",
+          text: { type: "plain_text", text: "Approve & create PR" },
+          value: approval.executionId,
+        },
+        {
+          type: "button",
+          action_id: ACTIONS.reject,
+          style: "danger",
+          text: { type: "plain_text", text: "Reject" },
+          value: approval.executionId,
+        },
+        {
+          type: "button",
+          action_id: ACTIONS.revise,
+          text: { type: "plain_text", text: "Revise" },
+          value: approval.executionId,
+        },
+        ...(kestraUrl ? [viewInKestraButton(kestraUrl)] : []),
+      ],
+    },
+  ];
 }

@@ -1,8 +1,6 @@
-import { SINGLE_INPUTS } from "../../contracts/flow.ts";
-import { type Execution, isTerminal } from "../../kestra/types.ts";
-import { contextOf } from "../../runs/context.ts";
-import { deriveView, type RunStatus, STATUS_EMOJI, STATUS_TEXT } from "../../runs/status.ts";
+import type { RunStatus } from "../../shared/run-status.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
 /** What `/autofix status` and `/autofix list` show about one run. */
@@ -20,54 +18,6 @@ export interface RunFacts {
   kestraUrl: string;
   threadUrl: string | undefined;
   prUrl: string | undefined;
-}
-
-const ISSUE_URL = /^https:\/\/[^/\s|<>]+\/[^/\s|<>]+\/[^/\s|<>]+\/issues\/\d+$/;
-
-/** The facts Kestra's execution holds; links the caller looked up are passed in. */
-export function factsOf(
-  execution: Execution,
-  opts: { kestraUrl: string; now: number; threadUrl?: string; prUrl?: string },
-): RunFacts {
-  const ctx = contextOf(execution);
-  const view = deriveView(execution);
-  const issueInput = execution.inputs?.[SINGLE_INPUTS.issueUrl];
-  const slug = ctx?.repo && ctx.issue ? `${ctx.repo}#${ctx.issue}` : (ctx?.repo ?? execution.id);
-  return {
-    executionId: execution.id,
-    slug,
-    issueUrl: typeof issueInput === "string" && ISSUE_URL.test(issueInput) ? issueInput : undefined,
-    title: ctx?.title,
-    requester: ctx?.user,
-    status: view.status,
-    step: view.status === "failed" ? view.failedTask : currentStep(execution),
-    startedAt: startOf(execution),
-    durationMs: durationOf(execution, opts.now),
-    kestraUrl: opts.kestraUrl,
-    threadUrl: opts.threadUrl,
-    prUrl: opts.prUrl,
-  };
-}
-
-/** The last task run that has not ended, for a run that has not ended. */
-function currentStep(execution: Execution): string | undefined {
-  if (isTerminal(execution.state.current)) return undefined;
-  return execution.taskRunList.filter((t) => !isTerminal(t.state.current)).at(-1)?.taskId;
-}
-
-function startOf(execution: Execution): string | undefined {
-  return execution.state.startDate ?? execution.state.histories[0]?.date ?? undefined;
-}
-
-/** From the start to the end, or to now while the run goes on (Kestra also stamps an end on pauses). */
-function durationOf(execution: Execution, now: number): number | undefined {
-  const start = Date.parse(startOf(execution) ?? "");
-  const ended = isTerminal(execution.state.current);
-  const end = ended
-    ? Date.parse(execution.state.endDate ?? execution.state.histories.at(-1)?.date ?? "")
-    : now;
-  if (!Number.isFinite(start) || !Number.isFinite(end)) return undefined;
-  return Math.max(0, end - start);
 }
 
 export function formatDuration(ms: number): string {

@@ -1,11 +1,12 @@
-import { LABELS, TASKS } from "../contracts/flow.ts";
+import { LABELS } from "../contracts/flow.ts";
 import type { SearchQuery } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
-import { contextOf, type RunContext } from "../runs/context.ts";
-import { RunStore } from "../runs/record.ts";
 import type { Services } from "../services.ts";
 import type { Policy } from "../settings/channel-settings.ts";
-import { factsOf, type RunFacts } from "../slack/blocks/run-status.ts";
+import type { RunFacts } from "../slack/blocks/run-status.ts";
+import { contextOf, type RunContext } from "./context.ts";
+import { factsOf } from "./facts.ts";
+import { RunReader } from "./read.ts";
 
 // Kestra reads shared by the run-control subcommands and the App Home. Every listing is a
 // filtered, paginated search; every run is checked to belong to the asking Slack team, and a
@@ -171,11 +172,14 @@ export async function describeRun(
   run: TeamRun,
   opts: { withPr: boolean },
 ): Promise<RunFacts> {
+  const view = await s.syncer.view(run.execution);
   const [threadUrl, prUrl] = await Promise.all([
     threadLink(s, run.ctx),
-    opts.withPr ? pullRequestUrl(s, run) : Promise.resolve(undefined),
+    opts.withPr && view.status === "pr_opened" && view.createPr
+      ? prLink(s, run, view.createPr)
+      : Promise.resolve(undefined),
   ]);
-  return factsOf(run.execution, {
+  return factsOf(run.execution, run.ctx, view, {
     kestraUrl: s.links.execution(run.execution.flowId, run.execution.id),
     now: Date.now(),
     ...(threadUrl ? { threadUrl } : {}),
@@ -193,20 +197,14 @@ async function threadLink(s: Services, ctx: RunContext): Promise<string | undefi
   }
 }
 
-/** The PR the thread announced, else the create_pr task's output; only URLs of the run's repo. */
-async function pullRequestUrl(s: Services, run: TeamRun): Promise<string | undefined> {
-  const valid = (u: unknown): u is string =>
-    typeof u === "string" &&
-    /^https:\/\/[^/\s|<>]+\/[^/\s|<>]+\/[^/\s|<>]+\/pull\/\d+$/.test(u) &&
-    (!run.ctx.repo || new URL(u).pathname.startsWith(`/${run.ctx.repo}/pull/`));
+/** The PR the thread announced (when this process knows it), else create_pr's output. */
+async function prLink(
+  s: Services,
+  run: TeamRun,
+  createPr: NonNullable<Execution["taskRunList"][number]>,
+): Promise<string | undefined> {
   try {
-    const record = await new RunStore(s.kestra).get(run.execution.id);
-    if (valid(record.prUrl)) return record.prUrl;
-    const prRun = run.execution.taskRunList.filter((t) => t.taskId === TASKS.createPr).at(-1);
-    if (prRun?.state.current !== "SUCCESS") return undefined;
-    const outputs = await s.kestra.taskRunOutputs(run.execution, prRun.id);
-    const vars = (outputs as { vars?: Record<string, unknown> }).vars ?? {};
-    return valid(vars["pr_url"]) ? vars["pr_url"] : undefined;
+    return await new RunReader(s.kestra).prUrl(run.execution, createPr, run.ctx.repo);
   } catch (err) {
     s.logger.warn({ err, executionId: run.execution.id }, "cannot read the run's PR link");
     return undefined;

@@ -1,0 +1,49 @@
+import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
+import { type FailureInput, failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
+import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
+
+// The one failure report: a reply in the run's thread (when there is one), then an alert in the
+// alerts channel with a link to that thread. The alert is best effort: an alerts channel the bot
+// cannot post in must not make the thread repeat itself.
+
+export interface FailureReport {
+  failure: FailureInput;
+  /** The run's channel: its settings name the alerts channel (the environment's when unreadable). */
+  channel: string;
+  thread: ThreadRef | undefined;
+  /** The reply's identity in the thread, so that it is posted once. */
+  meta?: PostMeta;
+}
+
+export class FailureReporter {
+  private readonly threads: SlackThreads;
+  private readonly settings: SettingsStore;
+  private readonly logger: Logger;
+
+  constructor(deps: { threads: SlackThreads; settings: SettingsStore; logger: Logger }) {
+    this.threads = deps.threads;
+    this.settings = deps.settings;
+    this.logger = deps.logger;
+  }
+
+  /** The thread reply throws when it fails (the caller tries again); the alert never does. */
+  async report(r: FailureReport): Promise<void> {
+    if (r.thread) await this.threads.reply(r.thread, failureReply(r.failure), r.meta);
+    await this.alert(r);
+  }
+
+  async alert(r: Omit<FailureReport, "meta">): Promise<void> {
+    try {
+      const { alertChannel } = await this.settings.policyOrDefaults(r.channel);
+      if (!alertChannel) return;
+      const threadLink = r.thread ? await this.threads.permalink(r.thread) : undefined;
+      await this.threads.post(
+        alertChannel,
+        failureAlert({ ...r.failure, ...(threadLink ? { threadLink } : {}) }),
+      );
+    } catch (err) {
+      this.logger.error({ err, channel: r.channel }, "cannot post the alert");
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { OUTPUT_FILES, RESUME_INPUTS } from "../contracts/flow.ts";
+import type { Notification } from "../contracts/notification.ts";
+import { resultSchema } from "../contracts/result.ts";
+import type { KestraClient } from "../kestra/client.ts";
+import type { Execution, LogEntry, TaskRun } from "../kestra/types.ts";
+import { pullRequestUrl } from "../shared/pr-url.ts";
+import type { Verdict } from "../shared/run-status.ts";
+import type { Metrics } from "./record.ts";
+
+// Reading a run from Kestra: the execution, and the outputs the thread needs. A read that fails
+// because Kestra is unavailable throws, so the sync fails and is tried again; only a definite
+// answer ("no such file") is ever shown to people.
+
+export interface PatchFiles {
+  patch: string | undefined;
+  result: string | undefined;
+}
+
+export class RunReader {
+  private readonly kestra: KestraClient;
+  constructor(kestra: KestraClient) {
+    this.kestra = kestra;
+  }
+
+  execution(id: string): Promise<Execution | undefined> {
+    return this.kestra.findExecution(id);
+  }
+
+  /** The Pause's `onResume.approved`, for a run resumed outside the bot (the Kestra UI). */
+  async verdict(execution: Execution, approval: TaskRun): Promise<Verdict | undefined> {
+    const outputs = await this.kestra.taskRunOutputs(execution, approval.id);
+    const onResume = (outputs as { onResume?: Record<string, unknown> }).onResume;
+    const approved = onResume?.[RESUME_INPUTS.approved];
+    if (approved === true || approved === "true") return "approve";
+    if (approved === false || approved === "false") return "reject";
+    return undefined;
+  }
+
+  /** The worker's files: from the notification when they belong to this run, else from Kestra. */
+  async patchFiles(execution: Execution, fix: TaskRun, hint?: Notification): Promise<PatchFiles> {
+    const own = (uri: unknown): uri is string =>
+      typeof uri === "string" && uri.includes(`/executions/${execution.id}/`);
+    if (own(hint?.patchUri) && own(hint?.resultUri)) {
+      return { patch: hint.patchUri, result: hint.resultUri };
+    }
+    const outputs = await this.kestra.taskRunOutputs(execution, fix.id);
+    const files = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles ?? {};
+    const patch = files[OUTPUT_FILES.patch];
+    const result = files[OUTPUT_FILES.result];
+    return { patch: own(patch) ? patch : undefined, result: own(result) ? result : undefined };
+  }
+
+  download(execution: Execution, uri: string): Promise<Buffer> {
+    return this.kestra.downloadFile(execution.id, uri);
+  }
+
+  /** The worker's own account (result.json); a file that does not parse is shown without it. */
+  async result(
+    execution: Execution,
+    uri: string | undefined,
+  ): Promise<{ explanation?: string; metrics?: Metrics }> {
+    if (!uri) return {};
+    const raw = await this.download(execution, uri);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return {};
+    }
+    const parsed = resultSchema.safeParse(json);
+    if (!parsed.success) return {};
+    const r = parsed.data;
+    const tokens =
+      r.usage?.inputTokens !== undefined || r.usage?.outputTokens !== undefined
+        ? (r.usage.inputTokens ?? 0) + (r.usage.outputTokens ?? 0)
+        : undefined;
+    return {
+      ...(r.explanation ? { explanation: r.explanation } : {}),
+      metrics: {
+        durationMs: r.durationMs,
+        ...(tokens !== undefined ? { tokens } : {}),
+        ...(r.usage?.costUsd !== undefined ? { costUsd: r.usage.costUsd } : {}),
+      },
+    };
+  }
+
+  /** The PR link: the notification's, else create_pr's output; only a PR of the run's repo. */
+  async prUrl(
+    execution: Execution,
+    createPr: TaskRun,
+    repo: string | undefined,
+    hint?: Notification,
+  ): Promise<string | undefined> {
+    const fromHint = pullRequestUrl(hint?.prUrl, repo);
+    if (fromHint) return fromHint;
+    const outputs = await this.kestra.taskRunOutputs(execution, createPr.id);
+    const vars = (outputs as { vars?: Record<string, unknown> }).vars ?? {};
+    return pullRequestUrl(vars["pr_url"], repo);
+  }
+
+  errorLogs(execution: Execution, limit: number): Promise<LogEntry[]> {
+    return this.kestra.errorLogs(execution.id, limit);
+  }
+}

@@ -1,0 +1,341 @@
+import { createHash } from "node:crypto";
+import { SINGLE_INPUTS } from "../contracts/flow.ts";
+import type { Notification } from "../contracts/notification.ts";
+import { UpstreamError } from "../errors.ts";
+import type { Execution, TaskRun } from "../kestra/types.ts";
+import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
+import { diffStats } from "../shared/diff-stats.ts";
+import type { Approvers } from "../slack/approvers.ts";
+import { formatMetrics } from "../slack/blocks/digest-message.ts";
+import {
+  approvalMessage,
+  decisionMessage,
+  emptyPatchMessage,
+  patchComment,
+} from "../slack/blocks/patch-message.ts";
+import { rootMessage } from "../slack/blocks/root-message.ts";
+import { closingNote, decidedText, prOpenedNote } from "../slack/blocks/run-notes.ts";
+import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
+import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
+import type { RunContext } from "./context.ts";
+import type { FailureReporter } from "./failure.ts";
+import type { Links } from "./links.ts";
+import type { RunReader } from "./read.ts";
+import { KEYS, type RunRecord } from "./record.ts";
+import type { RunView } from "./status.ts";
+
+// The steps that bring one run's thread up to date with what Kestra says, each posted at most
+// once (RunRecord). They run under the run's lock; a step that cannot read Kestra throws, so the
+// whole sync fails and is tried again, and nothing wrong is ever shown for a passing error.
+
+/** Slack's snippet limit (files.getUploadURLExternal → snippet_too_large above it). */
+export const SNIPPET_MAX_BYTES = 1_000_000;
+const LOG_EXCERPT_LINES = 8;
+
+export interface ThreadSyncDeps {
+  reader: RunReader;
+  threads: SlackThreads;
+  failures: FailureReporter;
+  links: Links;
+  approvers: Approvers;
+  settings: SettingsStore;
+  logger: Logger;
+  /** Batch children: their digest row changed. */
+  digest?: { childChanged(batchId: string, childId: string): void } | undefined;
+}
+
+export interface RunState {
+  execution: Execution;
+  ctx: RunContext;
+  record: RunRecord;
+  view: RunView;
+  hint?: Notification | undefined;
+}
+
+export class ThreadSync {
+  private readonly d: ThreadSyncDeps;
+  constructor(deps: ThreadSyncDeps) {
+    this.d = deps;
+  }
+
+  async run(s: RunState): Promise<void> {
+    const { view } = s;
+    if (view.patchAvailable && view.fix) await this.patch(s, view.fix);
+    if (s.ctx.batch) await this.childButtons(s);
+    if (view.status === "pr_opened" && view.createPr) await this.pr(s, view.createPr);
+    if (view.status === "failed") await this.failure(s);
+    if (view.status === "rejected" || view.status === "expired" || view.status === "cancelled") {
+      await this.closing(s, view.status);
+    }
+    if (s.ctx.batch) {
+      s.record.status = view.status;
+      this.d.digest?.childChanged(s.ctx.batch, s.execution.id);
+    } else {
+      await this.root(s);
+    }
+  }
+
+  /** The run's root: status, links, the buttons while it waits, who decided. */
+  async root(s: RunState): Promise<void> {
+    const { record, ctx, view, execution } = s;
+    if (!record.ownsRoot) return;
+    const kestraUrl = this.kestraUrl(execution);
+    const approverHint =
+      view.approvable && !record.decision ? await this.approverHint(ctx) : undefined;
+    const message = rootMessage({
+      slug: ctx.slug,
+      issueUrl: issueUrlOf(execution, kestraUrl),
+      title: ctx.title,
+      requester: ctx.user,
+      status: view.status,
+      // Queued: not picked up yet, so nothing to see in Kestra.
+      kestraUrl: view.status === "queued" ? undefined : kestraUrl,
+      prUrl: record.prUrl,
+      note: undefined,
+      approval: approverHint ? { executionId: execution.id, approverHint } : undefined,
+      decision: record.decision,
+    });
+    const render = hash(message);
+    if (record.rootRender === render && record.shared.rootOwner === execution.id) return;
+    await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
+      ...this.meta(s, KEYS.root),
+      status: view.status,
+      render,
+      ...(record.decision ? { decision: record.decision } : {}),
+      ...(record.prUrl ? { prUrl: record.prUrl } : {}),
+      ...(record.metrics ? { metrics: record.metrics } : {}),
+    });
+    record.rootRender = render;
+    record.shared.rootOwner = execution.id;
+    record.status = view.status;
+  }
+
+  /**
+   * Records a decision where the buttons are (the root, or a batch child's approval message): the
+   * button change and the record are one Slack write, made before Kestra is told.
+   */
+  async decided(s: RunState): Promise<void> {
+    if (!s.ctx.batch) return this.root(s);
+    const open = s.record.approval;
+    const decision = s.record.decision;
+    if (!open || !decision) return;
+    const text = decidedText(decision.verdict, decision.by, s.ctx.slug);
+    await this.d.threads.update(
+      s.ctx.channel,
+      open.ts,
+      decisionMessage(text, this.kestraUrl(s.execution)),
+      {
+        ...this.meta(s, open.key),
+        decision,
+        ...(s.record.metrics ? { metrics: s.record.metrics } : {}),
+      },
+    );
+    open.open = false;
+  }
+
+  /** Puts the buttons back after a decision Kestra refused (the record no longer holds it). */
+  async reopened(s: RunState): Promise<void> {
+    if (!s.ctx.batch) return this.root(s);
+    const approval = s.record.approval;
+    if (!approval) return;
+    const message = approvalMessage({
+      executionId: s.execution.id,
+      kestraUrl: this.kestraUrl(s.execution),
+      requester: s.ctx.user,
+      approverHint: await this.approverHint(s.ctx),
+      slug: s.ctx.slug,
+    });
+    await this.d.threads.update(s.ctx.channel, approval.ts, message, {
+      ...this.meta(s, approval.key),
+      ...(s.record.metrics ? { metrics: s.record.metrics } : {}),
+    });
+    approval.open = true;
+  }
+
+  /** The patch as a diff snippet (a plain file past Slack's limit), once per run of `fix`. */
+  private async patch(s: RunState, fix: TaskRun): Promise<void> {
+    const key = KEYS.patch(fix.id, fix.attempts?.length ?? 1);
+    if (s.record.has(key)) return;
+    const { execution, ctx, record } = s;
+    const files = await this.d.reader.patchFiles(execution, fix, s.hint);
+    if (!files.patch) {
+      // Definite: the worker succeeded without a patch.diff output. Reported once, like a failure.
+      await this.d.failures.report({
+        failure: this.failureInput(
+          s,
+          "fix",
+          "The worker finished but Kestra holds no patch.diff for it.",
+          undefined,
+        ),
+        channel: ctx.channel,
+        thread: thread(ctx),
+        meta: this.meta(s, key),
+      });
+      record.mark(key);
+      return;
+    }
+    const bytes = await this.d.reader.download(execution, files.patch);
+    const text = bytes.toString("utf8");
+    if (text.trim().length === 0) {
+      await this.d.threads.reply(thread(ctx), emptyPatchMessage(), this.meta(s, key));
+      record.mark(key);
+      return;
+    }
+    const result: Awaited<ReturnType<RunReader["result"]>> = await this.d.reader
+      .result(execution, files.result)
+      .catch((err: unknown) => {
+        if (err instanceof UpstreamError && err.kind === "unavailable") throw err;
+        return {}; // no result.json: the patch is shown without the worker's account
+      });
+    if (result.metrics) record.metrics = result.metrics;
+    const comment = patchComment(diffStats(text), s.hint?.summary ?? result.explanation, {
+      ...(record.metrics ? { metrics: formatMetrics(record.metrics) } : {}),
+      ...(ctx.batch ? { slug: ctx.slug } : {}),
+    });
+    const tooLarge = bytes.byteLength > SNIPPET_MAX_BYTES;
+    await this.d.threads.upload(
+      thread(ctx),
+      {
+        bytes,
+        name: ctx.slug,
+        title: `Patch for ${ctx.slug}`,
+        comment: tooLarge
+          ? `${comment}\n_The patch is larger than Slack's snippet limit, so it is attached as a file._`
+          : comment,
+        snippet: !tooLarge,
+      },
+      execution.id,
+      key,
+    );
+    record.mark(key);
+  }
+
+  /** A batch child's buttons sit right under its patch and name its issue. */
+  private async childButtons(s: RunState): Promise<void> {
+    const { record, view, ctx, execution } = s;
+    const kestraUrl = this.kestraUrl(execution);
+    const patchShown =
+      view.fix !== undefined && record.has(KEYS.patch(view.fix.id, view.fix.attempts?.length ?? 1));
+    const key = KEYS.approval(view.attempt);
+    if (view.approvable && patchShown && !record.decision && !record.has(key)) {
+      const message = approvalMessage({
+        executionId: execution.id,
+        kestraUrl,
+        requester: ctx.user,
+        approverHint: await this.approverHint(ctx),
+        slug: ctx.slug,
+      });
+      const ts = await this.d.threads.reply(thread(ctx), message, {
+        ...this.meta(s, key),
+        ...(record.metrics ? { metrics: record.metrics } : {}),
+      });
+      record.mark(key);
+      if (ts) record.approval = { ts, key, open: true };
+      return;
+    }
+    const open = record.approval?.open ? record.approval : undefined;
+    if (open && !view.approvable) {
+      const text = record.decision
+        ? decidedText(record.decision.verdict, record.decision.by, ctx.slug)
+        : `*${ctx.slug}*: approval closed — the run is now *${STATUS_TEXT[view.status]}*.`;
+      await this.d.threads.update(ctx.channel, open.ts, decisionMessage(text, kestraUrl), {
+        ...this.meta(s, open.key),
+        closed: true,
+        ...(record.decision ? { decision: record.decision } : {}),
+        ...(record.metrics ? { metrics: record.metrics } : {}),
+      });
+      open.open = false;
+    }
+  }
+
+  private async pr(s: RunState, createPr: TaskRun): Promise<void> {
+    const key = KEYS.pr(createPr.id);
+    if (s.record.has(key)) return;
+    const { execution, ctx, record } = s;
+    const prUrl = await this.d.reader.prUrl(execution, createPr, ctx.repo, s.hint);
+    const note = prOpenedNote({
+      requester: ctx.user,
+      prUrl,
+      kestraUrl: this.kestraUrl(execution),
+      slug: ctx.batch ? ctx.slug : undefined,
+    });
+    await this.d.threads.reply(thread(ctx), note, {
+      ...this.meta(s, key),
+      ...(prUrl ? { prUrl } : {}),
+    });
+    record.mark(key);
+    if (prUrl) record.prUrl = prUrl;
+  }
+
+  /** The failed step with its ERROR lines, and an alert: once per attempt. */
+  private async failure(s: RunState): Promise<void> {
+    const key = KEYS.failure(s.view.attempt);
+    if (s.record.has(key)) return;
+    const logs = await this.d.reader.errorLogs(s.execution, 50);
+    const step = s.view.failedTask;
+    const relevant = step ? logs.filter((l) => l.taskId === step) : logs;
+    const lines = (relevant.length > 0 ? relevant : logs)
+      .slice(-LOG_EXCERPT_LINES)
+      .map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`);
+    const excerpt = lines.length > 0 ? lines.join("\n") : s.hint?.error;
+    await this.d.failures.report({
+      failure: this.failureInput(s, step, undefined, excerpt),
+      channel: s.ctx.channel,
+      thread: thread(s.ctx),
+      meta: this.meta(s, key),
+    });
+    s.record.mark(key);
+  }
+
+  private async closing(s: RunState, status: "rejected" | "expired" | "cancelled"): Promise<void> {
+    const key = KEYS.closed(status, s.view.attempt);
+    if (s.record.has(key)) return;
+    const note = closingNote(status, s.record.decision, s.ctx.batch ? s.ctx.slug : undefined);
+    await this.d.threads.reply(thread(s.ctx), note, this.meta(s, key));
+    s.record.mark(key);
+  }
+
+  private failureInput(
+    s: RunState,
+    step: string | undefined,
+    reason: string | undefined,
+    excerpt: string | undefined,
+  ) {
+    return {
+      slug: s.ctx.slug,
+      executionId: s.execution.id,
+      failedTask: step,
+      reason,
+      logExcerpt: excerpt,
+      kestraUrl: this.kestraUrl(s.execution),
+      requester: s.ctx.user,
+    };
+  }
+
+  private async approverHint(ctx: RunContext): Promise<string> {
+    const policy = await this.d.settings.policyOrDefaults(ctx.channel);
+    return this.d.approvers.describe(ctx.user, policy.approvers);
+  }
+
+  private kestraUrl(execution: Execution): string {
+    return this.d.links.execution(execution.flowId, execution.id);
+  }
+
+  private meta(s: RunState, key: string): PostMeta {
+    return { run: s.execution.id, key };
+  }
+}
+
+export function thread(ctx: RunContext): ThreadRef {
+  return { channel: ctx.channel, rootTs: ctx.rootTs };
+}
+
+function issueUrlOf(execution: Execution, fallback: string): string {
+  const url = execution.inputs?.[SINGLE_INPUTS.issueUrl];
+  return typeof url === "string" ? url : fallback;
+}
+
+function hash(message: unknown): string {
+  return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
+}

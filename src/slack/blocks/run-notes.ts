@@ -1,0 +1,84 @@
+import type { Verdict } from "../../shared/run-status.ts";
+import { escapeText, link, truncate } from "../mrkdwn.ts";
+import type { Message } from "./types.ts";
+
+// Short thread replies about a run. In a batch thread they name their issue (`slug`).
+
+function note(text: string, slug?: string): Message {
+  const full = slug ? `*${escapeText(slug)}*: ${text}` : text;
+  return { text: full, blocks: [{ type: "section", text: { type: "mrkdwn", text: full } }] };
+}
+
+export function prOpenedNote(opts: {
+  requester: string;
+  prUrl: string | undefined;
+  kestraUrl: string;
+  slug?: string | undefined;
+}): Message {
+  return note(
+    opts.prUrl
+      ? `🎉 <@${opts.requester}> pull request opened: ${link(opts.prUrl, opts.prUrl)}`
+      : `🎉 <@${opts.requester}> pull request opened (see ${link(opts.kestraUrl, "the execution")} for its link).`,
+    opts.slug,
+  );
+}
+
+export function closingNote(
+  status: "rejected" | "expired" | "cancelled",
+  decision: { verdict: Verdict; by: string } | undefined,
+  slug?: string,
+): Message {
+  if (status === "rejected") {
+    const by = decision && decision.verdict !== "approve" ? ` by <@${decision.by}>` : "";
+    return note(`🚫 Patch rejected${by}. Nothing was pushed.`, slug);
+  }
+  if (status === "expired") {
+    return note(
+      "⌛ Nobody approved the patch in time; the run expired and nothing was pushed.",
+      slug,
+    );
+  }
+  return note("⏹️ The run was cancelled.", slug);
+}
+
+export function cancelledNote(user: string, slug?: string): Message {
+  return note(`⏹️ Cancelled by <@${user}>.`, slug);
+}
+
+export function restartedNote(user: string, slug?: string): Message {
+  return note(`🔁 <@${user}> restarted the run.`, slug);
+}
+
+/** Revise: the request, shown shortened; the new run gets all of it. */
+export function revisionNote(user: string, feedback: string): Message {
+  return note(
+    `🔁 Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`,
+  );
+}
+
+/** A recorded decision that Kestra refused: the buttons are back. */
+export function decisionLostNote(
+  decision: { verdict: Verdict; by: string },
+  reason: string,
+  slug?: string,
+): Message {
+  const what =
+    decision.verdict === "approve"
+      ? "approval"
+      : decision.verdict === "reject"
+        ? "rejection"
+        : "revision";
+  return note(
+    `⚠️ The ${what} by <@${decision.by}> could not be applied (${escapeText(truncate(reason, 300))}); the buttons are back, please decide again.`,
+    slug,
+  );
+}
+
+/** What replaces the buttons of a batch child once someone decided. */
+export function decidedText(verdict: Verdict, by: string, slug?: string): string {
+  const who = `<@${by}>`;
+  const forWhat = slug ? ` for *${escapeText(slug)}*` : "";
+  if (verdict === "approve") return `✅ Approved by ${who} — creating PR${forWhat}…`;
+  if (verdict === "reject") return `🚫 Rejected by ${who} — nothing will be pushed${forWhat}.`;
+  return `🔁 ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
+}

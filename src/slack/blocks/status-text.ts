@@ -1,0 +1,34 @@
+import type { RunStatus } from "../../shared/run-status.ts";
+
+export const STATUS_TEXT: Record<RunStatus, string> = {
+  queued: "Queued",
+  running: "Running",
+  awaiting_approval: "Patch ready — awaiting approval",
+  creating_pr: "Creating PR",
+  pr_opened: "PR opened",
+  finished: "Finished — patch only, nothing pushed",
+  rejected: "Rejected",
+  expired: "Expired — approval window closed",
+  cancelling: "Cancelling",
+  cancelled: "Cancelled",
+  failed: "Failed",
+};
+
+export const STATUS_EMOJI: Record<RunStatus, string> = {
+  queued: "⏳",
+  running: "⚙️",
+  awaiting_approval: "👀",
+  creating_pr: "🔧",
+  pr_opened: "✅",
+  finished: "📝",
+  rejected: "🚫",
+  expired: "⌛",
+  cancelling: "⏹️",
+  cancelled: "⏹️",
+  failed: "❌",
+};
+
+/** "👀 *Patch ready — awaiting approval*" */
+export function statusLabel(status: RunStatus): string {
+  return `${STATUS_EMOJI[status]} *${STATUS_TEXT[status]}*`;
+}

@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import type { types, webApi } from "@slack/bolt";
+import type { Logger } from "../logger.ts";
+import type { Message } from "./blocks/types.ts";
+import type { UpdateLimiter } from "./update-limiter.ts";
+
+// The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
+// and key) in message metadata, so that reading the thread tells what was already posted: the
+// thread itself is the record, and a restarted or second replica never posts anything twice.
+
+type WebClient = webApi.WebClient;
+
+/** Metadata event type of every post the bot makes for a run. */
+export const POST_EVENT = "autofix_post";
+const PAGE_SIZE = 200;
+
+export interface ThreadRef {
+  channel: string;
+  rootTs: string;
+}
+
+/** The identity of one post, plus what the record keeps there (decision, PR link...). */
+export interface PostMeta {
+  run: string;
+  key: string;
+  [field: string]: unknown;
+}
+
+export interface ThreadPost {
+  ts: string;
+  meta: PostMeta | undefined;
+  fileNames: string[];
+}
+
+/** What a thread holds, as the bot reads it back. */
+export class ThreadSnapshot {
+  readonly posts: readonly ThreadPost[];
+  constructor(posts: readonly ThreadPost[]) {
+    this.posts = posts;
+  }
+
+  /** The root message (the thread's parent). */
+  get root(): ThreadPost | undefined {
+    return this.posts[0];
+  }
+
+  /** Every post of a run (the root included when it is the run's). */
+  of(run: string): ThreadPost[] {
+    return this.posts.filter((p) => p.meta?.run === run);
+  }
+
+  /** Whether the run's post `key` is there: by metadata, or by the name of its file. */
+  has(run: string, key: string): boolean {
+    const tag = fileTag(run, key);
+    return this.posts.some(
+      (p) =>
+        (p.meta?.run === run && p.meta.key === key) ||
+        p.fileNames.some((n) => n.endsWith(`-${tag}.diff`)),
+    );
+  }
+}
+
+/** Files cannot carry metadata: their name ends with a tag of the run and key instead. */
+export function fileTag(run: string, key: string): string {
+  return createHash("sha256").update(`${run}\n${key}`).digest("hex").slice(0, 10);
+}
+
+export interface FilePost {
+  bytes: Buffer;
+  /** The readable part of the file name, e.g. acme-api-42. */
+  name: string;
+  title: string;
+  comment: string;
+  /** A diff snippet (highlighted), or a plain file past Slack's snippet limit. */
+  snippet: boolean;
+}
+
+/** Slack I/O for runs: posts with identity, the rate-limited updates, and thread reads. */
+export class SlackThreads {
+  private readonly client: WebClient;
+  private readonly limiter: UpdateLimiter;
+  private readonly logger: Logger;
+
+  constructor(client: WebClient, limiter: UpdateLimiter, logger: Logger) {
+    this.client = client;
+    this.limiter = limiter;
+    this.logger = logger;
+  }
+
+  /** Reads the whole thread with its metadata (conversations.replies, paged). */
+  async read(t: ThreadRef): Promise<ThreadSnapshot> {
+    const posts: ThreadPost[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await this.client.conversations.replies({
+        channel: t.channel,
+        ts: t.rootTs,
+        include_all_metadata: true,
+        limit: PAGE_SIZE,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const m of res.messages ?? []) {
+        if (!m.ts) continue;
+        posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
+      }
+      cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
+    } while (cursor);
+    return new ThreadSnapshot(posts);
+  }
+
+  /** A new top-level message (a run's or a batch's root); its ts keys the thread. */
+  async postRoot(channel: string, message: Message, meta?: PostMeta): Promise<string> {
+    const res = await this.client.chat.postMessage({
+      channel,
+      ...message,
+      ...metadata(meta),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return res.ts ?? "";
+  }
+
+  async reply(t: ThreadRef, message: Message, meta?: PostMeta): Promise<string | undefined> {
+    const res = await this.client.chat.postMessage({
+      channel: t.channel,
+      thread_ts: t.rootTs,
+      ...message,
+      ...metadata(meta),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return res.ts;
+  }
+
+  /** chat.update under the app-wide Tier 3 budget. */
+  async update(channel: string, ts: string, message: Message, meta?: PostMeta): Promise<void> {
+    await this.limiter.run(() =>
+      this.client.chat.update({ channel, ts, ...message, ...metadata(meta) }),
+    );
+  }
+
+  /** A file in the thread (files.uploadV2); its name carries the post's identity. */
+  async upload(t: ThreadRef, file: FilePost, run: string, key: string): Promise<void> {
+    await this.client.filesUploadV2({
+      channel_id: t.channel,
+      thread_ts: t.rootTs,
+      initial_comment: file.comment,
+      file: file.bytes,
+      filename: `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`,
+      title: file.title,
+      ...(file.snippet ? { snippet_type: "diff" } : {}),
+    });
+  }
+
+  /** A message outside any run thread (alerts). */
+  async post(channel: string, message: Message): Promise<void> {
+    await this.client.chat.postMessage({ channel, ...message, unfurl_links: false });
+  }
+
+  /** The thread's link, or undefined when Slack will not tell (the alert goes without it). */
+  async permalink(t: ThreadRef): Promise<string | undefined> {
+    try {
+      const res = await this.client.chat.getPermalink({
+        channel: t.channel,
+        message_ts: t.rootTs,
+      });
+      return res.permalink;
+    } catch (err) {
+      this.logger.warn({ err, channel: t.channel }, "cannot get thread permalink");
+      return undefined;
+    }
+  }
+}
+
+/** Spread into a call: `metadata` only when there is some (exactOptionalPropertyTypes). */
+function metadata(meta: PostMeta | undefined): { metadata?: types.MessageMetadata } {
+  if (!meta) return {};
+  // Post identities hold JSON values only (ids, keys, the decision, links, numbers).
+  const event_payload = meta as unknown as types.MessageMetadata["event_payload"];
+  return { metadata: { event_type: POST_EVENT, event_payload } };
+}
+
+function postMeta(raw: unknown): PostMeta | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const { event_type, event_payload } = raw as { event_type?: unknown; event_payload?: unknown };
+  if (event_type !== POST_EVENT || !event_payload || typeof event_payload !== "object") {
+    return undefined;
+  }
+  const p = event_payload as Record<string, unknown>;
+  return typeof p["run"] === "string" && typeof p["key"] === "string" ? (p as PostMeta) : undefined;
+}
+
+function fileNames(files: unknown): string[] {
+  if (!Array.isArray(files)) return [];
+  return files
+    .map((f) => (f && typeof f === "object" ? (f as { name?: unknown }).name : undefined))
+    .filter((n): n is string => typeof n === "string");
+}
