@@ -54,6 +54,10 @@ final class EngineConfig {
         p.put("kestra.jdbc.queues.poll-switch-interval", "60s");
         p.put("kestra.async-operations.wait-timeout", "PT30S");
         p.put("kestra.server.standalone.running.timeout", "PT2M");
+        // Placeholders the executor's liveness coordinator needs (the cli's application.yml sets them).
+        p.put("kestra.server.service.purge.initial-delay", "1h");
+        p.put("kestra.server.service.purge.fixed-delay", "1d");
+        p.put("kestra.server.service.purge.retention", "30d");
 
         // The HTTP adapter (Micronaut's Netty server) on loopback only.
         p.put("micronaut.server.host", "127.0.0.1");
