@@ -36,6 +36,20 @@ public class Commands extends AbstractExecScript implements RunnableTask<ScriptO
         super();
     }
 
+    /**
+     * Kestra's JsonSchemaGenerator reads property defaults from {@code builder().build()} (Lombok builders in real
+     * plugins); without it, defaulted @NotNull properties (interpreter, targetOS, taskRunner...) come out required.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        public Commands build() {
+            return new Commands();
+        }
+    }
+
     @Override
     public Property<String> getContainerImage() {
         return containerImage;
