@@ -1,0 +1,309 @@
+// The product's flows on the REAL Kestra 2.0 engine (see kestra/engine/README.md), driven through the
+// bot's own Kestra client over HTTP. Run with `vitest run --config vitest.kestra.config.ts`.
+
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { UpstreamError } from "../../src/errors.ts";
+import { KestraClient } from "../../src/kestra/client.ts";
+import type { Execution } from "../../src/kestra/types.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
+import {
+  agentCommand,
+  createBareRepo,
+  createSandbox,
+  issueUrlOf,
+  type Sandbox,
+} from "../worker/helpers.ts";
+import { NODE24_BIN, REPO_BIN, ROOT, type RunningEngine, startEngine } from "./engine.ts";
+
+const enabled = process.env["KESTRA_ENGINE_TESTS"] === "1";
+const WEBHOOK_TOKEN = "smoke-webhook-token";
+const TERMINAL = new Set([
+  "SUCCESS",
+  "WARNING",
+  "FAILED",
+  "KILLED",
+  "CANCELLED",
+  "SKIPPED",
+  "RETRIED",
+]);
+/** A copy of ai-issue-autofix in another namespace, with the fix commands proposed in the README. */
+const PROPOSAL_NS = "dev.autofix.proposal";
+
+interface Received {
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: Record<string, unknown>;
+}
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe.skipIf(!enabled)("the product's flows on the real Kestra 2.0 engine", () => {
+  let engine: RunningEngine;
+  let bot: RunningServer;
+  let sb: Sandbox;
+  let flowsDir: string;
+  let dump: string;
+  let client: KestraClient;
+  let proposal: KestraClient;
+  const received: Received[] = [];
+
+  const clientFor = (namespace: string) =>
+    new KestraClient({
+      baseUrl: engine.url,
+      username: engine.username,
+      password: engine.password,
+      tenant: "main",
+      namespace,
+      timeoutMs: 60_000,
+      logger: createLogger({ level: "silent", secrets: [] }),
+    });
+
+  const auth = () =>
+    `Basic ${Buffer.from(`${engine.username}:${engine.password}`).toString("base64")}`;
+
+  async function waitTerminal(
+    c: KestraClient,
+    id: string,
+    timeoutMs = 120_000,
+  ): Promise<Execution> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = await c.getExecution(id);
+      if (TERMINAL.has(e.state.current)) return e;
+      if (Date.now() > deadline) throw new Error(`execution ${id} still ${e.state.current}`);
+      await sleep(250);
+    }
+  }
+
+  const events = (id: string) => received.filter((r) => r.body["executionId"] === id);
+  const taskState = (e: Execution, taskId: string) =>
+    e.taskRunList.find((t) => t.taskId === taskId)?.state.current;
+
+  beforeAll(async () => {
+    bot = await startHttpServer(async (req: IncomingMessage, res: ServerResponse) => {
+      const raw = await readBody(req);
+      received.push({
+        authorization: req.headers.authorization,
+        contentType: req.headers["content-type"],
+        body: JSON.parse(raw.toString("utf8")) as Record<string, unknown>,
+      });
+      sendJson(res, 200, { ok: true });
+    });
+
+    sb = await createSandbox();
+    sb.github.addRepo("acme", "api");
+    sb.github.addIssue("acme", "api", {
+      number: 7,
+      title: "Greeting says world",
+      body: "The README should say fixed world.",
+      labels: ["bug"],
+    });
+    await createBareRepo(sb, "acme", "api");
+    dump = join(sb.dir, "agent-dump");
+
+    // The product's two files, verbatim, plus the proposal copy.
+    flowsDir = await mkdtemp(join(tmpdir(), "kestra-flows-"));
+    for (const f of [
+      "main_dev.autofix_ai-issue-autofix.yml",
+      "main_dev.autofix_batch-issue-autofix.yml",
+    ]) {
+      await copyFile(join(ROOT, "kestra/workflows", f), join(flowsDir, f));
+    }
+    await mkdir(join(flowsDir, "proposal"));
+    await writeFile(
+      join(flowsDir, "proposal", `main_${PROPOSAL_NS}_ai-issue-autofix.yml`),
+      proposalFlow(
+        await readFile(
+          join(ROOT, "kestra/workflows/main_dev.autofix_ai-issue-autofix.yml"),
+          "utf8",
+        ),
+      ),
+    );
+
+    engine = await startEngine({
+      flowsDir,
+      pathPrepend: [NODE24_BIN, REPO_BIN],
+      env: {
+        SECRET_AUTOFIX_WEBHOOK_TOKEN: b64(WEBHOOK_TOKEN),
+        SECRET_GITHUB_READ_TOKEN: b64(sb.github.token),
+        SECRET_GITHUB_PR_TOKEN: b64(sb.github.token),
+        SECRET_OPENAI_API_KEY: b64("sk-smoke-key"),
+        ENV_AUTOFIX_BOT_URL: bot.url,
+        ENV_GITHUB_API_URL: sb.github.url,
+        // Not in any task's `env:`: the worker only sees them if the Process runner passes the
+        // JVM's environment on.
+        AUTOFIX_CLONE_URL: sb.cloneUrl,
+        AUTOFIX_AGENT_COMMAND: agentCommand("edit", dump),
+      },
+    });
+    const rss = await engine.rssKiB();
+    console.info(
+      `[kestra-engine] ready in ${engine.startupMs} ms (launcher measure), RSS ${rss} KiB, flows ${engine.flows.join(", ")}`,
+    );
+    client = clientFor("dev.autofix");
+    proposal = clientFor(PROPOSAL_NS);
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+    await bot?.close();
+    await sb?.close();
+    if (flowsDir) await rm(flowsDir, { recursive: true, force: true });
+  });
+
+  it("loads both product flows and reports version 2.0.x", async () => {
+    expect(engine.flows).toEqual(
+      expect.arrayContaining(["dev.autofix/ai-issue-autofix", "dev.autofix/batch-issue-autofix"]),
+    );
+    expect(await client.version()).toMatch(/^2\.0\./);
+    for (const id of ["ai-issue-autofix", "batch-issue-autofix"]) {
+      const res = await request(`${engine.url}/api/v1/main/flows/dev.autofix/${id}`, {
+        headers: { authorization: auth(), accept: "application/json" },
+      });
+      const flow = (await res.body.json()) as { id: string; namespace: string };
+      expect(res.statusCode).toBe(200);
+      expect(flow).toMatchObject({ id, namespace: "dev.autofix" });
+    }
+    const anonymous = await request(`${engine.url}/api/v1/main/flows/dev.autofix/ai-issue-autofix`);
+    await anonymous.body.dump();
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it("runs ai-issue-autofix: validate on the Process runner, notify_started reaches the bot", async () => {
+    const issueUrl = issueUrlOf(sb, "acme", "api", 7);
+    const created = await client.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrl, apply_fix: false },
+      { "slack-channel": "C123", "autofix-repo": "acme/api", "autofix-issue": "7" },
+    );
+    expect(created.state.current).toMatch(/^(CREATED|RUNNING)$/);
+    const done = await waitTerminal(client, created.id);
+    expect(taskState(done, "validate")).toBe("SUCCESS");
+
+    const started = events(created.id).find((r) => r.body["event"] === "started");
+    expect(started).toEqual({
+      authorization: `Bearer ${WEBHOOK_TOKEN}`,
+      contentType: "application/json; charset=UTF-8",
+      body: {
+        executionId: created.id,
+        event: "started",
+        summary: `Working on ${issueUrl} (dry-run)`,
+      },
+    });
+
+    // 2.0.0 runs the `errors` branch after the execution is already terminal: wait for its call.
+    const closing = await waitFor(() =>
+      events(created.id).find(
+        (r) => r.body["event"] === "failed" || r.body["event"] === "finished",
+      ),
+    );
+    // The product's fix task as written (chown/setpriv to a `node` user): record what it does here.
+    const errors = await client.errorLogs(created.id);
+    console.info(
+      `[kestra-engine] product flow: ${done.state.current}; tasks ${done.taskRunList
+        .map((t) => `${t.taskId}=${t.state.current}`)
+        .join(", ")}; first error ${errors[0]?.taskId}: ${errors[0]?.message}`,
+    );
+    console.info(`[kestra-engine] notifications: ${JSON.stringify(events(created.id))}`);
+    expect(closing.authorization).toBe(`Bearer ${WEBHOOK_TOKEN}`);
+    if (done.state.current === "FAILED") {
+      expect(closing.body).toEqual({
+        executionId: created.id,
+        event: "failed",
+        error: `task ${errors[0]?.taskId}: ${errors[0]?.message}`,
+      });
+    }
+  });
+
+  it("the proposed fix commands run the worker under the Process runner (patch, outputs, file)", async () => {
+    const issueUrl = issueUrlOf(sb, "acme", "api", 7);
+    const created = await proposal.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrl, apply_fix: false },
+      { "autofix-repo": "acme/api" },
+    );
+    const done = await waitTerminal(proposal, created.id);
+    if (done.state.current !== "SUCCESS") {
+      const logs = await proposal.logsAtLeast(created.id, "INFO", 60);
+      throw new Error(
+        `proposal run ${done.state.current}:\n${logs.map((l) => `${l.taskId} ${l.level} ${l.message}`).join("\n")}`,
+      );
+    }
+    const ready = events(created.id).find((r) => r.body["event"] === "patch_ready");
+    console.info(`[kestra-engine] proposal notifications: ${JSON.stringify(events(created.id))}`);
+    expect(ready?.body["patchUri"]).toMatch(
+      new RegExp(
+        `^kestra:///dev/autofix/proposal/ai-issue-autofix/executions/${created.id}/tasks/fix/`,
+      ),
+    );
+
+    // 2.0: task outputs live outside the execution JSON; the client falls back to the spec's path.
+    const fixRun = done.taskRunList.find((t) => t.taskId === "fix");
+    expect(fixRun?.outputs ?? null).toBeNull();
+    const outputs = await proposal.taskRunOutputs(done, fixRun?.id ?? "");
+    expect(Object.keys(outputs["outputFiles"] as object).sort()).toEqual([
+      "patch.diff",
+      "result.json",
+      "summary.md",
+    ]);
+
+    // The file route produces octet-stream/x-ndjson only: the client's `accept: application/json` gets 406.
+    const patchUri = String(ready?.body["patchUri"]);
+    await expect(proposal.downloadFile(created.id, patchUri)).rejects.toSatisfy(
+      (e: unknown) => e instanceof UpstreamError && e.status === 406,
+    );
+    const res = await request(
+      `${engine.url}/api/v1/main/executions/${created.id}/file?path=${encodeURIComponent(patchUri)}`,
+      { headers: { authorization: auth(), accept: "application/octet-stream" } },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toContain("+fixed world");
+    console.info(`[kestra-engine] RSS after the runs: ${await engine.rssKiB()} KiB`);
+  });
+});
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(200);
+  }
+}
+
+/**
+ * ai-issue-autofix with the smallest change that also runs without a `node` user: drop to `node`
+ * (chown + setpriv) only when running as root and that user exists. Parsed and re-dumped.
+ */
+function proposalFlow(source: string): string {
+  const js = parse(source) as Record<string, unknown>;
+  js["namespace"] = PROPOSAL_NS;
+  const rewrite = (cmd: string) =>
+    cmd === "chown -R node:node ."
+      ? 'as_node=""; if [ "$(id -u)" = 0 ] && id node >/dev/null 2>&1; then chown -R node:node . && as_node="setpriv --reuid=node --regid=node --init-groups"; fi'
+      : cmd.replace("setpriv --reuid=node --regid=node --init-groups autofix", "$as_node autofix");
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === "object") {
+      const obj = node as Record<string, unknown>;
+      if (
+        obj["type"] === "io.kestra.plugin.scripts.shell.Commands" &&
+        Array.isArray(obj["commands"])
+      ) {
+        obj["commands"] = (obj["commands"] as string[]).map(rewrite);
+      }
+      Object.values(obj).forEach(visit);
+    }
+  };
+  visit(js);
+  return stringify(js, { lineWidth: 0 });
+}
