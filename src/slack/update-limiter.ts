@@ -44,7 +44,9 @@ export class UpdateLimiter {
         return;
       }
       const wait = (this.recent[0] ?? now) + this.windowMs - now;
-      await sleep(wait, undefined, { signal: this.stopper.signal });
+      await sleep(wait, undefined, { signal: this.stopper.signal }).catch(() => {
+        throw this.stopper.signal.reason;
+      });
     }
   }
 }
