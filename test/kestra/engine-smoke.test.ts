@@ -1,14 +1,12 @@
 // The product's flows on the REAL Kestra 2.0 engine (see kestra/engine/README.md), driven through the
 // bot's own Kestra client over HTTP. Run with `vitest run --config vitest.kestra.config.ts`.
 
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { UpstreamError } from "../../src/errors.ts";
 import { KestraClient } from "../../src/kestra/client.ts";
 import type { Execution } from "../../src/kestra/types.ts";
@@ -21,7 +19,8 @@ import {
   issueUrlOf,
   type Sandbox,
 } from "../worker/helpers.ts";
-import { NODE24_BIN, REPO_BIN, ROOT, type RunningEngine, startEngine } from "./engine.ts";
+import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import { PROPOSAL_NS, writeFlowsDir } from "./flows.ts";
 
 const enabled = process.env["KESTRA_ENGINE_TESTS"] === "1";
 const WEBHOOK_TOKEN = "smoke-webhook-token";
@@ -34,8 +33,6 @@ const TERMINAL = new Set([
   "SKIPPED",
   "RETRIED",
 ]);
-/** A copy of ai-issue-autofix in another namespace, with the fix commands proposed in the README. */
-const PROPOSAL_NS = "dev.autofix.proposal";
 
 interface Received {
   authorization: string | undefined;
@@ -109,24 +106,8 @@ describe.skipIf(!enabled)("the product's flows on the real Kestra 2.0 engine", (
     await createBareRepo(sb, "acme", "api");
     dump = join(sb.dir, "agent-dump");
 
-    // The product's two files, verbatim, plus the proposal copy.
-    flowsDir = await mkdtemp(join(tmpdir(), "kestra-flows-"));
-    for (const f of [
-      "main_dev.autofix_ai-issue-autofix.yml",
-      "main_dev.autofix_batch-issue-autofix.yml",
-    ]) {
-      await copyFile(join(ROOT, "kestra/workflows", f), join(flowsDir, f));
-    }
-    await mkdir(join(flowsDir, "proposal"));
-    await writeFile(
-      join(flowsDir, "proposal", `main_${PROPOSAL_NS}_ai-issue-autofix.yml`),
-      proposalFlow(
-        await readFile(
-          join(ROOT, "kestra/workflows/main_dev.autofix_ai-issue-autofix.yml"),
-          "utf8",
-        ),
-      ),
-    );
+    // The product's two files, verbatim, plus the proposal copies (flows.ts).
+    flowsDir = await writeFlowsDir();
 
     engine = await startEngine({
       flowsDir,
@@ -278,32 +259,4 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 60_000): Promi
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await sleep(200);
   }
-}
-
-/**
- * ai-issue-autofix with the smallest change that also runs without a `node` user: drop to `node`
- * (chown + setpriv) only when running as root and that user exists. Parsed and re-dumped.
- */
-function proposalFlow(source: string): string {
-  const js = parse(source) as Record<string, unknown>;
-  js["namespace"] = PROPOSAL_NS;
-  const rewrite = (cmd: string) =>
-    cmd === "chown -R node:node ."
-      ? 'as_node=""; if [ "$(id -u)" = 0 ] && id node >/dev/null 2>&1; then chown -R node:node . && as_node="setpriv --reuid=node --regid=node --init-groups"; fi'
-      : cmd.replace("setpriv --reuid=node --regid=node --init-groups autofix", "$as_node autofix");
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === "object") {
-      const obj = node as Record<string, unknown>;
-      if (
-        obj["type"] === "io.kestra.plugin.scripts.shell.Commands" &&
-        Array.isArray(obj["commands"])
-      ) {
-        obj["commands"] = (obj["commands"] as string[]).map(rewrite);
-      }
-      Object.values(obj).forEach(visit);
-    }
-  };
-  visit(js);
-  return stringify(js, { lineWidth: 0 });
 }

@@ -1,0 +1,324 @@
+// What the REAL Kestra 2.0 engine does where the bot's assumptions could differ: onResume outputs,
+// kill progression and content types, KV content types, restart, Loop executions in searches, and
+// afterExecution. Each test prints what it observed ([kestra-engine] lines) for the report.
+// Run with `vitest run --config vitest.kestra.config.ts`.
+
+import { rm } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UpstreamError } from "../../src/errors.ts";
+import { KestraClient } from "../../src/kestra/client.ts";
+import type { Execution } from "../../src/kestra/types.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
+import {
+  agentCommand,
+  createBareRepo,
+  createSandbox,
+  issueUrlOf,
+  type Sandbox,
+} from "../worker/helpers.ts";
+import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import { PROPOSAL_NS, writeFlowsDir } from "./flows.ts";
+
+const enabled = process.env["KESTRA_ENGINE_TESTS"] === "1";
+const TERMINAL = new Set([
+  "SUCCESS",
+  "WARNING",
+  "FAILED",
+  "KILLED",
+  "CANCELLED",
+  "SKIPPED",
+  "RETRIED",
+]);
+const PROBE_NS = "dev.autofix.probe";
+
+const AFTER_EXECUTION_PROBE = `
+id: after-execution-probe
+namespace: ${PROBE_NS}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hello
+afterExecution:
+  - id: notify_after
+    type: io.kestra.plugin.core.http.Request
+    uri: "{{ envs.autofix_bot_url }}/kestra/events"
+    method: POST
+    contentType: application/json
+    body: "{{ {'executionId': execution.id, 'event': 'after', 'state': execution.state} | toJson }}"
+`;
+
+interface Received {
+  at: number;
+  body: Record<string, unknown>;
+}
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const observe = (what: string, value: unknown) =>
+  console.info(
+    `[kestra-engine] ${what}: ${typeof value === "string" ? value : JSON.stringify(value)}`,
+  );
+
+describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => {
+  let engine: RunningEngine;
+  let bot: RunningServer;
+  let sb: Sandbox;
+  let flowsDir: string;
+  let product: KestraClient;
+  let proposal: KestraClient;
+  let probe: KestraClient;
+  const received: Received[] = [];
+
+  const clientFor = (namespace: string) =>
+    new KestraClient({
+      baseUrl: engine.url,
+      username: engine.username,
+      password: engine.password,
+      tenant: "main",
+      namespace,
+      timeoutMs: 60_000,
+      logger: createLogger({ level: "silent", secrets: [] }),
+    });
+  const auth = () =>
+    `Basic ${Buffer.from(`${engine.username}:${engine.password}`).toString("base64")}`;
+  const api = (path: string) => `${engine.url}/api/v1/main${path}`;
+  const events = (id: string) => received.filter((r) => r.body["executionId"] === id);
+
+  async function waitState(
+    c: KestraClient,
+    id: string,
+    done: (e: Execution) => boolean,
+    timeoutMs = 120_000,
+  ): Promise<Execution> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = await c.getExecution(id);
+      if (done(e)) return e;
+      if (Date.now() > deadline) throw new Error(`execution ${id} still ${e.state.current}`);
+      await sleep(200);
+    }
+  }
+  const terminal = (c: KestraClient, id: string, timeoutMs?: number) =>
+    waitState(c, id, (e) => TERMINAL.has(e.state.current), timeoutMs);
+
+  async function waitEvent(id: string, event: string, timeoutMs = 60_000): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events(id).find((r) => r.body["event"] === event);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${event} event for ${id}`);
+      await sleep(100);
+    }
+  }
+
+  beforeAll(async () => {
+    bot = await startHttpServer(async (req: IncomingMessage, res: ServerResponse) => {
+      const raw = await readBody(req);
+      received.push({ at: Date.now(), body: JSON.parse(raw.toString("utf8")) });
+      sendJson(res, 200, { ok: true });
+    });
+    sb = await createSandbox();
+    sb.github.addRepo("acme", "api");
+    sb.github.addIssue("acme", "api", { number: 7, title: "Greeting says world", labels: ["bug"] });
+    await createBareRepo(sb, "acme", "api");
+    flowsDir = await writeFlowsDir({ "probe/after-execution-probe.yml": AFTER_EXECUTION_PROBE });
+    engine = await startEngine({
+      flowsDir,
+      pathPrepend: [NODE24_BIN, REPO_BIN],
+      env: {
+        SECRET_AUTOFIX_WEBHOOK_TOKEN: b64("behaviour-token"),
+        SECRET_GITHUB_READ_TOKEN: b64(sb.github.token),
+        SECRET_GITHUB_PR_TOKEN: b64(sb.github.token),
+        SECRET_OPENAI_API_KEY: b64("sk-behaviour-key"),
+        ENV_AUTOFIX_BOT_URL: bot.url,
+        ENV_GITHUB_API_URL: sb.github.url,
+        AUTOFIX_CLONE_URL: sb.cloneUrl,
+        AUTOFIX_AGENT_COMMAND: agentCommand("edit", `${sb.dir}/dump`),
+      },
+    });
+    product = clientFor("dev.autofix");
+    proposal = clientFor(PROPOSAL_NS);
+    probe = clientFor(PROBE_NS);
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+    await bot?.close();
+    await sb?.close();
+    if (flowsDir) await rm(flowsDir, { recursive: true, force: true });
+  });
+
+  it("afterExecution is accepted and runs once the execution has ended", async () => {
+    expect(engine.flows).toContain(`${PROBE_NS}/after-execution-probe`);
+    const created = await probe.createExecution("after-execution-probe", {}, {});
+    const ended = await terminal(probe, created.id);
+    const endedSeenAt = Date.now();
+    const after = await waitEvent(created.id, "after");
+    const final = await waitState(probe, created.id, (e) =>
+      e.taskRunList.some((t) => t.taskId === "notify_after" && TERMINAL.has(t.state.current)),
+    );
+    observe("afterExecution", {
+      stateWhenEndedSeen: ended.state.current,
+      taskRunsWhenEndedSeen: ended.taskRunList.map((t) => `${t.taskId}=${t.state.current}`),
+      notificationBody: after.body,
+      notificationAfterEndSeenMs: after.at - endedSeenAt,
+      finalState: final.state.current,
+      finalTaskRuns: final.taskRunList.map((t) => `${t.taskId}=${t.state.current}`),
+    });
+    expect(after.body["state"]).toBe("SUCCESS");
+    expect(final.state.current).toBe("SUCCESS");
+  });
+
+  it("approval: PAUSED, resume (multipart) with onResume inputs, outputs.approval.onResume", async () => {
+    const issueUrl = issueUrlOf(sb, "acme", "api", 7);
+    const created = await proposal.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrl, apply_fix: true, wait_for_approval: true },
+      {},
+    );
+    const paused = await waitState(proposal, created.id, (e) =>
+      ["PAUSED", ...TERMINAL].includes(e.state.current),
+    );
+    expect(paused.state.current).toBe("PAUSED");
+    const resumed = await proposal.resume(created.id, { approved: false, approver: "U42" });
+    observe("resume reply state", resumed.state.current);
+    const done = await terminal(proposal, created.id);
+    const finished = await waitEvent(created.id, "finished");
+    const approvalRun = done.taskRunList.find((t) => t.taskId === "approval");
+    const approvalOutputs = await proposal.taskRunOutputs(done, approvalRun?.id ?? "");
+    observe("approval task outputs", approvalOutputs);
+    observe("finished after rejection", finished.body);
+    expect(approvalOutputs["onResume"]).toEqual({ approved: false, approver: "U42" });
+    expect(finished.body["prUrl"]).toBe("");
+    expect(done.state.current).toBe("SUCCESS");
+  });
+
+  it("kill: text/json only (406 for the client's Accept), then KILLING before KILLED", async () => {
+    const created = await proposal.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrlOf(sb, "acme", "api", 7), apply_fix: true, wait_for_approval: true },
+      {},
+    );
+    await waitState(proposal, created.id, (e) => e.state.current === "PAUSED");
+    await expect(proposal.kill(created.id)).rejects.toSatisfy(
+      (e: unknown) => e instanceof UpstreamError && e.status === 406,
+    );
+    const res = await request(api(`/executions/${created.id}/actions/kill`), {
+      method: "DELETE",
+      headers: { authorization: auth(), accept: "text/json, */*" },
+    });
+    const reply = (await res.body.json()) as Execution;
+    const seen = [reply.state.current];
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const e = await proposal.getExecution(created.id);
+      if (seen.at(-1) !== e.state.current) seen.push(e.state.current);
+      if (TERMINAL.has(e.state.current) || Date.now() > deadline) break;
+      await sleep(50);
+    }
+    const final = await proposal.getExecution(created.id);
+    observe("kill", {
+      status: res.statusCode,
+      contentType: res.headers["content-type"],
+      replyState: reply.state.current,
+      statesSeen: seen,
+      histories: final.state.histories.map((h) => h.state),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/^text\/json/);
+    expect(final.state.current).toBe("KILLED");
+  });
+
+  it("KV: PUT takes text/plain only (415 for the client's JSON), GET answers {type,value,...}", async () => {
+    await expect(proposal.kvPut("digest", { a: 1 })).rejects.toSatisfy(
+      (e: unknown) => e instanceof UpstreamError && e.status === 415,
+    );
+    const put = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
+      method: "PUT",
+      headers: { authorization: auth(), "content-type": "text/plain" },
+      body: JSON.stringify({ a: 1 }),
+    });
+    await put.body.dump();
+    expect(put.statusCode).toBe(200);
+    const raw = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
+      headers: { authorization: auth(), accept: "application/json" },
+    });
+    observe("KV GET body", await raw.body.text());
+    expect(await proposal.kvGet("digest")).toEqual({ a: 1 });
+    expect(await proposal.kvGet("missing")).toBeUndefined();
+  });
+
+  it("restart of a failed run (the product flow fails at chown here)", async () => {
+    const created = await product.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+      {},
+    );
+    const failed = await terminal(product, created.id);
+    expect(failed.state.current).toBe("FAILED");
+    await waitEvent(created.id, "failed");
+    const restarted = await product.restart(created.id);
+    const done = await waitState(
+      product,
+      created.id,
+      (e) =>
+        TERMINAL.has(e.state.current) && e.state.histories.length > failed.state.histories.length,
+    );
+    observe("restart", {
+      replyState: restarted.state.current,
+      histories: done.state.histories.map((h) => h.state),
+      fixAttempts: done.taskRunList.find((t) => t.taskId === "fix")?.attempts?.length,
+      failedEvents: events(created.id).filter((r) => r.body["event"] === "failed").length,
+    });
+    expect(done.state.histories.map((h) => h.state)).toContain("RESTARTED");
+  });
+
+  it("batch: Loop iterations are LOOP executions; a search without a kind filter leaves them out", async () => {
+    const created = await proposal.createExecution(
+      "batch-issue-autofix",
+      { repo_url: `https://${sb.github.webHost}/acme/api`, issue_labels: "bug", max_issues: 5 },
+      { "slack-channel": "C9" },
+    );
+    const done = await terminal(proposal, created.id, 240_000);
+    const finished = await waitEvent(created.id, "finished");
+    observe("batch", {
+      state: done.state.current,
+      tasks: done.taskRunList.map((t) => `${t.taskId}=${t.state.current}`),
+      events: events(created.id).map((r) => r.body),
+      finished: finished.body,
+    });
+    expect(done.state.current).toBe("SUCCESS");
+
+    const search = async (params: Record<string, string>) => {
+      const q = new URLSearchParams({ page: "1", size: "50", ...params });
+      q.append("filters[namespace][EQUALS]", PROPOSAL_NS);
+      q.append("filters[flowId][EQUALS]", "batch-issue-autofix");
+      const res = await request(api(`/executions/search?${q}`), {
+        headers: { authorization: auth(), accept: "application/json" },
+      });
+      const body = (await res.body.json()) as {
+        total: number;
+        results: { id: string; kind?: string; parentId?: string }[];
+      };
+      return body.results.map((r) => `${r.id}:${r.kind ?? "null"}:${r.parentId ?? "-"}`);
+    };
+    const noKind = await search({});
+    const normal = await search({ "filters[kind][EQUALS]": "NORMAL" });
+    const loop = await search({ "filters[kind][EQUALS]": "LOOP" });
+    const children = await proposal.searchExecutions({
+      flowId: "ai-issue-autofix",
+      labels: { "autofix-batch": created.id },
+    });
+    observe("search batch-issue-autofix", { noKind, normal, loop });
+    observe(
+      "children of the batch",
+      children.results.map((c) => ({ id: c.id, labels: c.labels, state: c.state.current })),
+    );
+    expect(noKind).toEqual([`${created.id}:null:-`]);
+    expect(loop.length).toBeGreaterThan(0);
+    expect(children.results.length).toBe(1);
+  });
+});
