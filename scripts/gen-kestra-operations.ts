@@ -83,6 +83,7 @@ export const OPERATIONS: readonly { method: string; path: string; usedBy: string
 const ERRATA = [
   "State: the generator also listed the Java getters getDuration, getStartDate and getEndDate as required properties; the JSON has duration, startDate and endDate (a running execution has no end date), so the get* properties are dropped.",
   "A Java Object value is rendered as {type: object}; as a map value (additionalProperties) and as KVController.KvDetail.value it is any JSON value (KV values are strings, numbers, booleans… per KVType), so those become unconstrained.",
+  "Property_*_ (Kestra's Property<T>) is described as an {expression, value} object or a string; Kestra serializes a Property as its raw value or its expression (an input's `defaults: false`), so those become unconstrained.",
 ];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -117,6 +118,9 @@ function applyErrata(schemas: Obj): void {
     state["required"] = state["required"].filter(
       (r) => !(typeof r === "string" && r.startsWith("get")),
     );
+  }
+  for (const name of Object.keys(schemas)) {
+    if (/^Property_.+_$/.test(name)) schemas[name] = {};
   }
   const kv = schemas["KVController.KvDetail"];
   if (!isObj(kv) || !isObj(kv["properties"])) throw new Error("spec: no KvDetail schema");

@@ -26,7 +26,7 @@ const OPEN_DEFINITIONS = new Set([
 ]);
 
 function newAjv(): Ajv {
-  // strictTypes off: the spec's Property_String_ says `type: object` next to `oneOf: [object, string]`.
+  // strictTypes off: the spec puts object keywords on arrays (Flow.tasks has additionalProperties).
   return new Ajv({ strict: true, strictTypes: false, allErrors: true, formats: FORMATS });
 }
 
