@@ -71,7 +71,7 @@ export class KestraClient {
 
   async version(): Promise<string | undefined> {
     const root = this.base.replace(/\/api\/v1\/[^/]+$/, "/api/v1");
-    const reply = await this.send("GET", `${root}/configs`, {});
+    const reply = await this.#send("GET", `${root}/configs`, {});
     const parsed = JSON.parse(reply.body.toString("utf8")) as { version?: unknown };
     return typeof parsed.version === "string" ? parsed.version : undefined;
   }
@@ -83,7 +83,7 @@ export class KestraClient {
   ): Promise<Execution> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(labels)) query.append("labels", `${k}:${v}`);
-    return this.json(
+    return this.#json(
       "POST",
       `/executions/${enc(this.namespace)}/${enc(flowId)}`,
       { query, form: inputs },
@@ -92,7 +92,7 @@ export class KestraClient {
   }
 
   getExecution(id: string): Promise<Execution> {
-    return this.json("GET", `/executions/${enc(id)}`, {}, executionSchema);
+    return this.#json("GET", `/executions/${enc(id)}`, {}, executionSchema);
   }
 
   /** The execution, or undefined when Kestra does not know it. */
@@ -117,11 +117,11 @@ export class KestraClient {
     for (const [k, v] of Object.entries(q.labels ?? {})) {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }
-    return this.json("GET", "/executions/search", { query }, searchResultSchema);
+    return this.#json("GET", "/executions/search", { query }, searchResultSchema);
   }
 
   resume(id: string, fields: Record<string, FormValue>): Promise<Execution> {
-    return this.json(
+    return this.#json(
       "POST",
       `/executions/${enc(id)}/actions/resume`,
       { form: fields },
@@ -131,17 +131,17 @@ export class KestraClient {
 
   /** 2.x declares kill as DELETE (kestra-ee.yml 2.0), unlike resume and restart. */
   kill(id: string): Promise<Execution> {
-    return this.json("DELETE", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
+    return this.#json("DELETE", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
   }
 
   restart(id: string): Promise<Execution> {
-    return this.json("POST", `/executions/${enc(id)}/actions/restart`, {}, executionSchema);
+    return this.#json("POST", `/executions/${enc(id)}/actions/restart`, {}, executionSchema);
   }
 
   /** Downloads an output file of the execution; Kestra refuses URIs of other executions. */
   async downloadFile(id: string, uri: string): Promise<Buffer> {
     const query = new URLSearchParams({ path: uri });
-    const reply = await this.send("GET", `${this.base}/executions/${enc(id)}/file`, {
+    const reply = await this.#send("GET", `${this.base}/executions/${enc(id)}/file`, {
       query,
       raw: true,
     });
@@ -156,7 +156,7 @@ export class KestraClient {
   async logsAtLeast(id: string, minLevel: LogLevel, limit: number): Promise<LogEntry[]> {
     const query = new URLSearchParams();
     query.append("filters[level][GREATER_THAN_OR_EQUAL_TO]", minLevel);
-    const reply = await this.send("GET", `${this.base}/logs/${enc(id)}`, { query });
+    const reply = await this.#send("GET", `${this.base}/logs/${enc(id)}`, { query });
     const parsed = logEntrySchema.array().safeParse(JSON.parse(reply.body.toString("utf8")));
     if (!parsed.success) throw badShape("logs", parsed.error);
     return parsed.data.slice(-limit);
@@ -173,7 +173,7 @@ export class KestraClient {
       `/outputs/tasks/${enc(execution.id)}/${enc(taskRunId)}`,
       `/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
     ]) {
-      const reply = await this.send("GET", `${this.base}${path}`, { accept: [404] });
+      const reply = await this.#send("GET", `${this.base}${path}`, { accept: [404] });
       if (reply.status === 404) continue;
       const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
       if (parsed && typeof parsed === "object") {
@@ -186,7 +186,7 @@ export class KestraClient {
   }
 
   async kvGet(key: string): Promise<unknown> {
-    const reply = await this.send(
+    const reply = await this.#send(
       "GET",
       `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`,
       { accept: [404] },
@@ -197,18 +197,18 @@ export class KestraClient {
   }
 
   async kvPut(key: string, value: unknown): Promise<void> {
-    await this.send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
+    await this.#send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
       json: value,
     });
   }
 
-  private async json<S extends z.ZodType>(
+  async #json<S extends z.ZodType>(
     method: string,
     path: string,
     opts: CallOptions,
     schema: S,
   ): Promise<z.output<S>> {
-    const reply = await this.send(method, `${this.base}${path}`, opts);
+    const reply = await this.#send(method, `${this.base}${path}`, opts);
     let data: unknown;
     try {
       data = JSON.parse(reply.body.toString("utf8"));
@@ -223,7 +223,7 @@ export class KestraClient {
     return parsed.data;
   }
 
-  private async send(method: string, url: string, opts: CallOptions): Promise<Reply> {
+  async #send(method: string, url: string, opts: CallOptions): Promise<Reply> {
     const target = opts.query?.size ? `${url}?${opts.query.toString()}` : url;
     const headers: Record<string, string> = {
       authorization: this.auth,
