@@ -40,10 +40,16 @@ export interface SearchQuery {
 interface CallOptions {
   query?: URLSearchParams;
   form?: Record<string, InputValue>;
+  /** A JSON value sent as the body, with `contentType` (default application/json). */
   json?: unknown;
+  contentType?: string;
+  /**
+   * The Accept header: a media type the route produces. Micronaut answers 406 unless an entry is
+   * exactly one of them (kill produces only text/json, the file route only octet-stream/x-ndjson).
+   */
+  produces?: string;
   /** Statuses that are answers, not errors (e.g. 404 on a KV read). */
-  accept?: number[];
-  raw?: boolean;
+  answers?: number[];
 }
 
 interface Reply {
@@ -51,7 +57,10 @@ interface Reply {
   body: Buffer;
 }
 
-/** A thin client for the Kestra 2.x REST API (kestra.md): multipart inputs, filters[...], Basic auth. */
+/**
+ * A thin client for the Kestra 2.x REST API: multipart inputs, filters[...], Basic auth. Each call
+ * matches an operation of Kestra 2.0's OpenAPI spec (test/contract checks them all).
+ */
 export class KestraClient {
   readonly namespace: string;
   private readonly base: string;
@@ -105,19 +114,23 @@ export class KestraClient {
     }
   }
 
-  searchExecutions(q: SearchQuery): Promise<SearchResult> {
+  async searchExecutions(q: SearchQuery): Promise<SearchResult> {
     const query = new URLSearchParams({
       page: String(q.page ?? 1),
       size: String(q.size ?? 25),
       sort: "state.startDate:desc",
     });
     query.append("filters[namespace][EQUALS]", this.namespace);
+    // 2.0 runs each Loop iteration as an execution of kind LOOP with the parent's labels.
+    query.append("filters[kind][EQUALS]", "NORMAL");
     if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
     if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
     for (const [k, v] of Object.entries(q.labels ?? {})) {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }
-    return this.#json("GET", "/executions/search", { query }, searchResultSchema);
+    const found = await this.#json("GET", "/executions/search", { query }, searchResultSchema);
+    // Also dropped here, in case a server ignores the kind filter (not confirmed on a live 2.0).
+    return { ...found, results: found.results.filter((e) => e.kind !== "LOOP") };
   }
 
   resume(id: string, fields: Record<string, FormValue>): Promise<Execution> {
@@ -129,9 +142,17 @@ export class KestraClient {
     );
   }
 
-  /** 2.x declares kill as DELETE (kestra-ee.yml 2.0), unlike resume and restart. */
+  /**
+   * 2.x declares kill as DELETE producing only text/json. It is asynchronous: the answer, and reads
+   * shortly after, show KILLING until the executor has killed the run.
+   */
   kill(id: string): Promise<Execution> {
-    return this.#json("DELETE", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
+    return this.#json(
+      "DELETE",
+      `/executions/${enc(id)}/actions/kill`,
+      { produces: "text/json" },
+      executionSchema,
+    );
   }
 
   restart(id: string): Promise<Execution> {
@@ -143,7 +164,7 @@ export class KestraClient {
     const query = new URLSearchParams({ path: uri });
     const reply = await this.#send("GET", `${this.base}/executions/${enc(id)}/file`, {
       query,
-      raw: true,
+      produces: "application/octet-stream",
     });
     return reply.body;
   }
@@ -163,42 +184,41 @@ export class KestraClient {
   }
 
   /**
-   * Outputs of one task run. 2.x moved them out of the execution JSON; the server code and the
-   * OpenAPI spec disagree on the path (kestra.md), so try one form, then the other, then 1.3 inline.
+   * Outputs of one task run: inline on 1.3; on 2.x at the 2.0 spec's `/outputs/{executionId}/{taskRunId}`
+   * (a map of output names to values). The server code has also had `/outputs/tasks/...`; the spec
+   * is followed (test/fixtures/kestra-2.0-operations.json).
    */
   async taskRunOutputs(execution: Execution, taskRunId: string): Promise<Record<string, unknown>> {
     const inline = execution.taskRunList.find((t) => t.id === taskRunId)?.outputs;
     if (inline) return inline;
-    for (const path of [
-      `/outputs/tasks/${enc(execution.id)}/${enc(taskRunId)}`,
-      `/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
-    ]) {
-      const reply = await this.#send("GET", `${this.base}${path}`, { accept: [404] });
-      if (reply.status === 404) continue;
-      const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
-      if (parsed && typeof parsed === "object") {
-        const obj = parsed as Record<string, unknown>;
-        const nested = obj[taskRunId] ?? obj["outputs"];
-        return (nested && typeof nested === "object" ? nested : obj) as Record<string, unknown>;
-      }
-    }
-    return {};
+    const reply = await this.#send(
+      "GET",
+      `${this.base}/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
+      { answers: [404] },
+    );
+    if (reply.status === 404) return {};
+    const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   }
 
   async kvGet(key: string): Promise<unknown> {
     const reply = await this.#send(
       "GET",
       `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`,
-      { accept: [404] },
+      { answers: [404] },
     );
     if (reply.status === 404) return undefined;
     const parsed = JSON.parse(reply.body.toString("utf8")) as { value?: unknown };
     return parsed.value;
   }
 
+  /** The 2.0 spec declares the body text/plain; Kestra parses it as JSON either way. */
   async kvPut(key: string, value: unknown): Promise<void> {
     await this.#send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
       json: value,
+      contentType: "text/plain",
     });
   }
 
@@ -227,7 +247,7 @@ export class KestraClient {
     const target = opts.query?.size ? `${url}?${opts.query.toString()}` : url;
     const headers: Record<string, string> = {
       authorization: this.auth,
-      accept: "application/json",
+      accept: opts.produces ?? "application/json",
     };
     let body: string | FormData | undefined;
     if (opts.form) {
@@ -239,7 +259,7 @@ export class KestraClient {
       }
       body = form;
     } else if (opts.json !== undefined) {
-      headers["content-type"] = "application/json";
+      headers["content-type"] = opts.contentType ?? "application/json";
       body = JSON.stringify(opts.json);
     }
     const started = performance.now();
@@ -270,7 +290,7 @@ export class KestraClient {
     }
     const buf = Buffer.from(await res.body.arrayBuffer());
     const ms = Math.round(performance.now() - started);
-    if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
+    if (res.statusCode >= 400 && !opts.answers?.includes(res.statusCode)) {
       const detail = errorDetail(buf);
       log.warn({ status: res.statusCode, ms, detail }, "kestra call refused");
       throw new UpstreamError(
