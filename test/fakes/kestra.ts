@@ -69,6 +69,8 @@ export interface FakeKestra {
     run: { taskId: string; state?: string; outputs?: Record<string, unknown> },
   ): string;
   setTaskRunState(id: string, taskRunId: string, state: string): void;
+  /** Deletes an execution as someone in the Kestra UI would (the project never deletes one). */
+  deleteExecution(id: string): void;
   /** The executor finishes a kill: KILLING → KILLED, with every unfinished task run KILLED. */
   killed(id: string): FakeExecution;
   /** A Loop iteration execution (kind LOOP) of a running parent, with the parent's labels. */
@@ -221,6 +223,10 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
     setState: (id, state) => store.setState(id, state),
     addTaskRun: (id, run) => store.addTaskRun(id, run),
     setTaskRunState: (id, taskRunId, state) => store.setTaskRunState(id, taskRunId, state),
+    deleteExecution: (id) => {
+      store.execution(id);
+      store.executions.delete(id);
+    },
     killed: (id) => store.killed(id),
     addLoopIteration: (parentId, loop) => store.addLoopIteration(parentId, loop),
     pause: (id, pauseTaskId) => store.pause(id, pauseTaskId),
