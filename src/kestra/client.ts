@@ -42,10 +42,16 @@ export interface SearchQuery {
 interface CallOptions {
   query?: URLSearchParams;
   form?: Record<string, InputValue>;
+  /** A JSON value sent as the body, with `contentType` (default application/json). */
   json?: unknown;
+  contentType?: string;
+  /**
+   * The Accept header: a media type the route produces. Micronaut answers 406 unless an entry is
+   * exactly one of them (kill produces only text/json, the file route only octet-stream/x-ndjson).
+   */
+  produces?: string;
   /** Statuses that are answers, not errors (e.g. 404 on a KV read). */
-  accept?: number[];
-  raw?: boolean;
+  answers?: number[];
 }
 
 interface Reply {
@@ -53,7 +59,10 @@ interface Reply {
   body: Buffer;
 }
 
-/** A thin client for the Kestra 2.x REST API (kestra.md): multipart inputs, filters[...], Basic auth. */
+/**
+ * A thin client for the Kestra 2.x REST API: multipart inputs, filters[...], Basic auth. Each call
+ * matches an operation of Kestra 2.0's OpenAPI spec (test/contract checks them all).
+ */
 export class KestraClient {
   readonly namespace: string;
   private readonly base: string;
@@ -73,7 +82,7 @@ export class KestraClient {
 
   async version(): Promise<string | undefined> {
     const root = this.base.replace(/\/api\/v1\/[^/]+$/, "/api/v1");
-    const reply = await this.send("GET", `${root}/configs`, {});
+    const reply = await this.#send("GET", `${root}/configs`, {});
     const parsed = JSON.parse(reply.body.toString("utf8")) as { version?: unknown };
     return typeof parsed.version === "string" ? parsed.version : undefined;
   }
@@ -85,7 +94,7 @@ export class KestraClient {
   ): Promise<Execution> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(labels)) query.append("labels", `${k}:${v}`);
-    return this.json(
+    return this.#json(
       "POST",
       `/executions/${enc(this.namespace)}/${enc(flowId)}`,
       { query, form: inputs },
@@ -94,7 +103,7 @@ export class KestraClient {
   }
 
   getExecution(id: string): Promise<Execution> {
-    return this.json("GET", `/executions/${enc(id)}`, {}, executionSchema);
+    return this.#json("GET", `/executions/${enc(id)}`, {}, executionSchema);
   }
 
   /** The execution, or undefined when Kestra does not know it. */
@@ -107,24 +116,28 @@ export class KestraClient {
     }
   }
 
-  searchExecutions(q: SearchQuery): Promise<SearchResult> {
+  async searchExecutions(q: SearchQuery): Promise<SearchResult> {
     const query = new URLSearchParams({
       page: String(q.page ?? 1),
       size: String(q.size ?? 25),
       sort: "state.startDate:desc",
     });
     query.append("filters[namespace][EQUALS]", this.namespace);
+    // 2.0 runs each Loop iteration as an execution of kind LOOP with the parent's labels.
+    query.append("filters[kind][EQUALS]", "NORMAL");
     if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
     if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
     if (q.endedAfter) query.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", q.endedAfter);
     for (const [k, v] of Object.entries(q.labels ?? {})) {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }
-    return this.json("GET", "/executions/search", { query }, searchResultSchema);
+    const found = await this.#json("GET", "/executions/search", { query }, searchResultSchema);
+    // Also dropped here, in case a server ignores the kind filter (not confirmed on a live 2.0).
+    return { ...found, results: found.results.filter((e) => e.kind !== "LOOP") };
   }
 
   resume(id: string, fields: Record<string, FormValue>): Promise<Execution> {
-    return this.json(
+    return this.#json(
       "POST",
       `/executions/${enc(id)}/actions/resume`,
       { form: fields },
@@ -132,21 +145,29 @@ export class KestraClient {
     );
   }
 
-  /** 2.x declares kill as DELETE (kestra-ee.yml 2.0), unlike resume and restart. */
+  /**
+   * 2.x declares kill as DELETE producing only text/json. It is asynchronous: the answer, and reads
+   * shortly after, show KILLING until the executor has killed the run.
+   */
   kill(id: string): Promise<Execution> {
-    return this.json("DELETE", `/executions/${enc(id)}/actions/kill`, {}, executionSchema);
+    return this.#json(
+      "DELETE",
+      `/executions/${enc(id)}/actions/kill`,
+      { produces: "text/json" },
+      executionSchema,
+    );
   }
 
   restart(id: string): Promise<Execution> {
-    return this.json("POST", `/executions/${enc(id)}/actions/restart`, {}, executionSchema);
+    return this.#json("POST", `/executions/${enc(id)}/actions/restart`, {}, executionSchema);
   }
 
   /** Downloads an output file of the execution; Kestra refuses URIs of other executions. */
   async downloadFile(id: string, uri: string): Promise<Buffer> {
     const query = new URLSearchParams({ path: uri });
-    const reply = await this.send("GET", `${this.base}/executions/${enc(id)}/file`, {
+    const reply = await this.#send("GET", `${this.base}/executions/${enc(id)}/file`, {
       query,
-      raw: true,
+      produces: "application/octet-stream",
     });
     return reply.body;
   }
@@ -159,59 +180,58 @@ export class KestraClient {
   async logsAtLeast(id: string, minLevel: LogLevel, limit: number): Promise<LogEntry[]> {
     const query = new URLSearchParams();
     query.append("filters[level][GREATER_THAN_OR_EQUAL_TO]", minLevel);
-    const reply = await this.send("GET", `${this.base}/logs/${enc(id)}`, { query });
+    const reply = await this.#send("GET", `${this.base}/logs/${enc(id)}`, { query });
     const parsed = logEntrySchema.array().safeParse(JSON.parse(reply.body.toString("utf8")));
     if (!parsed.success) throw badShape("logs", parsed.error);
     return parsed.data.slice(-limit);
   }
 
   /**
-   * Outputs of one task run. 2.x moved them out of the execution JSON; the server code and the
-   * OpenAPI spec disagree on the path (kestra.md), so try one form, then the other, then 1.3 inline.
+   * Outputs of one task run: inline on 1.3; on 2.x at the 2.0 spec's `/outputs/{executionId}/{taskRunId}`
+   * (a map of output names to values). The server code has also had `/outputs/tasks/...`; the spec
+   * is followed (test/fixtures/kestra-2.0-operations.json).
    */
   async taskRunOutputs(execution: Execution, taskRunId: string): Promise<Record<string, unknown>> {
     const inline = execution.taskRunList.find((t) => t.id === taskRunId)?.outputs;
     if (inline) return inline;
-    for (const path of [
-      `/outputs/tasks/${enc(execution.id)}/${enc(taskRunId)}`,
-      `/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
-    ]) {
-      const reply = await this.send("GET", `${this.base}${path}`, { accept: [404] });
-      if (reply.status === 404) continue;
-      const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
-      if (parsed && typeof parsed === "object") {
-        const obj = parsed as Record<string, unknown>;
-        const nested = obj[taskRunId] ?? obj["outputs"];
-        return (nested && typeof nested === "object" ? nested : obj) as Record<string, unknown>;
-      }
-    }
-    return {};
+    const reply = await this.#send(
+      "GET",
+      `${this.base}/outputs/${enc(execution.id)}/${enc(taskRunId)}`,
+      { answers: [404] },
+    );
+    if (reply.status === 404) return {};
+    const parsed = JSON.parse(reply.body.toString("utf8")) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   }
 
   async kvGet(key: string): Promise<unknown> {
-    const reply = await this.send(
+    const reply = await this.#send(
       "GET",
       `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`,
-      { accept: [404] },
+      { answers: [404] },
     );
     if (reply.status === 404) return undefined;
     const parsed = JSON.parse(reply.body.toString("utf8")) as { value?: unknown };
     return parsed.value;
   }
 
+  /** The 2.0 spec declares the body text/plain; Kestra parses it as JSON either way. */
   async kvPut(key: string, value: unknown): Promise<void> {
-    await this.send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
+    await this.#send("PUT", `${this.base}/namespaces/${enc(this.namespace)}/kv/${enc(key)}`, {
       json: value,
+      contentType: "text/plain",
     });
   }
 
-  private async json<S extends z.ZodType>(
+  async #json<S extends z.ZodType>(
     method: string,
     path: string,
     opts: CallOptions,
     schema: S,
   ): Promise<z.output<S>> {
-    const reply = await this.send(method, `${this.base}${path}`, opts);
+    const reply = await this.#send(method, `${this.base}${path}`, opts);
     let data: unknown;
     try {
       data = JSON.parse(reply.body.toString("utf8"));
@@ -226,11 +246,11 @@ export class KestraClient {
     return parsed.data;
   }
 
-  private async send(method: string, url: string, opts: CallOptions): Promise<Reply> {
+  async #send(method: string, url: string, opts: CallOptions): Promise<Reply> {
     const target = opts.query?.size ? `${url}?${opts.query.toString()}` : url;
     const headers: Record<string, string> = {
       authorization: this.auth,
-      accept: "application/json",
+      accept: opts.produces ?? "application/json",
     };
     let body: string | FormData | undefined;
     if (opts.form) {
@@ -242,7 +262,7 @@ export class KestraClient {
       }
       body = form;
     } else if (opts.json !== undefined) {
-      headers["content-type"] = "application/json";
+      headers["content-type"] = opts.contentType ?? "application/json";
       body = JSON.stringify(opts.json);
     }
     const started = performance.now();
@@ -273,7 +293,7 @@ export class KestraClient {
     }
     const buf = Buffer.from(await res.body.arrayBuffer());
     const ms = Math.round(performance.now() - started);
-    if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
+    if (res.statusCode >= 400 && !opts.answers?.includes(res.statusCode)) {
       const detail = errorDetail(buf);
       log.warn({ status: res.statusCode, ms, detail }, "kestra call refused");
       throw new UpstreamError(

@@ -67,6 +67,8 @@ export const executionSchema = z.looseObject({
     .transform((t) => t ?? []),
   parentId: z.string().nullish(),
   originalId: z.string().nullish(),
+  /** ExecutionKind: absent or null for NORMAL; LOOP for a 2.0 Loop iteration. */
+  kind: z.string().nullish(),
   url: z.string().nullish(),
 });
 

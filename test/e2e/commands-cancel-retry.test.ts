@@ -27,6 +27,11 @@ describe("/autofix cancel", () => {
         (r) => r.method === "DELETE" && r.path.endsWith(`/${run.id}/actions/kill`),
       ),
     ).toBe(true);
+    // 2.0's kill is asynchronous and nothing notifies the bot of its end: the run reads Cancelled
+    // once the executor has killed it and the bot re-reads it (here the reconciler's pass).
+    expect(h.kestra.execution(run.id).state.current).toBe("KILLING");
+    run.killed();
+    await h.app.services.reconciler.runOnce();
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Cancelled"));
     const texts = threadTexts(rootTs);
     expect(texts.filter((t) => t === `⏹️ Cancelled by <@${REQUESTER}>.`)).toHaveLength(1);
@@ -46,6 +51,9 @@ describe("/autofix cancel", () => {
         .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
     );
     await ask(h, `cancel ${run.id}`);
+    // The Pause task run stays PAUSED while the execution is KILLING; the executor then kills both.
+    run.killed();
+    await h.app.services.reconciler.runOnce();
     await h.slack.waitFor(
       () => !JSON.stringify(h.slack.message(CHANNEL, buttons.ts)?.blocks).includes(ACTIONS.approve),
     );
@@ -136,6 +144,7 @@ describe("/autofix retry", () => {
   it("restarts a cancelled run, and the thread hears of a second cancel", async () => {
     const { run, rootTs } = await runningRun();
     await ask(h, `cancel ${run.id}`);
+    run.killed();
     await ask(h, `retry ${run.id}`);
     expect(h.kestra.restarts).toEqual([expect.objectContaining({ from: "KILLED" })]);
     h.kestra.setState(run.id, "RUNNING");

@@ -167,14 +167,7 @@ describe("pager buttons", () => {
     const { mine } = await seedChannel();
     const page1 = await ask(h, "list");
     // Four newest runs are deleted in Kestra: 19 remain, so page 3 no longer exists.
-    for (const r of mine.slice(-4)) {
-      await fetch(`${h.kestra.url}/api/v1/main/executions/${r.id}`, {
-        method: "DELETE",
-        headers: {
-          authorization: `Basic ${Buffer.from(`${h.env["KESTRA_USERNAME"]}:${h.env["KESTRA_PASSWORD"]}`).toString("base64")}`,
-        },
-      });
-    }
+    for (const r of mine.slice(-4)) h.kestra.deleteExecution(r.id);
     const answer = await clickPager(page1, ACTIONS.listNext, { value: "all:3" });
     expect(sectionTexts(answer)[0]).toContain("page 2 of 2 (19 runs)");
     expect(rowIds(answer)).toHaveLength(9);

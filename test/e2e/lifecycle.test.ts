@@ -151,7 +151,15 @@ const startRun2 = async (h: Harness) => {
 };
 
 describe("the flow's last notifications run while the execution is still RUNNING", () => {
-  it("the thread still reaches PR opened, and a failure is still reported, once Kestra settles", async () => {
+  /** Waits for the bot's next read of the run: its own re-read, with no notification behind it. */
+  const nextRead = async (id: string) => {
+    const path = `/api/v1/main/executions/${id}`;
+    const reads = () => h.kestra.requests.filter((r) => r.method === "GET" && r.path === path);
+    const before = reads().length;
+    await h.slack.waitFor(() => reads().length > before, { description: "a re-read of the run" });
+  };
+
+  it("the thread reaches PR opened from the bot's own re-read once Kestra ends the run", async () => {
     h = await startHarness();
     const run = await startRun(h);
     await run.started();
@@ -166,19 +174,12 @@ describe("the flow's last notifications run while the execution is still RUNNING
       value: run.id,
     });
     await h.slack.waitFor(() => h.kestra.resumes.length === 1);
-    // As in Kestra: create_pr is done, notify_pr_created and notify_finished run, then the execution ends.
-    h.kestra.addTaskRun(run.id, {
-      taskId: "create_pr",
-      state: "SUCCESS",
-      outputs: { vars: { pr_url: "https://github.com/acme/api/pull/43" } },
-    });
-    await h.notify({
-      executionId: run.id,
-      event: "pr_created",
-      prUrl: "https://github.com/acme/api/pull/43",
-    });
-    await h.notify({ executionId: run.id, event: "finished" });
-    setTimeout(() => h.kestra.setState(run.id, "SUCCESS"), 150);
+    // pr_created and finished are delivered; the execution is still RUNNING after both.
+    await run.prCreated("https://github.com/acme/api/pull/43", { end: false });
+    await nextRead(run.id);
+    expect(h.kestra.execution(run.id).state.current).toBe("RUNNING");
+    expect(rootOf(h).text).toMatch(/Creating PR$/);
+    run.end("SUCCESS");
     await h.slack.waitFor(() => rootOf(h).text.endsWith("PR opened"), { description: "PR opened" });
     expect(h.slack.thread(CHANNEL, root.ts).filter((m) => m.text.includes("pull/43"))).toHaveLength(
       1,
@@ -189,10 +190,9 @@ describe("the flow's last notifications run while the execution is still RUNNING
     h = await startHarness();
     const run = await startRun(h);
     await run.started();
-    h.kestra.addTaskRun(run.id, { taskId: "fix", state: "FAILED" });
-    h.kestra.addLog(run.id, { level: "ERROR", taskId: "fix", message: "agent crashed" });
-    await h.notify({ executionId: run.id, event: "failed", error: "task fix: agent crashed" });
-    setTimeout(() => h.kestra.setState(run.id, "FAILED"), 150);
+    await run.fail("fix", ["agent crashed"], true, { end: false });
+    await nextRead(run.id);
+    run.end("FAILED");
     const root = rootOf(h);
     await h.slack.waitFor(
       () => h.slack.thread(CHANNEL, root.ts).find((m) => m.text.includes("failed at step fix")),

@@ -1,11 +1,15 @@
 // Strict local fake of the Kestra 2.x REST API (OSS, tenant `main`), as a real HTTP server on
-// 127.0.0.1. It rejects what Kestra rejects, with Kestra's error shapes; tests drive executions the
-// way the executor would (setState, addTaskRun, pause, addOutputFile, ...). Facts and sources: the
-// project's kestra contract; deliberate departures are commented where they are implemented.
+// 127.0.0.1. Every request is first checked against the operations table generated from Kestra 2.0's
+// OpenAPI spec (404, 405, 415, 406, 400 as Micronaut answers them), then handled; handlers reject
+// what Kestra rejects, with Kestra's error shapes. Tests drive executions in-process, the way the
+// executor would (setState, addTaskRun, pause, killed, addOutputFile, ...): the fake has no HTTP
+// control endpoints. Deliberate departures are commented where they are implemented.
 
+import { bodyProblems } from "../support/json-schema.ts";
 import { ApiError, renderError } from "./kestra/errors.ts";
 import { registerExecutions } from "./kestra/executions.ts";
-import { FakeHttpServer, Router } from "./kestra/http.ts";
+import { FakeHttpServer, type Outcome, Router } from "./kestra/http.ts";
+import { jsonAnswerType, type Operation, TABLE } from "./kestra/operations.ts";
 import { registerResources } from "./kestra/resources.ts";
 import { Store } from "./kestra/store.ts";
 import type {
@@ -48,6 +52,8 @@ export interface FakeKestra {
   readonly resumes: ResumeRecord[];
   readonly kills: ActionRecord[];
   readonly restarts: ActionRecord[];
+  /** The operations table the fake enforces (from test/fixtures/kestra-2.0-operations.json). */
+  readonly operations: readonly Operation[];
   close(): Promise<void>;
   /** Forgets executions, KV, records, requests and pending faults; registered flows stay. */
   reset(): void;
@@ -63,6 +69,15 @@ export interface FakeKestra {
     run: { taskId: string; state?: string; outputs?: Record<string, unknown> },
   ): string;
   setTaskRunState(id: string, taskRunId: string, state: string): void;
+  /** Deletes an execution as someone in the Kestra UI would (the project never deletes one). */
+  deleteExecution(id: string): void;
+  /** The executor finishes a kill: KILLING → KILLED, with every unfinished task run KILLED. */
+  killed(id: string): FakeExecution;
+  /** A Loop iteration execution (kind LOOP) of a running parent, with the parent's labels. */
+  addLoopIteration(
+    parentId: string,
+    loop: { taskId: string; index: number; value: string },
+  ): string;
   /** Adds a PAUSED run of the flow's Pause task and pauses the execution; returns the task run id. */
   pause(id: string, pauseTaskId: string): string;
   /** Stores a file in the execution's internal storage and sets `outputFiles[fileName]`; returns its URI. */
@@ -73,7 +88,6 @@ export interface FakeKestra {
     fileName: string,
     content: string | Buffer,
   ): string;
-  setFlowOutputs(id: string, outputs: Record<string, unknown>): void;
   addLog(
     id: string,
     log: { level: string; taskId?: string; taskRunId?: string; message: string },
@@ -82,25 +96,18 @@ export interface FakeKestra {
   failNext(match: FaultMatch, response: FaultResponse, times?: number): void;
 }
 
-const OPEN_PATHS = new Set(["/api/v1/configs/login", "/api/v1/login"]);
-/** Kestra's default basic-auth open-urls: webhook triggers. */
-const OPEN_PREFIXES = ["/api/v1/main/executions/webhook/"];
-
 export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<FakeKestra> {
   const username = options.username ?? "admin@kestra.io";
   const password = options.password ?? "Admin1234";
   const errorFormat = options.errorFormat ?? "classic";
   const store = new Store();
-  const router = new Router();
+  const router = new Router(TABLE.operations);
   let server: FakeHttpServer | undefined;
   const baseUrl = () => server?.url ?? "";
   registerExecutions(router, { store, baseUrl });
-  registerResources(router, {
-    store,
-    baseUrl,
-    version: options.version ?? "2.0.1",
-    outputsPaths: options.outputsPaths ?? "server",
-  });
+  registerResources(router, { store, baseUrl, version: options.version ?? "2.0.1" });
+  const missing = router.unimplemented();
+  if (missing.length > 0) throw new Error(`fake kestra: no handler for ${missing.join(", ")}`);
 
   const authorized = (headers: Record<string, string | string[] | undefined>): boolean => {
     const expected = Buffer.from(`${username}:${password}`).toString("base64");
@@ -113,24 +120,51 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
     return cookie.split(";").some((pair) => pair.trim() === `BASIC_AUTH=${expected}`);
   };
 
+  const errorReply = (error: unknown, rawPath: string): Outcome => {
+    const apiError =
+      error instanceof ApiError ? error : new ApiError("internal", (error as Error).message);
+    const rendered = renderError(apiError, rawPath, errorFormat);
+    return {
+      status: apiError.status,
+      text: rendered.body,
+      contentType: rendered.contentType,
+      headers: apiError.headers,
+    };
+  };
+
   server = new FakeHttpServer({
-    handle: async (ctx) => {
-      const pathname = ctx.url.pathname;
+    handle: async (ctx, record) => {
+      if (!authorized(ctx.headers)) {
+        // Kestra 2.0.1 sends no body; newer builds' ProblemResponseFilter fills a problem document.
+        const headers = { "www-authenticate": "Basic" };
+        if (errorFormat === "classic") return { status: 401, headers };
+        const rendered = renderError(
+          new ApiError("unauthenticated", "Authentication required"),
+          ctx.rawPath,
+          "problem",
+        );
+        return { status: 401, headers, text: rendered.body, contentType: rendered.contentType };
+      }
+      let resolved: ReturnType<Router["resolve"]>;
       try {
-        const isApi = pathname === "/api/v1" || pathname.startsWith("/api/v1/");
-        const open = OPEN_PATHS.has(pathname) || OPEN_PREFIXES.some((p) => pathname.startsWith(p));
-        if (isApi && !open && !authorized(ctx.headers)) {
-          // Kestra 2.0.1 sends no body; newer builds' ProblemResponseFilter fills a problem document.
-          const headers = { "www-authenticate": "Basic" };
-          if (errorFormat === "classic") return { status: 401, headers };
-          const rendered = renderError(
-            new ApiError("unauthenticated", "Authentication required"),
-            ctx.rawPath,
-            "problem",
-          );
-          return { status: 401, headers, text: rendered.body, contentType: rendered.contentType };
+        resolved = router.resolve(
+          ctx.method,
+          ctx.url.pathname,
+          ctx.headers,
+          ctx.url.searchParams,
+          ctx.body,
+        );
+      } catch (error) {
+        if (error instanceof ApiError) {
+          record.table = { passed: false, status: error.status, message: error.message };
         }
-        const { handler, params } = router.resolve(ctx.method, pathname, ctx.mediaType);
+        return errorReply(error, ctx.rawPath);
+      }
+      const { operation, handler, params } = resolved;
+      record.table = { passed: true, operationId: operation.operationId };
+      const fault = http().takeFault(ctx.method, ctx.rawPath, ctx.url.pathname);
+      if (fault) return fault;
+      try {
         const tenant = params["tenant"];
         if (tenant !== undefined && tenant !== "main") {
           throw new ApiError(
@@ -138,39 +172,48 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
             `Tenant '${tenant}' is not valid: the open-source edition only has the 'main' tenant`,
           );
         }
-        return await handler({ ...ctx, params });
+        const reply = await handler({ ...ctx, params });
+        if (reply.json !== undefined && reply.status < 300) {
+          // The fake must not drift from the spec: a body its schema refuses is the fake's bug.
+          const problems = bodyProblems(operation, JSON.parse(JSON.stringify(reply.json)));
+          if (problems.length > 0) {
+            record.shapeProblems = problems;
+            throw new Error(`fake kestra answer does not match the spec: ${problems.join("; ")}`);
+          }
+          // A JSON answer carries the route's produced type (kill: text/json).
+          const type = jsonAnswerType(operation);
+          if (type && !reply.contentType) reply.contentType = type;
+        }
+        return reply;
       } catch (error) {
-        const apiError =
-          error instanceof ApiError ? error : new ApiError("internal", (error as Error).message);
-        const rendered = renderError(apiError, ctx.rawPath, errorFormat);
-        return {
-          status: apiError.status,
-          text: rendered.body,
-          contentType: rendered.contentType,
-          headers: apiError.headers,
-        };
+        return errorReply(error, ctx.rawPath);
       }
     },
   });
+  const http = (): FakeHttpServer => {
+    if (!server) throw new Error("fake kestra: not started");
+    return server;
+  };
   await server.listen();
-  const http = server;
+  const running = server;
 
   return {
     get url() {
-      return http.url;
+      return running.url;
     },
-    requests: http.requests,
+    requests: running.requests,
     get executions() {
       return [...store.executions.values()];
     },
     resumes: store.resumes,
     kills: store.kills,
     restarts: store.restarts,
-    close: () => http.close(),
+    operations: TABLE.operations,
+    close: () => running.close(),
     reset() {
       store.reset();
-      http.requests.length = 0;
-      http.clearFaults();
+      running.requests.length = 0;
+      running.clearFaults();
     },
     addFlow: (def) => {
       store.addFlow(def);
@@ -180,13 +223,16 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
     setState: (id, state) => store.setState(id, state),
     addTaskRun: (id, run) => store.addTaskRun(id, run),
     setTaskRunState: (id, taskRunId, state) => store.setTaskRunState(id, taskRunId, state),
+    deleteExecution: (id) => {
+      store.execution(id);
+      store.executions.delete(id);
+    },
+    killed: (id) => store.killed(id),
+    addLoopIteration: (parentId, loop) => store.addLoopIteration(parentId, loop),
     pause: (id, pauseTaskId) => store.pause(id, pauseTaskId),
     addOutputFile: (id, taskId, taskRunId, fileName, content) =>
       store.addOutputFile(id, taskId, taskRunId, fileName, content),
-    setFlowOutputs: (id, outputs) => {
-      store.execution(id).outputs = structuredClone(outputs);
-    },
     addLog: (id, log) => store.addLog(id, log),
-    failNext: (match, response, times = 1) => http.failNext(match, response, times),
+    failNext: (match, response, times = 1) => running.failNext(match, response, times),
   };
 }

@@ -3,11 +3,13 @@
 // afterExecution. Each test prints what it observed ([kestra-engine] lines) for the report.
 // Run with `vitest run --config vitest.kestra.config.ts`.
 
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { UpstreamError } from "../../src/errors.ts";
 import { KestraClient } from "../../src/kestra/client.ts";
 import type { Execution } from "../../src/kestra/types.ts";
@@ -20,8 +22,8 @@ import {
   issueUrlOf,
   type Sandbox,
 } from "../worker/helpers.ts";
-import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
-import { PROPOSAL_NS, writeFlowsDir } from "./flows.ts";
+import { NODE24_BIN, REPO_BIN, ROOT, type RunningEngine, startEngine } from "./engine.ts";
+import { PROPOSAL_NS, withProposedCommands, writeFlowsDir } from "./flows.ts";
 
 const enabled = process.env["KESTRA_ENGINE_TESTS"] === "1";
 const TERMINAL = new Set([
@@ -34,6 +36,36 @@ const TERMINAL = new Set([
   "RETRIED",
 ]);
 const PROBE_NS = "dev.autofix.probe";
+/** Proposal copies whose agent hangs, to kill a run during `fix`. */
+const HANG_NS = "dev.autofix.hang";
+/** The product flow (fails at chown here) with the optional FILE output `patch` written without `?? ''`. */
+const OUTPUT_FIX_NS = "dev.autofix.outputfix";
+
+/** A copy of ai-issue-autofix in `namespace`: proposal commands, agent override, `patch` without default. */
+async function variant(
+  namespace: string,
+  opts: { proposal: boolean; agent?: string; patchWithoutDefault?: boolean },
+) {
+  const source = await readFile(
+    join(ROOT, "kestra/workflows/main_dev.autofix_ai-issue-autofix.yml"),
+    "utf8",
+  );
+  const flow = parse(opts.proposal ? withProposedCommands(source, namespace) : source) as {
+    namespace: string;
+    tasks: { id: string; env?: Record<string, string> }[];
+    outputs: { id: string; value: string }[];
+  };
+  flow.namespace = namespace;
+  const fix = flow.tasks.find((t) => t.id === "fix");
+  if (!fix) throw new Error("no fix task");
+  if (opts.agent) fix.env = { ...(fix.env ?? {}), AUTOFIX_AGENT_COMMAND: opts.agent };
+  if (opts.patchWithoutDefault) {
+    for (const o of flow.outputs) {
+      if (o.id === "patch") o.value = "{{ outputs.fix.outputFiles['patch.diff'] }}";
+    }
+  }
+  return stringify(flow, { lineWidth: 0 });
+}
 
 const AFTER_EXECUTION_PROBE = `
 id: after-execution-probe
@@ -124,7 +156,15 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     sb.github.addRepo("acme", "api");
     sb.github.addIssue("acme", "api", { number: 7, title: "Greeting says world", labels: ["bug"] });
     await createBareRepo(sb, "acme", "api");
-    flowsDir = await writeFlowsDir({ "probe/after-execution-probe.yml": AFTER_EXECUTION_PROBE });
+    const hang = agentCommand("hang", `${sb.dir}/hang-dump`);
+    flowsDir = await writeFlowsDir({
+      "probe/after-execution-probe.yml": AFTER_EXECUTION_PROBE,
+      "hang/ai.yml": await variant(HANG_NS, { proposal: true, agent: hang }),
+      "outputfix/ai.yml": await variant(OUTPUT_FIX_NS, {
+        proposal: false,
+        patchWithoutDefault: true,
+      }),
+    });
     engine = await startEngine({
       flowsDir,
       pathPrepend: [NODE24_BIN, REPO_BIN],
@@ -230,6 +270,63 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/json/);
     expect(final.state.current).toBe("KILLED");
+  });
+
+  it("kill during fix: KILLED, afterExecution runs, `finally` does not", async () => {
+    const c = clientFor(HANG_NS);
+    const created = await c.createExecution(
+      "ai-issue-autofix",
+      { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+      {},
+    );
+    await waitState(c, created.id, (e) =>
+      e.taskRunList.some((t) => t.taskId === "fix" && t.state.current === "RUNNING"),
+    );
+    await sleep(1000);
+    const res = await request(api(`/executions/${created.id}/actions/kill`), {
+      method: "DELETE",
+      headers: { authorization: auth(), accept: "text/json" },
+    });
+    await res.body.dump();
+    const done = await terminal(c, created.id);
+    const finished = await waitEvent(created.id, "finished");
+    const final = await c.getExecution(created.id);
+    observe("kill during fix", {
+      state: done.state.current,
+      histories: done.state.histories.map((h) => h.state),
+      tasks: final.taskRunList.map((t) => `${t.taskId}=${t.state.current}`),
+      finished: finished.body,
+    });
+    expect(done.state.current).toBe("KILLED");
+    expect(final.taskRunList.map((t) => t.taskId)).not.toContain("cleanup");
+  });
+
+  it("failed run: the FILE output `patch` rendered as '' is an ERROR; without `?? ''` it is skipped", async () => {
+    const outcome: Record<string, string[]> = {};
+    for (const [ns, c] of [
+      ["dev.autofix", product],
+      [OUTPUT_FIX_NS, clientFor(OUTPUT_FIX_NS)],
+    ] as const) {
+      const created = await c.createExecution(
+        "ai-issue-autofix",
+        { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+        {},
+      );
+      const done = await terminal(c, created.id);
+      expect(done.state.current).toBe("FAILED");
+      await waitEvent(created.id, "failed");
+      const logs = await c.logsAtLeast(created.id, "WARN", 50);
+      outcome[ns] = logs
+        .filter((l) => !l.taskId)
+        .map((l) => `${l.level}: ${(l.message ?? "").slice(0, 200)}`);
+    }
+    observe("flow outputs of a failed run (execution-level WARN+ logs)", outcome);
+    expect(outcome["dev.autofix"]?.some((m) => m.includes("Failed to render output values"))).toBe(
+      true,
+    );
+    expect(outcome[OUTPUT_FIX_NS]?.some((m) => m.includes("Failed to render output values"))).toBe(
+      false,
+    );
   });
 
   it("KV: PUT takes text/plain only (415 for the client's JSON), GET answers {type,value,...}", async () => {

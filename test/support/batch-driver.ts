@@ -1,5 +1,5 @@
 import { BATCH_FILES, BATCH_TASKS, LABELS } from "../../src/contracts/flow.ts";
-import { FlowDriver } from "./flow-driver.ts";
+import { afterBotRead, FlowDriver } from "./flow-driver.ts";
 import { type Harness, KESTRA_PASSWORD, KESTRA_USER } from "./harness.ts";
 
 export interface BatchIssue {
@@ -7,10 +7,17 @@ export interface BatchIssue {
   title: string;
 }
 
-/** Plays the Kestra executor for batch-issue-autofix: lists issues, starts child runs, ends. */
+/** The batch flow's Loop task; each iteration is an execution of kind LOOP in 2.0. */
+const LOOP_TASK = "each_issue";
+
+/**
+ * Plays the Kestra executor for batch-issue-autofix: lists issues, runs one Loop iteration (a LOOP
+ * execution carrying the batch's labels) per child run, notifies while RUNNING, then ends.
+ */
 export class BatchDriver {
   readonly id: string;
   private readonly h: Harness;
+  private readonly iterations: string[] = [];
 
   constructor(h: Harness, batchId: string) {
     this.h = h;
@@ -48,12 +55,18 @@ export class BatchDriver {
       BATCH_FILES.skipped,
       JSON.stringify(skipped.map((s) => ({ ...s, url: url(s.number), title: "x" }))),
     );
-    const res = await this.h.notify({ executionId: this.id, event: "started" });
-    if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
+    await this.notifyFrom("notify_started", "started");
   }
 
-  /** The Subflow task starts one child: inherited labels plus the batch's own, as Kestra would. */
+  /** A Loop iteration's Subflow task starts one child: inherited labels plus the batch's own. */
   async child(issue: BatchIssue, waitForApproval = false): Promise<FlowDriver> {
+    this.iterations.push(
+      this.h.kestra.addLoopIteration(this.id, {
+        taskId: LOOP_TASK,
+        index: this.iterations.length,
+        value: JSON.stringify(issue),
+      }),
+    );
     const parent = this.h.kestra.execution(this.id);
     const query = new URLSearchParams();
     for (const l of parent.labels)
@@ -81,12 +94,27 @@ export class BatchDriver {
     return new FlowDriver(this.h, id);
   }
 
+  /** The last notification is sent while the batch runs; then its iterations and the batch end. */
   async finished(state = "SUCCESS"): Promise<void> {
+    const failed = state === "FAILED";
+    await this.notifyFrom(
+      failed ? "notify_failed" : "notify_finished",
+      failed ? "failed" : "finished",
+    );
+    for (const iteration of this.iterations) {
+      if (this.h.kestra.execution(iteration).state.current === "RUNNING") {
+        this.h.kestra.setState(iteration, failed ? "FAILED" : "SUCCESS");
+      }
+    }
     this.h.kestra.setState(this.id, state);
-    const res = await this.h.notify({
-      executionId: this.id,
-      event: state === "FAILED" ? "failed" : "finished",
+  }
+
+  private async notifyFrom(taskId: string, event: "started" | "finished" | "failed") {
+    const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId, state: "RUNNING" });
+    await afterBotRead(this.h, this.id, async () => {
+      const res = await this.h.notify({ executionId: this.id, event });
+      if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
     });
-    if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
+    this.h.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
   }
 }

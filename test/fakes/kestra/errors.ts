@@ -9,6 +9,7 @@ export type ErrorKind =
   | "invalid-query-filters" // flat 1.x query parameters, bad filters → 400
   | "method-not-allowed" // Micronaut router → 405
   | "unsupported-media-type" // Micronaut router → 415
+  | "not-acceptable" // Micronaut router: no produced type matches Accept → 406
   | "unauthenticated" // basic auth missing or wrong → 401
   | "expired" // ResourceExpiredException → 410
   | "internal" // anything else → 500
@@ -57,6 +58,12 @@ const KINDS: Record<ErrorKind, KindInfo> = {
     slug: "unsupported-media-type",
     title: "Unsupported media type",
   },
+  "not-acceptable": {
+    status: 406,
+    reason: "Not Acceptable",
+    slug: "not-acceptable",
+    title: "Not acceptable",
+  },
   unauthenticated: {
     status: 401,
     reason: "Unauthorized",
@@ -90,7 +97,7 @@ export interface FieldError {
 
 /**
  * Thrown by handlers. `detail` is the exception message; `framework` marks Micronaut router errors
- * (405/415), whose classic body keeps the bare reason as `message` and puts the detail in `_embedded`.
+ * (404/405/406/415), whose classic body keeps the bare reason as `message` and puts the detail in `_embedded`.
  */
 export class ApiError extends Error {
   readonly kind: ErrorKind;

@@ -21,10 +21,6 @@ export interface Deps {
   baseUrl: () => string;
 }
 
-const MULTIPART = ["multipart/form-data"];
-const JSON_ONLY = ["application/json"];
-const T = "/api/v1/:tenant";
-
 /** Label#key in the 2.0 spec; same rule as src/contracts/flow.ts LABEL_KEY_PATTERN. */
 const LABEL_KEY = /^\p{Ll}[\p{L}0-9._-]*$/u;
 const LABEL_KEY_MESSAGE =
@@ -38,43 +34,15 @@ export function registerExecutions(router: Router, deps: Deps): void {
     if (!execution) throw new ApiError("not-found", `Unable to find execution '${id}'`);
     return execution;
   };
+  const byId = (ctx: Ctx) => find(p(ctx, "executionId"));
 
-  router.add("POST", `${T}/executions/:namespace/:flowId`, (ctx) => create(ctx, deps), MULTIPART);
-  router.add("POST", `${T}/executions/:namespace/:flowId/validate`, notImplemented, MULTIPART);
-  router.add("GET", `${T}/executions/search`, (ctx) => search(ctx, store));
-  router.add("GET", `${T}/executions/:id`, (ctx) => ok(renderExecution(find(p(ctx, "id")))));
-  router.add("DELETE", `${T}/executions/:id`, (ctx) => {
-    find(p(ctx, "id"));
-    store.executions.delete(p(ctx, "id"));
-    return { status: 204 };
-  });
-  router.add("GET", `${T}/executions/:id/follow`, notImplemented);
-
-  router.add(
-    "POST",
-    `${T}/executions/:id/actions/resume`,
-    (ctx) => resume(ctx, store, find(p(ctx, "id"))),
-    MULTIPART,
-  );
-  // The 2.0 OpenAPI spec declares kill as DELETE; a POST gets the router's 405.
-  router.add("DELETE", `${T}/executions/:id/actions/kill`, (ctx) =>
-    kill(store, find(p(ctx, "id"))),
-  );
-  router.add("POST", `${T}/executions/:id/actions/restart`, (ctx) =>
-    restart(store, find(p(ctx, "id"))),
-  );
-  router.add(
-    "POST",
-    `${T}/executions/:id/actions/labels`,
-    (ctx) => setLabels(ctx, find(p(ctx, "id"))),
-    JSON_ONLY,
-  );
-  for (const action of ["pause", "replay", "change-status", "force-run", "unqueue", "state"]) {
-    router.add("POST", `${T}/executions/:id/actions/${action}`, notImplemented);
-  }
-
-  router.add("GET", `${T}/executions/:id/file`, (ctx) => file(ctx, find(p(ctx, "id")), false));
-  router.add("GET", `${T}/executions/:id/file/metas`, (ctx) => file(ctx, find(p(ctx, "id")), true));
+  router.handle("createExecution", (ctx) => create(ctx, deps));
+  router.handle("searchExecutions", (ctx) => search(ctx, store));
+  router.handle("getExecution", (ctx) => ok(renderExecution(byId(ctx))));
+  router.handle("resumeExecution", (ctx) => resume(ctx, store, byId(ctx)));
+  router.handle("killExecution", (ctx) => kill(store, byId(ctx)));
+  router.handle("restartExecution", (ctx) => restart(store, byId(ctx)));
+  router.handle("downloadFileFromExecution", (ctx) => file(ctx, byId(ctx)));
 }
 
 export function p(ctx: Ctx, name: string): string {
@@ -85,13 +53,6 @@ export function p(ctx: Ctx, name: string): string {
 
 export function ok(json: unknown): Reply {
   return { status: 200, json };
-}
-
-export function notImplemented(ctx: Ctx): Reply {
-  throw new ApiError(
-    "not-implemented",
-    `${ctx.method} ${ctx.url.pathname} exists in Kestra 2.x but the fake does not implement it`,
-  );
 }
 
 async function readFields(ctx: Ctx): Promise<Map<string, RawField>> {
@@ -145,7 +106,7 @@ async function create(ctx: Ctx, deps: Deps): Promise<Reply> {
   const { store } = deps;
   const q = ctx.url.searchParams;
   const namespace = p(ctx, "namespace");
-  const flowId = p(ctx, "flowId");
+  const flowId = p(ctx, "id");
   const flow = store.flow(namespace, flowId);
   const revision = q.get("revision");
   if (!flow || (revision !== null && Number(revision) !== flow.revision)) {
@@ -188,7 +149,6 @@ async function create(ctx: Ctx, deps: Deps): Promise<Reply> {
     inputs,
     state: { current: "CREATED", histories: [{ state: "CREATED", date: now }] },
     taskRunList: [],
-    outputs: {},
     logs: [],
     files,
   };
@@ -202,8 +162,12 @@ const SEARCH_FILTERS = {
   flowId: ["EQUALS", "NOT_EQUALS", "IN", "CONTAINS"],
   state: ["EQUALS", "NOT_EQUALS", "IN", "NOT_IN"],
   labels: ["EQUALS", "NOT_EQUALS"],
+  kind: ["EQUALS", "NOT_EQUALS", "IN"],
   q: ["EQUALS"],
 } as const;
+
+/** ExecutionKind; NORMAL is stored as null, and a filter on NORMAL matches those. */
+const KINDS = ["NORMAL", "TEST", "PLAYGROUND", "LOOP"];
 
 const SEARCH_LEGACY: Record<string, string> = {
   q: "filters[q][EQUALS]=<value>",
@@ -237,6 +201,10 @@ function search(ctx: Ctx, store: Store): Reply {
     const bad = listValue(f.value).find((s) => !isStateType(s));
     if (bad !== undefined) throw new ApiError("bad-request", `Unknown state '${bad}'`);
   }
+  for (const f of filters.filter((f) => f.field === "kind")) {
+    const bad = listValue(f.value).find((k) => !KINDS.includes(k));
+    if (bad !== undefined) throw new ApiError("bad-request", `Unknown kind '${bad}'`);
+  }
   const sorts = (
     params.getAll("sort").length ? params.getAll("sort") : ["state.startDate:desc"]
   ).map((s) => {
@@ -267,6 +235,8 @@ function matchesFilter(e: FakeExecution, f: QueryFilter): boolean {
       return compare(e.namespace, f, true);
     case "flowId":
       return compare(e.flowId, f, false);
+    case "kind":
+      return compare(e.kind ?? "NORMAL", f, false);
     case "state": {
       const states = listValue(f.value);
       const inList = states.includes(e.state.current);
@@ -349,20 +319,18 @@ async function resume(ctx: Ctx, store: Store, execution: FakeExecution): Promise
   return ok(renderActionExecution(execution));
 }
 
+/**
+ * ExecutionController#killExecution: the execution is published as KILLING and the answer returns;
+ * the executor moves it to KILLED later (the fake's `killed(id)`), as real 2.0 does asynchronously.
+ */
 function kill(store: Store, execution: FakeExecution): Reply {
   if (isTerminal(execution.state.current)) {
     throw new ApiError("illegal-state", "Execution is already finished, can't kill it");
   }
   const from = execution.state.current;
   store.kills.push({ executionId: execution.id, from, at: nowIso() });
-  pushState(execution.state, "KILLING");
-  const body = renderActionExecution(execution);
-  // What the executor does right after: running task runs and the execution end KILLED.
-  for (const run of execution.taskRunList) {
-    if (!isTerminal(run.state.current)) pushState(run.state, "KILLED");
-  }
-  pushState(execution.state, "KILLED");
-  return { status: 200, json: body };
+  if (from !== "KILLING") pushState(execution.state, "KILLING");
+  return ok(renderActionExecution(execution));
 }
 
 function restart(store: Store, execution: FakeExecution): Reply {
@@ -383,47 +351,8 @@ function restart(store: Store, execution: FakeExecution): Reply {
   return ok(renderActionExecution(execution));
 }
 
-function setLabels(ctx: Ctx, execution: FakeExecution): Reply {
-  let body: unknown;
-  try {
-    body = JSON.parse(ctx.body.toString("utf8"));
-  } catch (e) {
-    throw new ApiError("illegal-argument", `Invalid JSON: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(body)) {
-    throw invalidEntity("labels", "must be a JSON array of {key, value}");
-  }
-  const labels = body.map((item, i): Label => {
-    if (typeof item !== "object" || item === null)
-      throw invalidEntity(`labels[${i}]`, "must be an object");
-    const { key, value } = item as { key?: unknown; value?: unknown };
-    if (typeof key !== "string" || key === "")
-      throw invalidEntity(`labels[${i}].key`, "must not be empty");
-    return { key, value: typeof value === "string" ? value : "" };
-  });
-  validateLabels(labels);
-  if (!isTerminal(execution.state.current)) {
-    throw new ApiError("bad-request", "The execution is not terminated");
-  }
-  const existingSystem = execution.labels.filter((l) => l.key.startsWith("system."));
-  const offending = labels.find(
-    (l) =>
-      l.key.startsWith("system.") &&
-      !existingSystem.some((s) => s.key === l.key && s.value === l.value),
-  );
-  if (offending) {
-    throw new ApiError(
-      "illegal-argument",
-      `System labels can only be set by Kestra itself, offending label: ${offending.key}=${offending.value}`,
-    );
-  }
-  // kestra.md: setting labels replaces every non-system label.
-  execution.labels = [...existingSystem, ...labels.filter((l) => !l.key.startsWith("system."))];
-  return ok(renderActionExecution(execution));
-}
-
 /** ExecutionController#validateFile: own files served, another execution's redirected, others refused. */
-function file(ctx: Ctx, execution: FakeExecution, metas: boolean): Reply {
+function file(ctx: Ctx, execution: FakeExecution): Reply {
   const raw = ctx.url.searchParams.get("path");
   if (raw === null) {
     throw new ApiError("bad-request", "Required QueryValue [path] not specified");
@@ -438,17 +367,15 @@ function file(ctx: Ctx, execution: FakeExecution, metas: boolean): Reply {
   if (!storagePath.startsWith(`${prefix}/`)) {
     const other = /\/executions\/([^/]+)\//.exec(storagePath)?.[1];
     if (other) {
-      const endpoint = metas ? "file/metas" : "file";
       return {
         status: 301,
-        headers: { location: `/api/v1/main/executions/${other}/${endpoint}?path=${raw}` },
+        headers: { location: `/api/v1/main/executions/${other}/file?path=${raw}` },
       };
     }
     throw new ApiError("illegal-argument", "Invalid prefix path");
   }
   const content = execution.files.get(storagePath);
   if (!content) throw new ApiError("not-found", `${raw} (No such file or directory)`);
-  if (metas) return ok({ size: content.length });
   const name = storagePath.split("/").at(-1) ?? "file";
   return {
     status: 200,

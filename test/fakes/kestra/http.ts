@@ -1,10 +1,17 @@
-// Small private HTTP layer: a Micronaut-like router (most specific literal match wins, 405 when only
-// the method differs, 415 when the route does not consume the content type), request recording and
-// fault injection.
+// Small private HTTP layer: a router built from the Kestra 2.0 operations table (path + method, then
+// Content-Type, then Accept, then required parameters, as Micronaut checks them before a controller
+// runs), request recording and fault injection.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { ApiError } from "./errors.ts";
+import {
+  acceptEntries,
+  acceptMatches,
+  consumedTypes,
+  type Operation,
+  producedTypes,
+} from "./operations.ts";
 import type { FaultMatch, FaultResponse, RecordedRequest } from "./types.ts";
 
 export interface Ctx {
@@ -33,21 +40,53 @@ export interface Reply {
 export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
 
 interface Route {
-  method: string;
+  operation: Operation;
   segments: string[];
-  consumes: string[] | undefined;
-  handler: Handler;
+  handler: Handler | undefined;
 }
 
-export class Router {
-  private readonly routes: Route[] = [];
+export interface Resolved {
+  operation: Operation;
+  handler: Handler;
+  params: Record<string, string>;
+}
 
-  add(method: string, pattern: string, handler: Handler, consumes?: string[]): void {
-    this.routes.push({ method, segments: pattern.split("/").slice(1), consumes, handler });
+/**
+ * Routes exist only for operations of the table: the fake can never serve a path or method that
+ * Kestra 2.0's spec does not have.
+ */
+export class Router {
+  private readonly routes: Route[];
+
+  constructor(operations: readonly Operation[]) {
+    this.routes = operations.map((operation) => ({
+      operation,
+      segments: operation.path.split("/").slice(1),
+      handler: undefined,
+    }));
   }
 
-  /** Finds the handler for a request or throws the router's 404/405/415. */
-  resolve(method: string, pathname: string, mediaType: string | undefined) {
+  /** Implements one operation of the table, by its operationId. */
+  handle(operationId: string, handler: Handler): void {
+    const route = this.routes.find((r) => r.operation.operationId === operationId);
+    if (!route) throw new Error(`fake kestra: ${operationId} is not in the operations table`);
+    if (route.handler) throw new Error(`fake kestra: ${operationId} is implemented twice`);
+    route.handler = handler;
+  }
+
+  /** The operations of the table that have no handler (the fake must serve them all). */
+  unimplemented(): string[] {
+    return this.routes.filter((r) => !r.handler).map((r) => r.operation.operationId);
+  }
+
+  /** The operation a request reaches, or the 404/405/415/406/400 Micronaut answers before it. */
+  resolve(
+    method: string,
+    pathname: string,
+    headers: IncomingMessage["headers"],
+    query: URLSearchParams,
+    body: Buffer,
+  ): Resolved {
     let segments: string[];
     try {
       segments = pathname.split("/").slice(1).map(decodeURIComponent);
@@ -58,35 +97,73 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (params) {
-        const literals = route.segments.filter((s) => !s.startsWith(":")).length;
+        const literals = route.segments.filter((s) => !s.startsWith("{")).length;
         matches.push({ route, params, literals });
       }
     }
     if (matches.length === 0)
       throw new ApiError("not-found", "Page Not Found", { framework: true });
-    const byMethod = matches.filter((m) => m.route.method === method);
+    const byMethod = matches.filter((m) => m.route.operation.method === method);
     if (byMethod.length === 0) {
-      const allowed = [...new Set(matches.map((m) => m.route.method))].sort();
+      const allowed = [...new Set(matches.map((m) => m.route.operation.method))].sort();
       throw new ApiError(
         "method-not-allowed",
         `Method [${method}] not allowed for URI [${pathname}]. Allowed methods: [${allowed.join(", ")}]`,
         { framework: true, headers: { allow: allowed.join(", ") } },
       );
     }
+    // The most specific template wins: /executions/search over /executions/{executionId}.
     byMethod.sort((a, b) => b.literals - a.literals);
     const best = byMethod[0];
     if (!best) throw new ApiError("not-found", "Page Not Found", { framework: true });
-    const consumes = best.route.consumes;
-    // Micronaut accepts a request without Content-Type on any route.
-    if (consumes && mediaType !== undefined && !consumes.includes(mediaType)) {
+    const { operation } = best.route;
+
+    const contentType = header(headers, "content-type");
+    const media = contentType?.split(";")[0]?.trim().toLowerCase() || undefined;
+    const consumes = consumedTypes(operation);
+    // A request without Content-Type reaches any route.
+    if (media !== undefined && !consumes.includes(media)) {
       throw new ApiError(
         "unsupported-media-type",
-        `Content Type [${mediaType}] not allowed. Allowed types: [${consumes.join(", ")}]`,
+        `Content Type [${media}] not allowed. Allowed types: [${consumes.join(", ")}]`,
         { framework: true },
       );
     }
-    return { handler: best.route.handler, params: best.params };
+    const accept = header(headers, "accept");
+    const produces = producedTypes(operation);
+    if (!acceptMatches(accept, produces)) {
+      throw new ApiError(
+        "not-acceptable",
+        `Specified Accept Types [${acceptEntries(accept ?? "").join(", ")}] not supported. Supported types: [${produces.join(", ")}]`,
+        { framework: true },
+      );
+    }
+    for (const p of operation.parameters) {
+      if (!p.required || p.in === "path") continue;
+      const present =
+        p.in === "query" ? query.has(p.name) : header(headers, p.name.toLowerCase()) !== undefined;
+      if (!present) {
+        const kind = p.in === "query" ? "QueryValue" : p.in === "header" ? "Header" : "CookieValue";
+        throw new ApiError("bad-request", `Required ${kind} [${p.name}] not specified`);
+      }
+    }
+    if (operation.requiredBody && body.length === 0) {
+      throw new ApiError("bad-request", "Required Body [body] not specified");
+    }
+    const handler = best.route.handler;
+    if (!handler) {
+      throw new ApiError(
+        "not-implemented",
+        `${operation.operationId} exists in Kestra 2.x but the fake does not implement it`,
+      );
+    }
+    return { operation, handler, params: best.params };
   }
+}
+
+function header(headers: IncomingMessage["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
 }
 
 function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
@@ -95,9 +172,9 @@ function matchSegments(pattern: string[], actual: string[]): Record<string, stri
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i] ?? "";
     const a = actual[i] ?? "";
-    if (p.startsWith(":")) {
+    if (p.startsWith("{")) {
       if (a === "") return undefined;
-      params[p.slice(1)] = a;
+      params[p.slice(1, -1)] = a;
     } else if (p !== a) {
       return undefined;
     }
@@ -111,9 +188,11 @@ interface PendingFault {
   remaining: number;
 }
 
+export type Outcome = Reply | "timeout" | "reset";
+
 export interface ServerHooks {
-  /** Answers one request (auth, routing, handlers); must not throw. */
-  handle: (ctx: Omit<Ctx, "params">) => Promise<Reply>;
+  /** Answers one request (auth, table checks, faults, handlers) and fills its record; must not throw. */
+  handle: (ctx: Omit<Ctx, "params">, record: RecordedRequest) => Promise<Outcome>;
 }
 
 export class FakeHttpServer {
@@ -159,7 +238,8 @@ export class FakeHttpServer {
     this.faults.length = 0;
   }
 
-  private takeFault(method: string, rawPath: string, pathname: string): FaultResponse | undefined {
+  /** The scripted answer of the next pending fault this request matches, if any. */
+  takeFault(method: string, rawPath: string, pathname: string): Outcome | undefined {
     const fault = this.faults.find(({ match }) => {
       if (match.method && match.method.toUpperCase() !== method) return false;
       return typeof match.path === "string" ? match.path === pathname : match.path.test(rawPath);
@@ -167,7 +247,11 @@ export class FakeHttpServer {
     if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
-    return fault.response;
+    const response = fault.response;
+    if (response === "timeout" || response === "reset") return response;
+    if (typeof response.body === "string") return { status: response.status, text: response.body };
+    if (response.body === undefined) return { status: response.status };
+    return { status: response.status, json: response.body };
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,28 +270,9 @@ export class FakeHttpServer {
       status: 0,
     };
     this.requests.push(record);
-
-    const fault = this.takeFault(method, rawPath, url.pathname);
-    if (fault === "timeout") {
-      record.fault = "timeout";
-      return; // never answered; close() destroys the socket
-    }
-    if (fault === "reset") {
-      record.fault = "reset";
-      req.socket.destroy();
-      return;
-    }
-    let reply: Reply;
-    if (fault) {
-      reply =
-        typeof fault.body === "string"
-          ? { status: fault.status, text: fault.body }
-          : fault.body === undefined
-            ? { status: fault.status }
-            : { status: fault.status, json: fault.body };
-    } else {
-      const contentType = req.headers["content-type"];
-      reply = await this.hooks.handle({
+    const contentType = req.headers["content-type"];
+    const outcome = await this.hooks.handle(
+      {
         method,
         url,
         rawPath,
@@ -215,10 +280,20 @@ export class FakeHttpServer {
         body,
         contentType,
         mediaType: contentType?.split(";")[0]?.trim().toLowerCase() || undefined,
-      });
+      },
+      record,
+    );
+    if (outcome === "timeout") {
+      record.fault = "timeout";
+      return; // never answered; close() destroys the socket
     }
-    record.status = reply.status;
-    send(res, reply);
+    if (outcome === "reset") {
+      record.fault = "reset";
+      req.socket.destroy();
+      return;
+    }
+    record.status = outcome.status;
+    send(res, outcome);
   }
 }
 

@@ -19,6 +19,9 @@ export interface NormalizedFlow {
   labels: Record<string, string>;
   inputs: InputDef[];
   pauses: Record<string, InputDef[]>;
+  /** The parsed YAML and its text, for flows registered from YAML (GET flow serves them). */
+  document?: Record<string, unknown>;
+  source?: string;
 }
 
 export function normalizeFlow(def: FlowDef): NormalizedFlow {

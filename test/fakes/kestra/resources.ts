@@ -1,21 +1,17 @@
-// Logs, outputs, KV store and configs of the fake Kestra 2.x API.
+// Configs, flows, logs, outputs and the KV store of the fake Kestra 2.x API.
 
 import { ApiError } from "./errors.ts";
-import { type Deps, notImplemented, ok, p } from "./executions.ts";
+import { type Deps, ok, p } from "./executions.ts";
 import type { Ctx, Reply, Router } from "./http.ts";
-import { listValue, paging, parseFilters, rejectLegacyParams } from "./query.ts";
+import { parseFilters, rejectLegacyParams } from "./query.ts";
 import { type KvEntry, nowIso, type Store } from "./store.ts";
 import { type FakeExecution, LOG_LEVELS, type LogLevel } from "./types.ts";
 
-const T = "/api/v1/:tenant";
-
-export function registerResources(
-  router: Router,
-  deps: Deps & { version: string; outputsPaths: "server" | "openapi" },
-): void {
+export function registerResources(router: Router, deps: Deps & { version: string }): void {
   const { store } = deps;
 
-  router.add("GET", "/api/v1/configs", () =>
+  // The OSS body (MiscController.Configuration); the spec's EE configuration only adds fields.
+  router.handle("getConfiguration", () =>
     ok({
       uuid: "00000000-0000-0000-0000-00000000fa4e",
       version: deps.version,
@@ -26,57 +22,51 @@ export function registerResources(
       url: deps.baseUrl(),
     }),
   );
-  router.add("GET", "/api/v1/configs/login", () => ok({ isBasicAuthInitialized: true }));
-
-  router.add("GET", `${T}/logs/:id`, (ctx) => ok(logs(ctx, store).map(renderLog(ctx, store))));
-  router.add("GET", `${T}/logs/:id/download`, (ctx) => ({
-    status: 200,
-    contentType: "text/plain",
-    text: logs(ctx, store)
-      .map((l) => `${l.timestamp} ${l.level} ${l.message}\n`)
-      .join(""),
-  }));
-  router.add("GET", `${T}/logs/:id/follow`, notImplemented);
+  router.handle("getFlow", (ctx) => flow(ctx, store));
+  router.handle("listLogsFromExecution", (ctx) => ok(logs(ctx, store).map(renderLog(ctx, store))));
 
   const exec = (id: string): FakeExecution => {
     const execution = store.executions.get(id);
     if (!execution) throw new ApiError("not-found", `Unable to find execution '${id}'`);
     return execution;
   };
-  const taskOutputs = (ctx: Ctx): Reply => {
-    const run = exec(p(ctx, "id")).taskRunList.find((t) => t.id === p(ctx, "taskRunId"));
+  // The 2.0 spec's outputs paths: the task runs that have outputs, then one task run's map.
+  router.handle("getTaskOutputsInformation", (ctx) =>
+    ok(
+      exec(p(ctx, "executionId"))
+        .taskRunList.filter((t) => Object.keys(t.outputs).length > 0)
+        .map((t) => ({ taskId: t.taskId, taskRunId: t.id })),
+    ),
+  );
+  router.handle("getTaskRunOutputs", (ctx) => {
+    const run = exec(p(ctx, "executionId")).taskRunList.find((t) => t.id === p(ctx, "taskRunId"));
     if (!run) throw new ApiError("not-found", `Unable to find task run '${p(ctx, "taskRunId")}'`);
     return ok(structuredClone(run.outputs));
-  };
-  if (deps.outputsPaths === "server") {
-    router.add("GET", `${T}/outputs/executions/:id`, (ctx) =>
-      ok(structuredClone(exec(p(ctx, "id")).outputs)),
-    );
-    router.add("GET", `${T}/outputs/tasks/:id/:taskRunId`, taskOutputs);
-  } else {
-    // The 2.0 OpenAPI spec: a list of OutputController.TaskOutputInformation, then one task run's map.
-    router.add("GET", `${T}/outputs/:id`, (ctx) =>
-      ok(
-        exec(p(ctx, "id"))
-          .taskRunList.filter((t) => Object.keys(t.outputs).length > 0)
-          .map((t) => ({ taskId: t.taskId, taskRunId: t.id })),
-      ),
-    );
-    router.add("GET", `${T}/outputs/:id/:taskRunId`, taskOutputs);
-  }
-
-  router.add("GET", `${T}/namespaces/:ns/kv/:key`, (ctx) => kvGet(ctx, store));
-  router.add("PUT", `${T}/namespaces/:ns/kv/:key`, (ctx) => kvPut(ctx, store), [
-    "application/json",
-    "text/plain",
-  ]);
-  router.add("DELETE", `${T}/namespaces/:ns/kv/:key`, (ctx) => {
-    validateKey(p(ctx, "key"));
-    return ok(store.kv.get(p(ctx, "ns"))?.delete(p(ctx, "key")) ?? false);
   });
-  // 2.0 keeps only the bulk DELETE here: the 1.x listing `GET /namespaces/{ns}/kv` is a 405.
-  router.add("DELETE", `${T}/namespaces/:ns/kv`, notImplemented);
-  router.add("GET", `${T}/kv`, (ctx) => kvList(ctx, store));
+
+  router.handle("getKeyValue", (ctx) => kvGet(ctx, store));
+  router.handle("setKeyValue", (ctx) => kvPut(ctx, store));
+}
+
+/** FlowController#getFlow: the flow as parsed from its YAML, `source` only when asked for. */
+function flow(ctx: Ctx, store: Store): Reply {
+  const found = store.flow(p(ctx, "namespace"), p(ctx, "id"));
+  if (!found) throw new ApiError("not-found", "Requested Flow is not found.");
+  if (!found.document || found.source === undefined) {
+    throw new ApiError(
+      "not-implemented",
+      "The fake serves GET flow only for flows registered from YAML (addFlowYaml)",
+    );
+  }
+  const withSource = ctx.url.searchParams.get("source") === "true";
+  return ok({
+    ...structuredClone(found.document),
+    revision: found.revision,
+    disabled: found.disabled,
+    deleted: false,
+    draft: false,
+    ...(withSource ? { source: found.source } : {}),
+  });
 }
 
 const LOG_LEGACY: Record<string, string> = {
@@ -100,7 +90,7 @@ function logs(ctx: Ctx, store: Store) {
     }
   }
   // Kestra answers an empty list for an unknown execution id.
-  const entries = store.executions.get(p(ctx, "id"))?.logs ?? [];
+  const entries = store.executions.get(p(ctx, "executionId"))?.logs ?? [];
   const rank = (level: string) => LOG_LEVELS.indexOf(level as LogLevel);
   return entries.filter((log) =>
     filters.every((f) => {
@@ -114,7 +104,7 @@ function logs(ctx: Ctx, store: Store) {
 }
 
 function renderLog(ctx: Ctx, store: Store) {
-  const execution = store.executions.get(p(ctx, "id"));
+  const execution = store.executions.get(p(ctx, "executionId"));
   return (log: FakeExecution["logs"][number]) => ({
     namespace: execution?.namespace,
     flowId: execution?.flowId,
@@ -184,7 +174,7 @@ function parseJavaDuration(text: string): number {
 }
 
 function kvGet(ctx: Ctx, store: Store): Reply {
-  const ns = p(ctx, "ns");
+  const ns = p(ctx, "namespace");
   const key = p(ctx, "key");
   validateKey(key);
   const entry = store.kv.get(ns)?.get(key);
@@ -204,7 +194,7 @@ function kvGet(ctx: Ctx, store: Store): Reply {
 }
 
 function kvPut(ctx: Ctx, store: Store): Reply {
-  const ns = p(ctx, "ns");
+  const ns = p(ctx, "namespace");
   const key = p(ctx, "key");
   if (ctx.body.length === 0)
     throw new ApiError("bad-request", "Required Body [value] not specified");
@@ -228,40 +218,4 @@ function kvPut(ctx: Ctx, store: Store): Reply {
   if (typeof description === "string") entry.description = description;
   namespace.set(key, entry);
   return { status: 200 };
-}
-
-function kvList(ctx: Ctx, store: Store): Reply {
-  const params = ctx.url.searchParams;
-  rejectLegacyParams(params, { namespace: "filters[namespace][EQUALS]=<value>" });
-  const { page, size } = paging(params, 10);
-  const filters = parseFilters(params, { namespace: ["EQUALS", "IN", "PREFIX", "STARTS_WITH"] });
-  const rows: Record<string, unknown>[] = [];
-  for (const [ns, entries] of store.kv) {
-    const keep = filters.every((f) => {
-      // Kestra 2.0 reports child namespaces for EQUALS too (mcp-server-python compat.py list_kv_keys).
-      if (f.op === "EQUALS" || f.op === "PREFIX")
-        return ns === f.value || ns.startsWith(`${f.value}.`);
-      if (f.op === "STARTS_WITH") return ns.startsWith(f.value);
-      return listValue(f.value).includes(ns);
-    });
-    if (!keep) continue;
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt !== undefined && Date.now() > entry.expiresAt) continue;
-      rows.push({
-        namespace: ns,
-        key,
-        revision: entry.revision,
-        ...(entry.description === undefined ? {} : { description: entry.description }),
-        creationDate: entry.created,
-        updateDate: entry.updated,
-        ...(entry.expiresAt === undefined
-          ? {}
-          : { expirationDate: new Date(entry.expiresAt).toISOString() }),
-      });
-    }
-  }
-  rows.sort((a, b) =>
-    `${a["namespace"]}/${a["key"]}`.localeCompare(`${b["namespace"]}/${b["key"]}`),
-  );
-  return ok({ results: rows.slice((page - 1) * size, page * size), total: rows.length });
 }

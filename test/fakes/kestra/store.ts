@@ -1,6 +1,7 @@
 // In-memory state of the fake (flows, executions, KV) and the JSON Kestra 2.x renders for it.
 
 import { randomBytes } from "node:crypto";
+import { parse as parseYaml } from "yaml";
 import { flowDefFromYaml, type NormalizedFlow, normalizeFlow } from "./inputs.ts";
 import {
   type ActionRecord,
@@ -64,7 +65,9 @@ export class Store {
 
   addFlowYaml(text: string): FlowDef {
     const def = flowDefFromYaml(text);
-    this.addFlow(def);
+    const flow = this.addFlow(def);
+    flow.document = parseYaml(text) as Record<string, unknown>;
+    flow.source = text;
     return def;
   }
 
@@ -109,6 +112,57 @@ export class Store {
 
   setTaskRunState(id: string, taskRunId: string, state: string): void {
     pushState(this.taskRun(id, taskRunId).state, checkState(state));
+  }
+
+  /** The executor's second pass after a kill: unfinished task runs and the execution end KILLED. */
+  killed(id: string): FakeExecution {
+    const execution = this.execution(id);
+    if (execution.state.current !== "KILLING") {
+      throw new Error(`fake kestra: execution ${id} is ${execution.state.current}, not KILLING`);
+    }
+    for (const run of execution.taskRunList) {
+      if (!isTerminal(run.state.current)) pushState(run.state, "KILLED");
+    }
+    pushState(execution.state, "KILLED");
+    return execution;
+  }
+
+  /**
+   * A Loop iteration as 2.0 creates it (Execution#loopExecution): an execution of kind LOOP of the
+   * parent's flow, with the parent as parentId and a copy of its labels.
+   */
+  addLoopIteration(
+    parentId: string,
+    loop: { taskId: string; index: number; value: string },
+  ): string {
+    const parent = this.execution(parentId);
+    const loopTaskRun =
+      parent.taskRunList.findLast((t) => t.taskId === loop.taskId)?.id ??
+      this.addTaskRun(parentId, { taskId: loop.taskId, state: "RUNNING" });
+    const id = newId();
+    const now = nowIso();
+    this.executions.set(id, {
+      id,
+      kind: "LOOP",
+      parentId,
+      loopRun: { ...loop, taskRunId: loopTaskRun },
+      namespace: parent.namespace,
+      flowId: parent.flowId,
+      flowRevision: parent.flowRevision,
+      labels: parent.labels.map((l) => ({ ...l })),
+      inputs: structuredClone(parent.inputs),
+      state: {
+        current: "RUNNING",
+        histories: [
+          { state: "CREATED", date: now },
+          { state: "RUNNING", date: now },
+        ],
+      },
+      taskRunList: [],
+      logs: [],
+      files: new Map(),
+    });
+    return id;
   }
 
   /** What the executor does when it reaches a Pause task: a PAUSED task run, execution PAUSED. */
@@ -220,11 +274,23 @@ export function renderState(state: FakeState): Record<string, unknown> {
   };
 }
 
-function renderTaskRun(taskRun: FakeTaskRun): Record<string, unknown> {
+/** ApiTaskRun (GET execution): no execution ids, no outputs (2.0 serves them separately). */
+function renderApiTaskRun(taskRun: FakeTaskRun): Record<string, unknown> {
   const state = renderState(taskRun.state);
   return { id: taskRun.id, taskId: taskRun.taskId, attempts: [{ state }], state };
 }
 
+/** TaskRun of the Execution model (create and /actions/* answers). */
+function renderTaskRun(execution: FakeExecution, taskRun: FakeTaskRun): Record<string, unknown> {
+  return {
+    ...renderApiTaskRun(taskRun),
+    executionId: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+  };
+}
+
+/** What ApiExecution and ApiLightExecution share. */
 function baseExecution(execution: FakeExecution): Record<string, unknown> {
   return {
     tenantId: "main",
@@ -236,22 +302,35 @@ function baseExecution(execution: FakeExecution): Record<string, unknown> {
     labels: execution.labels.map((l) => ({ ...l })),
     state: renderState(execution.state),
     originalId: execution.id,
-    metadata: { attemptNumber: 1, originalCreatedDate: execution.state.histories[0]?.date },
+    ...(execution.parentId === undefined ? {} : { parentId: execution.parentId }),
+    ...(execution.kind === undefined ? {} : { kind: execution.kind }),
+    ...(execution.loopRun === undefined ? {} : { loopRun: { ...execution.loopRun } }),
   };
+}
+
+function metadata(execution: FakeExecution): Record<string, unknown> {
+  return { attemptNumber: 1, originalCreatedDate: execution.state.histories[0]?.date };
 }
 
 /** GET /executions/{id} (ApiExecution): no `outputs`, no `deleted`, task runs without outputs. */
 export function renderExecution(execution: FakeExecution): Record<string, unknown> {
-  return { ...baseExecution(execution), taskRunList: execution.taskRunList.map(renderTaskRun) };
+  return {
+    ...baseExecution(execution),
+    metadata: metadata(execution),
+    taskRunList: execution.taskRunList.map(renderApiTaskRun),
+  };
 }
 
-/** The Execution schema returned by create and the /actions/* endpoints. */
+/** The Execution model returned by the /actions/* endpoints (and, with `url`, by create). */
 export function renderActionExecution(
   execution: FakeExecution,
   url?: string,
 ): Record<string, unknown> {
+  const { tenantId: _tenant, ...rest } = baseExecution(execution);
   return {
-    ...renderExecution(execution),
+    ...rest,
+    metadata: metadata(execution),
+    taskRunList: execution.taskRunList.map((t) => renderTaskRun(execution, t)),
     deleted: false,
     ...(url === undefined ? {} : { url }),
   };

@@ -99,6 +99,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The live execution record; `fake.execution(id)` returns this object itself. */
 export interface FakeExecution {
   id: string;
+  /** ExecutionKind; NORMAL is stored as absent, as Kestra stores it as null. */
+  kind?: "LOOP" | "TEST" | "PLAYGROUND";
+  parentId?: string;
+  /** A Loop iteration: which Loop task run and item it belongs to. */
+  loopRun?: { taskId: string; taskRunId: string; index: number; value: string };
   namespace: string;
   flowId: string;
   flowRevision: number;
@@ -106,8 +111,6 @@ export interface FakeExecution {
   inputs: Record<string, unknown>;
   state: FakeState;
   taskRunList: FakeTaskRun[];
-  /** Flow outputs: served by the outputs endpoint only (2.0 removed them from the execution JSON). */
-  outputs: Record<string, unknown>;
   logs: FakeLogEntry[];
   /** Internal-storage files keyed by the URI path (`/dev/autofix/...`). */
   files: Map<string, Buffer>;
@@ -124,6 +127,12 @@ export interface RecordedRequest {
   /** 0 when the fake never answered (fault "timeout" or "reset"). */
   status: number;
   fault?: "timeout" | "reset";
+  /** The operations-table checks: passed (with the operation reached) or the refusal; absent before auth. */
+  table?:
+    | { passed: true; operationId: string }
+    | { passed: false; status: number; message: string };
+  /** Set when the fake's own answer broke the spec's schema (it then answers 500). */
+  shapeProblems?: string[];
 }
 
 export interface ResumeRecord {
@@ -153,8 +162,6 @@ export interface FakeKestraOptions {
   username?: string;
   password?: string;
   version?: string;
-  /** Which outputs path form exists; the other answers 404 (see kestra.md). */
-  outputsPaths?: "server" | "openapi";
   /**
    * "classic" (2.0.1): `{message, _links, _embedded:{errors}}`.
    * "problem": RFC 9457 `application/problem+json` `{type,title,status,detail,instance,errors}` of newer builds.
