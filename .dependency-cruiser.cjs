@@ -7,7 +7,8 @@ const features = "^src/(commands|home)/";
 const runs = "^src/(runs|settings/settings-store\\.ts)";
 const clients = "^src/(kestra|github)/";
 const slack = "^src/slack/";
-const bottom = "^src/(shared|contracts|errors\\.ts|logger\\.ts|config\\.ts|settings/channel-settings\\.ts)";
+const bottom =
+  "^src/(shared|contracts|errors\\.ts|logger\\.ts|config\\.ts|settings/channel-settings\\.ts)";
 
 const forbid = (name, from, to, comment) => ({
   name,
@@ -26,20 +27,48 @@ module.exports = {
       from: {},
       to: { circular: true, dependencyTypesNot: ["type-only"] },
     },
-    forbid("builders-are-pure", "^src/slack/blocks/", `${runs}|${features}|${entry}|${app}|${clients}|^src/slack/(?!blocks/|ids\\.ts|mrkdwn\\.ts)`,
-      "A Block Kit builder takes data and returns blocks: no run logic, no I/O."),
-    forbid("slack-port-below-runs", slack, `${runs}|${features}|${entry}|${app}`,
-      "slack/ is the port runs/ talks through; it never calls back into run logic."),
-    forbid("runs-below-surfaces", runs, `${features}|${entry}|${app}`,
-      "Run logic does not know which Slack surface asked."),
-    forbid("features-below-listeners", features, `${entry}|${app}`,
-      "Commands and the Home are called by listeners, never the reverse."),
-    forbid("clients-are-leaves", clients, `${runs}|${features}|${entry}|${app}|${slack}`,
-      "One client per external API, knowing nothing of runs or Slack."),
-    forbid("bottom-is-bottom", bottom, `${runs}|${features}|${entry}|${app}|${slack}|${clients}`,
-      "Shared helpers, contracts, config and settings depend on nothing above them."),
-    forbid("worker-stands-alone", "^src/worker/", `${runs}|${features}|${entry}|${app}|${slack}|^src/kestra/`,
-      "The worker runs inside Kestra's task, apart from the bot."),
+    forbid(
+      "builders-are-pure",
+      "^src/slack/blocks/",
+      `${runs}|${features}|${entry}|${app}|${clients}|^src/slack/(?!blocks/|ids\\.ts|mrkdwn\\.ts)`,
+      "A Block Kit builder takes data and returns blocks: no run logic, no I/O.",
+    ),
+    forbid(
+      "slack-port-below-runs",
+      slack,
+      `${runs}|${features}|${entry}|${app}`,
+      "slack/ is the port runs/ talks through; it never calls back into run logic.",
+    ),
+    forbid(
+      "runs-below-surfaces",
+      runs,
+      `${features}|${entry}|${app}`,
+      "Run logic does not know which Slack surface asked.",
+    ),
+    forbid(
+      "features-below-listeners",
+      features,
+      `${entry}|${app}`,
+      "Commands and the Home are called by listeners, never the reverse.",
+    ),
+    forbid(
+      "clients-are-leaves",
+      clients,
+      `${runs}|${features}|${entry}|${app}|${slack}`,
+      "One client per external API, knowing nothing of runs or Slack.",
+    ),
+    forbid(
+      "bottom-is-bottom",
+      bottom,
+      `${runs}|${features}|${entry}|${app}|${slack}|${clients}`,
+      "Shared helpers, contracts, config and settings depend on nothing above them.",
+    ),
+    forbid(
+      "worker-stands-alone",
+      "^src/worker/",
+      `${runs}|${features}|${entry}|${app}|${slack}|^src/kestra/`,
+      "The worker runs inside Kestra's task, apart from the bot.",
+    ),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -46,8 +46,14 @@ export function modeOf(execution: Pick<Execution, "inputs">): RunMode {
   return "patch-only";
 }
 
+/**
+ * Restarts of the execution. Kestra marks a resume RESTARTED too, so only a RESTARTED that
+ * follows an ended state counts (a restart is only allowed once the run has ended).
+ */
 export function attemptOf(execution: Pick<Execution, "state">): number {
-  return execution.state.histories.filter((h) => h.state === "RESTARTED").length;
+  const h = execution.state.histories;
+  return h.filter((entry, i) => entry.state === "RESTARTED" && isTerminal(h[i - 1]?.state ?? ""))
+    .length;
 }
 
 function lastRun(execution: Execution, taskId: string): TaskRun | undefined {
@@ -113,7 +119,8 @@ export function deriveView(execution: Execution, facts: RunFacts = {}): RunView 
     if (createPr) return is("creating_pr");
     return is("running", { needsVerdict: true });
   }
-  if (approval?.state.current === "PAUSED" || approval?.state.current === "CREATED") {
+  const waiting = approval?.state.current === "PAUSED" || approval?.state.current === "CREATED";
+  if (waiting && !ended) {
     // The bot recorded a decision that Kestra has not applied yet.
     if (facts.verdict === "approve") return is("creating_pr");
     if (facts.verdict) return is("rejected");

@@ -96,12 +96,32 @@ describe("/autofix batch", () => {
     await h.slack.waitFor(() => h.kestra.resumes.some((r) => r.executionId === c2.id));
     await c2.prCreated("https://github.com/acme/api/pull/20");
     await c1.patchReady();
+    // Each child's buttons sit under its own patch and name its issue.
+    const thread = h.slack.thread(CHANNEL, root?.ts ?? "");
+    const c1Buttons = thread
+      .filter((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve))
+      .at(-1);
+    expect(c1Buttons?.text).toContain("acme/api#1");
+    const c1File = h.slack.files.find((f) =>
+      f.initialComment?.includes("Patch ready for acme/api#1"),
+    );
+    expect(thread.indexOf(c1Buttons ?? thread[0]!) - 1).toBe(
+      thread.findIndex((m) => m.ts === c1File?.messageTs),
+    );
+    await h.click({
+      user: REQUESTER,
+      messageTs: c1Buttons?.ts ?? "",
+      threadTs: root?.ts ?? "",
+      actionId: ACTIONS.reject,
+      value: c1.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.some((r) => r.executionId === c1.id));
     await c1.finished();
     await batch.finished();
     await settle(h);
 
     const final = digestText(h);
-    expect(final).toMatch(/Fixed 2 · awaiting approval 0 · failed 1 · rejected 0 · skipped 1/);
+    expect(final).toMatch(/Fixed 1 · awaiting approval 0 · failed 1 · rejected 1 · skipped 1/);
     expect(final).toContain("https://github.com/acme/api/pull/20");
     expect(digest(h)?.text).toContain("Finished");
     // The failed child is reported in the batch thread, naming its issue.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
-import { startedRun } from "../support/scenarios.ts";
+import { hasButtons, rootOf, startedRun } from "../support/scenarios.ts";
 import { ask, OTHER_TEAM, seedRun } from "./commands-seed.ts";
 
 let h: Harness;
@@ -27,12 +27,12 @@ describe("/autofix cancel", () => {
         (r) => r.method === "DELETE" && r.path.endsWith(`/${run.id}/actions/kill`),
       ),
     ).toBe(true);
-    // 2.0's kill is asynchronous and nothing notifies the bot of its end: the run reads Cancelled
-    // once the executor has killed it and the bot re-reads it (here the reconciler's pass).
+    // 2.0's kill is asynchronous: Cancelling while KILLING, then Cancelled once the executor has
+    // killed it and afterExecution tells the bot.
     expect(h.kestra.execution(run.id).state.current).toBe("KILLING");
-    run.killed();
-    await h.app.services.reconciler.runOnce();
-    await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Cancelled"));
+    expect(h.slack.channelMessages(CHANNEL)[0]?.text).toMatch(/Cancelling$/);
+    await run.killed();
+    expect(h.slack.channelMessages(CHANNEL)[0]?.text).toMatch(/Cancelled$/);
     const texts = threadTexts(rootTs);
     expect(texts.filter((t) => t === `⏹️ Cancelled by <@${REQUESTER}>.`)).toHaveLength(1);
     expect(texts.filter((t) => t.includes("The run was cancelled"))).toHaveLength(0);
@@ -42,22 +42,18 @@ describe("/autofix cancel", () => {
     expect(threadTexts(rootTs)).toEqual(texts);
   });
 
-  it("closes open approval buttons of a run waiting for approval", async () => {
+  it("closes the approval buttons at once: a KILLING run is never shown as awaiting approval", async () => {
     const { run, rootTs } = await runningRun();
     await run.patchReady();
-    const buttons = await h.slack.waitFor(() =>
-      h.slack
-        .thread(CHANNEL, rootTs)
-        .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
-    );
+    expect(hasButtons(rootOf(h, rootTs))).toBe(true);
     await ask(h, `cancel ${run.id}`);
-    // The Pause task run stays PAUSED while the execution is KILLING; the executor then kills both.
-    run.killed();
-    await h.app.services.reconciler.runOnce();
-    await h.slack.waitFor(
-      () => !JSON.stringify(h.slack.message(CHANNEL, buttons.ts)?.blocks).includes(ACTIONS.approve),
-    );
-    expect(JSON.stringify(h.slack.message(CHANNEL, buttons.ts)?.blocks)).toContain("Cancelled");
+    // The Pause task run stays PAUSED while the execution is KILLING: the buttons go all the same.
+    expect(h.kestra.execution(run.id).state.current).toBe("KILLING");
+    expect(hasButtons(rootOf(h, rootTs))).toBe(false);
+    expect(rootOf(h, rootTs).text).toMatch(/Cancelling$/);
+    await run.killed();
+    expect(rootOf(h, rootTs).text).toMatch(/Cancelled$/);
+    expect(hasButtons(rootOf(h, rootTs))).toBe(false);
   });
 
   it("anyone else is refused and nothing is killed", async () => {
@@ -144,7 +140,7 @@ describe("/autofix retry", () => {
   it("restarts a cancelled run, and the thread hears of a second cancel", async () => {
     const { run, rootTs } = await runningRun();
     await ask(h, `cancel ${run.id}`);
-    run.killed();
+    await run.killed();
     await ask(h, `retry ${run.id}`);
     expect(h.kestra.restarts).toEqual([expect.objectContaining({ from: "KILLED" })]);
     h.kestra.setState(run.id, "RUNNING");

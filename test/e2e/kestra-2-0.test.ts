@@ -41,7 +41,7 @@ it("/autofix cancel: the kill answers KILLING, the thread says who cancelled, an
   // Kill is asynchronous in 2.0: the run stays KILLING until the executor's next pass.
   expect(h.kestra.execution(run.id).state.current).toBe("KILLING");
 
-  run.killed();
+  await run.killed();
   // Nothing notifies the bot of a kill: its periodic re-read (the reconciler) brings the end in.
   await h.app.services.reconciler.runOnce();
   await h.slack.waitFor(() => rootText().endsWith("Cancelled"), { description: "Cancelled" });

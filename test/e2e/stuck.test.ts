@@ -88,7 +88,7 @@ it("Retry kills the stuck run and restarts it", async () => {
   // The bot waits for the end of the asynchronous kill before it restarts.
   await h.slack.waitFor(() => h.kestra.kills.length === 1);
   expect(h.kestra.restarts).toHaveLength(0);
-  run.killed();
+  await run.killed();
   await h.slack.waitFor(() => h.kestra.restarts.length === 1, { timeoutMs: 8000 });
   expect(h.kestra.kills).toHaveLength(1);
   await h.slack.waitFor(() =>

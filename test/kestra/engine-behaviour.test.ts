@@ -10,7 +10,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { UpstreamError } from "../../src/errors.ts";
 import { KestraClient } from "../../src/kestra/client.ts";
 import type { Execution } from "../../src/kestra/types.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -118,6 +117,8 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     `Basic ${Buffer.from(`${engine.username}:${engine.password}`).toString("base64")}`;
   const api = (path: string) => `${engine.url}/api/v1/main${path}`;
   const events = (id: string) => received.filter((r) => r.body["executionId"] === id);
+  /** Set by the batch test, read by the client-search test after it. */
+  let batchId = "";
 
   async function waitState(
     c: KestraClient,
@@ -236,21 +237,20 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     expect(done.state.current).toBe("SUCCESS");
   });
 
-  it("kill: text/json only (406 for the client's Accept), then KILLING before KILLED", async () => {
+  it("kill: produces text/json only (406 for Accept: application/json), KILLING before KILLED", async () => {
     const created = await proposal.createExecution(
       "ai-issue-autofix",
       { issue_url: issueUrlOf(sb, "acme", "api", 7), apply_fix: true, wait_for_approval: true },
       {},
     );
     await waitState(proposal, created.id, (e) => e.state.current === "PAUSED");
-    await expect(proposal.kill(created.id)).rejects.toSatisfy(
-      (e: unknown) => e instanceof UpstreamError && e.status === 406,
-    );
-    const res = await request(api(`/executions/${created.id}/actions/kill`), {
+    const asJson = await request(api(`/executions/${created.id}/actions/kill`), {
       method: "DELETE",
-      headers: { authorization: auth(), accept: "text/json, */*" },
+      headers: { authorization: auth(), accept: "application/json" },
     });
-    const reply = (await res.body.json()) as Execution;
+    const refusal = await asJson.body.text();
+    expect(asJson.statusCode).toBe(406);
+    const reply = await proposal.kill(created.id);
     const seen = [reply.state.current];
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -261,14 +261,11 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     }
     const final = await proposal.getExecution(created.id);
     observe("kill", {
-      status: res.statusCode,
-      contentType: res.headers["content-type"],
+      refusalForApplicationJson: refusal,
       replyState: reply.state.current,
       statesSeen: seen,
       histories: final.state.histories.map((h) => h.state),
     });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers["content-type"]).toMatch(/^text\/json/);
     expect(final.state.current).toBe("KILLED");
   });
 
@@ -329,17 +326,15 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     );
   });
 
-  it("KV: PUT takes text/plain only (415 for the client's JSON), GET answers {type,value,...}", async () => {
-    await expect(proposal.kvPut("digest", { a: 1 })).rejects.toSatisfy(
-      (e: unknown) => e instanceof UpstreamError && e.status === 415,
-    );
+  it("KV: PUT takes text/plain only (415 for application/json), GET answers {type,value,...}", async () => {
     const put = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
       method: "PUT",
-      headers: { authorization: auth(), "content-type": "text/plain" },
+      headers: { authorization: auth(), "content-type": "application/json" },
       body: JSON.stringify({ a: 1 }),
     });
     await put.body.dump();
-    expect(put.statusCode).toBe(200);
+    expect(put.statusCode).toBe(415);
+    await proposal.kvPut("digest", { a: 1 });
     const raw = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
       headers: { authorization: auth(), accept: "application/json" },
     });
@@ -389,10 +384,10 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
     });
     expect(done.state.current).toBe("SUCCESS");
 
-    const search = async (params: Record<string, string>) => {
+    const search = async (flowId: string, params: Record<string, string>) => {
       const q = new URLSearchParams({ page: "1", size: "50", ...params });
       q.append("filters[namespace][EQUALS]", PROPOSAL_NS);
-      q.append("filters[flowId][EQUALS]", "batch-issue-autofix");
+      q.append("filters[flowId][EQUALS]", flowId);
       const res = await request(api(`/executions/search?${q}`), {
         headers: { authorization: auth(), accept: "application/json" },
       });
@@ -402,20 +397,36 @@ describe.skipIf(!enabled)("real Kestra 2.0 behaviour the bot depends on", () => 
       };
       return body.results.map((r) => `${r.id}:${r.kind ?? "null"}:${r.parentId ?? "-"}`);
     };
-    const noKind = await search({});
-    const normal = await search({ "filters[kind][EQUALS]": "NORMAL" });
-    const loop = await search({ "filters[kind][EQUALS]": "LOOP" });
-    const children = await proposal.searchExecutions({
-      flowId: "ai-issue-autofix",
-      labels: { "autofix-batch": created.id },
+    const noKind = await search("batch-issue-autofix", {});
+    const normal = await search("batch-issue-autofix", { "filters[kind][EQUALS]": "NORMAL" });
+    const loop = await search("batch-issue-autofix", { "filters[kind][EQUALS]": "LOOP" });
+    const byLabel = { [`filters[labels][EQUALS][autofix-batch]`]: created.id };
+    const children = await search("ai-issue-autofix", byLabel);
+    const childrenNormal = await search("ai-issue-autofix", {
+      ...byLabel,
+      "filters[kind][EQUALS]": "NORMAL",
     });
     observe("search batch-issue-autofix", { noKind, normal, loop });
-    observe(
-      "children of the batch",
-      children.results.map((c) => ({ id: c.id, labels: c.labels, state: c.state.current })),
-    );
+    observe("search children by label", { noKind: children, kindNormal: childrenNormal });
+    const child = await proposal.getExecution(children[0]?.split(":")[0] ?? "");
+    observe("a child's labels", child.labels);
+    batchId = created.id;
     expect(noKind).toEqual([`${created.id}:null:-`]);
     expect(loop.length).toBeGreaterThan(0);
-    expect(children.results.length).toBe(1);
+    // Kestra stores kind NORMAL as null: filtering on it finds nothing.
+    expect(normal).toEqual([]);
+    expect(children.length).toBe(1);
+    expect(childrenNormal).toEqual([]);
+  });
+
+  // Encodes a known client defect: `filters[kind][EQUALS]=NORMAL` matches nothing on a real 2.0.0
+  // (NORMAL is stored as null; only a search WITHOUT a kind filter gets Kestra's "null or NORMAL").
+  // When the client stops sending it, this starts passing: drop `.fails` then.
+  it.fails("the client's searchExecutions finds the batch's child run", async () => {
+    const found = await proposal.searchExecutions({
+      flowId: "ai-issue-autofix",
+      labels: { "autofix-batch": batchId },
+    });
+    expect(found.results.length).toBe(1);
   });
 });

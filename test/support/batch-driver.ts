@@ -1,5 +1,5 @@
 import { BATCH_FILES, BATCH_TASKS, LABELS } from "../../src/contracts/flow.ts";
-import { afterBotRead, FlowDriver } from "./flow-driver.ts";
+import { FlowDriver } from "./flow-driver.ts";
 import { type Harness, KESTRA_PASSWORD, KESTRA_USER } from "./harness.ts";
 
 export interface BatchIssue {
@@ -12,7 +12,7 @@ const LOOP_TASK = "each_issue";
 
 /**
  * Plays the Kestra executor for batch-issue-autofix: lists issues, runs one Loop iteration (a LOOP
- * execution carrying the batch's labels) per child run, notifies while RUNNING, then ends.
+ * execution carrying the batch's labels) per child run, ends, then notifies from afterExecution.
  */
 export class BatchDriver {
   readonly id: string;
@@ -94,27 +94,25 @@ export class BatchDriver {
     return new FlowDriver(this.h, id);
   }
 
-  /** The last notification is sent while the batch runs; then its iterations and the batch end. */
+  /** The iterations and the batch end; afterExecution then tells the bot. */
   async finished(state = "SUCCESS"): Promise<void> {
     const failed = state === "FAILED";
-    await this.notifyFrom(
-      failed ? "notify_failed" : "notify_finished",
-      failed ? "failed" : "finished",
-    );
     for (const iteration of this.iterations) {
       if (this.h.kestra.execution(iteration).state.current === "RUNNING") {
         this.h.kestra.setState(iteration, failed ? "FAILED" : "SUCCESS");
       }
     }
     this.h.kestra.setState(this.id, state);
+    await this.notifyFrom(
+      failed ? "notify_failed" : "notify_finished",
+      failed ? "failed" : "finished",
+    );
   }
 
   private async notifyFrom(taskId: string, event: "started" | "finished" | "failed") {
     const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId, state: "RUNNING" });
-    await afterBotRead(this.h, this.id, async () => {
-      const res = await this.h.notify({ executionId: this.id, event });
-      if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
-    });
+    const res = await this.h.notify({ executionId: this.id, event });
+    if (res.status !== 200) throw new Error(`notify answered ${res.status}`);
     this.h.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
   }
 }

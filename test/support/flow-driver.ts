@@ -27,20 +27,23 @@ const NOTIFY_TASKS = {
 
 type Event = keyof typeof NOTIFY_TASKS;
 
-/** `end: false` leaves the execution RUNNING after the flow's last notification (end it with end()). */
+/** `end: false` leaves the execution RUNNING after the task's notification (end it with end()). */
 export interface EndOptions {
   end?: boolean;
 }
 
 /**
- * Plays the Kestra executor for one run of ai-issue-autofix, as the real flow does: each notification
- * is sent by a notify task that is RUNNING while the execution is RUNNING, and the execution ends only
- * after its last notification was delivered and the bot has read the run back.
+ * Plays the Kestra executor for one run of ai-issue-autofix, as the real flow does:
+ * - started, patch_ready and pr_created come from notify tasks that run while the execution runs;
+ * - finished and failed come from `afterExecution`: Kestra appends those task runs once the
+ *   execution has ended (a kill included), so the bot reads a terminal execution.
+ * Each notification is sent by a RUNNING notify task, which succeeds once the bot has answered.
  */
 export class FlowDriver {
   readonly id: string;
   private readonly h: Harness;
   patchUri: string | undefined;
+  resultUri: string | undefined;
 
   constructor(h: Harness, executionId: string) {
     this.h = h;
@@ -67,7 +70,13 @@ export class FlowDriver {
     const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
     if (opts.result) {
       const json = JSON.stringify(opts.result);
-      this.h.kestra.addOutputFile(this.id, TASKS.fix, taskRunId, OUTPUT_FILES.result, json);
+      this.resultUri = this.h.kestra.addOutputFile(
+        this.id,
+        TASKS.fix,
+        taskRunId,
+        OUTPUT_FILES.result,
+        json,
+      );
     }
     this.patchUri = this.h.kestra.addOutputFile(
       this.id,
@@ -78,13 +87,14 @@ export class FlowDriver {
     );
     await this.notifyFrom("patch_ready", {
       patchUri: this.patchUri,
+      ...(this.resultUri ? { resultUri: this.resultUri } : {}),
       ...(opts.summary ? { summary: opts.summary } : {}),
     });
     if (opts.pause !== false) this.h.kestra.pause(this.id, TASKS.approval);
     return this.patchUri;
   }
 
-  /** After an approval resume: the PR task runs, pr_created and finished are sent, the flow ends. */
+  /** After an approval (or directly): create_pr opens the PR, pr_created is sent, the run ends. */
   async prCreated(prUrl = "https://github.com/acme/api/pull/43", opts: EndOptions = {}) {
     this.resumed();
     this.h.kestra.addTaskRun(this.id, {
@@ -93,40 +103,49 @@ export class FlowDriver {
       outputs: { vars: { pr_url: prUrl, pr_number: 43 } },
     });
     await this.notifyFrom("pr_created", { prUrl });
-    await this.notifyFrom("finished", { prUrl });
-    if (opts.end !== false) this.end("SUCCESS");
+    if (opts.end !== false) await this.end("SUCCESS", { prUrl });
   }
 
-  /** After a rejection resume, or a run without approval: finished is sent, the flow ends. */
-  async finished(opts: EndOptions = {}): Promise<void> {
+  /** After a rejection resume, or a run without approval: the run ends and says so. */
+  async finished(): Promise<void> {
     this.resumed();
-    await this.notifyFrom("finished", {});
-    if (opts.end !== false) this.end("SUCCESS");
+    await this.end("SUCCESS");
   }
 
-  /** A task fails; the errors branch sends `failed` (unless `notify` is false), then the run ends FAILED. */
-  async fail(taskId: string, logLines: string[], notify = true, opts: EndOptions = {}) {
+  /** A task fails; the run ends FAILED and afterExecution sends `failed` (unless `notify` is false). */
+  async fail(taskId: string, logLines: string[], notify = true) {
     this.h.kestra.addTaskRun(this.id, { taskId, state: "FAILED" });
     this.h.kestra.addLog(this.id, { level: "INFO", taskId, message: "cloning acme/api" });
     for (const message of logLines)
       this.h.kestra.addLog(this.id, { level: "ERROR", taskId, message });
-    if (notify) await this.notifyFrom("failed", { error: logLines.at(-1) ?? "" });
-    if (opts.end !== false) this.end("FAILED");
+    if (notify) await this.end("FAILED", { error: logLines.at(-1) ?? "" });
+    else this.h.kestra.setState(this.id, "FAILED");
   }
 
-  /** The executor ends the execution (after the flow's last task). */
-  end(state: "SUCCESS" | "WARNING" | "FAILED" = "SUCCESS"): void {
+  /** The executor ends the execution; afterExecution then tells the bot. */
+  async end(
+    state: "SUCCESS" | "WARNING" | "FAILED" = "SUCCESS",
+    extra: Record<string, string> = {},
+  ): Promise<void> {
     this.h.kestra.setState(this.id, state);
+    await this.afterExecution(extra);
   }
 
-  /** The executor finishes a kill that left the execution KILLING. */
-  killed(): void {
+  /** The executor finishes a kill that left the execution KILLING; afterExecution still runs. */
+  async killed(): Promise<void> {
     this.h.kestra.killed(this.id);
+    await this.afterExecution({});
   }
 
   /** Sends one more notification as-is (a retried or late delivery), without a task run. */
   async notify(event: Event, extra: Record<string, string> = {}): Promise<void> {
     await this.expectOk(await this.h.notify({ executionId: this.id, event, ...extra }));
+  }
+
+  /** afterExecution: `failed` when the run ended FAILED, else `finished` (its runIf conditions). */
+  private async afterExecution(extra: Record<string, string>): Promise<void> {
+    const failed = this.h.kestra.execution(this.id).state.current === "FAILED";
+    await this.notifyFrom(failed ? "failed" : "finished", extra);
   }
 
   /** A resumed execution is RESTARTED until the executor runs it again. */
@@ -136,13 +155,13 @@ export class FlowDriver {
     }
   }
 
-  /** The notify task runs while the execution runs; it succeeds once the bot has read the run. */
+  /** The notify task runs, sends, and succeeds once the bot has answered (it syncs before). */
   private async notifyFrom(event: Event, extra: Record<string, string>): Promise<void> {
     const taskRunId = this.h.kestra.addTaskRun(this.id, {
       taskId: NOTIFY_TASKS[event],
       state: "RUNNING",
     });
-    await afterBotRead(this.h, this.id, () => this.notify(event, extra));
+    await this.notify(event, extra);
     this.h.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
   }
 
@@ -150,24 +169,4 @@ export class FlowDriver {
     if (res.status !== 200)
       throw new Error(`notification answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
-}
-
-/**
- * Sends a notification and waits until the bot has read the execution back after it (the webhook's
- * own read, then the sync's), so the executor's next step cannot overtake the bot's first look.
- */
-export async function afterBotRead(
-  h: Harness,
-  executionId: string,
-  send: () => Promise<void>,
-): Promise<void> {
-  const path = `/api/v1/main/executions/${executionId}`;
-  const reads = () =>
-    h.kestra.requests.filter((r) => r.method === "GET" && r.path === path && r.status === 200)
-      .length;
-  const before = reads();
-  await send();
-  await h.slack.waitFor(() => reads() >= before + 2, {
-    description: `the bot reading ${executionId} after its notification`,
-  });
 }

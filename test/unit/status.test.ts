@@ -24,7 +24,10 @@ function exec(state: string, tasks: Task[], mode: Mode = "approval", restarts = 
     inputs: INPUTS[mode],
     state: {
       current: state,
-      histories: Array.from({ length: restarts }, () => ({ state: "RESTARTED", date: "x" })),
+      histories: Array.from({ length: restarts }, () => [
+        { state: "FAILED", date: "x" },
+        { state: "RESTARTED", date: "x" },
+      ]).flat(),
     },
     taskRunList: tasks.map(([taskId, s, parent]) => ({
       id: `tr-${taskId}`,
@@ -253,8 +256,13 @@ describe("deriveView", () => {
     expect(view.needsVerdict).toBe(row.needsVerdict ?? false);
   });
 
-  it("counts restarts as attempts", () => {
+  it("counts restarts as attempts, not resumes (which Kestra also marks RESTARTED)", () => {
     expect(deriveView(exec("RUNNING", [], "approval", 2)).attempt).toBe(2);
+    const resumed = exec("RUNNING", RESUMED);
+    resumed.state.histories = ["CREATED", "RUNNING", "PAUSED", "RESTARTED", "RUNNING"].map(
+      (state) => ({ state, date: "x" }),
+    );
+    expect(deriveView(resumed).attempt).toBe(0);
   });
 
   it("derives a batch's own status from its state and tasks", () => {

@@ -163,6 +163,7 @@ const SEARCH_FILTERS = {
   state: ["EQUALS", "NOT_EQUALS", "IN", "NOT_IN"],
   labels: ["EQUALS", "NOT_EQUALS"],
   kind: ["EQUALS", "NOT_EQUALS", "IN"],
+  endDate: ["GREATER_THAN", "GREATER_THAN_OR_EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO"],
   q: ["EQUALS"],
 } as const;
 
@@ -245,6 +246,18 @@ function matchesFilter(e: FakeExecution, f: QueryFilter): boolean {
     case "labels": {
       const has = e.labels.some((l) => l.key === f.key && l.value === f.value);
       return f.op === "EQUALS" ? has : !has;
+    }
+    case "endDate": {
+      // State.endDate: the last change of an ended or paused run; others have none (a SQL NULL).
+      const stamped = isTerminal(e.state.current) || e.state.current === "PAUSED";
+      const end = stamped ? Date.parse(e.state.histories.at(-1)?.date ?? "") : Number.NaN;
+      const at = Date.parse(f.value);
+      if (!Number.isFinite(end)) return false;
+      if (!Number.isFinite(at)) throw new ApiError("bad-request", `Invalid date '${f.value}'`);
+      if (f.op === "GREATER_THAN") return end > at;
+      if (f.op === "GREATER_THAN_OR_EQUAL_TO") return end >= at;
+      if (f.op === "LESS_THAN") return end < at;
+      return end <= at;
     }
     case "q": {
       const needle = f.value.toLowerCase();

@@ -14,6 +14,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
+
 import io.kestra.core.contexts.KestraContext;
 import io.kestra.core.docs.JsonSchemaGenerator;
 import io.kestra.core.models.flows.Flow;
@@ -224,7 +226,12 @@ public final class EngineMain {
             if (out.getParent() != null) {
                 Files.createDirectories(out.getParent());
             }
-            Files.writeString(out, JacksonMapper.ofJson().writerWithDefaultPrettyPrinter().writeValueAsString(schema) + "\n");
+            // Keys sorted: the generator's map order varies from run to run, the fixture must not.
+            String json = JacksonMapper.ofJson().copy()
+                .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+                .writerWithDefaultPrettyPrinter()
+                .writeValueAsString(schema);
+            Files.writeString(out, json + "\n");
             log("wrote Kestra " + context.getBean(VersionProvider.class).getVersion() + " flow schema to " + out + " (" + Files.size(out) + " bytes)");
         }
     }
