@@ -2,11 +2,12 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { AutofixError, ConfigError, InputError, UpstreamError } from "../errors.ts";
+import { createOctokit } from "../github/octokit.ts";
 import { type CommandSpec, commandHelp, commandSpec, mainHelp } from "./commands.ts";
 import { knownSecrets, loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
 import { fixIssue } from "./fix.ts";
-import { createOctokit, GitHub } from "./github.ts";
+import { GitHub } from "./github.ts";
 import { secureEnvironment } from "./handover.ts";
 import { listFixableIssues, MAX_ISSUES, writeSkipped } from "./issues.ts";
 import { openPrFromFiles, printPr } from "./publish.ts";
@@ -74,7 +75,12 @@ async function dispatch(
     pino.destination({ fd: 2, sync: true }),
   );
   const github = new GitHub(
-    createOctokit({ baseUrl: config.apiUrl, token: config.githubToken, logger }),
+    createOctokit({
+      baseUrl: config.apiUrl,
+      token: config.githubToken,
+      userAgent: "autofix-worker",
+      logger,
+    }),
   );
   const ctx: WorkerContext = {
     config,
