@@ -1,12 +1,14 @@
 import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runCli as runCliInProcess } from "../../src/worker/run-cli.ts";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 
 // Shared set-up of the worker tests: a temp dir, local bare repositories as the git remote,
-// the GitHub fake wired to them, and the CLI run as a real subprocess.
+// the GitHub fake wired to them, and the CLI run in-process (runCli) or as a process (spawnCli).
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = join(ROOT, "src/worker/cli.ts");
@@ -137,12 +139,43 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node src/worker/cli.ts …` with exactly `env` (plus PATH and HOME). */
-export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+/** The environment every CLI run gets under the test's own: PATH and HOME only. */
+function baseEnv(): Record<string, string> {
+  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir() };
+}
+
+/**
+ * Runs the CLI in this process with exactly `env` (plus PATH and HOME), as `autofix …` would
+ * with that environment once its tokens are handed over (see spawnCli for the real process).
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCliInProcess(args, {
+    env: { ...baseEnv(), ...env },
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+    cwd,
+    // Separate processes in production: nothing of plugin-throttling's pacing is shared.
+    octokit: { throttleId: randomUUID() },
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * Runs `node src/worker/cli.ts …` as a real process with exactly `env` (plus PATH and HOME): for
+ * what only a process shows (the token hand-over through execve, the exit of a killed agent's
+ * process group, the push with handed-over credentials).
+ */
+export function spawnCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), ...env },
+      env: { ...baseEnv(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -136,6 +136,28 @@ describe("autofix pr", () => {
     expect(sb.github.pulls("acme", "api")).toHaveLength(0);
   });
 
+  it("takes --patch and --summary relative to its working directory", async () => {
+    const run = await runCli(
+      [
+        "pr",
+        "--issue",
+        issueUrlOf(sb, "acme", "api", 12),
+        "--patch",
+        "patch.diff",
+        "--summary",
+        "summary.md",
+      ],
+      env,
+      sb.dir,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(sb.github.pulls("acme", "api")[0]?.body).toBe(
+      "Fixes #12\n\n# Fix\n\nSpelled out line two.\n",
+    );
+    expect(gitIn(bare, ["show", "autofix/issue-12:src/app.txt"])).toBe("line 1\nline two\n");
+  });
+
   it("needs GITHUB_TOKEN", async () => {
     const { GITHUB_TOKEN: _unused, ...noToken } = env;
     const run = await pr([], noToken);
