@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,16 +49,17 @@ export async function createSandbox(): Promise<Sandbox> {
   };
 }
 
-function git(args: string[], cwd?: string): string {
+function git(args: string[], cwd?: string, input?: string): string {
   return execFileSync("git", args, {
     cwd,
     encoding: "utf8",
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), LC_ALL: "C" },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    ...(input === undefined ? {} : { input }),
   });
 }
 
-/** A bare repository with one commit of `files` on `branch`, pushed from a scratch clone. */
+/** A bare repository with one commit of `files` on `branch`. */
 export async function createBareRepo(
   sandbox: Sandbox,
   owner: string,
@@ -69,49 +70,43 @@ export async function createBareRepo(
   const barePath = sandbox.bare(owner, repo);
   await mkdir(barePath, { recursive: true });
   git(["init", "--quiet", "--bare", `--initial-branch=${branch}`, barePath]);
-  const work = await mkdtemp(join(sandbox.dir, "scratch-"));
-  git(["clone", "--quiet", barePath, work]);
-  git(["checkout", "--quiet", "-b", branch], work);
-  await commitFiles(work, opts.files ?? INITIAL_FILES, "Initial commit");
-  git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], work);
-  await rm(work, { recursive: true, force: true });
+  commit(barePath, branch, opts.files ?? INITIAL_FILES, "Initial commit", false);
   return barePath;
 }
 
-/** Adds a commit on `branch` of the bare repository. */
+/** Adds a commit on `branch` of the bare repository, changing or adding `files`. */
 export async function pushCommit(
-  sandbox: Sandbox,
   barePath: string,
   branch: string,
   files: Record<string, string>,
   message: string,
 ): Promise<void> {
-  const work = await mkdtemp(join(sandbox.dir, "scratch-"));
-  git(["clone", "--quiet", "--branch", branch, barePath, work]);
-  await commitFiles(work, files, message);
-  git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], work);
-  await rm(work, { recursive: true, force: true });
+  commit(barePath, branch, files, message, true);
 }
 
-async function commitFiles(work: string, files: Record<string, string>, message: string) {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(work, path)), { recursive: true });
-    await writeFile(join(work, path), content);
-  }
-  git(["add", "-A"], work);
-  git(
-    [
-      "-c",
-      "user.name=Test",
-      "-c",
-      "user.email=test@example.com",
-      "commit",
-      "--quiet",
-      "-m",
-      message,
-    ],
-    work,
-  );
+/**
+ * Commits straight into the bare repository with one `git fast-import` (no scratch clone and
+ * push: a handful of git processes less per test). `onTop`: on the branch's tip, else a root.
+ */
+function commit(
+  barePath: string,
+  branch: string,
+  files: Record<string, string>,
+  message: string,
+  onTop: boolean,
+): void {
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const who = "Test <test@example.com> 1700000000 +0000";
+  const stream = [
+    `commit refs/heads/${branch}\n`,
+    `author ${who}\n`,
+    `committer ${who}\n`,
+    data(message),
+    onTop ? `from refs/heads/${branch}^0\n` : "",
+    ...Object.entries(files).map(([path, content]) => `M 100644 inline ${path}\n${data(content)}`),
+    "\n",
+  ].join("");
+  git(["--git-dir", barePath, "fast-import", "--quiet"], undefined, stream);
 }
 
 export function branchSha(barePath: string, branch: string): string | undefined {

@@ -110,7 +110,7 @@ describe("autofix pr", () => {
     const first = await pr();
     expect(first.code).toBe(0);
     const sha = branchSha(bare, "autofix/issue-12");
-    await pushCommit(sb, bare, "trunk", { "other.txt": "moved on\n" }, "Unrelated change");
+    await pushCommit(bare, "trunk", { "other.txt": "moved on\n" }, "Unrelated change");
 
     const second = await pr();
     expect(second.stderr).toBe("");
@@ -128,7 +128,7 @@ describe("autofix pr", () => {
   });
 
   it("fails clearly when the patch no longer applies to the default branch", async () => {
-    await pushCommit(sb, bare, "trunk", { "src/app.txt": "rewritten\n" }, "Rewrite app.txt");
+    await pushCommit(bare, "trunk", { "src/app.txt": "rewritten\n" }, "Rewrite app.txt");
     const run = await pr();
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("autofix: the patch no longer applies to trunk\n");
