@@ -13,6 +13,8 @@ export interface WorkerContext {
   config: WorkerConfig;
   github: GitHub;
   logger: Logger;
+  /** The directory relative paths given on the command line are taken from. */
+  cwd: string;
   /** Writes one line to stdout. */
   print: (line: string) => void;
 }

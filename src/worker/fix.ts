@@ -49,10 +49,10 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
   // Fail before the (slow, paid) agent run if the PR could not be opened anyway.
   if (opts.push) requireToken(ctx.config, "push the fix (--push)");
   const revision = {
-    feedback: await readOptional(opts.feedbackFile, "--feedback-file"),
-    previousPatch: await readOptional(opts.previousPatchFile, "--previous-patch"),
+    feedback: await readOptional(ctx.cwd, opts.feedbackFile, "--feedback-file"),
+    previousPatch: await readOptional(ctx.cwd, opts.previousPatchFile, "--previous-patch"),
   };
-  const outDir = resolve(opts.outDir);
+  const outDir = resolve(ctx.cwd, opts.outDir);
   await mkdir(outDir, { recursive: true });
 
   const details = await ctx.github.issue(issue);
@@ -158,11 +158,15 @@ function scrubOutcome(agent: AgentOutcome, secrets: readonly string[]): AgentOut
 }
 
 /** The file's text, or undefined when no file was named or it is empty (Kestra's absent input). */
-async function readOptional(file: string | undefined, flag: string): Promise<string | undefined> {
+async function readOptional(
+  cwd: string,
+  file: string | undefined,
+  flag: string,
+): Promise<string | undefined> {
   if (file === undefined) return undefined;
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readFile(resolve(cwd, file), "utf8");
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
     throw new InputError(`${flag} ${JSON.stringify(file)}: cannot read it (${reason})`);

@@ -1,14 +1,8 @@
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit } from "@octokit/rest";
-import type { Logger } from "pino";
-import { InputError, UpstreamError, upstreamKindForStatus } from "../errors.ts";
+import { InputError, UpstreamError } from "../errors.ts";
+import { type GitHubOctokit, githubError } from "../github/octokit.ts";
 
-// The worker's GitHub calls. Requests are logged from Octokit hooks (never a header, so never
-// the token); every failure leaves this module as UpstreamError("github", kind).
-
-const WorkerOctokit = Octokit.plugin(retry, throttling);
-export type WorkerOctokit = InstanceType<typeof WorkerOctokit>;
+// The worker's GitHub calls, on the project's one Octokit (src/github/octokit.ts): every failure
+// leaves this module as UpstreamError("github", kind).
 
 // A type alias, not an interface: Octokit's parameters need an implicit index signature.
 export type RepoRef = {
@@ -41,99 +35,18 @@ export interface IssueSummary {
   url: string;
 }
 
-export interface GitHubOptions {
-  baseUrl: string;
-  token: string | undefined;
-  logger: Logger;
-  /** Base of plugin-retry's backoff (retry n waits n² × this); tests lower it. */
-  retryBaseMs?: number;
-}
-
 export const MAX_COMMENTS = 50;
 
-export function createOctokit(opts: GitHubOptions): WorkerOctokit {
-  const log = opts.logger.child({ service: "github" });
-  const octokit = new WorkerOctokit({
-    baseUrl: opts.baseUrl,
-    ...(opts.token ? { auth: opts.token } : {}),
-    userAgent: "autofix-worker",
-    log: {
-      debug: () => {},
-      info: () => {},
-      warn: (msg: string) => log.warn(msg),
-      error: (msg: string) => log.error(msg),
-    },
-    retry: { retries: 2, retryAfterBaseValue: opts.retryBaseMs ?? 1000 },
-    throttle: {
-      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o, count) => {
-        log.warn({ retryAfter, method: options.method, url: options.url }, "rate limited");
-        return count < 1;
-      },
-      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }) => {
-        log.warn({ retryAfter, method: options.method, url: options.url }, "secondary rate limit");
-        return false;
-      },
-    },
-  });
-  const started = new WeakMap<object, number>();
-  octokit.hook.before("request", (options) => {
-    started.set(options, performance.now());
-    log.debug({ method: options.method, url: options.url }, "github request");
-  });
-  octokit.hook.after("request", (response, options) => {
-    log.info(
-      {
-        method: options.method,
-        url: options.url,
-        status: response.status,
-        ms: ms(started, options),
-      },
-      "github response",
-    );
-  });
-  octokit.hook.error("request", (error, options) => {
-    const status = (error as { status?: unknown }).status;
-    log.warn(
-      { method: options.method, url: options.url, status, ms: ms(started, options) },
-      "github request failed",
-    );
-    throw error;
-  });
-  return octokit;
-}
-
-function ms(started: WeakMap<object, number>, options: object): number | undefined {
-  const t = started.get(options);
-  return t === undefined ? undefined : Math.round(performance.now() - t);
-}
-
-/** Turns an Octokit failure into UpstreamError("github"); `what` names the call for the message. */
-export function githubError(err: unknown, what: string): UpstreamError {
-  if (err instanceof UpstreamError) return err;
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === "number" && status > 0) {
-    const message = (err as { response?: { data?: { message?: unknown } } }).response?.data
-      ?.message;
-    const detail = typeof message === "string" ? message : `HTTP ${status}`;
-    return new UpstreamError("github", upstreamKindForStatus(status), `${what}: ${detail}`, {
-      cause: err,
-      status,
-    });
-  }
-  const reason = err instanceof Error ? err.message : String(err);
-  return new UpstreamError("github", "unavailable", `${what}: ${reason}`, { cause: err });
-}
-
 export class GitHub {
-  readonly octokit: WorkerOctokit;
-  constructor(octokit: WorkerOctokit) {
+  readonly octokit: GitHubOctokit;
+  constructor(octokit: GitHubOctokit) {
     this.octokit = octokit;
   }
 
   /** The issue with its comments. A pull request is refused: it is not an issue. */
   async issue(ref: RepoRef & { number: number }): Promise<IssueDetails> {
     const slug = `${ref.owner}/${ref.repo}#${ref.number}`;
-    let data: Awaited<ReturnType<WorkerOctokit["rest"]["issues"]["get"]>>["data"];
+    let data: Awaited<ReturnType<GitHubOctokit["rest"]["issues"]["get"]>>["data"];
     try {
       data = (await this.octokit.rest.issues.get({ ...split(ref), issue_number: ref.number })).data;
     } catch (err) {
@@ -200,13 +113,13 @@ export class GitHub {
   async openPullFromBranch(ref: RepoRef, branch: string): Promise<PullRequestRef | undefined> {
     try {
       // GitHub ignores a head filter without "owner:", so the owner is required here.
-      const { data } = await this.octokit.rest.pulls.list({
+      const pulls = await this.octokit.paginate(this.octokit.rest.pulls.list, {
         ...split(ref),
         state: "open",
         head: `${ref.owner}:${branch}`,
-        per_page: 10,
+        per_page: 100,
       });
-      const pr = data.find((p) => p.head.ref === branch);
+      const pr = pulls.find((p) => p.head.ref === branch);
       return pr ? { number: pr.number, url: pr.html_url } : undefined;
     } catch (err) {
       throw githubError(err, `cannot list pull requests of ${ref.owner}/${ref.repo}`);
@@ -256,19 +169,16 @@ export class GitHub {
       ...(labels.length > 0 ? { labels: labels.join(",") } : {}),
       per_page: Math.min(100, Math.max(pageHint, 30)),
     });
-    const iterator = pages[Symbol.asyncIterator]();
-    for (;;) {
-      let next: Awaited<ReturnType<typeof iterator.next>>;
-      try {
-        next = await iterator.next();
-      } catch (err) {
-        throw githubError(err, `cannot list issues of ${ref.owner}/${ref.repo}`);
+    try {
+      // Pages are read as the consumer asks for more; leaving the loop early reads no more.
+      for await (const { data } of pages) {
+        for (const issue of data) {
+          if (issue.pull_request) continue;
+          yield { number: issue.number, title: issue.title, url: issue.html_url };
+        }
       }
-      if (next.done) return;
-      for (const issue of next.value.data) {
-        if (issue.pull_request) continue;
-        yield { number: issue.number, title: issue.title, url: issue.html_url };
-      }
+    } catch (err) {
+      throw githubError(err, `cannot list issues of ${ref.owner}/${ref.repo}`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { branchForIssue, parseRepoArg, type WorkerContext } from "./context.ts";
 import type { IssueSummary } from "./github.ts";
 
@@ -58,6 +59,10 @@ export async function listFixableIssues(
 }
 
 /** Writes the skipped issues as a JSON array of {number, title, url, reason}. */
-export async function writeSkipped(file: string, skipped: SkippedIssue[]): Promise<void> {
-  await writeFile(file, `${JSON.stringify(skipped)}\n`);
+export async function writeSkipped(
+  ctx: WorkerContext,
+  file: string,
+  skipped: SkippedIssue[],
+): Promise<void> {
+  await writeFile(resolve(ctx.cwd, file), `${JSON.stringify(skipped)}\n`);
 }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { InputError, UpstreamError } from "../errors.ts";
 import type { IssueRef } from "../shared/issue-url.ts";
 import { cloneUrl, requireToken } from "./config.ts";
@@ -110,19 +110,19 @@ export async function openPrFromFiles(ctx: WorkerContext, opts: PrOptions): Prom
   const issue = parseIssueArg(ctx.config, opts.issueUrl);
   const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
   requireToken(ctx.config, "open a pull request");
-  const patch = await readInput(opts.patchFile, "--patch");
+  const patch = await readInput(ctx.cwd, opts.patchFile, "--patch");
   if (patch.toString("utf8").trim() === "")
     throw new InputError(`--patch ${opts.patchFile}: the patch is empty`);
   const summary =
     opts.summaryFile === undefined
       ? undefined
-      : (await readInput(opts.summaryFile, "--summary")).toString("utf8");
+      : (await readInput(ctx.cwd, opts.summaryFile, "--summary")).toString("utf8");
   return publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
 }
 
-async function readInput(path: string, flag: string): Promise<Buffer> {
+async function readInput(cwd: string, path: string, flag: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readFile(resolve(cwd, path));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = code === "ENOENT" ? "no such file" : String(code ?? err);

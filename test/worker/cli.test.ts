@@ -56,7 +56,7 @@ describe("autofix --help", () => {
     }
   });
 
-  it("works through a symlinked bin/autofix", async () => {
+  it("works through a symlinked bin/autofix, as a process with its exit code", async () => {
     const dir = await mkdtemp(join(tmpdir(), "autofix-bin-"));
     try {
       await symlink(join(ROOT, "bin/autofix"), join(dir, "autofix"));
@@ -64,6 +64,15 @@ describe("autofix --help", () => {
         env: { PATH: `${join(process.execPath, "..")}:/usr/bin:/bin` },
       });
       expect(stdout).toContain("Usage: autofix issues --repo <url>");
+      // The process entry hands runCli's exit code and stderr to the process.
+      const failed = await execFileAsync(join(dir, "autofix"), ["deploy"], {
+        env: { PATH: `${join(process.execPath, "..")}:/usr/bin:/bin` },
+      }).catch((e: unknown) => e as { code?: unknown; stdout?: unknown; stderr?: unknown });
+      expect(failed).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr: 'autofix: unknown command "deploy" (run autofix --help)\n',
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

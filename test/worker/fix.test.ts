@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resultSchema } from "../../src/contracts/result.ts";
 import { HANDOVER_ENV } from "../../src/worker/handover.ts";
 import { MAX_FEEDBACK_CHARS, MAX_PREVIOUS_PATCH_CHARS } from "../../src/worker/prompt.ts";
@@ -17,6 +16,7 @@ import {
   kestraOutputs,
   runCli,
   type Sandbox,
+  spawnCli,
 } from "./helpers.ts";
 
 const EXPECTED_PATCH = `diff --git a/README.md b/README.md
@@ -69,8 +69,37 @@ afterEach(async () => {
   await sb.close();
 });
 
-const fix = (extra: string[] = [], e: Record<string, string> = env) =>
-  runCli(["fix", "--issue", issueUrlOf(sb, "acme", "api", 7), "--out", out, ...extra], e);
+const fixArgs = (extra: string[]) => [
+  "fix",
+  "--issue",
+  issueUrlOf(sb, "acme", "api", 7),
+  "--out",
+  out,
+  ...extra,
+];
+/** `autofix fix` in-process. */
+const fix = (extra: string[] = [], e: Record<string, string> = env) => runCli(fixArgs(extra), e);
+/** `autofix fix` as a real process: token hand-over (execve), the killed agent, the push. */
+const fixProcess = (extra: string[] = [], e: Record<string, string> = env) =>
+  spawnCli(fixArgs(extra), e);
+
+/** Processes of the group that are still running (a zombie waiting to be reaped is not). */
+async function liveMembers(group: number): Promise<number[]> {
+  const live: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command name in parentheses: state, ppid, pgrp, …
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    if (Number(pgrp) === group && state !== "Z" && state !== "X") live.push(Number(name));
+  }
+  return live;
+}
 
 interface Ancestor {
   pid: string;
@@ -220,6 +249,30 @@ describe("autofix fix", () => {
     expect(await readFile(join(dump, "prompt-file.txt"), "utf8")).not.toContain("Revision");
   });
 
+  it("takes relative paths from its working directory", async () => {
+    await writeFile(join(sb.dir, "feedback.txt"), "Keep it short.\n");
+    const run = await runCli(
+      [
+        "fix",
+        "--issue",
+        issueUrlOf(sb, "acme", "api", 7),
+        "--out",
+        "rel-out",
+        "--feedback-file",
+        "feedback.txt",
+      ],
+      env,
+      sb.dir,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(await readFile(join(sb.dir, "rel-out", "patch.diff"), "utf8")).toBe(EXPECTED_PATCH);
+    expect(run.stdout.split("\n")[0]).toBe(
+      `Wrote ${join(sb.dir, "rel-out", "patch.diff")}: 2 files, +2 -1`,
+    );
+    expect(await readFile(join(dump, "prompt-file.txt"), "utf8")).toContain("Keep it short.");
+  });
+
   it("refuses an unreadable --feedback-file before running the agent", async () => {
     const missing = join(sb.dir, "nope.txt");
     const run = await fix(["--feedback-file", missing]);
@@ -288,16 +341,24 @@ describe("autofix fix", () => {
   });
 
   it("kills the agent and its children when it times out", async () => {
-    const run = await fix([], {
+    const run = await fixProcess([], {
       ...env,
       AUTOFIX_AGENT_COMMAND: agentCommand("hang", dump),
       AUTOFIX_AGENT_TIMEOUT: "1",
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("autofix: the agent timed out after 1 s\n");
-    // The background child would have written late.txt 3 s after it started.
-    await sleep(3500);
+    // The agent had started a child that sleeps 60 s, in the agent's own process group…
     expect(existsSync(join(dump, "env.txt"))).toBe(true);
+    const group = Number(await readFile(join(dump, "pgid.txt"), "utf8"));
+    const child = Number(await readFile(join(dump, "child.pid"), "utf8"));
+    expect(group).toBeGreaterThan(1);
+    expect(child).toBeGreaterThan(1);
+    // …and nothing of that group outlives the worker: every member was killed.
+    await vi.waitFor(async () => expect(await liveMembers(group)).toEqual([]), {
+      timeout: 5000,
+      interval: 50,
+    });
     expect(existsSync(join(dump, "late.txt"))).toBe(false);
   });
 
@@ -308,7 +369,8 @@ describe("autofix fix", () => {
   });
 
   it("with --push, opens the PR from a fresh clone", async () => {
-    const run = await fix(["--push", "--draft"]);
+    // A process: the push uses the token the re-executed worker took back from the hand-over.
+    const run = await fixProcess(["--push", "--draft"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const [pr] = sb.github.pulls("acme", "api");
@@ -369,7 +431,7 @@ describe("autofix fix", () => {
     "leaves %s in no process environment the agent can read, and deletes the hand-over file first",
     async (name) => {
       const { GITHUB_TOKEN: _unused, ...rest } = env;
-      const run = await fix([], { ...rest, [name]: sb.github.token });
+      const run = await fixProcess([], { ...rest, [name]: sb.github.token });
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
 

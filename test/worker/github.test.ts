@@ -1,16 +1,30 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError, UpstreamError } from "../../src/errors.ts";
-import { createOctokit, GitHub } from "../../src/worker/github.ts";
+import { createGitHubClient, getIssue } from "../../src/github/client.ts";
+import { createOctokit, githubError } from "../../src/github/octokit.ts";
+import { GitHub } from "../../src/worker/github.ts";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 
 let fake: FakeGitHub;
 let logLines: string[];
 
+const logger = () =>
+  pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+
 function client(token: string | undefined = fake.token): GitHub {
-  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
-  return new GitHub(createOctokit({ baseUrl: fake.url, token, logger, retryBaseMs: 1 }));
+  return new GitHub(
+    createOctokit({
+      baseUrl: fake.url,
+      token,
+      userAgent: "autofix-test",
+      logger: logger(),
+      retryBaseMs: 1,
+    }),
+  );
 }
+
+const logged = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 beforeEach(async () => {
   fake = await startFakeGitHub();
@@ -77,5 +91,81 @@ describe("worker GitHub client", () => {
     expect(text).toContain('"url":"/repos/{owner}/{repo}"');
     expect(text).toContain('"status":200');
     expect(text).not.toContain(fake.token);
+  });
+
+  it("logs every attempt of a retried call from the hooks, without the token", async () => {
+    fake.addIssue("acme", "api", { number: 1, title: "Bug" });
+    fake.failNext("GET /repos/acme/api/issues/1", 502, 1);
+    await client().issue({ owner: "acme", repo: "api", number: 1 });
+    const calls = logged().filter((l) => l["service"] === "github");
+    expect(calls.map((l) => [l["msg"], l["status"], l["url"]])).toEqual([
+      ["github call failed", 502, "/repos/{owner}/{repo}/issues/{issue_number}"],
+      ["github call", 200, "/repos/{owner}/{repo}/issues/{issue_number}"],
+    ]);
+    expect(logLines.join("")).not.toContain(fake.token);
+    expect(logLines.join("").toLowerCase()).not.toContain("authorization");
+  });
+
+  it("reports an API that does not answer as unavailable", async () => {
+    const url = fake.url;
+    await fake.close();
+    const err = await new GitHub(
+      createOctokit({ baseUrl: url, token: "t", userAgent: "t", logger: logger(), retries: 0 }),
+    )
+      .repo({ owner: "acme", repo: "api" })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ service: "github", kind: "unavailable" });
+    expect((err as Error).message).toMatch(/^cannot read repository acme\/api: .+/);
+    fake = await startFakeGitHub();
+  });
+});
+
+describe("githubError", () => {
+  const failure = (status: number, message: string, headers: Record<string, string> = {}) =>
+    Object.assign(new Error(message), { status, response: { data: { message }, headers } });
+
+  it("maps GitHub's statuses to kinds, with GitHub's message", () => {
+    expect(githubError(failure(404, "Not Found"), "cannot read x")).toMatchObject({
+      code: "GITHUB_NOT_FOUND",
+      status: 404,
+      message: "cannot read x: Not Found",
+    });
+    expect(githubError(failure(422, "Validation Failed"), "x").kind).toBe("invalid");
+    expect(githubError(failure(403, "Resource not accessible"), "x").kind).toBe("unauthorized");
+  });
+
+  it("takes an exhausted rate limit for rate_limited, even as a 403", () => {
+    const limited = failure(403, "API rate limit exceeded for user ID 1.", {
+      "x-ratelimit-remaining": "0",
+    });
+    expect(githubError(limited, "x").kind).toBe("rate_limited");
+    expect(githubError(failure(429, "Too Many Requests"), "x").kind).toBe("rate_limited");
+  });
+
+  it("leaves an UpstreamError as it is", () => {
+    const e = new UpstreamError("github", "conflict", "already");
+    expect(githubError(e, "x")).toBe(e);
+  });
+});
+
+describe("the bot's client", () => {
+  it("is the same Octokit: it reads an issue and maps a failure to UpstreamError", async () => {
+    fake.addIssue("acme", "api", { number: 4, title: "Bot bug" });
+    const github = createGitHubClient({ baseUrl: fake.url, token: fake.token, logger: logger() });
+    expect(await getIssue(github, { owner: "acme", repo: "api", number: 4 })).toEqual({
+      title: "Bot bug",
+      state: "open",
+      isPullRequest: false,
+    });
+    const missing = await getIssue(github, { owner: "acme", repo: "api", number: 9 }).catch(
+      (e: unknown) => e,
+    );
+    expect(missing).toBeInstanceOf(UpstreamError);
+    expect(missing).toMatchObject({
+      kind: "not_found",
+      message: "cannot read issue acme/api#9: Not Found",
+    });
+    const ua = fake.requests.at(-1)?.headers["user-agent"] ?? "";
+    expect(ua.startsWith("autofix-slack ")).toBe(true);
   });
 });

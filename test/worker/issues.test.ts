@@ -125,6 +125,20 @@ describe("autofix issues", () => {
     expect(await readFile(out, "utf8")).toBe("[]\n");
   });
 
+  it("writes --skipped-out relative to its working directory", async () => {
+    sb.github.addIssue("acme", "api", { number: 1, title: "bug", labels: ["bug"] });
+    sb.github.addIssue("acme", "api", { number: 2, title: "bug 2", labels: ["bug"] });
+    const run = await runCli(
+      ["issues", "--repo", "acme/api", "--max", "1", "--skipped-out", "skipped.json"],
+      env,
+      sb.dir,
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(await readFile(join(sb.dir, "skipped.json"), "utf8"))).toMatchObject([
+      { number: 1, reason: "over_max" },
+    ]);
+  });
+
   it("prints a Kestra outputs line with --kestra", async () => {
     sb.github.addIssue("acme", "api", { number: 1, title: "bug", labels: ["bug"] });
     const run = await issues("--labels", "bug", "--kestra");

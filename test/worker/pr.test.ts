@@ -110,7 +110,7 @@ describe("autofix pr", () => {
     const first = await pr();
     expect(first.code).toBe(0);
     const sha = branchSha(bare, "autofix/issue-12");
-    await pushCommit(sb, bare, "trunk", { "other.txt": "moved on\n" }, "Unrelated change");
+    await pushCommit(bare, "trunk", { "other.txt": "moved on\n" }, "Unrelated change");
 
     const second = await pr();
     expect(second.stderr).toBe("");
@@ -128,12 +128,34 @@ describe("autofix pr", () => {
   });
 
   it("fails clearly when the patch no longer applies to the default branch", async () => {
-    await pushCommit(sb, bare, "trunk", { "src/app.txt": "rewritten\n" }, "Rewrite app.txt");
+    await pushCommit(bare, "trunk", { "src/app.txt": "rewritten\n" }, "Rewrite app.txt");
     const run = await pr();
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("autofix: the patch no longer applies to trunk\n");
     expect(branchSha(bare, "autofix/issue-12")).toBeUndefined();
     expect(sb.github.pulls("acme", "api")).toHaveLength(0);
+  });
+
+  it("takes --patch and --summary relative to its working directory", async () => {
+    const run = await runCli(
+      [
+        "pr",
+        "--issue",
+        issueUrlOf(sb, "acme", "api", 12),
+        "--patch",
+        "patch.diff",
+        "--summary",
+        "summary.md",
+      ],
+      env,
+      sb.dir,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(sb.github.pulls("acme", "api")[0]?.body).toBe(
+      "Fixes #12\n\n# Fix\n\nSpelled out line two.\n",
+    );
+    expect(gitIn(bare, ["show", "autofix/issue-12:src/app.txt"])).toBe("line 1\nline two\n");
   });
 
   it("needs GITHUB_TOKEN", async () => {
