@@ -261,28 +261,37 @@ async function fetchOpenIssues(s: Services, repo: string, labels: string[]): Pro
   const [owner = "", name = ""] = repo.split("/");
   const issues: OpenIssue[] = [];
   try {
-    for (let page = 1; page <= MAX_ISSUE_PAGES; page++) {
-      const { data } = await s.github.rest.issues.listForRepo({
+    let pages = 0;
+    let more = false;
+    const items = await s.github.paginate(
+      s.github.rest.issues.listForRepo,
+      {
         owner,
         repo: name,
         state: "open",
         ...(labels.length > 0 ? { labels: labels.join(",") } : {}),
         per_page: 100,
-        page,
+      },
+      (response, done) => {
+        pages += 1;
+        if (pages >= MAX_ISSUE_PAGES) {
+          more = /\brel="next"/.test(response.headers.link ?? "");
+          done();
+        }
+        return response.data;
+      },
+    );
+    for (const item of items) {
+      // The issues API lists pull requests too.
+      if (item.pull_request) continue;
+      issues.push({
+        repo,
+        number: item.number,
+        title: item.title,
+        url: issueUrl({ host: s.webHost, owner, repo: name, number: item.number }),
       });
-      for (const item of data) {
-        // The issues API lists pull requests too.
-        if (item.pull_request) continue;
-        issues.push({
-          repo,
-          number: item.number,
-          title: item.title,
-          url: issueUrl({ host: s.webHost, owner, repo: name, number: item.number }),
-        });
-      }
-      if (data.length < 100) return { ok: true, issues, more: false };
     }
-    return { ok: true, issues, more: true };
+    return { ok: true, issues, more };
   } catch (err) {
     const status = (err as { status?: unknown }).status;
     s.logger.warn({ repo, status }, "home: cannot list issues");

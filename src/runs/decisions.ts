@@ -60,7 +60,11 @@ export class RunDecisions {
     if (!(await this.d.approvers.canApprove(click.user, run.ctx.user, run.policy.approvers))) {
       throw new NotAuthorizedError("You are not an approver for this run, so nothing was changed.");
     }
-    return this.record(run, { verdict: approved ? "approve" : "reject", by: click.user });
+    return this.record(run, {
+      verdict: approved ? "approve" : "reject",
+      by: click.user,
+      ...(click.userName ? { name: click.userName } : {}),
+    });
   }
 
   /**
@@ -69,7 +73,7 @@ export class RunDecisions {
    */
   record(
     run: ClickedRun,
-    verdict: { verdict: Verdict; by: string; feedback?: string },
+    verdict: { verdict: Verdict; by: string; name?: string; feedback?: string },
     afterResume?: () => Promise<void>,
   ): Promise<ClickOutcome> {
     const id = run.execution.id;
@@ -123,7 +127,7 @@ export class RunDecisions {
   }
 }
 
-function alreadyDecided(d: { verdict: Verdict; by: string }): string {
+export function alreadyDecided(d: { verdict: Verdict; by: string }): string {
   const what =
     d.verdict === "approve"
       ? "approved"

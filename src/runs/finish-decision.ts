@@ -73,7 +73,12 @@ export class DecisionFinisher {
 
   /** Tells Kestra; the record notes when, so that a sync does not resume twice meanwhile. */
   async resume(state: RunState, decision: Decision): Promise<Execution> {
-    const approver = decision.verdict === "revise" ? `${decision.by} (revised)` : decision.by;
+    const approver =
+      decision.verdict === "revise"
+        ? `${decision.name ?? decision.by} (revised)`
+        : decision.name
+          ? `${decision.name} (${decision.by})`
+          : decision.by;
     const execution = await resumeApproval(
       this.d.kestra,
       state.execution.id,

@@ -9,8 +9,9 @@ import type { PostMeta, SlackThreads, ThreadRef, ThreadSnapshot } from "../slack
 
 export interface Decision {
   verdict: Verdict;
-  /** Slack user id. */
+  /** Slack user id, and the user name Slack gave with the click (shown in the PR). */
   by: string;
+  name?: string;
   at: string;
   /** The execution's attempt (restarts) it was made for: a restarted run needs a new one. */
   attempt: number;
@@ -42,6 +43,8 @@ export class RunRecord {
   decision: Decision | undefined;
   prUrl: string | undefined;
   metrics: Metrics | undefined;
+  /** The worker's patch was empty: there is nothing to approve. */
+  emptyPatch = false;
   /** Batch children: the message with their buttons, under their patch. */
   approval: { ts: string; key: string; open: boolean } | undefined;
   /** Singles: a hash of what the root shows, as this run last rendered it. */
@@ -89,6 +92,7 @@ export class RunRecord {
     if (prUrl) this.prUrl = prUrl;
     const metrics = metricsOf(meta["metrics"]);
     if (metrics) this.metrics = metrics;
+    if (meta["empty"] === true) this.emptyPatch = true;
     if (meta.key === KEYS.root) {
       const status = str(meta["status"]);
       if (status) this.status = status as RunStatus;
@@ -193,7 +197,8 @@ function decisionOf(v: unknown): Decision | undefined {
   if (!by || !at) return undefined;
   const feedback = str(d["feedback"]);
   const attempt = typeof d["attempt"] === "number" ? d["attempt"] : 0;
-  return { verdict, by, at, attempt, ...(feedback ? { feedback } : {}) };
+  const name = str(d["name"]);
+  return { verdict, by, at, attempt, ...(name ? { name } : {}), ...(feedback ? { feedback } : {}) };
 }
 
 function metricsOf(v: unknown): Metrics | undefined {

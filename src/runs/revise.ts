@@ -10,7 +10,7 @@ import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { revisionNote } from "../slack/blocks/run-notes.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import { contextOf, type RunContext } from "./context.ts";
-import type { ClickOutcome, RunDecisions } from "./decisions.ts";
+import { alreadyDecided, type ClickOutcome, type RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
@@ -108,7 +108,12 @@ export class RunRevisions {
     const previousPatch = await this.previousPatch(run.execution);
     const policy = await this.d.settings.policy(run.ctx.channel);
     const view = await this.d.syncer.view(run.execution);
-    const verdict = { verdict: "revise" as const, by: reviser.user, feedback };
+    const verdict = {
+      verdict: "revise" as const,
+      by: reviser.user,
+      ...(reviser.userName ? { name: reviser.userName } : {}),
+      feedback,
+    };
     let started: StartResult | undefined;
     const start = async () => {
       started = await this.start(run, reviser.user, feedback, previousPatch);
@@ -120,11 +125,11 @@ export class RunRevisions {
       // An ended run: nothing to resume; one revision per attempt all the same.
       const already = await this.d.lock.run(run.execution.id, async () => {
         const record = await this.d.records.load(run.execution.id, thread(run.ctx));
-        if (record.has(KEYS.revise(attemptOf(run.execution)))) return true;
+        if (record.has(KEYS.revise(attemptOf(run.execution)))) return record.decision;
         await start();
-        return false;
+        return undefined;
       });
-      if (already) return "A revision of this patch was already requested.";
+      if (already) return alreadyDecided(already);
     }
     return started && !started.ok ? started.message : undefined;
   }
@@ -157,11 +162,22 @@ export class RunRevisions {
     previousPatch: Buffer,
   ): Promise<StartResult> {
     const attempt = attemptOf(run.execution);
+    const key = KEYS.revise(attempt);
+    const decision = {
+      verdict: "revise" as const,
+      by,
+      at: new Date().toISOString(),
+      attempt,
+      feedback,
+    };
     await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
       run: run.execution.id,
-      key: KEYS.revise(attempt),
-      decision: { verdict: "revise", by, at: new Date().toISOString(), attempt, feedback },
+      key,
+      decision,
     });
+    const record = this.d.records.peek(run.execution.id);
+    record?.mark(key);
+    if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
       team: run.ctx.team,
       channel: run.ctx.channel,

@@ -82,7 +82,9 @@ export class ThreadSync {
     if (!record.ownsRoot) return;
     const kestraUrl = this.kestraUrl(execution);
     const approverHint =
-      view.approvable && !record.decision ? await this.approverHint(ctx) : undefined;
+      view.approvable && !record.decision && patchShown(s)
+        ? await this.approverHint(ctx)
+        : undefined;
     const message = rootMessage({
       slug: ctx.slug,
       issueUrl: issueUrlOf(execution, kestraUrl),
@@ -155,7 +157,7 @@ export class ThreadSync {
 
   /** The patch as a diff snippet (a plain file past Slack's limit), once per run of `fix`. */
   private async patch(s: RunState, fix: TaskRun): Promise<void> {
-    const key = KEYS.patch(fix.id, fix.attempts?.length ?? 1);
+    const key = patchKey(fix);
     if (s.record.has(key)) return;
     const { execution, ctx, record } = s;
     const files = await this.d.reader.patchFiles(execution, fix, s.hint);
@@ -178,8 +180,12 @@ export class ThreadSync {
     const bytes = await this.d.reader.download(execution, files.patch);
     const text = bytes.toString("utf8");
     if (text.trim().length === 0) {
-      await this.d.threads.reply(thread(ctx), emptyPatchMessage(), this.meta(s, key));
+      await this.d.threads.reply(thread(ctx), emptyPatchMessage(), {
+        ...this.meta(s, key),
+        empty: true,
+      });
       record.mark(key);
+      record.emptyPatch = true;
       return;
     }
     const result: Awaited<ReturnType<RunReader["result"]>> = await this.d.reader
@@ -215,10 +221,8 @@ export class ThreadSync {
   private async childButtons(s: RunState): Promise<void> {
     const { record, view, ctx, execution } = s;
     const kestraUrl = this.kestraUrl(execution);
-    const patchShown =
-      view.fix !== undefined && record.has(KEYS.patch(view.fix.id, view.fix.attempts?.length ?? 1));
     const key = KEYS.approval(view.attempt);
-    if (view.approvable && patchShown && !record.decision && !record.has(key)) {
+    if (view.approvable && patchShown(s) && !record.decision && !record.has(key)) {
       const message = approvalMessage({
         executionId: execution.id,
         kestraUrl,
@@ -291,6 +295,8 @@ export class ThreadSync {
   private async closing(s: RunState, status: "rejected" | "expired" | "cancelled"): Promise<void> {
     const key = KEYS.closed(status, s.view.attempt);
     if (s.record.has(key)) return;
+    // A revision's own note already said why this patch goes no further.
+    if (status === "rejected" && s.record.decision?.verdict === "revise") return;
     const note = closingNote(status, s.record.decision, s.ctx.batch ? s.ctx.slug : undefined);
     await this.d.threads.reply(thread(s.ctx), note, this.meta(s, key));
     s.record.mark(key);
@@ -325,6 +331,15 @@ export class ThreadSync {
   private meta(s: RunState, key: string): PostMeta {
     return { run: s.execution.id, key };
   }
+}
+
+function patchKey(fix: TaskRun): string {
+  return KEYS.patch(fix.id, fix.attempts?.length ?? 1);
+}
+
+/** A patch people can review is in the thread: the buttons make sense. */
+function patchShown(s: RunState): boolean {
+  return s.view.fix !== undefined && s.record.has(patchKey(s.view.fix)) && !s.record.emptyPatch;
 }
 
 export function thread(ctx: RunContext): ThreadRef {

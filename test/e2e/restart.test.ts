@@ -9,7 +9,7 @@ import {
   REQUESTER,
   startHarness,
 } from "../support/harness.ts";
-import { startedRun } from "../support/scenarios.ts";
+import { hasButtons, rootOf, startedRun } from "../support/scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -35,27 +35,21 @@ it("a bot restarted mid-run catches up from Kestra: missed patch, then approval 
     description: "patch posted by the new process",
   });
   expect(file.threadTs).toBe(rootTs);
-  const buttons = await h.slack.waitFor(() =>
-    h.slack
-      .thread(CHANNEL, rootTs)
-      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
-  );
-  await h.slack.waitFor(() =>
-    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
-  );
-  // Nothing already shown is shown twice.
-  expect(
-    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.includes("Run started")),
-  ).toHaveLength(1);
+  await h.slack.waitFor(() => hasButtons(rootOf(h, rootTs)), { description: "buttons" });
+  expect(rootOf(h, rootTs).text).toMatch(/awaiting approval$/);
 
-  await h.click({
-    user: REQUESTER,
-    messageTs: buttons.ts,
-    threadTs: rootTs,
-    actionId: ACTIONS.approve,
-    value: run.id,
-  });
+  // A third process reads the thread back and posts nothing twice.
+  const passes = () => h.logs.filter((l) => l.includes('"msg":"reconciled"')).length;
+  const before = passes();
+  await h.stopApp();
+  await h.startNewApp();
+  await h.slack.waitFor(() => passes() > before, { description: "start-up catch-up done" });
+  await h.app.services.background.drain();
+  expect(h.slack.files).toHaveLength(1);
+
+  await h.click({ user: REQUESTER, messageTs: rootTs, actionId: ACTIONS.approve, value: run.id });
   await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  await h.slack.waitFor(() => rootOf(h, rootTs).text.endsWith("Creating PR"));
 });
 
 it("the reconciler reports a failure whose notification never arrived, once", async () => {

@@ -150,9 +150,10 @@ describe("Revise", () => {
       `🔁 Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
     );
     // The old patch's buttons are gone.
-    const old = JSON.stringify(h.slack.message(CHANNEL, ctx.buttonsTs)?.blocks);
-    expect(old).not.toContain(ACTIONS.approve);
-    expect(old).toContain("asked for a revision");
+    // The root now follows the new run, without the old patch's buttons.
+    const root = h.slack.message(CHANNEL, ctx.rootTs);
+    expect(JSON.stringify(root?.blocks)).not.toContain(ACTIONS.approve);
+    expect(root?.text).toMatch(/Queued$/);
 
     // The new run moves on; then the old run ends (not approved): the root stays with the new run.
     const fresh = new FlowDriver(h, next.id);
@@ -217,7 +218,7 @@ describe("Revise", () => {
     expect(h.kestra.resumes[0]?.inputs[RESUME_INPUTS.approver]).toBe("u0lead (revised)");
     await submit();
     const eph = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === "U0LEAD"));
-    expect(eph.text).toMatch(/already rejected by <@U0LEAD>/);
+    expect(eph.text).toMatch(/already sent back for a revision by <@U0LEAD>/);
     expect(h.kestra.executions).toHaveLength(2);
     expect(h.kestra.resumes).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
+import { SAMPLE_PATCH } from "../support/flow-driver.ts";
 import {
   ALERTS,
   CHANNEL,
@@ -8,7 +9,7 @@ import {
   REQUESTER,
   startHarness,
 } from "../support/harness.ts";
-import { startedRun } from "../support/scenarios.ts";
+import { hasButtons, startedRun } from "../support/scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -82,32 +83,37 @@ it("only the requester or an approver may retry", async () => {
   expect(h.kestra.restarts).toHaveLength(0);
 });
 
-it("a patch that cannot be downloaded is a failure with Retry, and Retry fetches it again", async () => {
+it("a passing Kestra error while reading the patch is no failure: 503, then the retried delivery posts it", async () => {
   const { run, rootTs } = await begin();
   h.kestra.failNext(
     { method: "GET", path: new RegExp(`/executions/${run.id}/file`) },
     { status: 500 },
   );
-  await run.patchReady();
-  const reply = await h.slack.waitFor(() =>
-    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed at step download patch")),
-  );
-  expect(JSON.stringify(reply.blocks)).toContain("could not be downloaded");
-  await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
-  await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
+  const taskRunId = h.kestra.addTaskRun(run.id, { taskId: "fix", state: "SUCCESS" });
+  const patchUri = h.kestra.addOutputFile(run.id, "fix", taskRunId, "patch.diff", SAMPLE_PATCH);
+  // The flow's Request task is told to try again (and does, with its retry policy).
+  const first = await h.notify({ executionId: run.id, event: "patch_ready", patchUri });
+  expect(first.status).toBe(503);
   expect(h.slack.files).toHaveLength(0);
+  expect(h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("failed"))).toBe(false);
+  const again = await h.notify({ executionId: run.id, event: "patch_ready", patchUri });
+  expect(again.status).toBe(200);
+  expect(h.slack.files).toHaveLength(1);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(0);
+  expect(h.slack.channelMessages(CHANNEL)[0]?.text).toMatch(/awaiting approval$/);
+});
 
-  await h.click({
-    user: REQUESTER,
-    messageTs: reply.ts,
-    threadTs: rootTs,
-    actionId: ACTIONS.retry,
-    value: run.id,
-  });
-  await h.slack.waitFor(() => h.slack.files[0], { description: "snippet after retry" });
-  await h.slack.waitFor(() =>
-    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
-  );
+it("the same goes for the outputs read: one 5xx never becomes 'the run has no patch file'", async () => {
+  const { run, rootTs } = await begin();
+  const taskRunId = h.kestra.addTaskRun(run.id, { taskId: "fix", state: "SUCCESS" });
+  h.kestra.addOutputFile(run.id, "fix", taskRunId, "patch.diff", SAMPLE_PATCH);
+  h.kestra.failNext({ method: "GET", path: new RegExp(`/outputs/${run.id}/`) }, { status: 502 });
+  // A notification without the URIs (as after a restart): the bot reads the fix task's outputs.
+  expect((await h.notify({ executionId: run.id, event: "patch_ready" })).status).toBe(503);
+  expect((await h.notify({ executionId: run.id, event: "patch_ready" })).status).toBe(200);
+  expect(h.slack.files).toHaveLength(1);
+  expect(h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("no patch"))).toBe(false);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(0);
 });
 
 it("an empty patch is reported as such, with no snippet and no buttons", async () => {
@@ -171,10 +177,7 @@ it("an alerts channel the bot cannot post in does not make the thread repeat its
 it("retrying a run whose approval expired offers the buttons again when it pauses again", async () => {
   const { run, rootTs } = await begin();
   await run.patchReady();
-  const approveMessages = () =>
-    h.slack
-      .thread(CHANNEL, rootTs)
-      .filter((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve));
+  const approveMessages = () => h.slack.messages.filter((m) => hasButtons(m));
   await h.slack.waitFor(() => approveMessages().length === 1);
   // Nobody approves within 7 days: the Pause fails (behavior FAIL) and so does the run.
   const pause = h.kestra.execution(run.id).taskRunList.find((t) => t.taskId === "approval");
