@@ -26,18 +26,7 @@ it("no token or password reaches any Slack message, any fake's payload, or any l
   const root = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
   await ok.started();
   await ok.patchReady();
-  const buttons = await h.slack.waitFor(() =>
-    h.slack
-      .thread(CHANNEL, root.ts)
-      .find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.approve)),
-  );
-  await h.click({
-    user: REQUESTER,
-    messageTs: buttons.ts,
-    threadTs: root.ts,
-    actionId: ACTIONS.approve,
-    value: ok.id,
-  });
+  await h.click({ user: REQUESTER, messageTs: root.ts, actionId: ACTIONS.approve, value: ok.id });
   await h.slack.waitFor(() => h.kestra.resumes.length === 1);
   await ok.prCreated();
 

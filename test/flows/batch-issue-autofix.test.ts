@@ -92,9 +92,13 @@ describe("batch-issue-autofix", () => {
     ]);
   });
 
-  it("notifies the bot when it is done", () => {
-    expect(tasks.at(-1)?.task["id"]).toBe("notify_failed");
-    expect(asList(flow["tasks"]).at(-1)?.["id"]).toBe("notify_finished");
+  it("notifies the bot once it has ended, from afterExecution", () => {
+    expect(asList(flow["afterExecution"]).map((t) => t["id"])).toEqual([
+      "notify_finished",
+      "notify_failed",
+    ]);
+    expect(asList(flow["tasks"]).at(-1)?.["id"]).toBe("report");
+    expect(flow["errors"]).toBeUndefined();
   });
 
   it("has a 6-hourly Schedule that is disabled, and no flow-wide concurrency limit", () => {

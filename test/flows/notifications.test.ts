@@ -115,9 +115,13 @@ describe("ai-issue-autofix notification events", () => {
     expect(expr("notify_failed", "error")).toContain("abbreviate(");
   });
 
-  it("reports failures from the errors branch with errorLogs()", () => {
-    const errors = flow["errors"] as Json[];
-    expect(errors.map((t) => t["id"])).toEqual(["notify_failed"]);
-    expect(String(errors[0]?.["body"])).toContain("errorLogs()");
+  it("sends the closing notifications from afterExecution, once the run has ended", () => {
+    // afterExecution runs after the end (a kill included), so the bot reads a terminal run.
+    const after = flow["afterExecution"] as Json[];
+    expect(after.map((t) => t["id"])).toEqual(["notify_finished", "notify_failed"]);
+    expect(after[0]?.["runIf"]).toBe("{{ execution.state != 'FAILED' }}");
+    expect(after[1]?.["runIf"]).toBe("{{ execution.state == 'FAILED' }}");
+    expect(String(after[1]?.["body"])).toContain("errorLogs()");
+    expect(flow["errors"]).toBeUndefined();
   });
 });
