@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // The real-Cline test needs the cline binary: `npm run test:cline` (see .ci/run).
-    exclude: ["test/integration/**", "**/node_modules/**"],
+    // The slower real-component suites have their own configs and npm scripts (see .ci/run):
+    // real Cline (test:cline) and the real Kestra engine (test:kestra).
+    exclude: ["test/integration/**", "test/kestra/**", "**/node_modules/**"],
     // Fakes bind real ports and the worker tests spawn git; two cores is the CI budget.
     pool: "forks",
     maxWorkers: 2,

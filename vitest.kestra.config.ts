@@ -5,8 +5,6 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/kestra/**/*.test.ts"],
-    // The tests only run when this is set, so the default suite (test/**/*.test.ts) skips them.
-    env: { KESTRA_ENGINE_TESTS: "1" },
     pool: "forks",
     // One JVM at a time: the engine takes ~1 GB and both cores while it starts.
     maxWorkers: 1,

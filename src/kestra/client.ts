@@ -122,9 +122,9 @@ export class KestraClient {
       size: String(q.size ?? 25),
       sort: "state.startDate:desc",
     });
+    // No kind filter: 2.0 then searches normal runs only, leaving out the Loop iterations (kind
+    // LOOP, with the parent's labels). A filter on NORMAL finds nothing: NORMAL is stored as null.
     query.append("filters[namespace][EQUALS]", this.namespace);
-    // 2.0 runs each Loop iteration as an execution of kind LOOP with the parent's labels.
-    query.append("filters[kind][EQUALS]", "NORMAL");
     if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
     if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
     if (q.endedAfter) query.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", q.endedAfter);
@@ -132,7 +132,7 @@ export class KestraClient {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }
     const found = await this.#json("GET", "/executions/search", { query }, searchResultSchema);
-    // Also dropped here, in case a server ignores the kind filter (not confirmed on a live 2.0).
+    // Also dropped here, in case another 2.x build searches every kind.
     return { ...found, results: found.results.filter((e) => e.kind !== "LOOP") };
   }
 

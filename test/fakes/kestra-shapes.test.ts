@@ -197,7 +197,7 @@ async function exercise(errorFormat: "classic" | "problem"): Promise<Seen[]> {
   await call(exec(iteration));
   const search = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}`;
   await call(search);
-  await call(`${search}&filters[kind][EQUALS]=NORMAL&filters[labels][EQUALS][slack-channel]=C1`);
+  await call(`${search}&filters[kind][EQUALS]=LOOP&filters[labels][EQUALS][slack-channel]=C1`);
   await call(`${search}&filters[state][IN]=KILLED,RUNNING&size=1&page=2&sort=state.startDate:desc`);
   await call(`${search}&filters[state][IN]=NOPE`);
   await call(`/api/v1/main/executions/search?namespace=${NS}`);

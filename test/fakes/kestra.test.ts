@@ -379,6 +379,36 @@ describe("search", () => {
     expect(message).toContain("'labels' is not a supported query parameter");
     expect(message).toContain("filters[namespace][EQUALS]");
   });
+
+  it("searches normal runs only unless kind is filtered, and finds no run by kind NORMAL (as 2.0.0)", async () => {
+    const run = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    fake.setState(run, "RUNNING");
+    const iteration = fake.addLoopIteration(run, { taskId: "each", index: 0, value: "1" });
+    const base = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}`;
+    const plain = await json(await api(base));
+    expect(plain.results.map((e: { id: string }) => e.id)).toEqual([run]);
+    const loops = await json(await api(`${base}&filters[kind][EQUALS]=LOOP`));
+    expect(loops.results.map((e: { id: string }) => e.id)).toEqual([iteration]);
+    // NORMAL is stored as null: filtering on it matches nothing.
+    expect((await json(await api(`${base}&filters[kind][EQUALS]=NORMAL`))).total).toBe(0);
+  });
+
+  it("filters by end date: ended and paused runs carry one, running ones none", async () => {
+    const ended = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    const running = await createExecution({ issue_url: "https://github.com/o/r/issues/2" });
+    fake.setState(ended, "SUCCESS");
+    fake.setState(running, "RUNNING");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const base = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}`;
+    const recent = await json(
+      await api(`${base}&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${since}`),
+    );
+    expect(recent.results.map((e: { id: string }) => e.id)).toEqual([ended]);
+    expect(
+      (await json(await api(`${base}&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${later}`))).total,
+    ).toBe(0);
+  });
 });
 
 describe("files, logs and outputs", () => {

@@ -79,16 +79,29 @@ describe("ai-issue-autofix validate", () => {
 });
 
 describe("ai-issue-autofix fix", () => {
-  // The worker step with stand-ins for chown and setpriv, which print the worker's argv.
-  const runFix = (env: Record<string, string>, files: Record<string, string>) => {
+  // The worker step with stand-ins for id, chown, setpriv and autofix, which print what they get.
+  // `asRootWithNode` plays the worker image (root, with a `node` user); otherwise a host without
+  // that user (the Process runner).
+  const runFix = (
+    env: Record<string, string>,
+    files: Record<string, string>,
+    asRootWithNode = false,
+  ) => {
     const dir = mkdtempSync(join(tmpdir(), "fix-step-"));
     const bin = join(dir, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "chown"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    // setpriv <3 options> autofix fix <args…>: one argument per line.
-    writeFileSync(join(bin, "setpriv"), '#!/bin/sh\nshift 3\nprintf "%s\\n" "$@"\n', {
-      mode: 0o755,
-    });
+    const tool = (name: string, body: string) =>
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    tool(
+      "id",
+      asRootWithNode
+        ? 'case "$1" in -u) echo 0;; *) exit 0;; esac'
+        : 'case "$1" in -u) echo 1000;; *) exit 1;; esac',
+    );
+    tool("chown", 'echo "chown $*" >> calls.txt');
+    // setpriv <3 options> <command…>: records the drop, then runs the command.
+    tool("setpriv", 'echo "setpriv $1 $2 $3" >> calls.txt; shift 3; exec "$@"');
+    tool("autofix", 'printf "%s\\n" autofix "$@"');
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
     const task = taskById(loadFlow("main_dev.autofix_ai-issue-autofix.yml"), "fix");
     const script = ["set -e", ...stringList(task["commands"])].join("\n");
@@ -97,15 +110,17 @@ describe("ai-issue-autofix fix", () => {
       encoding: "utf8",
       env: { PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`, ...env },
     });
-    const feedback = existsSync(join(dir, "feedback.txt"))
-      ? readFileSync(join(dir, "feedback.txt"), "utf8")
-      : undefined;
+    const read = (name: string) =>
+      existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : undefined;
+    const feedback = read("feedback.txt");
+    const calls = read("calls.txt");
     rmSync(dir, { recursive: true, force: true });
     return {
       status: r.status,
       stderr: r.stderr,
       argv: r.stdout.split("\n").filter(Boolean),
       feedback,
+      calls: (calls ?? "").split("\n").filter(Boolean),
     };
   };
   const base = {
@@ -144,6 +159,23 @@ describe("ai-issue-autofix fix", () => {
       "previous.diff",
     ]);
     expect(r.feedback).toBe(`${feedback}\n`);
+  });
+
+  it("in the worker image (root with a node user), takes the directory and drops to node", () => {
+    const r = runFix(base, { "previous.diff": "" }, true);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls).toEqual([
+      "chown -R node:node .",
+      "setpriv --reuid=node --regid=node --init-groups",
+    ]);
+    expect(r.argv.slice(0, 2)).toEqual(["autofix", "fix"]);
+  });
+
+  it("without a node user (the Process runner), runs the worker as it is, changing no owner", () => {
+    const r = runFix(base, { "previous.diff": "" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls).toEqual([]);
+    expect(r.argv.slice(0, 2)).toEqual(["autofix", "fix"]);
   });
 });
 

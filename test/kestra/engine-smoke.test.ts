@@ -21,7 +21,6 @@ import {
 import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
 import { PROPOSAL_NS, writeFlowsDir } from "./flows.ts";
 
-const enabled = process.env["KESTRA_ENGINE_TESTS"] === "1";
 const WEBHOOK_TOKEN = "smoke-webhook-token";
 const TERMINAL = new Set([
   "SUCCESS",
@@ -41,7 +40,7 @@ interface Received {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-describe.skipIf(!enabled)("the product's flows on the real Kestra 2.0 engine", () => {
+describe("the product's flows on the real Kestra 2.0 engine", () => {
   let engine: RunningEngine;
   let bot: RunningServer;
   let sb: Sandbox;

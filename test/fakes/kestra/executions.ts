@@ -167,7 +167,7 @@ const SEARCH_FILTERS = {
   q: ["EQUALS"],
 } as const;
 
-/** ExecutionKind; NORMAL is stored as null, and a filter on NORMAL matches those. */
+/** ExecutionKind; NORMAL is stored as null. */
 const KINDS = ["NORMAL", "TEST", "PLAYGROUND", "LOOP"];
 
 const SEARCH_LEGACY: Record<string, string> = {
@@ -216,8 +216,13 @@ function search(ctx: Ctx, store: Store): Reply {
     }
     return { get, sign: dir === "desc" ? -1 : 1 };
   });
-  const matching = [...store.executions.values()].filter((e) =>
-    filters.every((f) => matchesFilter(e, f)),
+  // As Kestra 2.0.0's JDBC repository: without a kind filter only normal runs (kind null or
+  // NORMAL) are searched, so Loop iterations stay out; a kind filter compares the stored value.
+  const byKind = filters.some((f) => f.field === "kind");
+  const matching = [...store.executions.values()].filter(
+    (e) =>
+      (byKind || e.kind === undefined || e.kind === "NORMAL") &&
+      filters.every((f) => matchesFilter(e, f)),
   );
   matching.sort((a, b) => {
     for (const { get, sign } of sorts) {
@@ -237,7 +242,8 @@ function matchesFilter(e: FakeExecution, f: QueryFilter): boolean {
     case "flowId":
       return compare(e.flowId, f, false);
     case "kind":
-      return compare(e.kind ?? "NORMAL", f, false);
+      // NORMAL is stored as null, and a null never equals a value (seen on the real 2.0.0).
+      return e.kind !== undefined && compare(e.kind, f, false);
     case "state": {
       const states = listValue(f.value);
       const inList = states.includes(e.state.current);
