@@ -221,7 +221,7 @@ function search(ctx: Ctx, store: Store): Reply {
   const byKind = filters.some((f) => f.field === "kind");
   const matching = [...store.executions.values()].filter(
     (e) =>
-      (byKind || e.kind === undefined || e.kind === "NORMAL") &&
+      (byKind || e.kind === undefined) &&
       filters.every((f) => matchesFilter(e, f)),
   );
   matching.sort((a, b) => {
