@@ -105,6 +105,27 @@ describe("auth, tenant and routing", () => {
     expect(wrong.status).toBe(401);
   });
 
+  it("runs the beforeReply hook once the effect is applied and before the caller's answer", async () => {
+    const seen: { n: number; method: string; status: number; executions: number }[] = [];
+    fake.beforeReply(async (request) => {
+      seen.push({
+        n: request.n,
+        method: request.method,
+        status: request.status,
+        executions: fake.executions.length,
+      });
+      await new Promise((r) => setTimeout(r, 30));
+    });
+    const before = Date.now();
+    await createExecution({ issue_url: "https://github.com/acme/api/issues/1" });
+    fake.beforeReply(undefined);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(25);
+    // The execution existed when the hook ran: the caller had not been answered yet.
+    expect(seen).toEqual([{ n: 1, method: "POST", status: 200, executions: 1 }]);
+    await api("/api/v1/configs");
+    expect(seen).toHaveLength(1);
+  });
+
   it("serves configs with the version once authenticated", async () => {
     const res = await api("/api/v1/configs");
     expect(res.status).toBe(200);

@@ -20,6 +20,7 @@ import type {
   FaultResponse,
   FlowDef,
   RecordedRequest,
+  ReplyHook,
   ResumeRecord,
 } from "./kestra/types.ts";
 
@@ -37,6 +38,7 @@ export type {
   Label,
   LogLevel,
   RecordedRequest,
+  ReplyHook,
   ResumeRecord,
   StateType,
 } from "./kestra/types.ts";
@@ -94,6 +96,8 @@ export interface FakeKestra {
   ): void;
   /** The next `times` matching requests get `response`; "timeout" never answers, "reset" drops the socket. */
   failNext(match: FaultMatch, response: FaultResponse, times?: number): void;
+  /** Runs `hook` before each answer (effect applied, caller not answered); undefined removes it. */
+  beforeReply(hook: ReplyHook | undefined): void;
 }
 
 export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<FakeKestra> {
@@ -234,5 +238,8 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
       store.addOutputFile(id, taskId, taskRunId, fileName, content),
     addLog: (id, log) => store.addLog(id, log),
     failNext: (match, response, times = 1) => running.failNext(match, response, times),
+    beforeReply: (hook) => {
+      running.beforeReply = hook;
+    },
   };
 }

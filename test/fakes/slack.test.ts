@@ -133,6 +133,27 @@ describe("fake Slack Web API with the real WebClient", () => {
     expect(fake.callCount("chat.postMessage")).toBe(1);
   });
 
+  it("runs the beforeReply hook once the effect is applied and before the caller's answer", async () => {
+    const seen: string[] = [];
+    let posted = 0;
+    fake.beforeReply(async (pending) => {
+      posted = fake.messages.length;
+      seen.push(`${pending.method}:${pending.n}:${String(pending.params["text"])}`);
+      await new Promise((r) => setTimeout(r, 30));
+    });
+    const before = Date.now();
+    const res = await web.chat.postMessage({ channel: "C0GENERAL", text: "hooked" });
+    fake.beforeReply(undefined);
+    expect(res.ok).toBe(true);
+    // The hook saw the message already stored, and the answer waited for it.
+    expect(posted).toBe(1);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(25);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^chat\.postMessage:\d+:hooked$/);
+    await web.chat.postMessage({ channel: "C0GENERAL", text: "unhooked" });
+    expect(seen).toHaveLength(1);
+  });
+
   it("refuses missing and wrong tokens", async () => {
     expect(await slackError(client(fake, { token: "xoxb-wrong" }).auth.test())).toBe(
       "invalid_auth",

@@ -76,6 +76,20 @@ export interface FakeCall {
   at: number;
 }
 
+/** A request the fake has applied but not answered yet (see FakeSlack.beforeReply). */
+export interface PendingReply {
+  /** 1-based count of the requests this fake received (API, upload and response_url). */
+  n: number;
+  method: string;
+  params: Record<string, unknown>;
+  headers: Record<string, string>;
+  /** HTTP status of the answer about to be sent, and its Slack error, if any. */
+  status: number;
+  error: string | undefined;
+}
+
+export type ReplyHook = (pending: PendingReply) => void | Promise<void>;
+
 export interface WaitForOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -135,6 +149,11 @@ export interface FakeSlack {
   rateLimit(method: string, opts?: { times?: number; retryAfterSec?: number }): void;
   /** The next `times` (default 1) calls to `method` answer {ok:false, error}. */
   failNext(method: string, error: string, times?: number): void;
+  /**
+   * Runs `hook` before each answer: the request's effect is applied and the caller has no answer
+   * yet (fault tests kill the bot there). `undefined` removes it.
+   */
+  beforeReply(hook: ReplyHook | undefined): void;
   /** Polls until `predicate` returns a truthy value and resolves with it. */
   waitFor<T>(predicate: () => T | undefined | null | false, opts?: WaitForOptions): Promise<T>;
   /** Forgets traffic, calls and injections; keeps users, channels and user groups. */
@@ -167,6 +186,8 @@ class FakeSlackServer implements FakeSlack {
   readonly #failures = new Map<string, { error: string; remaining: number }[]>();
   #calls: FakeCall[] = [];
   #server: RunningServer | undefined;
+  #received = 0;
+  #beforeReply: ReplyHook | undefined;
 
   constructor(options: FakeSlackOptions) {
     this.#config = {
@@ -311,6 +332,10 @@ class FakeSlackServer implements FakeSlack {
     this.#failures.set(method, queue);
   }
 
+  beforeReply(hook: ReplyHook | undefined): void {
+    this.#beforeReply = hook;
+  }
+
   async waitFor<T>(
     predicate: () => T | undefined | null | false,
     opts: WaitForOptions = {},
@@ -349,43 +374,53 @@ class FakeSlackServer implements FakeSlack {
   // ---------- HTTP ----------
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://fake").pathname;
-    if (req.method !== "POST") return sendText(res, 405, "method not allowed");
-    const [, kind, ...rest] = path.split("/");
-    const id = rest.join("/");
-    if (kind === "api") return this.#api(decodeURIComponent(id), req, res);
-    if (kind === "upload" && rest[0] === "v1" && rest[1]) return this.#upload(rest[1], req, res);
-    if (kind === "response" && id) return this.#response(id, req, res);
-    return sendText(res, 404, "not found");
+    const n = ++this.#received;
+    const answer = await this.#answer(req);
+    const call = answer.call;
+    if (this.#beforeReply && call) {
+      const { method, params, headers, status, error } = call;
+      await this.#beforeReply({ n, method, params, headers, status, error });
+    }
+    if (answer.json !== undefined) sendJson(res, answer.status, answer.json, answer.headers);
+    else sendText(res, answer.status, answer.text ?? "", answer.headers);
   }
 
-  async #api(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #answer(req: IncomingMessage): Promise<Answer> {
+    const path = new URL(req.url ?? "/", "http://fake").pathname;
+    if (req.method !== "POST") return { status: 405, text: "method not allowed" };
+    const [, kind, ...rest] = path.split("/");
+    const id = rest.join("/");
+    if (kind === "api") return this.#api(decodeURIComponent(id), req);
+    if (kind === "upload" && rest[0] === "v1" && rest[1]) return this.#upload(rest[1], req);
+    if (kind === "response" && id) return this.#response(id, req);
+    return { status: 404, text: "not found" };
+  }
+
+  async #api(method: string, req: IncomingMessage): Promise<Answer> {
     const spec = METHODS[method];
     const body = await readBody(req);
     if (!spec) {
-      this.#record(method, req, {}, 404, "unknown_method");
-      return sendJson(res, 404, { ok: false, error: "unknown_method", req_method: method });
+      const call = this.#record(method, req, {}, 404, "unknown_method");
+      return { status: 404, json: { ok: false, error: "unknown_method", req_method: method }, call };
     }
     const parsed = await parseApiRequest(req, body, spec);
-    if (!parsed.ok) return this.#answerError(method, req, {}, res, parsed.error);
+    if (!parsed.ok) return this.#answerError(method, req, {}, parsed.error);
     const { params } = parsed;
-    if (parsed.token === undefined)
-      return this.#answerError(method, req, params, res, "not_authed");
+    if (parsed.token === undefined) return this.#answerError(method, req, params, "not_authed");
     if (parsed.token !== this.#config.botToken)
-      return this.#answerError(method, req, params, res, "invalid_auth");
+      return this.#answerError(method, req, params, "invalid_auth");
 
     const retryAfter = this.#limiter.check(method, spec.tier, str(params, "channel"));
     if (retryAfter !== undefined) {
-      this.#record(method, req, params, 429, "ratelimited");
-      return sendJson(
-        res,
-        429,
-        { ok: false, error: "ratelimited" },
-        { "retry-after": String(retryAfter) },
-      );
+      return {
+        call: this.#record(method, req, params, 429, "ratelimited"),
+        status: 429,
+        json: { ok: false, error: "ratelimited" },
+        headers: { "retry-after": String(retryAfter) },
+      };
     }
     const injected = this.#takeFailure(method);
-    if (injected !== undefined) return this.#answerError(method, req, params, res, injected);
+    if (injected !== undefined) return this.#answerError(method, req, params, injected);
 
     try {
       const result = spec.run({
@@ -396,39 +431,39 @@ class FakeSlackServer implements FakeSlack {
         now: this.#now,
         baseUrl: this.url,
       });
-      this.#record(method, req, params, 200, undefined);
-      sendJson(res, 200, { ok: true, ...result });
+      const call = this.#record(method, req, params, 200, undefined);
+      return { status: 200, json: { ok: true, ...result }, call };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      this.#answerError(method, req, params, res, error.code, error.extra);
+      return this.#answerError(method, req, params, error.code, error.extra);
     }
   }
 
-  async #upload(fileId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #upload(fileId: string, req: IncomingMessage): Promise<Answer> {
     const body = await readBody(req, 1024 * 1024 * 1024);
     const outcome = await receiveUpload(this.#state, fileId, req, body);
-    this.#record("upload", req, { file_id: fileId, bytes: body.length }, outcome.status, undefined);
-    sendText(res, outcome.status, outcome.text);
+    const params = { file_id: fileId, bytes: body.length };
+    const call = this.#record("upload", req, params, outcome.status, undefined);
+    return { status: outcome.status, text: outcome.text, call };
   }
 
-  async #response(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #response(id: string, req: IncomingMessage): Promise<Answer> {
     const body = await readBody(req);
     const outcome = receiveResponse(this.#state, id, req, body, this.#now());
     const error = typeof outcome.body["error"] === "string" ? outcome.body["error"] : undefined;
-    this.#record("response_url", req, { id }, outcome.status, error);
-    sendJson(res, outcome.status, outcome.body);
+    const call = this.#record("response_url", req, { id }, outcome.status, error);
+    return { status: outcome.status, json: outcome.body, call };
   }
 
   #answerError(
     method: string,
     req: IncomingMessage,
     params: Params,
-    res: ServerResponse,
     error: string,
     extra: Params = {},
-  ): void {
-    this.#record(method, req, params, 200, error);
-    sendJson(res, 200, { ok: false, error, ...extra });
+  ): Answer {
+    const call = this.#record(method, req, params, 200, error);
+    return { status: 200, json: { ok: false, error, ...extra }, call };
   }
 
   #takeFailure(method: string): string | undefined {
@@ -446,15 +481,27 @@ class FakeSlackServer implements FakeSlack {
     params: Params,
     status: number,
     error: string | undefined,
-  ): void {
+  ): FakeCall {
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) {
       if (value === undefined) continue;
       headers[key] =
         key === "authorization" ? "[redacted]" : Array.isArray(value) ? value.join(", ") : value;
     }
-    this.#calls.push({ method, params, headers, status, error, at: this.#now() });
+    const call = { method, params, headers, status, error, at: this.#now() };
+    this.#calls.push(call);
+    return call;
   }
+}
+
+/** What a route answers; sent after the beforeReply hook. */
+interface Answer {
+  status: number;
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+  /** The request as recorded, for the beforeReply hook. */
+  call?: FakeCall;
 }
 
 function byTs(a: FakeMessage, b: FakeMessage): number {

@@ -12,7 +12,7 @@ import {
   type Operation,
   producedTypes,
 } from "./operations.ts";
-import type { FaultMatch, FaultResponse, RecordedRequest } from "./types.ts";
+import type { FaultMatch, FaultResponse, RecordedRequest, ReplyHook } from "./types.ts";
 
 export interface Ctx {
   method: string;
@@ -201,6 +201,8 @@ export class FakeHttpServer {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   private readonly hooks: ServerHooks;
+  /** See ReplyHook; set by FakeKestra.beforeReply. */
+  beforeReply: ReplyHook | undefined;
   url = "";
 
   constructor(hooks: ServerHooks) {
@@ -270,6 +272,7 @@ export class FakeHttpServer {
       status: 0,
     };
     this.requests.push(record);
+    const n = this.requests.length;
     const contentType = req.headers["content-type"];
     const outcome = await this.hooks.handle(
       {
@@ -283,6 +286,8 @@ export class FakeHttpServer {
       },
       record,
     );
+    if (outcome !== "timeout" && outcome !== "reset") record.status = outcome.status;
+    await this.beforeReply?.({ ...record, n });
     if (outcome === "timeout") {
       record.fault = "timeout";
       return; // never answered; close() destroys the socket
@@ -292,7 +297,6 @@ export class FakeHttpServer {
       req.socket.destroy();
       return;
     }
-    record.status = outcome.status;
     send(res, outcome);
   }
 }

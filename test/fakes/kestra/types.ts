@@ -135,6 +135,12 @@ export interface RecordedRequest {
   shapeProblems?: string[];
 }
 
+/**
+ * Runs before each answer is sent: the request's effect is applied and the caller has no answer
+ * yet (fault tests kill the bot there). `n` counts the requests received, from 1.
+ */
+export type ReplyHook = (request: RecordedRequest & { n: number }) => void | Promise<void>;
+
 export interface ResumeRecord {
   executionId: string;
   taskId: string;
