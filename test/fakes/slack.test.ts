@@ -154,6 +154,50 @@ describe("fake Slack Web API with the real WebClient", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("pages a channel's history newest first, after `oldest`, with metadata on request", async () => {
+    const first = await web.chat.postMessage({ channel: "C0ALERTS", text: "old" });
+    const tagged = await web.chat.postMessage({
+      channel: "C0ALERTS",
+      text: "alert",
+      metadata: {
+        event_type: "autofix_post",
+        event_payload: { run: "e1", key: "alert:failure:0" },
+      },
+    });
+    await web.chat.postMessage({
+      channel: "C0ALERTS",
+      thread_ts: tagged.ts as string,
+      text: "reply",
+    });
+    const newest = await web.chat.postMessage({ channel: "C0ALERTS", text: "new" });
+    const page1 = await web.conversations.history({
+      channel: "C0ALERTS",
+      oldest: first.ts as string,
+      limit: 1,
+      include_all_metadata: true,
+    });
+    expect(page1.messages?.map((m) => m.text)).toEqual(["new"]);
+    expect(page1.has_more).toBe(true);
+    const page2 = await web.conversations.history({
+      channel: "C0ALERTS",
+      oldest: first.ts as string,
+      cursor: page1.response_metadata?.next_cursor as string,
+      include_all_metadata: true,
+    });
+    // Thread replies stay out; `oldest` itself is excluded; metadata came back.
+    expect(page2.messages?.map((m) => m.text)).toEqual(["alert"]);
+    expect(page2.messages?.[0]?.metadata?.event_payload).toEqual({
+      run: "e1",
+      key: "alert:failure:0",
+    });
+    const plain = await web.conversations.history({
+      channel: "C0ALERTS",
+      latest: newest.ts as string,
+    });
+    expect(plain.messages?.map((m) => m.text)).toEqual(["alert", "old"]);
+    expect(plain.messages?.[0]?.metadata).toBeUndefined();
+  });
+
   it("refuses missing and wrong tokens", async () => {
     expect(await slackError(client(fake, { token: "xoxb-wrong" }).auth.test())).toBe(
       "invalid_auth",
