@@ -3,9 +3,12 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import { type FailureInput, failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
 import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 
-// The one failure report: a reply in the run's thread (when there is one), then an alert in the
-// alerts channel with a link to that thread. The alert is best effort: an alerts channel the bot
-// cannot post in must not make the thread repeat itself.
+// The one failure report: an alert in the alerts channel with a link to the run's thread, then a
+// reply in the thread (when there is one). The alert is best effort: an alerts channel the bot
+// cannot post in must not make the thread repeat itself. Both are posted once: the thread reply
+// carries the report's identity, so a report found there is done; the alert goes first and
+// carries that identity too, so a report cut off in between (the bot killed) finds its alert in
+// the alerts channel instead of posting it again, and is never left without one.
 
 export interface FailureReport {
   failure: FailureInput;
@@ -29,21 +32,34 @@ export class FailureReporter {
 
   /** The thread reply throws when it fails (the caller tries again); the alert never does. */
   async report(r: FailureReport): Promise<void> {
-    if (r.thread) await this.threads.reply(r.thread, failureReply(r.failure), r.meta);
     await this.alert(r);
+    if (r.thread) await this.threads.reply(r.thread, failureReply(r.failure), r.meta);
   }
 
-  async alert(r: Omit<FailureReport, "meta">): Promise<void> {
+  async alert(r: FailureReport): Promise<void> {
     try {
       const { alertChannel } = await this.settings.policyOrDefaults(r.channel);
       if (!alertChannel) return;
+      const meta = r.meta ? { run: r.meta.run, key: `alert:${r.meta.key}` } : undefined;
+      if (meta && r.thread && (await this.alerted(alertChannel, r.thread, meta))) return;
       const threadLink = r.thread ? await this.threads.permalink(r.thread) : undefined;
       await this.threads.post(
         alertChannel,
         failureAlert({ ...r.failure, ...(threadLink ? { threadLink } : {}) }),
+        meta,
       );
     } catch (err) {
       this.logger.error({ err, channel: r.channel }, "cannot post the alert");
+    }
+  }
+
+  /** The alert of a report cut off before its thread reply; unreadable history means "not yet". */
+  private async alerted(channel: string, thread: ThreadRef, meta: PostMeta): Promise<boolean> {
+    try {
+      return await this.threads.hasPost(channel, thread.rootTs, meta);
+    } catch (err) {
+      this.logger.warn({ err, channel }, "cannot read the alerts channel; alerting anyway");
+      return false;
     }
   }
 }

@@ -13,6 +13,8 @@ type WebClient = webApi.WebClient;
 /** Metadata event type of every post the bot makes for a run. */
 export const POST_EVENT = "autofix_post";
 const PAGE_SIZE = 200;
+/** A channel's history since a run began, read at most this far back (1,000 messages). */
+const HISTORY_PAGES = 5;
 
 export interface ThreadRef {
   channel: string;
@@ -152,9 +154,39 @@ export class SlackThreads {
     });
   }
 
-  /** A message outside any run thread (alerts). */
-  async post(channel: string, message: Message): Promise<void> {
-    await this.client.chat.postMessage({ channel, ...message, unfurl_links: false });
+  /** A message outside any run thread (alerts), with an identity when it must be posted once. */
+  async post(channel: string, message: Message, meta?: PostMeta): Promise<void> {
+    await this.client.chat.postMessage({
+      channel,
+      ...message,
+      ...metadata(meta),
+      unfurl_links: false,
+    });
+  }
+
+  /**
+   * Whether a top-level post with this identity is in the channel since `since` (a ts): how a
+   * post outside its run's thread (an alert) is found again. Reads conversations.history, newest
+   * first, HISTORY_PAGES pages at most.
+   */
+  async hasPost(channel: string, since: string, meta: PostMeta): Promise<boolean> {
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const res = await this.client.conversations.history({
+        channel,
+        oldest: since,
+        include_all_metadata: true,
+        limit: PAGE_SIZE,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const m of res.messages ?? []) {
+        const found = postMeta(m.metadata);
+        if (found?.run === meta.run && found.key === meta.key) return true;
+      }
+      cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
+      if (!cursor) return false;
+    }
+    return false;
   }
 
   /** The thread's link, or undefined when Slack will not tell (the alert goes without it). */
