@@ -137,9 +137,11 @@ export class RunRecords {
     const snapshot = await this.threads.read(thread);
     const shared = this.threadState(thread);
     shared.rootOwner = snapshot.root?.meta?.run;
-    // A batch thread holds many runs: keep what was read for the others too.
+    // A batch thread holds many runs: keep what was read for the others too. When other replicas
+    // post, what was read now is newer than what this process remembers of them (a PR link, a
+    // decision that another replica recorded), so it replaces that.
     for (const other of new Set(snapshot.posts.map((p) => p.meta?.run))) {
-      if (other && other !== run && !this.cache.has(other)) {
+      if (other && other !== run && (this.shared || !this.cache.has(other))) {
         this.keep(new RunRecord(other, thread, shared, snapshot));
       }
     }

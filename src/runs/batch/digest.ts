@@ -184,7 +184,10 @@ export class BatchDigest {
       children.map(async (light) => {
         const c = contextOf(light);
         const record = this.d.records.peek(light.id);
-        const status = record?.status ?? (await this.statusOf(light, record));
+        // Another replica may have synced the child since this one did: Kestra says, not memory.
+        const status = this.d.lock.shared
+          ? await this.statusOf(light, record)
+          : (record?.status ?? (await this.statusOf(light, record)));
         const issueUrl = light.inputs?.[SINGLE_INPUTS.issueUrl];
         const kestraUrl = this.d.links.execution(light.flowId, light.id);
         return {
@@ -204,11 +207,14 @@ export class BatchDigest {
 
   /**
    * A child this process has not synced: search results are light, so it is read in full once
-   * and kept until the child's own sync says more.
+   * and kept until the child's own sync says more. With replicas, each refresh reads the children
+   * that have not reached a final status (another replica may be the one syncing them).
    */
   private async statusOf(light: Execution, record: RunRecord | undefined): Promise<RunStatus> {
     const seen = this.derived.get(light.id);
-    if (seen && (isFinalStatus(seen) || !isTerminal(light.state.current))) return seen;
+    if (seen && isFinalStatus(seen)) return seen;
+    // Alone, this process syncs every child, so a child still going keeps its row until then.
+    if (seen && !this.d.lock.shared && !isTerminal(light.state.current)) return seen;
     const full = (await this.d.kestra.findExecution(light.id)) ?? light;
     const status = deriveView(full, { verdict: record?.decision?.verdict }).status;
     this.derived.set(light.id, status);
