@@ -3,9 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // The slower real-component suites have their own configs and npm scripts (see .ci/run):
-    // real Cline (test:cline) and the real Kestra engine (test:kestra).
-    exclude: ["test/integration/**", "test/kestra/**", "**/node_modules/**"],
+    // The slower suites have their own configs and npm scripts (see .ci/run): real Cline
+    // (test:cline), the real Kestra engine (test:kestra), and kills and replicas (test:faults).
+    exclude: ["test/integration/**", "test/kestra/**", "test/faults/**", "**/node_modules/**"],
     // Fakes bind real ports and the worker tests spawn git; two cores is the CI budget.
     pool: "forks",
     maxWorkers: 2,

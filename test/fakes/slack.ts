@@ -401,7 +401,11 @@ class FakeSlackServer implements FakeSlack {
     const body = await readBody(req);
     if (!spec) {
       const call = this.#record(method, req, {}, 404, "unknown_method");
-      return { status: 404, json: { ok: false, error: "unknown_method", req_method: method }, call };
+      return {
+        status: 404,
+        json: { ok: false, error: "unknown_method", req_method: method },
+        call,
+      };
     }
     const parsed = await parseApiRequest(req, body, spec);
     if (!parsed.ok) return this.#answerError(method, req, {}, parsed.error);

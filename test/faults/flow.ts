@@ -1,0 +1,263 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { BATCH_FILES, BATCH_TASKS, LABELS, OUTPUT_FILES, TASKS } from "../../src/contracts/flow.ts";
+import type { NotificationInput } from "../../src/contracts/notification.ts";
+import type { FakeKestra } from "../fakes/kestra.ts";
+import { KESTRA_PASSWORD, KESTRA_USER, WEBHOOK_TOKEN } from "../support/harness.ts";
+import { DRIVER_HEADER } from "./world.ts";
+
+// Kestra's side for bots that run as processes and die: the executor (as test/support/flow-driver.ts
+// and batch-driver.ts play it, in the flow's real order) and the flow's notify tasks, which are
+// Request tasks with a retry: a notification that got no 2xx answer (refused, cut off by a kill,
+// 503) is delivered again after a short delay.
+
+/** Sends one notification to wherever it goes (one bot, or two replicas); resolves on a 2xx. */
+export type Deliver = (body: NotificationInput) => Promise<void>;
+
+const RETRY_DELAY_MS = 150;
+/** The flow's Request task waits this long for an answer (readIdleTimeout PT15S). */
+const READ_TIMEOUT_MS = 15_000;
+const GIVE_UP_MS = 60_000;
+
+export interface DeliveryStats {
+  notifications: number;
+  /** Deliveries that got no 2xx and were sent again. */
+  retries: number;
+}
+
+/**
+ * One bot URL, with the Request task's retries; counts into `stats`. `beforeRetry` holds a retry
+ * back (until a killed bot serves again, so that runs replay the same way for the same seed).
+ */
+export async function deliverTo(
+  url: string,
+  body: NotificationInput,
+  stats: DeliveryStats,
+  beforeRetry?: () => Promise<void>,
+): Promise<void> {
+  const deadline = Date.now() + GIVE_UP_MS;
+  for (;;) {
+    let status = 0;
+    try {
+      const res = await fetch(`${url}/kestra/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${WEBHOOK_TOKEN}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+      });
+      await res.arrayBuffer();
+      status = res.status;
+    } catch {
+      status = 0; // refused or cut off: the bot is down or was killed mid-request
+    }
+    if (status >= 200 && status < 300) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${body.event} of ${body.executionId} never got a 2xx (last ${status})`);
+    }
+    stats.retries++;
+    await beforeRetry?.();
+    await sleep(RETRY_DELAY_MS);
+  }
+}
+
+const NOTIFY_TASKS = {
+  started: "notify_started",
+  patch_ready: "notify_patch_ready",
+  pr_created: "notify_pr_created",
+  finished: "notify_finished",
+  failed: "notify_failed",
+} as const;
+
+type Event = keyof typeof NOTIFY_TASKS;
+
+export const PATCH = (n: number) =>
+  [
+    `diff --git a/src/issue${n}.ts b/src/issue${n}.ts`,
+    "--- a/src/issue" + n + ".ts",
+    "+++ b/src/issue" + n + ".ts",
+    "@@ -1 +1 @@",
+    "-export const broken = true;",
+    "+export const broken = false;",
+    "",
+  ].join("\n");
+
+/** The executor of one ai-issue-autofix run. */
+export class FlowRun {
+  readonly id: string;
+  private readonly kestra: FakeKestra;
+  private readonly deliver: Deliver;
+  patchUri: string | undefined;
+
+  constructor(kestra: FakeKestra, id: string, deliver: Deliver) {
+    this.kestra = kestra;
+    this.id = id;
+    this.deliver = deliver;
+  }
+
+  async started(): Promise<void> {
+    this.kestra.setState(this.id, "RUNNING");
+    this.kestra.addTaskRun(this.id, { taskId: TASKS.validate, state: "SUCCESS" });
+    await this.notifyFrom("started", {});
+  }
+
+  /** The worker finished; patch_ready is sent; the Pause starts afterwards (approval runs). */
+  async patchReady(patch: string, opts: { pause: boolean }): Promise<void> {
+    const taskRunId = this.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
+    const result = JSON.stringify({
+      status: "fixed",
+      explanation: "Flipped the flag.",
+      durationMs: 61_000,
+      usage: { inputTokens: 1000, outputTokens: 200, costUsd: 0.01 },
+    });
+    const resultUri = this.kestra.addOutputFile(
+      this.id,
+      TASKS.fix,
+      taskRunId,
+      OUTPUT_FILES.result,
+      result,
+    );
+    this.patchUri = this.kestra.addOutputFile(
+      this.id,
+      TASKS.fix,
+      taskRunId,
+      OUTPUT_FILES.patch,
+      patch,
+    );
+    await this.notifyFrom("patch_ready", { patchUri: this.patchUri, resultUri });
+    if (opts.pause) this.kestra.pause(this.id, TASKS.approval);
+  }
+
+  /** create_pr opens the PR, pr_created is sent, the run ends and afterExecution says so. */
+  async prCreated(prUrl: string): Promise<void> {
+    this.resumed();
+    this.kestra.addTaskRun(this.id, {
+      taskId: TASKS.createPr,
+      state: "SUCCESS",
+      outputs: { vars: { pr_url: prUrl, pr_number: Number(prUrl.split("/").at(-1)) } },
+    });
+    await this.notifyFrom("pr_created", { prUrl });
+    await this.end("SUCCESS", { prUrl });
+  }
+
+  /** After a rejection, or a run with nothing to wait for. */
+  async finished(): Promise<void> {
+    this.resumed();
+    await this.end("SUCCESS");
+  }
+
+  async fail(taskId: string, logLines: string[]): Promise<void> {
+    this.kestra.addTaskRun(this.id, { taskId, state: "FAILED" });
+    for (const message of logLines)
+      this.kestra.addLog(this.id, { level: "ERROR", taskId, message });
+    await this.end("FAILED", { error: logLines.at(-1) ?? "" });
+  }
+
+  async end(state: "SUCCESS" | "FAILED", extra: Record<string, string> = {}): Promise<void> {
+    this.kestra.setState(this.id, state);
+    await this.notifyFrom(state === "FAILED" ? "failed" : "finished", extra);
+  }
+
+  private resumed(): void {
+    if (this.kestra.execution(this.id).state.current === "RESTARTED") {
+      this.kestra.setState(this.id, "RUNNING");
+    }
+  }
+
+  /** A notify task: RUNNING while it sends, SUCCESS once the bot answered 2xx. */
+  private async notifyFrom(event: Event, extra: Record<string, string>): Promise<void> {
+    const taskRunId = this.kestra.addTaskRun(this.id, {
+      taskId: NOTIFY_TASKS[event],
+      state: "RUNNING",
+    });
+    await this.deliver({ executionId: this.id, event, ...extra });
+    this.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
+  }
+}
+
+export interface BatchIssue {
+  number: number;
+  title: string;
+}
+
+/** The executor of one batch-issue-autofix run: the issues task, Loop iterations, the end. */
+export class BatchRun {
+  readonly id: string;
+  private readonly kestra: FakeKestra;
+  private readonly deliver: Deliver;
+  private readonly iterations: string[] = [];
+
+  constructor(kestra: FakeKestra, id: string, deliver: Deliver) {
+    this.kestra = kestra;
+    this.id = id;
+    this.deliver = deliver;
+  }
+
+  async listed(issues: BatchIssue[]): Promise<void> {
+    this.kestra.setState(this.id, "RUNNING");
+    const taskRunId = this.kestra.addTaskRun(this.id, {
+      taskId: BATCH_TASKS.issues,
+      state: "SUCCESS",
+    });
+    const url = (n: number) => `https://github.com/acme/api/issues/${n}`;
+    this.kestra.addOutputFile(
+      this.id,
+      BATCH_TASKS.issues,
+      taskRunId,
+      BATCH_FILES.issues,
+      JSON.stringify(issues.map((i) => ({ ...i, url: url(i.number) }))),
+    );
+    this.kestra.addOutputFile(this.id, BATCH_TASKS.issues, taskRunId, BATCH_FILES.skipped, "[]");
+    await this.notifyFrom("notify_started", "started");
+  }
+
+  /** A Loop iteration's Subflow task starts a child with the batch's labels (over HTTP). */
+  async child(issue: BatchIssue, approval: boolean, deliver: Deliver): Promise<FlowRun> {
+    this.iterations.push(
+      this.kestra.addLoopIteration(this.id, {
+        taskId: "each_issue",
+        index: this.iterations.length,
+        value: JSON.stringify(issue),
+      }),
+    );
+    const parent = this.kestra.execution(this.id);
+    const query = new URLSearchParams();
+    for (const l of parent.labels)
+      if (!l.key.startsWith("system.")) query.append("labels", `${l.key}:${l.value}`);
+    query.append("labels", `${LABELS.batch}:${this.id}`);
+    query.append("labels", `${LABELS.issue}:${issue.number}`);
+    query.append("labels", `${LABELS.title}:${issue.title}`);
+    const form = new FormData();
+    form.append("issue_url", `https://github.com/acme/api/issues/${issue.number}`);
+    form.append("apply_fix", String(approval));
+    form.append("wait_for_approval", String(approval));
+    const res = await fetch(
+      `${this.kestra.url}/api/v1/main/executions/dev.autofix/ai-issue-autofix?${query}`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${KESTRA_USER}:${KESTRA_PASSWORD}`).toString("base64")}`,
+          [DRIVER_HEADER]: "batch",
+        },
+        body: form,
+      },
+    );
+    if (res.status !== 200) throw new Error(`child creation answered ${res.status}`);
+    const { id } = (await res.json()) as { id: string };
+    return new FlowRun(this.kestra, id, deliver);
+  }
+
+  async finished(): Promise<void> {
+    for (const iteration of this.iterations) {
+      if (this.kestra.execution(iteration).state.current === "RUNNING") {
+        this.kestra.setState(iteration, "SUCCESS");
+      }
+    }
+    this.kestra.setState(this.id, "SUCCESS");
+    await this.notifyFrom("notify_finished", "finished");
+  }
+
+  private async notifyFrom(taskId: string, event: "started" | "finished"): Promise<void> {
+    const taskRunId = this.kestra.addTaskRun(this.id, { taskId, state: "RUNNING" });
+    await this.deliver({ executionId: this.id, event });
+    this.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
+  }
+}

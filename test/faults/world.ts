@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
+import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
+import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
+import {
+  ALERTS,
+  GITHUB_TOKEN,
+  KESTRA_PASSWORD,
+  KESTRA_USER,
+  SIGNING_SECRET,
+  WEBHOOK_TOKEN,
+} from "../support/harness.ts";
+import { BotProcess, freePort } from "./bot-process.ts";
+
+// Everything the bot processes talk to: the fakes of Slack, Kestra and GitHub, shared by every
+// process of a test, and the environment the processes start with.
+
+const FLOWS_DIR = new URL("../../kestra/workflows/", import.meta.url);
+
+/** Requests the drivers themselves make to the fake Kestra (a batch's Subflow tasks) carry it. */
+export const DRIVER_HEADER = "x-fault-driver";
+
+export interface World {
+  slack: FakeSlack;
+  kestra: FakeKestra;
+  github: FakeGitHub;
+  /** A bot process (not started) on a port of its own, kept across restarts. */
+  bot(name: string, env?: Record<string, string>): Promise<BotProcess>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(issueNumbers: number[]): Promise<World> {
+  const slack = await startFakeSlack();
+  const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
+  for (const file of [
+    "main_dev.autofix_ai-issue-autofix.yml",
+    "main_dev.autofix_batch-issue-autofix.yml",
+  ]) {
+    kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
+  }
+  const github = await startFakeGitHub({ token: GITHUB_TOKEN });
+  github.addRepo("acme", "api");
+  for (const number of issueNumbers) {
+    github.addIssue("acme", "api", { number, title: `Issue ${number}`, labels: ["bug"] });
+  }
+  const bots: BotProcess[] = [];
+  const baseEnv: Record<string, string> = {
+    LOG_LEVEL: "info",
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    KESTRA_URL: kestra.url,
+    KESTRA_USERNAME: KESTRA_USER,
+    KESTRA_PASSWORD: KESTRA_PASSWORD,
+    KESTRA_PUBLIC_URL: "https://kestra.example.com",
+    KESTRA_TIMEOUT_MS: "3000",
+    AUTOFIX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    GITHUB_TOKEN,
+    GITHUB_API_URL: github.url,
+    GITHUB_WEB_URL: "https://github.com",
+    AUTOFIX_ALERT_CHANNEL: ALERTS,
+    // Only the start-up catch-up: what a restart recovers is what these tests prove.
+    AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+  };
+  return {
+    slack,
+    kestra,
+    github,
+    async bot(name, env = {}) {
+      const bot = new BotProcess(name, await freePort(), { ...baseEnv, ...env });
+      bots.push(bot);
+      return bot;
+    },
+    async close() {
+      slack.beforeReply(undefined);
+      kestra.beforeReply(undefined);
+      await Promise.allSettled(bots.map((b) => b.stop()));
+      await Promise.allSettled([slack.close(), kestra.close(), github.close()]);
+    },
+  };
+}
