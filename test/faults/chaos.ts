@@ -44,9 +44,12 @@ export function shuffle<T>(random: () => number, items: readonly T[]): T[] {
  * - upload: files.completeUploadExternal (the snippet is shared, the bot never hears so);
  * - click: the chat.update that records a decision (the buttons are gone), before Kestra's resume;
  * - resume: Kestra accepted the resume, the bot never hears so;
- * - create: Kestra created the execution of a /autofix, the bot never hears so.
+ * - create: Kestra created the execution of a /autofix, the bot never hears so;
+ * - catchup: the N-th request (to either fake) of a restarted process before its start-up
+ *   catch-up is done: it lands only after another kill.
  */
 export type KillKind =
+  | "catchup"
   | "slack"
   | "kestra"
   | "post"
@@ -81,6 +84,7 @@ function metaOf(call: PendingReply): Record<string, unknown> | undefined {
 }
 
 function matches(kind: KillKind, r: Request): boolean {
+  if (kind === "catchup") return true;
   if (r.fake === "kestra") {
     const { method, path } = r.request;
     if (kind === "kestra") return true;
@@ -108,6 +112,17 @@ function matches(kind: KillKind, r: Request): boolean {
   return false;
 }
 
+/**
+ * What a restarting process does (until its catch-up is done) counts for "catchup" kills, and for
+ * the targeted ones (the catch-up may be what posts the snippet or the failure report); an N-th
+ * request of the flow is counted outside catch-ups only.
+ */
+function counts(kind: KillKind, settling: boolean): boolean {
+  if (kind === "catchup") return settling;
+  if (kind === "slack" || kind === "kestra") return !settling;
+  return true;
+}
+
 function describe(r: Request): string {
   if (r.fake === "kestra") {
     const op = r.request.table?.passed ? r.request.table.operationId : "?";
@@ -120,9 +135,8 @@ function describe(r: Request): string {
 
 /**
  * Kills the bot where the plan says, restarts it, and tells the drivers when it serves again.
- * A run's kills are armed together, each counting its own requests; requests made while a
- * process restarts and catches up are not counted. A kill not landed by the end of its run moves
- * on to the next run.
+ * A run's kills are armed together, each counting its own requests (see counts()). A kill not
+ * landed by the end of its run moves on to the next run.
  */
 export class KillSwitch {
   readonly landings: Landing[] = [];
@@ -185,10 +199,10 @@ export class KillSwitch {
   }
 
   private async onRequest(r: Request): Promise<void> {
-    if (this.settling || !this.bot.alive) return;
+    if (!this.bot.alive) return;
     let landing: { kill: Kill; seen: number } | undefined;
     for (const a of this.armed) {
-      if (!matches(a.kill.kind, r)) continue;
+      if (!counts(a.kill.kind, this.settling) || !matches(a.kill.kind, r)) continue;
       a.seen++;
       // One kill per request; another one due here lands on its next match.
       if (!landing && a.seen >= a.kill.n) landing = a;

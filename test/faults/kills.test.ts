@@ -24,16 +24,20 @@ const TARGETED: Record<Scenario, KillKind[]> = {
 };
 
 /**
- * How far into a run an N-th request kill may reach: about what the bot asks of each fake in that
- * scenario after the execution exists, without kills (the replica suite prints those figures).
+ * How far into a run an N-th request kill may reach: about half of what the bot asks of each fake
+ * in that scenario once the execution exists, without kills (the replica suite prints those
+ * figures), so that it lands in its run even when the other kill's catch-up did some of the work.
  */
 const NTH_MAX: Record<Scenario, { slack: number; kestra: number }> = {
-  approve: { slack: 7, kestra: 5 },
-  reject: { slack: 6, kestra: 5 },
-  failure: { slack: 5, kestra: 2 },
-  "batch-dry": { slack: 7, kestra: 10 },
-  "batch-pr": { slack: 10, kestra: 15 },
+  approve: { slack: 5, kestra: 4 },
+  reject: { slack: 5, kestra: 4 },
+  failure: { slack: 3, kestra: 2 },
+  "batch-dry": { slack: 5, kestra: 8 },
+  "batch-pr": { slack: 8, kestra: 12 },
 };
+
+/** A catch-up reads each recent run's execution and thread: the first run's alone is ~4 requests. */
+const CATCHUP_MAX = 4;
 
 /** The runs in a seeded order, each with one targeted kill (the least used so far) and one N-th request. */
 function planOf(seed: number): { scenario: Scenario; kills: Kill[] }[] {
@@ -47,8 +51,14 @@ function planOf(seed: number): { scenario: Scenario; kills: Kill[] }[] {
       eligible.filter((k) => (used.get(k) ?? 0) === least),
     );
     used.set(kind, least + 1);
-    const fake = random() < 0.5 ? "slack" : "kestra";
-    const nth: Kill = { kind: fake, n: 1 + Math.floor(random() * NTH_MAX[scenario][fake]) };
+    // The second kill: the N-th request to Slack or to Kestra, or one during the catch-up of the
+    // process that replaced the one the first kill ended.
+    const r = random();
+    const fake = r < 0.4 ? "slack" : "kestra";
+    const nth: Kill =
+      r < 0.8
+        ? { kind: fake, n: 1 + Math.floor(random() * NTH_MAX[scenario][fake]) }
+        : { kind: "catchup", n: 1 + Math.floor(random() * CATCHUP_MAX) };
     return { scenario, kills: [{ kind, n: 1 }, nth] };
   });
 }
@@ -117,7 +127,7 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
         .map((l) => `${l.kill.kind}#${l.kill.n} → ${l.at}`)
         .join("; ");
       const c = costs[i];
-      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0} · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0} · ${figuresLine(figures[i] as Figures)}\n      kills: ${where || "none"}`;
+      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0} ${((played[i]?.ms ?? 0) / 1000).toFixed(1)}s · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0} · ${figuresLine(figures[i] as Figures)}\n      kills: ${where || "none"}`;
     }),
     `  notifications ${stats.notifications}, redelivered ${stats.retries} times (no 2xx: the bot was down or died mid-request)`,
     "calls per run, single replica, with the kills and the restarts' catch-ups:",

@@ -33,6 +33,8 @@ export interface Player {
   deliver: Deliver;
   /** A bot's URL for something a person does (a command, a click). */
   userUrl(): Promise<string>;
+  /** Where one click goes: one bot, or (a double click across replicas) several at once. */
+  clickUrls?(): Promise<string[]>;
   /** Called once the run's execution exists (kills of the run's middle are armed from here). */
   onExecution?(): void;
 }
@@ -46,6 +48,12 @@ export async function play(
   scenario: Scenario,
   issues: number[],
 ): Promise<Played> {
+  const started = Date.now();
+  const played = await playOne(w, p, scenario, issues);
+  return { ...played, ms: Date.now() - started };
+}
+
+async function playOne(w: World, p: Player, scenario: Scenario, issues: number[]): Promise<Played> {
   if (scenario === "batch-dry" || scenario === "batch-pr") return playBatch(w, p, scenario, issues);
   const issue = issues[0] ?? 0;
   const exec = await command(
@@ -192,16 +200,21 @@ async function decide(
     if (message && liveButtons(message) && Date.now() - last > CLICK_AGAIN_MS) {
       last = Date.now();
       clicks++;
-      const url = await p.userUrl();
-      await sendBlockAction(url, SIGNING_SECRET, {
-        channel: CHANNEL,
-        user: REQUESTER,
-        messageTs: message.ts,
-        ...(threadTs ? { threadTs } : {}),
-        actionId: verdict === "approve" ? ACTIONS.approve : ACTIONS.reject,
-        value: id,
-        ...(message.blocks ? { messageBlocks: message.blocks } : {}),
-      }).catch(() => undefined); // the bot died under the click: the user looks again
+      const urls = p.clickUrls ? await p.clickUrls() : [await p.userUrl()];
+      await Promise.all(
+        urls.map(
+          (url) =>
+            sendBlockAction(url, SIGNING_SECRET, {
+              channel: CHANNEL,
+              user: REQUESTER,
+              messageTs: message.ts,
+              ...(threadTs ? { threadTs } : {}),
+              actionId: verdict === "approve" ? ACTIONS.approve : ACTIONS.reject,
+              value: id,
+              ...(message.blocks ? { messageBlocks: message.blocks } : {}),
+            }).catch(() => undefined), // the bot died under the click: the user looks again
+        ),
+      );
     }
     await sleep(50);
   }

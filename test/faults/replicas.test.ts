@@ -28,13 +28,13 @@ interface Outcome {
   played: Played[];
   figures: Figures[];
   costs: { scenario: Scenario; executions: number; cost: Counts }[];
-  stats: DeliveryStats & { doubled: number };
+  stats: DeliveryStats & { doubled: number; doubleClicks: number };
 }
 
 async function playAll(w: World, bots: BotProcess[], seed: number): Promise<Outcome> {
   const random = rng(seed);
   const order = shuffle(random, SCENARIOS);
-  const stats = { notifications: 0, retries: 0, doubled: 0 };
+  const stats = { notifications: 0, retries: 0, doubled: 0, doubleClicks: 0 };
   const player: Player = {
     async deliver(body: NotificationInput) {
       stats.notifications++;
@@ -52,6 +52,12 @@ async function playAll(w: World, bots: BotProcess[], seed: number): Promise<Outc
       ]);
     },
     userUrl: async () => pick(random, bots).url,
+    // Half the clicks are double clicks landing on both replicas at once.
+    async clickUrls() {
+      if (bots.length < 2 || random() < 0.5) return [pick(random, bots).url];
+      stats.doubleClicks++;
+      return bots.map((b) => b.url);
+    },
   };
   const played: Played[] = [];
   const marks = [callCounts(w)];
@@ -84,9 +90,9 @@ function report(title: string, o: Outcome): Figures {
       title,
       ...o.played.map(
         (p, i) =>
-          `  run ${String(i + 1).padStart(2)} ${o.costs[i]?.scenario.padEnd(9)} clicks=${p.clicks} · Slack ${total(o.costs[i]?.cost.slack ?? new Map())}, Kestra ${total(o.costs[i]?.cost.kestra ?? new Map())} · ${figuresLine(o.figures[i] as Figures)}`,
+          `  run ${String(i + 1).padStart(2)} ${o.costs[i]?.scenario.padEnd(9)} clicks=${p.clicks} ${((p.ms ?? 0) / 1000).toFixed(1)}s · Slack ${total(o.costs[i]?.cost.slack ?? new Map())}, Kestra ${total(o.costs[i]?.cost.kestra ?? new Map())} · ${figuresLine(o.figures[i] as Figures)}`,
       ),
-      `  notifications ${o.stats.notifications} (${o.stats.doubled} delivered to both replicas), redelivered ${o.stats.retries} times`,
+      `  notifications ${o.stats.notifications} (${o.stats.doubled} delivered to both replicas), redelivered ${o.stats.retries} times; ${o.stats.doubleClicks} clicks sent to both replicas`,
       "calls per run:",
       ...costTable(o.costs),
       `totals: ${figuresLine(all)}`,
@@ -123,6 +129,7 @@ it("two replicas with DATABASE_URL: doubled and racing notifications, clicks to 
   // Both replicas took part: each synced runs of its own.
   for (const bot of [a, b]) expect(bot.logged("notification").length).toBeGreaterThan(5);
   expect(outcome.stats.doubled).toBeGreaterThan(5);
+  expect(outcome.stats.doubleClicks).toBeGreaterThan(0);
   expect(all.problems).toEqual([]);
   expect(all).toMatchObject({ duplicates: 0, lost: 0, openButtons: 0, missing: 0, wrongRoot: 0 });
 });

@@ -29,6 +29,8 @@ export interface Played {
   runs: Expected[];
   /** Times the user clicked (again only when the buttons were still live). */
   clicks: number;
+  /** From the command to the final state shown (restarts included). */
+  ms?: number;
 }
 
 export interface Figures {
