@@ -88,13 +88,16 @@ export class BotProcess {
 
   /** Resolves once the current process has finished its start-up catch-up (the reconciler's pass). */
   async caughtUp(): Promise<void> {
-    const generation = `[${this.name}#${this.starts}] `;
+    const starts = this.starts;
+    const generation = `[${this.name}#${starts}] `;
     const done = (l: string) =>
       l.startsWith(generation) &&
       (l.includes('"msg":"reconciled"') || l.includes('"task":"reconcile at start-up"'));
     const deadline = Date.now() + UP_TIMEOUT_MS;
     while (!this.logs.some(done)) {
-      if (!this.child) throw new Error(`${this.name}: exited during its start-up catch-up`);
+      if (!this.child || this.starts !== starts) {
+        throw new Error(`${this.name}#${starts}: exited during its start-up catch-up`);
+      }
       if (Date.now() > deadline) throw new Error(`${this.name}: no start-up catch-up`);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -140,6 +140,8 @@ function describe(r: Request): string {
  */
 export class KillSwitch {
   readonly landings: Landing[] = [];
+  /** Per run: the requests restarted processes made until they had caught up. */
+  readonly catchUps = new Map<number, { slack: number; kestra: number }>();
   private readonly bot: BotProcess;
   /** Planned, not armed yet (a run's kills wait for its execution, "create" excepted). */
   private readonly waiting: Kill[] = [];
@@ -200,6 +202,11 @@ export class KillSwitch {
 
   private async onRequest(r: Request): Promise<void> {
     if (!this.bot.alive) return;
+    if (this.settling) {
+      const spent = this.catchUps.get(this.run) ?? { slack: 0, kestra: 0 };
+      spent[r.fake]++;
+      this.catchUps.set(this.run, spent);
+    }
     let landing: { kill: Kill; seen: number } | undefined;
     for (const a of this.armed) {
       if (!counts(a.kill.kind, this.settling) || !matches(a.kill.kind, r)) continue;

@@ -72,8 +72,8 @@ type Event = keyof typeof NOTIFY_TASKS;
 export const PATCH = (n: number) =>
   [
     `diff --git a/src/issue${n}.ts b/src/issue${n}.ts`,
-    "--- a/src/issue" + n + ".ts",
-    "+++ b/src/issue" + n + ".ts",
+    `--- a/src/issue${n}.ts`,
+    `+++ b/src/issue${n}.ts`,
     "@@ -1 +1 @@",
     "-export const broken = true;",
     "+export const broken = false;",

@@ -118,6 +118,8 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
   const tail = delta(callCounts(w), before);
 
   const figures: Figures[] = played.map((p) => inspect(w, p));
+  const sumOf = (fake: "slack" | "kestra") =>
+    [...kills.catchUps.values()].reduce((n, c) => n + c[fake], 0);
   const all = sum(figures);
   const lines = [
     `fault suite — kills: FAULT_SEED=${SEED}, ${plan.length} runs, ${landed} kills landed (${notLanded.length} not), ${bot.starts} processes`,
@@ -127,11 +129,14 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
         .map((l) => `${l.kill.kind}#${l.kill.n} → ${l.at}`)
         .join("; ");
       const c = costs[i];
-      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0} ${((played[i]?.ms ?? 0) / 1000).toFixed(1)}s · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0} · ${figuresLine(figures[i] as Figures)}\n      kills: ${where || "none"}`;
+      const up = kills.catchUps.get(i + 1);
+      const catchUp = up ? ` (catch-ups: Slack ${up.slack}, Kestra ${up.kestra})` : "";
+      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0} ${((played[i]?.ms ?? 0) / 1000).toFixed(1)}s · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0}${catchUp} · ${figuresLine(figures[i] as Figures)}\n      kills: ${where || "none"}`;
     }),
     `  notifications ${stats.notifications}, redelivered ${stats.retries} times (no 2xx: the bot was down or died mid-request)`,
     "calls per run, single replica, with the kills and the restarts' catch-ups:",
     ...costTable(costs),
+    `  of which restarts' catch-ups (they read every recent run again): Slack ${sumOf("slack")}, Kestra ${sumOf("kestra")}`,
     `  last restart's catch-up: Slack ${total(tail.slack)} (${breakdown(tail.slack)}), Kestra ${total(tail.kestra)} (${breakdown(tail.kestra)})`,
     `totals: ${figuresLine(all)}`,
     ...all.problems.map((p) => `  ! ${p}`),

@@ -134,6 +134,20 @@ it("two replicas with DATABASE_URL: doubled and racing notifications, clicks to 
   expect(all).toMatchObject({ duplicates: 0, lost: 0, openButtons: 0, missing: 0, wrongRoot: 0 });
 });
 
+it("control: two replicas without DATABASE_URL do post twice (what the lock prevents, and what the checks see)", async () => {
+  const w = await startWorld(issuesOf());
+  world = w;
+  const a = await w.bot("A");
+  const b = await w.bot("B");
+  await Promise.all([a.start(), b.start()]);
+  const outcome = await playAll(w, [a, b], SEED);
+  const all = report(
+    `fault suite — control: two replicas WITHOUT DATABASE_URL, REPLICA_SEED=${SEED}`,
+    outcome,
+  );
+  expect(all.duplicates).toBeGreaterThan(0);
+});
+
 it("two replicas: one shows a batch's children their patches, the other their decisions and ends; the digest still shows every child's final state and PR", async () => {
   if (!DATABASE_URL) throw new Error("AUTOFIX_TEST_DATABASE_URL is not set (see above)");
   const w = await startWorld(issuesOf());
