@@ -29,6 +29,10 @@ export interface HarnessOptions {
   digestWindowMs?: number;
   /** The bot's clock for stuck-run detection. */
   now?: () => number;
+  /** The app-wide chat.update budget (default: the production one). */
+  updateLimit?: { perWindow?: number; windowMs?: number };
+  /** Slack's retry policy for the bot's WebClient (default: quick retries). */
+  slackRetry?: { retries: number; factor: number; minTimeout: number; maxTimeout: number };
 }
 
 export interface Harness {
@@ -110,11 +114,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const build = () =>
     createApp(config, {
       logger,
-      slackRetryConfig: { retries: 5, factor: 1, minTimeout: 10, maxTimeout: 50 },
+      slackRetryConfig: opts.slackRetry ?? {
+        retries: 5,
+        factor: 1,
+        minTimeout: 10,
+        maxTimeout: 50,
+      },
       githubRetries: 0,
       resumeBackoffMs: 20,
       digestWindowMs: opts.digestWindowMs ?? 100,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
     });
   let app = build();
   let url = "";
