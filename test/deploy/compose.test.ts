@@ -35,7 +35,20 @@ describe("docker-compose.yml", () => {
     expect(String((postgres["healthcheck"] as Json)["test"])).toContain("pg_isready");
     expect(service("kestra")["depends_on"]).toEqual({ postgres: { condition: "service_healthy" } });
     expect(service("kestra")).toHaveProperty("healthcheck");
-    expect(service("bot")["depends_on"]).toEqual({ kestra: { condition: "service_healthy" } });
+    expect(service("bot")["depends_on"]).toEqual({
+      postgres: { condition: "service_healthy" },
+      kestra: { condition: "service_healthy" },
+    });
+  });
+
+  it("points the bot's DATABASE_URL (the per-run lock) at the stack's PostgreSQL", () => {
+    const postgres = service("postgres")["environment"] as Record<string, string>;
+    const m =
+      /^postgres:\/\/([^:]+):\$\{POSTGRES_PASSWORD(?::\?[^}]*)?\}@postgres:5432\/(\w+)$/.exec(
+        envOf("bot")["DATABASE_URL"] ?? "",
+      );
+    expect(m?.[1]).toBe(postgres["POSTGRES_USER"]);
+    expect(m?.[2]).toBe(postgres["POSTGRES_DB"]);
   });
 
   it("configures Postgres repository/queue, local storage, basic auth and the flow watcher", () => {
