@@ -26,6 +26,7 @@ import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
 import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
+import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
 import { boltLogger } from "./slack/bolt-logger.ts";
 import { SlackThreads } from "./slack/thread.ts";
@@ -66,8 +67,6 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
   minTimeout: 500,
   maxTimeout: 30_000,
 };
-/** Docker's default grace period is 10 s: work in flight gets most of it, the exit the rest. */
-const DRAIN_MS = 7000;
 
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
@@ -264,6 +263,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     sync: (id, hint) => syncer.sync(id, { hint }),
     background,
     logger,
+    signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
   const readyz = readyzHandler({
@@ -288,18 +288,25 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     async stop() {
       reconciler.stop();
-      await bolt.stop();
+      // Stops taking requests at once; resolves when the open ones are answered, which a request
+      // waiting for its sync only is once that wait ends (below), so it is not awaited first.
+      const closed = bolt
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, "cannot stop the Slack receiver"));
       digest.flushNow();
-      const drained = background.drain();
-      const late = new Promise<"late">((r) => setTimeout(() => r("late"), DRAIN_MS).unref());
-      if ((await Promise.race([drained, late])) === "late") {
+      if (!(await settlesWithin(background.drain(), DRAIN_MS))) {
         logger.warn("work still running at shutdown; the reconciler finishes it after a restart");
       }
-      // Ends the waits (resume backoff, the chat.update budget) of what is left.
+      // Ends the waits (resume backoff, the chat.update budget, /kestra/events) of what is left.
       stopper.abort(new Error("shutting down"));
       limiter.stop();
       digest.stop();
-      await lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock"));
+      const closing = Promise.all([
+        closed,
+        lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock")),
+      ]);
+      // Work still holding a request or a database connection ends with the process.
+      if (!(await settlesWithin(closing, CLOSE_MS))) logger.warn("connections still open at exit");
     },
   };
 }
