@@ -1,6 +1,4 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { App, type webApi } from "@slack/bolt";
+import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
@@ -28,7 +26,7 @@ import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
-import { boltLogger } from "./slack/bolt-logger.ts";
+import { createBoltApp } from "./slack/bolt-app.ts";
 import { SlackThreads } from "./slack/thread.ts";
 import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
@@ -71,8 +69,6 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const { logger } = deps;
-  const appToken = config.slack.appToken;
-  const socketMode = appToken !== undefined;
   const stopper = new AbortController();
   const kestra = new KestraClient({
     baseUrl: config.kestra.url,
@@ -106,18 +102,14 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     if (!servicesRef) throw new Error("app not built");
     return servicesRef;
   };
-  const bolt = new App({
-    token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
-    ...(appToken !== undefined ? { socketMode: true, appToken } : {}),
-    port: config.port,
-    deferInitialization: true,
-    logger: boltLogger(logger),
+  const front = createBoltApp({
+    config,
+    logger,
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
     },
-    customRoutes: [
+    routes: [
       { path: "/healthz", method: "GET", handler: healthzHandler() },
       { path: "/readyz", method: "GET", handler: (req, res) => void readyz(req, res) },
       {
@@ -132,6 +124,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       },
     ],
   });
+  const { bolt } = front;
 
   const slack = bolt.client;
   const limiter = new UpdateLimiter(deps.updateLimit);
@@ -277,11 +270,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     bolt,
     services: services(),
     async start() {
-      await bolt.init();
-      const started: unknown = await bolt.start(config.port);
-      const address = socketMode ? undefined : (started as Server).address();
-      const port =
-        address && typeof address === "object" ? (address as AddressInfo).port : config.port;
+      const port = await front.start();
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
       return { port };
@@ -290,7 +279,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       reconciler.stop();
       // Stops taking requests at once; resolves when the open ones are answered, which a request
       // waiting for its sync only is once that wait ends (below), so it is not awaited first.
-      const closed = bolt
+      const closed = front
         .stop()
         .catch((err: unknown) => logger.warn({ err }, "cannot stop the Slack receiver"));
       digest.flushNow();
