@@ -124,7 +124,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       },
     ],
   });
-  const { bolt } = front;
+  const { bolt, socket } = front;
 
   const slack = bolt.client;
   const limiter = new UpdateLimiter(deps.updateLimit);
@@ -259,11 +259,15 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
-  const readyz = readyzHandler({
-    kestra: () => kestra.version(),
-    slack: () => slack.auth.test(),
-    ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
-  });
+  const readyz = readyzHandler(
+    {
+      kestra: () => kestra.version(),
+      slack: () => slack.auth.test(),
+      ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
+    },
+    // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
+    socket ? { socketMode: () => socket.state } : {},
+  );
   registerListeners(bolt, services());
 
   return {

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   digestWindowMs?: number;
   /** The bot's clock for stuck-run detection. */
   now?: () => number;
+  /** Socket Mode: SLACK_APP_TOKEN is the fake's app-level token. */
+  socketMode?: boolean;
 }
 
 export interface Harness {
@@ -93,6 +95,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     GITHUB_WEB_URL: "https://github.com",
     AUTOFIX_ALERT_CHANNEL: ALERTS,
     AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     ...opts.env,
   };
   const logs: string[] = [];
