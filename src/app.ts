@@ -2,6 +2,7 @@ import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, readyzHandler } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
 import { KestraClient } from "./kestra/client.ts";
@@ -26,7 +27,6 @@ import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
-import { createBoltApp } from "./slack/bolt-app.ts";
 import { SlackThreads } from "./slack/thread.ts";
 import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 

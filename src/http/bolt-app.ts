@@ -2,11 +2,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, SocketModeReceiver, type webApi } from "@slack/bolt";
 import type { Config } from "../config.ts";
-import { type Route, type RouteServer, startRouteServer } from "../http/route-server.ts";
 import type { Logger } from "../logger.ts";
-import { boltLogger } from "./bolt-logger.ts";
-import { SocketConnection } from "./socket-connection.ts";
-import { refusedToken } from "./token-errors.ts";
+import { boltLogger } from "../slack/bolt-logger.ts";
+import { SocketConnection } from "../slack/socket-connection.ts";
+import { refusedToken } from "../slack/token-errors.ts";
+import { type Route, type RouteServer, startRouteServer } from "./route-server.ts";
 
 // The Bolt app in either mode. HTTP mode: Bolt's server takes Slack's requests and `routes`.
 // Socket Mode (SLACK_APP_TOKEN set): Slack's requests come over the WebSocket, `routes` get a
