@@ -17,11 +17,12 @@ async function readyz(): Promise<Readiness> {
 }
 
 /** Polls /readyz until it answers `status` (or fails after 5 s with the last answer). */
-async function readyzBecomes(status: number): Promise<Readiness> {
+async function readyzBecomes(status: number, socketMode?: string): Promise<Readiness> {
   const deadline = Date.now() + 5000;
   for (;;) {
     const r = await readyz();
-    if (r.status === status) return r;
+    if (r.status === status && (!socketMode || r.body.checks["socketMode"] === socketMode))
+      return r;
     if (Date.now() > deadline) throw new Error(`/readyz stayed ${JSON.stringify(r)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -57,6 +58,18 @@ it("/readyz is 503 until Slack's hello, 200 once connected, 503 while reconnecti
 
   expect(h.slack.socketMode.sendHello()).toBe(1);
   expect((await readyzBecomes(200)).body).toEqual({ ok: true, checks: checks("ok") });
+});
+
+it("a token Slack refuses while reconnecting (revoked) is not retried: /readyz says refused, the log says why", async () => {
+  h = await startHarness({ socketMode: true });
+  await readyzBecomes(200);
+  h.slack.failNext("apps.connections.open", "token_revoked");
+  h.slack.socketMode.drop();
+  expect((await readyzBecomes(503, "refused")).body).toEqual({
+    ok: false,
+    checks: checks("refused"),
+  });
+  expect(h.logs.join("")).toContain("Slack refused SLACK_APP_TOKEN");
 });
 
 it("answers a slash command delivered over the socket with an ack on the socket", async () => {
