@@ -1,9 +1,8 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { App, type webApi } from "@slack/bolt";
+import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, readyzHandler } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
 import { KestraClient } from "./kestra/client.ts";
@@ -26,8 +25,8 @@ import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
 import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
+import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
-import { boltLogger } from "./slack/bolt-logger.ts";
 import { SlackThreads } from "./slack/thread.ts";
 import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
@@ -66,14 +65,10 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
   minTimeout: 500,
   maxTimeout: 30_000,
 };
-/** Docker's default grace period is 10 s: work in flight gets most of it, the exit the rest. */
-const DRAIN_MS = 7000;
 
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const { logger } = deps;
-  const appToken = config.slack.appToken;
-  const socketMode = appToken !== undefined;
   const stopper = new AbortController();
   const kestra = new KestraClient({
     baseUrl: config.kestra.url,
@@ -107,18 +102,14 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     if (!servicesRef) throw new Error("app not built");
     return servicesRef;
   };
-  const bolt = new App({
-    token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
-    ...(appToken !== undefined ? { socketMode: true, appToken } : {}),
-    port: config.port,
-    deferInitialization: true,
-    logger: boltLogger(logger),
+  const front = createBoltApp({
+    config,
+    logger,
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
     },
-    customRoutes: [
+    routes: [
       { path: "/healthz", method: "GET", handler: healthzHandler() },
       { path: "/readyz", method: "GET", handler: (req, res) => void readyz(req, res) },
       {
@@ -133,6 +124,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       },
     ],
   });
+  const { bolt, socket } = front;
 
   const slack = bolt.client;
   const limiter = new UpdateLimiter(deps.updateLimit);
@@ -264,42 +256,50 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     sync: (id, hint) => syncer.sync(id, { hint }),
     background,
     logger,
+    signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
-  const readyz = readyzHandler({
-    kestra: () => kestra.version(),
-    slack: () => slack.auth.test(),
-    ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
-  });
+  const readyz = readyzHandler(
+    {
+      kestra: () => kestra.version(),
+      slack: () => slack.auth.test(),
+      ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
+    },
+    // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
+    socket ? { socketMode: () => socket.state } : {},
+  );
   registerListeners(bolt, services());
 
   return {
     bolt,
     services: services(),
     async start() {
-      await bolt.init();
-      const started: unknown = await bolt.start(config.port);
-      const address = socketMode ? undefined : (started as Server).address();
-      const port =
-        address && typeof address === "object" ? (address as AddressInfo).port : config.port;
+      const port = await front.start();
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
       return { port };
     },
     async stop() {
       reconciler.stop();
-      await bolt.stop();
+      // Stops taking requests at once; resolves when the open ones are answered, which a request
+      // waiting for its sync only is once that wait ends (below), so it is not awaited first.
+      const closed = front
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, "cannot stop the Slack receiver"));
       digest.flushNow();
-      const drained = background.drain();
-      const late = new Promise<"late">((r) => setTimeout(() => r("late"), DRAIN_MS).unref());
-      if ((await Promise.race([drained, late])) === "late") {
+      if (!(await settlesWithin(background.drain(), DRAIN_MS))) {
         logger.warn("work still running at shutdown; the reconciler finishes it after a restart");
       }
-      // Ends the waits (resume backoff, the chat.update budget) of what is left.
+      // Ends the waits (resume backoff, the chat.update budget, /kestra/events) of what is left.
       stopper.abort(new Error("shutting down"));
       limiter.stop();
       digest.stop();
-      await lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock"));
+      const closing = Promise.all([
+        closed,
+        lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock")),
+      ]);
+      // Work still holding a request or a database connection ends with the process.
+      if (!(await settlesWithin(closing, CLOSE_MS))) logger.warn("connections still open at exit");
     },
   };
 }

@@ -6,6 +6,7 @@
 //                        429 + Retry-After when rate limited (injected or tier emulation)
 //   /upload/v1/<fileId>  upload_url of files.getUploadURLExternal (multipart or raw bytes)
 //   /response/<id>       response_url made by fake.responseUrl()
+//   GET /link/?ticket=…  Socket Mode WebSocket (URL from apps.connections.open, ./slack/socket-mode.ts)
 // Method behaviour lives in ./slack/{chat,directory,files,views}.ts, Block Kit limits in
 // ./slack/block-kit.ts, rate limits in ./slack/rate-limit.ts.
 
@@ -26,6 +27,7 @@ import { FILE_METHODS, receiveUpload } from "./slack/files.ts";
 import { HISTORY_METHODS } from "./slack/history.ts";
 import { RateLimiter } from "./slack/rate-limit.ts";
 import { receiveResponse } from "./slack/response-url.ts";
+import { type FakeSocketMode, SocketModeServer } from "./slack/socket-mode.ts";
 import {
   type FakeEphemeral,
   type FakeFile,
@@ -35,6 +37,7 @@ import {
 } from "./slack/state.ts";
 import { VIEW_METHODS } from "./slack/views.ts";
 
+export type { FakeSocketMode } from "./slack/socket-mode.ts";
 export type {
   FakeChannel,
   FakeEphemeral,
@@ -48,6 +51,8 @@ export type {
 
 export interface FakeSlackOptions {
   botToken?: string;
+  /** App-level token for Socket Mode (apps.connections.open). */
+  appToken?: string;
   teamId?: string;
   /** Workspace subdomain used in permalinks (https://<teamDomain>.slack.com/...). */
   teamDomain?: string;
@@ -89,6 +94,7 @@ export interface FakeSlack {
   /** Pass as `slackApiUrl`: `${url}/api/`. */
   readonly apiUrl: string;
   readonly botToken: string;
+  readonly appToken: string;
   readonly teamId: string;
   readonly botUserId: string;
   readonly botId: string;
@@ -103,6 +109,8 @@ export interface FakeSlack {
     readonly home: ReadonlyMap<string, FakeView>;
     readonly modals: readonly FakeView[];
   };
+  /** The Socket Mode WebSocket side: hello control, drops, envelopes and acks. */
+  readonly socketMode: FakeSocketMode;
 
   message(channel: string, ts: string): FakeMessage | undefined;
   /** Replies of a thread (not the root), including file shares, in ts order. */
@@ -165,12 +173,15 @@ class FakeSlackServer implements FakeSlack {
   readonly #now: () => number;
   readonly #limiter: RateLimiter;
   readonly #failures = new Map<string, { error: string; remaining: number }[]>();
+  readonly #socket: SocketModeServer;
+  readonly #methods: Record<string, MethodSpec>;
   #calls: FakeCall[] = [];
   #server: RunningServer | undefined;
 
   constructor(options: FakeSlackOptions) {
     this.#config = {
       botToken: options.botToken ?? "xoxb-test-bot-token",
+      appToken: options.appToken ?? "xapp-1-A0APP-test-app-token",
       teamId: options.teamId ?? "T0TEST",
       teamDomain: options.teamDomain ?? "fake",
       botUserId: options.botUserId ?? "U0BOT",
@@ -178,6 +189,8 @@ class FakeSlackServer implements FakeSlack {
       appId: options.appId ?? "A0APP",
     };
     this.#now = options.now ?? Date.now;
+    this.#socket = new SocketModeServer(this.#config.appId);
+    this.#methods = { ...METHODS, ...this.#socket.methods(() => this.url) };
     const tiers = options.tiers ?? false;
     this.#limiter = new RateLimiter({
       tiers: tiers !== false,
@@ -191,6 +204,9 @@ class FakeSlackServer implements FakeSlack {
 
   async listen(): Promise<void> {
     this.#server = await startHttpServer((req, res) => this.#route(req, res));
+    this.#server.server.on("upgrade", (req, socket, head) =>
+      this.#socket.upgrade(req, socket, head),
+    );
   }
 
   get url(): string {
@@ -202,6 +218,12 @@ class FakeSlackServer implements FakeSlack {
   }
   get botToken(): string {
     return this.#config.botToken;
+  }
+  get appToken(): string {
+    return this.#config.appToken;
+  }
+  get socketMode(): FakeSocketMode {
+    return this.#socket;
   }
   get teamId(): string {
     return this.#config.teamId;
@@ -342,6 +364,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async close(): Promise<void> {
+    this.#socket.close();
     await this.#server?.close();
     this.#server = undefined;
   }
@@ -360,7 +383,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async #api(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const spec = METHODS[method];
+    const spec = this.#methods[method];
     const body = await readBody(req);
     if (!spec) {
       this.#record(method, req, {}, 404, "unknown_method");
@@ -371,8 +394,8 @@ class FakeSlackServer implements FakeSlack {
     const { params } = parsed;
     if (parsed.token === undefined)
       return this.#answerError(method, req, params, res, "not_authed");
-    if (parsed.token !== this.#config.botToken)
-      return this.#answerError(method, req, params, res, "invalid_auth");
+    const tokenError = this.#checkToken(parsed.token, spec.token ?? "bot");
+    if (tokenError) return this.#answerError(method, req, params, res, tokenError);
 
     const retryAfter = this.#limiter.check(method, spec.tier, str(params, "channel"));
     if (retryAfter !== undefined) {
@@ -429,6 +452,14 @@ class FakeSlackServer implements FakeSlack {
   ): void {
     this.#record(method, req, params, 200, error);
     sendJson(res, 200, { ok: false, error, ...extra });
+  }
+
+  /** Slack refuses a token of the wrong kind (bot vs app-level) as such, any other as invalid. */
+  #checkToken(token: string, kind: "bot" | "app"): string | undefined {
+    const expected = kind === "app" ? this.#config.appToken : this.#config.botToken;
+    if (token === expected) return undefined;
+    const wrongKind = kind === "app" ? /^xox[bpa]-/.test(token) : token.startsWith("xapp-");
+    return wrongKind ? "not_allowed_token_type" : "invalid_auth";
   }
 
   #takeFailure(method: string): string | undefined {

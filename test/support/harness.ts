@@ -33,6 +33,8 @@ export interface HarnessOptions {
   updateLimit?: { perWindow?: number; windowMs?: number };
   /** Slack's retry policy for the bot's WebClient (default: quick retries). */
   slackRetry?: { retries: number; factor: number; minTimeout: number; maxTimeout: number };
+  /** Socket Mode: SLACK_APP_TOKEN is the fake's app-level token. */
+  socketMode?: boolean;
 }
 
 export interface Harness {
@@ -97,6 +99,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     GITHUB_WEB_URL: "https://github.com",
     AUTOFIX_ALERT_CHANNEL: ALERTS,
     AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     ...opts.env,
   };
   const logs: string[] = [];
