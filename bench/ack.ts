@@ -19,7 +19,12 @@ async function bareBolt(h: Harness): Promise<{ url: string; stop: () => Promise<
   });
   await app.init();
   const server = (await app.start(0)) as unknown as { address(): { port: number } };
-  return { url: `http://127.0.0.1:${server.address().port}`, stop: () => app.stop() };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: async () => {
+      await app.stop();
+    },
+  };
 }
 
 async function round(h: Harness, url: string): Promise<number[]> {

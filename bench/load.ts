@@ -21,10 +21,17 @@ export interface LoadResult {
 }
 
 async function single(h: Harness): Promise<{ rootTs: string; run: FlowDriver }> {
-  const before = new Set(h.kestra.executions.map((e) => e.id));
-  await h.command(nextIssue(h));
+  const url = nextIssue(h);
+  const issue = url.split("/").at(-1);
+  await h.command(url);
+  // Its own run: batch children are runs of the same flow.
   const created = await h.slack.waitFor(
-    () => h.kestra.executions.find((e) => !before.has(e.id) && e.flowId === "ai-issue-autofix"),
+    () =>
+      h.kestra.executions.find(
+        (e) =>
+          e.labels.some((l) => l.key === "autofix-issue" && l.value === issue) &&
+          !e.labels.some((l) => l.key === "autofix-batch"),
+      ),
     { timeoutMs: 60_000 },
   );
   const run = new FlowDriver(h, created.id);
@@ -39,14 +46,18 @@ async function single(h: Harness): Promise<{ rootTs: string; run: FlowDriver }> 
   return { rootTs, run };
 }
 
-async function batch(h: Harness, issues: number, base: number): Promise<BatchDriver> {
+/** Started one after the other, so that each command's batch is known; then they run together. */
+async function startBatch(h: Harness, issues: number): Promise<BatchDriver> {
   const before = new Set(h.kestra.executions.map((e) => e.id));
   await h.command(`batch acme/api max:${issues}`);
   const created = await h.slack.waitFor(
     () => h.kestra.executions.find((e) => !before.has(e.id) && e.flowId === "batch-issue-autofix"),
     { timeoutMs: 60_000 },
   );
-  const driver = new BatchDriver(h, created.id);
+  return new BatchDriver(h, created.id);
+}
+
+async function batch(driver: BatchDriver, issues: number, base: number) {
   const list = Array.from({ length: issues }, (_, i) => ({
     number: base + i,
     title: `Issue ${base + i}`,
@@ -80,10 +91,10 @@ export async function loadScenario(
   });
   try {
     const started = performance.now();
-    const [batchDrivers, singleRuns] = await Promise.all([
-      Promise.all(
-        Array.from({ length: batches }, (_, i) => batch(h, issuesPerBatch, 100 * (i + 1))),
-      ),
+    const batchDrivers: BatchDriver[] = [];
+    for (let i = 0; i < batches; i++) batchDrivers.push(await startBatch(h, issuesPerBatch));
+    const [, singleRuns] = await Promise.all([
+      Promise.all(batchDrivers.map((d, i) => batch(d, issuesPerBatch, 100 * (i + 1)))),
       Promise.all(Array.from({ length: singles }, () => single(h))),
     ]);
     // Every thread must end on its final state: each digest Finished with all its rows done, each
