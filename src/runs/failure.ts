@@ -7,6 +7,25 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 // alerts channel with a link to that thread. The alert is best effort: an alerts channel the bot
 // cannot post in must not make the thread repeat itself.
 
+/** A run (or batch) that never started: nothing ran, so no execution and no log. */
+export function startFailure(
+  slug: string,
+  requester: string,
+  reason: string,
+  retryIssueUrl?: string,
+): FailureInput {
+  return {
+    slug,
+    executionId: undefined,
+    failedTask: "start",
+    reason,
+    logExcerpt: undefined,
+    kestraUrl: undefined,
+    requester,
+    ...(retryIssueUrl ? { retryIssueUrl } : {}),
+  };
+}
+
 export interface FailureReport {
   failure: FailureInput;
   /** The run's channel: its settings name the alerts channel (the environment's when unreadable). */
