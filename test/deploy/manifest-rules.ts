@@ -35,7 +35,8 @@ export const MANIFEST_KEYS = {
  * Exactly the bot scopes the app needs:
  * commands (/autofix), chat:write (run thread), chat:write.public (threads and alerts in public
  * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups),
- * users:read (users.info: only workspace admins/owners or approvers may edit channel settings).
+ * users:read (users.info: only workspace admins/owners or approvers may edit channel settings),
+ * *:history (conversations.replies: the bot reads a run's thread back to know what it posted).
  */
 export const EXPECTED_BOT_SCOPES = [
   "commands",
@@ -44,6 +45,10 @@ export const EXPECTED_BOT_SCOPES = [
   "files:write",
   "usergroups:read",
   "users:read",
+  "channels:history",
+  "groups:history",
+  "im:history",
+  "mpim:history",
 ] as const;
 
 export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";
