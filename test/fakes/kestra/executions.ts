@@ -220,9 +220,7 @@ function search(ctx: Ctx, store: Store): Reply {
   // NORMAL) are searched, so Loop iterations stay out; a kind filter compares the stored value.
   const byKind = filters.some((f) => f.field === "kind");
   const matching = [...store.executions.values()].filter(
-    (e) =>
-      (byKind || e.kind === undefined) &&
-      filters.every((f) => matchesFilter(e, f)),
+    (e) => (byKind || e.kind === undefined) && filters.every((f) => matchesFilter(e, f)),
   );
   matching.sort((a, b) => {
     for (const { get, sign } of sorts) {
