@@ -54,7 +54,7 @@ export async function ackLatency(h: Harness, rounds: number) {
   for (let i = 0; i < rounds; i++) {
     bolt.push(...(await round(h, bare.url)));
     autofix.push(...(await round(h, h.url)));
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
   }
   await bare.stop();
   return { bolt: summary(bolt), autofix: summary(autofix) };

@@ -42,7 +42,7 @@ export function countSince(h: Harness, slackFrom: number, kestraFrom: number): C
 
 export async function callsPerRun(h: Harness): Promise<CallCount> {
   // The start-up catch-up is not part of a run.
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   const slackFrom = h.slack.calls.length;
   const kestraFrom = h.kestra.requests.length;
   const before = h.kestra.executions.length;
@@ -59,6 +59,6 @@ export async function callsPerRun(h: Harness): Promise<CallCount> {
   if (!h.slack.message(CHANNEL, rootTs)?.text.endsWith("PR opened")) {
     throw new Error("the run did not end on PR opened");
   }
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
   return countSince(h, slackFrom, kestraFrom);
 }

@@ -113,7 +113,7 @@ export async function loadScenario(
       })
       .catch(() => undefined);
     const seconds = (performance.now() - started) / 1000;
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     const lost =
       batchDrivers.filter((d) => !digestDone(d)).length +
       singleRuns.filter((s) => !singleDone(s)).length;

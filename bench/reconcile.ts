@@ -24,20 +24,20 @@ export async function reconcileCost(history: number): Promise<{
     // A first process brings every thread up to date (as it would have while the runs went on).
     await h.stopApp();
     await h.startNewApp();
-    await h.app.services.reconciler.runOnce();
-    await h.app.services.background.drain();
+    await h.app.runtime.reconciler.runOnce();
+    await h.app.runtime.background.drain();
 
     // A fresh process: its start-up catch-up, then an idle pass.
     await h.stopApp();
     const slackFrom = h.slack.calls.length;
     const kestraFrom = h.kestra.requests.length;
     await h.startNewApp();
-    await h.app.services.reconciler.runOnce();
-    await h.app.services.background.drain();
+    await h.app.runtime.reconciler.runOnce();
+    await h.app.runtime.background.drain();
     const startup = countSince(h, slackFrom, kestraFrom);
     const slackIdle = h.slack.calls.length;
     const kestraIdle = h.kestra.requests.length;
-    await h.app.services.reconciler.runOnce();
+    await h.app.runtime.reconciler.runOnce();
     const idle = countSince(h, slackIdle, kestraIdle);
     return { startup, idle, history };
   } finally {

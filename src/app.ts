@@ -2,11 +2,12 @@ import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { HomeTab } from "./home/publish.ts";
 import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, readyzHandler } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
 import { KestraClient } from "./kestra/client.ts";
-import { registerListeners } from "./listeners/index.ts";
+import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { BatchDigest } from "./runs/batch/digest.ts";
@@ -16,6 +17,7 @@ import { DecisionFinisher } from "./runs/finish-decision.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { RunOperations } from "./runs/operations.ts";
+import { RunQueries } from "./runs/queries.ts";
 import { RunReader } from "./runs/read.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -23,7 +25,6 @@ import { RunRevisions } from "./runs/revise.ts";
 import { RunStarter } from "./runs/starter.ts";
 import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
-import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
@@ -50,9 +51,21 @@ export interface AppDeps {
   eventDeadlineMs?: number;
 }
 
+/** Handles on the running bot, for operations and tests; the listeners never see this. */
+export interface AppRuntime {
+  /** Work started outside a request (event syncs, digests): drain() waits for it. */
+  background: Background;
+  digest: BatchDigest;
+  reconciler: Reconciler;
+  settings: SettingsStore;
+  /** The bot's own clients. */
+  kestra: KestraClient;
+  slack: webApi.WebClient;
+}
+
 export interface AutofixApp {
   bolt: App;
-  services: Services;
+  runtime: AppRuntime;
   /** Starts serving; resolves with the HTTP port in use. */
   start(): Promise<{ port: number }>;
   /** Stops accepting work, ends waits, and waits (boundedly) for work in flight. */
@@ -96,12 +109,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     namespace: config.kestra.namespace,
   });
 
-  // Routes are bound late: the handlers need services built from bolt.client.
-  let servicesRef: Services | undefined;
-  const services = (): Services => {
-    if (!servicesRef) throw new Error("app not built");
-    return servicesRef;
-  };
+  // Routes are bound late: the handlers need what is built from bolt.client below.
   const front = createBoltApp({
     config,
     logger,
@@ -230,25 +238,48 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     stuck,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  servicesRef = {
-    config,
-    logger,
-    slack,
+  const webHost = config.github.webHost;
+  const queries = new RunQueries({ kestra, settings, approvers, syncer, slack, links, logger });
+  const home = new HomeTab({
     kestra,
     github,
-    webHost: config.github.webHost,
-    links,
-    approvers,
-    settings,
+    queries,
     syncer,
-    starter,
-    digest,
-    batchStarter: { kestra, threads, records, failures, settings, digest, logger },
-    decisions,
-    operations,
-    revisions,
-    reconciler,
-    background,
+    links,
+    slack,
+    logger,
+    webHost,
+    settings,
+  });
+  const listeners: ListenerDeps = {
+    commands: {
+      settings,
+      starter,
+      batchStarter: { kestra, threads, records, failures, settings, digest, logger },
+      queries,
+      operations,
+      kestra,
+      links,
+      logger,
+      webHost,
+    },
+    actions: {
+      slack,
+      logger,
+      decisions,
+      operations,
+      revisions,
+      queries,
+      kestra,
+      settings,
+      starter,
+      approvers,
+      home,
+      webHost,
+    },
+    events: { home, slack, logger },
+    shortcuts: { slack, logger, settings, starter, webHost },
+    views: { revisions, home, settings, approvers, slack, logger, webHost },
   };
 
   const kestraEvents = kestraEventsHandler({
@@ -268,11 +299,11 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
     socket ? { socketMode: () => socket.state } : {},
   );
-  registerListeners(bolt, services());
+  registerListeners(bolt, listeners);
 
   return {
     bolt,
-    services: services(),
+    runtime: { background, digest, reconciler, settings, kestra, slack },
     async start() {
       const port = await front.start();
       background.run("reconcile at start-up", () => reconciler.runOnce());

@@ -9,8 +9,8 @@ afterEach(async () => h?.close());
 const digest = (h: Harness) => h.slack.channelMessages(CHANNEL)[0];
 const digestText = (h: Harness) => JSON.stringify(digest(h)?.blocks ?? []);
 const settle = async (h: Harness) => {
-  await h.app.services.background.drain();
-  await h.app.services.digest.idle();
+  await h.app.runtime.background.drain();
+  await h.app.runtime.digest.idle();
 };
 
 async function startBatch(text = "batch acme/api label:bug max:3 pr"): Promise<BatchDriver> {

@@ -45,7 +45,7 @@ it("a bot restarted mid-run catches up from Kestra: missed patch, then approval 
   await h.stopApp();
   await h.startNewApp();
   await h.slack.waitFor(() => passes() > before, { description: "start-up catch-up done" });
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
   expect(h.slack.files).toHaveLength(1);
 
   await h.click({ user: REQUESTER, messageTs: rootTs, actionId: ACTIONS.approve, value: run.id });
@@ -82,13 +82,13 @@ it("the reconciler reports a failure whose notification never arrived, once", as
   const { ts: rootTs } = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
   await run.fail("fix", ["clone failed: repository not found"], false);
 
-  const first = await h.app.services.reconciler.runOnce();
+  const first = await h.app.runtime.reconciler.runOnce();
   expect(first.synced).toBe(1);
   await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
   await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
   const replies = h.slack.thread(CHANNEL, rootTs).length;
 
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   expect(h.slack.thread(CHANNEL, rootTs)).toHaveLength(replies);
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
   // It searched with 2.x filters, never the flat parameters 2.0 ignores.

@@ -162,7 +162,7 @@ describe("Revise", () => {
       h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running),
     );
     await ctx.run.finished();
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     expect(h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running)).toBe(true);
     expect(h.slack.thread(CHANNEL, ctx.rootTs).some((m) => m.text.includes("Patch rejected"))).toBe(
       false,

@@ -154,7 +154,7 @@ async function save(user: string, modal: ViewRecord, values: StateValues) {
   return { ack: body, outcome: viewText(record.view), view: record.view };
 }
 
-const stored = () => h.app.services.kestra.kvGet(settingsKey(CHANNEL));
+const stored = () => h.app.runtime.kestra.kvGet(settingsKey(CHANNEL));
 
 function field(modal: ViewRecord, name: keyof typeof SETTINGS.fields, channel: string) {
   const block = blocksOf(modal.view).find(

@@ -133,7 +133,7 @@ describe("input that is not an allowed GitHub issue URL", () => {
     expect(JSON.stringify(h.slack.responses(url))).toMatch(
       /other\/repo is not on this channel's allow-list \(acme\/\*\)/,
     );
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     expect(h.kestra.requests.filter((r) => r.method === "POST")).toHaveLength(0);
     expect(h.slack.messages).toHaveLength(0);
   });

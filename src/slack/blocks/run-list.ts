@@ -1,3 +1,4 @@
+import { pageCount } from "../../shared/paging.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { type RunFacts, runRow } from "./run-status.ts";
 import type { KnownBlock, Message } from "./types.ts";
@@ -27,10 +28,6 @@ export function decodeListPage(value: string): { filter: ListFilter; page: numbe
   return { filter, page };
 }
 
-export function pageCount(total: number): number {
-  return Math.max(1, Math.ceil(total / LIST_PAGE_SIZE));
-}
-
 const FILTER_TEXT: Record<ListFilter, string> = {
   all: "Recent autofix runs",
   failed: "Failed autofix runs",
@@ -56,7 +53,7 @@ export function runListMessage(opts: {
     const text = `${EMPTY_TEXT[filter]} in <#${channel}>.`;
     return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
   }
-  const pages = pageCount(total);
+  const pages = pageCount(total, LIST_PAGE_SIZE);
   const summary = `${FILTER_TEXT[filter]} in <#${channel}> — page ${page} of ${pages} (${total} run${total === 1 ? "" : "s"})`;
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: `*${summary}*` } },

@@ -1,8 +1,8 @@
 import type { types } from "@slack/bolt";
-import type { HomeModel, HomeNotice } from "../../../home/model.ts";
-import { encodeNav } from "../../../home/nav.ts";
 import { COMMAND, HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
 import { issuesBlocks } from "./issues.ts";
+import type { HomeModel, HomeNotice } from "./model.ts";
+import { encodeNav } from "./nav.ts";
 import { type Block, button, context, divider, header, section } from "./parts.ts";
 import { runsBlocks } from "./runs.ts";
 

@@ -1,9 +1,9 @@
 import type { types } from "@slack/bolt";
-import type { HomeNav, IssueRow, IssuesSection } from "../../../home/model.ts";
-import { canFix, FIX_TEXT } from "../../../home/status.ts";
 import { HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
 import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import type { HomeNav, IssueRow, IssuesSection } from "./model.ts";
 import { type Block, button, context, header, pager, section } from "./parts.ts";
+import { canFix, FIX_TEXT } from "./status.ts";
 
 const NOTES_MAX_CHARS = 2900;
 

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
-import type { HomeNav } from "../../../home/model.ts";
-import { encodeNav } from "../../../home/nav.ts";
+import type { HomeNav } from "./model.ts";
+import { encodeNav } from "./nav.ts";
 
 // Small Block Kit pieces shared by the dashboard's sections.
 

@@ -1,10 +1,10 @@
 import type { types } from "@slack/bolt";
-import type { HomeNav, RunRow, RunsSection } from "../../../home/model.ts";
-import { GROUP_TITLE, groupRuns } from "../../../home/status.ts";
 import { HOME_ACTIONS } from "../../ids.ts";
 import { escapeText, link, truncate } from "../../mrkdwn.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "../status-text.ts";
+import type { HomeNav, RunRow, RunsSection } from "./model.ts";
 import { type Block, button, context, header, pager, section, slackDate } from "./parts.ts";
+import { GROUP_TITLE, groupRuns } from "./status.ts";
 
 /** Recent runs the viewer may see, one page, grouped by state. */
 export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
