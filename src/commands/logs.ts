@@ -1,8 +1,8 @@
 import type { KestraClient } from "../kestra/client.ts";
 import type { Links } from "../runs/links.ts";
 import { noSuchRun, type RunQueries } from "../runs/queries.ts";
+import { logsMessage } from "../slack/blocks/logs-message.ts";
 import { COMMAND } from "../slack/ids.ts";
-import { logsMessage } from "./log-excerpt.ts";
 import { parseExecutionIdArg } from "./run-args.ts";
 import { subcommand } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
-import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/modal-notes.ts";
 import { STATUS_TEXT } from "../../src/slack/blocks/status-text.ts";
 import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
 import { FlowDriver, SAMPLE_PATCH } from "../support/flow-driver.ts";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { REFUSAL } from "../../src/home/permissions.ts";
 import { settingsKey } from "../../src/settings/settings-store.ts";
-import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/modal-notes.ts";
 import { ACTIONS, HOME_ACTIONS, HOME_BLOCKS, SETTINGS } from "../../src/slack/ids.ts";
 import { validateView } from "../fakes/slack/block-kit.ts";
 import { FlowDriver } from "../support/flow-driver.ts";

@@ -6,7 +6,7 @@ import {
   settingsAccess,
 } from "../../home/permissions.ts";
 import { CHANNEL_PATTERN, type ChannelSettings } from "../../settings/channel-settings.ts";
-import { loadingModal } from "../../slack/blocks/home/modal-notes.ts";
+import { loadingModal } from "../../slack/blocks/modal-notes.ts";
 import { settingsMessageModal, settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";

@@ -1,7 +1,7 @@
 import type { types } from "@slack/bolt";
 import { NotAuthorizedError } from "../../errors.ts";
 import type { RunRevisions } from "../../runs/revise.ts";
-import { loadingModal, noteModal } from "../../slack/blocks/home/modal-notes.ts";
+import { loadingModal, noteModal } from "../../slack/blocks/modal-notes.ts";
 import { reviseModal } from "../../slack/blocks/revise-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { REVISE } from "../../slack/ids.ts";

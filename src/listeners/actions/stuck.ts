@@ -3,6 +3,7 @@ import { isTerminal } from "../../kestra/types.ts";
 import { contextOf } from "../../runs/context.ts";
 import type { Click } from "../../runs/decisions.ts";
 import type { RunOperations } from "../../runs/operations.ts";
+import { section } from "../../slack/blocks/parts.ts";
 import { type ClickDeps, clickHandler } from "./click.ts";
 
 export interface StuckDeps extends ClickDeps {
@@ -24,7 +25,7 @@ async function closeAlert(d: StuckDeps, click: Click, text: string): Promise<voi
       channel: click.channel,
       ts: click.messageTs,
       text,
-      blocks: [{ type: "section", text: { type: "mrkdwn", text } }],
+      blocks: [section(text)],
     })
     .catch((err: unknown) => d.logger.warn({ err }, "cannot close the stuck-run alert"));
 }

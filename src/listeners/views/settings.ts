@@ -8,8 +8,8 @@ import { type SettingsAccessDeps, settingsAccess } from "../../home/permissions.
 import type { HomeTab } from "../../home/publish.ts";
 import { parseSettingsForm, type StateValues } from "../../home/settings-form.ts";
 import type { ChannelSettings } from "../../settings/channel-settings.ts";
-import { noteModal, withNotice } from "../../slack/blocks/home/modal-notes.ts";
 import { FIRST_PAGES, type HomeNotice } from "../../slack/blocks/home/model.ts";
+import { noteModal, withNotice } from "../../slack/blocks/modal-notes.ts";
 import { settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";

@@ -1,12 +1,13 @@
 import type { Verdict } from "../../shared/run-status.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { section } from "./parts.ts";
 import type { Message } from "./types.ts";
 
 // Short thread replies about a run. In a batch thread they name their issue (`slug`).
 
 function note(text: string, slug?: string): Message {
   const full = slug ? `*${escapeText(slug)}*: ${text}` : text;
-  return { text: full, blocks: [{ type: "section", text: { type: "mrkdwn", text: full } }] };
+  return { text: full, blocks: [section(full)] };
 }
 
 export function prOpenedNote(opts: {
