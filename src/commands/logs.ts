@@ -4,7 +4,7 @@ import { noSuchRun, type RunQueries } from "../runs/queries.ts";
 import { logsMessage } from "../slack/blocks/logs-message.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { parseExecutionIdArg } from "./run-args.ts";
-import { subcommand } from "./types.ts";
+import { subcommand, viewerOf } from "./types.ts";
 
 /** Read from Kestra; only the newest that fit one message are shown. */
 const LOG_LINES = 50;
@@ -24,11 +24,7 @@ export const logsCommand = subcommand<{ executionId: string }, LogsDeps>({
   parse: (words) => parseExecutionIdArg("logs", words),
   async run(d, ctx, { executionId }) {
     // Another channel's run answers like an unknown id unless the user may see it.
-    const run = await d.queries.findVisibleRun(executionId, {
-      team: ctx.team,
-      user: ctx.user,
-      channel: ctx.channel,
-    });
+    const run = await d.queries.findVisibleRun(executionId, viewerOf(ctx));
     if (!run) {
       await ctx.respond({ response_type: "ephemeral", text: noSuchRun(executionId) });
       return;

@@ -1,7 +1,7 @@
 import { NotAuthorizedError } from "../errors.ts";
 import type { LoadedRun, OperationResult, RunOperations } from "../runs/operations.ts";
 import { noSuchRun, type RunQueries } from "../runs/queries.ts";
-import type { CommandContext } from "./types.ts";
+import { type CommandContext, viewerOf } from "./types.ts";
 
 export interface RunOperationDeps {
   queries: RunQueries;
@@ -17,11 +17,7 @@ export async function runOperationCommand(
   done: (result: Extract<OperationResult, { ok: true }>) => string,
 ): Promise<void> {
   // A run the person may not see answers like an unknown id: its existence is not leaked.
-  const run = await d.queries.findVisibleRun(executionId, {
-    team: ctx.team,
-    user: ctx.user,
-    channel: ctx.channel,
-  });
+  const run = await d.queries.findVisibleRun(executionId, viewerOf(ctx));
   let text: string;
   if (!run) {
     text = noSuchRun(executionId);

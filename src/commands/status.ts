@@ -11,8 +11,7 @@ import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts"
 import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { badExecutionId, quoted } from "./run-args.ts";
-import type { CommandContext } from "./types.ts";
-import { subcommand } from "./types.ts";
+import { type CommandContext, subcommand, viewerOf } from "./types.ts";
 
 type StatusArgs =
   | { kind: "channel" }
@@ -59,7 +58,7 @@ export const statusCommand = subcommand<StatusArgs, StatusDeps>({
   async run(d, ctx, args) {
     if (args.kind === "channel") return activeRuns(d, ctx);
     // A run of another channel answers like an unknown one unless the user may see it.
-    const viewer: Viewer = { team: ctx.team, user: ctx.user, channel: ctx.channel };
+    const viewer = viewerOf(ctx);
     const run =
       args.kind === "execution"
         ? await d.queries.findVisibleRun(args.executionId, viewer)

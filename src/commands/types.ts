@@ -1,4 +1,5 @@
 import type { RespondFn } from "@slack/bolt";
+import type { Viewer } from "../runs/queries.ts";
 
 /** Who typed the command, and where. */
 export interface CommandContext {
@@ -7,6 +8,11 @@ export interface CommandContext {
   user: string;
   triggerId: string;
   respond: RespondFn;
+}
+
+/** The person who typed the command, looking at runs from the channel they typed it in. */
+export function viewerOf(ctx: CommandContext): Viewer {
+  return { team: ctx.team, user: ctx.user, channel: ctx.channel };
 }
 
 export type ParseResult<A> = { ok: true; args: A } | { ok: false; message: string };
