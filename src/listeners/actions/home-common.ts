@@ -52,17 +52,22 @@ export async function refreshHome(
   nav: HomeNav,
   notice?: HomeNotice,
 ): Promise<void> {
-  const { body, context } = args;
+  const { body } = args;
   try {
     await d.home.publish({
       user: body.user.id,
-      team: await teamOf(d.slack, context.teamId, body.team?.id, body.user.team_id),
+      team: await clickerTeam(d.slack, args),
       nav,
       ...(notice ? { notice } : {}),
     });
   } catch (err) {
     d.logger.error({ err, user: body.user.id }, "cannot refresh the App Home");
   }
+}
+
+/** The clicker's workspace, from the payload (or the bot's own when Slack does not say). */
+export function clickerTeam(slack: webApi.WebClient, args: HomeArgs): Promise<string> {
+  return teamOf(slack, args.context.teamId, args.body.team?.id, args.body.user.team_id);
 }
 
 export function actionValue(args: HomeArgs): string | undefined {

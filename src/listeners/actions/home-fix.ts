@@ -5,9 +5,9 @@ import type { IssueRef } from "../../shared/issue-url.ts";
 import { type HomeNotice, ISSUES_PER_PAGE } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
-import { teamOf } from "../../slack/workspace.ts";
 import {
   actionValue,
+  clickerTeam,
   type HomeArgs,
   type HomeRefreshDeps,
   homeState,
@@ -68,12 +68,7 @@ async function startFixes(
   } catch (err) {
     return { kind: "error", text: userMessage(err) };
   }
-  const team = await teamOf(
-    d.slack,
-    args.context.teamId,
-    args.body.team?.id,
-    args.body.user.team_id,
-  );
+  const team = await clickerTeam(d.slack, args);
   const started: string[] = [];
   const problems: string[] = [];
   // Sequential: each run posts a root message in the same channel (about one per second).

@@ -3,9 +3,9 @@ import { noSuchRun, type RunQueries } from "../../runs/queries.ts";
 import type { HomeNotice } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
-import { teamOf } from "../../slack/workspace.ts";
 import {
   actionValue,
+  clickerTeam,
   type HomeArgs,
   type HomeRefreshDeps,
   homeState,
@@ -38,12 +38,7 @@ async function operate(
   const executionId = actionValue(args) ?? "";
   const user = args.body.user.id;
   try {
-    const team = await teamOf(
-      d.slack,
-      args.context.teamId,
-      args.body.team?.id,
-      args.body.user.team_id,
-    );
+    const team = await clickerTeam(d.slack, args);
     const run = await d.queries.findTeamRun(executionId, team);
     if (!run) return { kind: "error", text: noSuchRun(executionId) };
     const ops = d.operations;
