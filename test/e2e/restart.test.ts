@@ -60,11 +60,11 @@ it("an idle pass costs two Kestra searches and no Slack call, whatever the histo
     h.kestra.setState(run.id, "SUCCESS");
   }
   // The first pass (start-up) catches all of them up; the next one looks only at what ended since.
-  await h.app.services.reconciler.runOnce();
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   const kestra = h.kestra.requests.length;
   const slack = h.slack.calls.length;
-  const report = await h.app.services.reconciler.runOnce();
+  const report = await h.app.runtime.reconciler.runOnce();
   expect(report.checked).toBe(0);
   const calls = h.kestra.requests.slice(kestra);
   expect(calls.map((r) => r.path.split("?")[0])).toEqual([

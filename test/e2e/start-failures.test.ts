@@ -54,13 +54,15 @@ describe("Kestra refuses or fails to start the run", () => {
 
   it("Kestra unreachable before anything is posted: the requester is told and the alerts channel hears", async () => {
     h = await startHarness();
-    await h.app.services.reconciler.runOnce(); // the start-up catch-up searches too
+    await h.app.runtime.reconciler.runOnce(); // the start-up catch-up searches too
     // The first Kestra call of a start (is a run of this issue in progress?) gets no answer.
     h.kestra.failNext({ method: "GET", path: /\/executions\/search\?/ }, "reset");
     const responseUrl = h.slack.responseUrl();
     await h.command(ISSUE_URL, { response_url: responseUrl });
     await h.slack.waitFor(() =>
-      /could not start: Kestra is not reachable right now/.test(JSON.stringify(h.slack.responses(responseUrl))),
+      /could not start: Kestra is not reachable right now/.test(
+        JSON.stringify(h.slack.responses(responseUrl)),
+      ),
     );
     const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0], {
       description: "alert",
