@@ -1,3 +1,4 @@
+import pRetry, { AbortError } from "p-retry";
 import type { KestraClient } from "../../kestra/client.ts";
 import { isTerminal } from "../../kestra/types.ts";
 import { contextOf } from "../../runs/context.ts";
@@ -50,15 +51,17 @@ export const stuckRetryAction = (d: StuckDeps) =>
       const killed = await d.operations.cancel(run, click.user);
       if (!killed.ok) return killed.message;
     }
-    const deadline = Date.now() + KILL_WAIT_MS;
-    let ended = await loadRun(d, click);
-    while (ended && !isTerminal(ended.execution.state.current) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      ended = await loadRun(d, click);
-    }
-    if (!ended || !isTerminal(ended.execution.state.current)) {
-      return "The run is still stopping; press Retry again in a moment.";
-    }
+    // The kill is asynchronous (KILLING, then KILLED): wait for the end, a few seconds at most.
+    const ended = await pRetry(
+      async () => {
+        const r = await loadRun(d, click);
+        if (!r) throw new AbortError("the run is gone");
+        if (!isTerminal(r.execution.state.current)) throw new Error("still stopping");
+        return r;
+      },
+      { retries: 20, minTimeout: 250, factor: 1.3, maxTimeout: 2000, maxRetryTime: KILL_WAIT_MS },
+    ).catch(() => undefined);
+    if (!ended) return "The run is still stopping; press Retry again in a moment.";
     const result = await d.operations.retry(ended, click.user);
     if (!result.ok) return result.message;
     await closeAlert(d, click, `🔁 Restarted by <@${click.user}>.`);
