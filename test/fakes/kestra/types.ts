@@ -81,6 +81,8 @@ export interface FakeState {
 export interface FakeTaskRun {
   id: string;
   taskId: string;
+  /** The flowable task run (If, Loop…) this one runs under, as Kestra records it. */
+  parentTaskRunId?: string;
   state: FakeState;
   outputs: Record<string, unknown>;
 }
