@@ -14,6 +14,7 @@ import type { Execution } from "../../src/kestra/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
+import { createRun } from "./create-run.ts";
 import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
 import { inNamespace, productFlow, writeFlowsDir } from "./flows.ts";
 import { type ScriptedAgent, writeScriptedAgent } from "./scripted-agent.ts";
@@ -179,7 +180,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
   it("afterExecution is accepted and runs once the execution has ended", async () => {
     expect(engine.flows).toContain(`${PROBE_NS}/after-execution-probe`);
-    const created = await probe.createExecution("after-execution-probe", {}, {});
+    const created = await createRun(probe, "after-execution-probe", {}, {});
     const ended = await terminal(probe, created.id);
     const endedSeenAt = Date.now();
     const after = await waitEvent(created.id, "after");
@@ -200,7 +201,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
   it("approval: PAUSED, resume (multipart) with onResume inputs, outputs.approval.onResume", async () => {
     const issueUrl = issueUrlOf(sb, "acme", "api", ISSUE.edit);
-    const created = await product.createExecution(
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
       { issue_url: issueUrl, apply_fix: true, wait_for_approval: true },
       {},
@@ -223,7 +225,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   });
 
   it("kill: produces text/json only (406 for Accept: application/json), KILLING before KILLED", async () => {
-    const created = await product.createExecution(
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
       {
         issue_url: issueUrlOf(sb, "acme", "api", ISSUE.edit),
@@ -260,7 +263,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
   it("kill during fix: KILLED, afterExecution runs, `finally` does not", async () => {
     const c = product;
-    const created = await c.createExecution(
+    const created = await createRun(
+      c,
       "ai-issue-autofix",
       { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.waits) },
       {},
@@ -291,7 +295,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
       [PRODUCT_NS, product],
       [OLD_OUTPUT_NS, clientFor(OLD_OUTPUT_NS)],
     ] as const) {
-      const created = await c.createExecution(
+      const created = await createRun(
+        c,
         "ai-issue-autofix",
         { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.fails) },
         {},
@@ -335,7 +340,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
   it("restart of a failed run: RESTARTED, `fix` runs again as a second attempt, then succeeds", async () => {
     await agent.mode(ISSUE.restart, "fail");
-    const created = await product.createExecution(
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
       { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.restart) },
       {},
@@ -343,6 +349,11 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     const failed = await terminal(product, created.id);
     expect(failed.state.current).toBe("FAILED");
     await waitEvent(created.id, "failed");
+    // Restart once afterExecution is over: a restart while notify_failed still runs can end FAILED
+    // again at once, without running `fix` (seen on 2.0.0).
+    await waitState(product, created.id, (e) =>
+      e.taskRunList.some((t) => t.taskId === "notify_failed" && TERMINAL.has(t.state.current)),
+    );
     await agent.mode(ISSUE.restart, "edit");
     const restarted = await product.restart(created.id);
     const done = await waitState(
@@ -370,7 +381,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   });
 
   it("batch: Loop iterations are LOOP executions; a search without a kind filter leaves them out", async () => {
-    const created = await product.createExecution(
+    const created = await createRun(
+      product,
       "batch-issue-autofix",
       { repo_url: `https://${sb.github.webHost}/acme/api`, issue_labels: "batchme", max_issues: 5 },
       { "slack-channel": "C9" },

@@ -13,6 +13,7 @@ import { SINGLE_FLOW_ID } from "../../src/contracts/flow.ts";
 import type { Execution } from "../../src/kestra/types.ts";
 import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { botExecutionView, botLogView, differences, mirrorInFake } from "./agreement.ts";
+import { createRun } from "./create-run.ts";
 import { ended, taskState, waitExecution } from "./e2e-helpers.ts";
 import { ROOT } from "./engine.ts";
 import { ISSUES, type Stack } from "./stack.ts";
@@ -35,7 +36,8 @@ export interface ReconcilerAnswers {
 
 /** A run outside Slack (no labels: the bot ignores its notifications) of issue `n`. */
 async function bareRun(s: Stack, n: number): Promise<Execution> {
-  return s.kestra.createExecution(
+  return createRun(
+    s.kestra,
     SINGLE_FLOW_ID,
     { issue_url: s.issueUrl(n), apply_fix: true, wait_for_approval: true },
     {},

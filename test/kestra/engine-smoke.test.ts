@@ -10,6 +10,7 @@ import type { Execution } from "../../src/kestra/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
+import { createRun } from "./create-run.ts";
 import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
 import { writeScriptedAgent } from "./scripted-agent.ts";
 
@@ -140,7 +141,8 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
 
   it("runs ai-issue-autofix (dry run): the worker CLI on the Process runner, outputs, files, notifications", async () => {
     const issueUrl = issueUrlOf(sb, "acme", "api", 7);
-    const created = await client.createExecution(
+    const created = await createRun(
+      client,
       "ai-issue-autofix",
       { issue_url: issueUrl, apply_fix: false },
       { "slack-channel": "C123", "autofix-repo": "acme/api", "autofix-issue": "7" },
