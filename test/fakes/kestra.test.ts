@@ -221,6 +221,32 @@ describe("create execution", () => {
     expect(empty.status).toBe(422);
   });
 
+  it("refuses a STRING input that does not match its validator, as StringInput does (422)", async () => {
+    fake.addFlowYaml(`
+id: validated
+namespace: ${NS}
+inputs:
+  - id: issue_url
+    type: STRING
+    validator: ^https://[a-z.]+/[a-z]+/issues/[0-9]+$
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`);
+    const post = (url: string) =>
+      api(`/api/v1/main/executions/${NS}/validated`, {
+        method: "POST",
+        body: form({ issue_url: url }),
+      });
+    expect((await post("https://github.com/acme/issues/1")).status).toBe(200);
+    const refused = await post("not a url");
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(await json(refused))).toContain(
+      "Invalid input for `issue_url`, it must match the pattern",
+    );
+  });
+
   it("answers 404 for an unknown flow and 409 for a disabled one", async () => {
     const unknown = await api(`/api/v1/main/executions/${NS}/nope`, {
       method: "POST",

@@ -55,6 +55,8 @@ export interface InputDef {
   values?: string[];
   /** ARRAY element type. */
   itemType?: string;
+  /** STRING: the regular expression the whole value must match (StringInput#validator). */
+  validator?: string;
 }
 
 export interface FlowDef {
