@@ -14,7 +14,7 @@ import type { Execution } from "../../src/kestra/types.ts";
 import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { botExecutionView, botLogView, differences, mirrorInFake } from "./agreement.ts";
 import { createRun } from "./create-run.ts";
-import { ended, taskState, waitExecution } from "./e2e-helpers.ts";
+import { ended, waitExecution } from "./e2e-helpers.ts";
 import { ROOT } from "./engine.ts";
 import { ISSUES, type Stack } from "./stack.ts";
 
@@ -46,11 +46,11 @@ async function bareRun(s: Stack, n: number): Promise<Execution> {
 
 export async function reconcilerQuestions(s: Stack): Promise<ReconcilerAnswers> {
   const before = new Date(Date.now() - 1000).toISOString();
-  await s.agent.mode(ISSUES.cancel, "wait");
-  const pausing = await bareRun(s, ISSUES.reject);
+  await s.agent.mode(ISSUES.running, "wait");
+  const pausing = await bareRun(s, ISSUES.paused);
   const paused = await waitExecution(s, pausing.id, (e) => e.state.current === "PAUSED", "PAUSED");
-  const running = await bareRun(s, ISSUES.cancel);
-  await waitExecution(s, running.id, (e) => taskState(e, "fix") === "RUNNING", "fix RUNNING");
+  const running = await bareRun(s, ISSUES.running);
+  await s.agent.started(ISSUES.running);
   const endDate = String(paused.state.endDate ?? "");
   const after = new Date(Date.parse(endDate) + 1000).toISOString();
   // The reconciler's own query (KestraClient.searchExecutions with endedAfter).
@@ -77,7 +77,7 @@ export async function reconcilerQuestions(s: Stack): Promise<ReconcilerAnswers> 
   const rawSinceMid = await raw(mid);
 
   for (const id of [pausing.id, running.id]) await s.kestra.kill(id);
-  await s.agent.release(ISSUES.cancel);
+  await s.agent.release(ISSUES.running);
   for (const id of [pausing.id, running.id]) await waitExecution(s, id, ended, "the kill");
   const killedSince = await ids(before);
   return {

@@ -35,6 +35,9 @@ export const ISSUES = {
   fail: 3,
   cancel: 4,
   batch: [5, 6],
+  /** Runs started outside Slack by the reconciler checks (f). */
+  paused: 7,
+  running: 8,
 } as const;
 export const BATCH_LABEL = "batchme";
 
@@ -77,6 +80,8 @@ export async function startStack(): Promise<Stack> {
       [ISSUES.reject]: "Greeting is too loud",
       [ISSUES.fail]: "Greeting crashes the agent",
       [ISSUES.cancel]: "Greeting takes forever",
+      [ISSUES.paused]: "Greeting waits for a decision",
+      [ISSUES.running]: "Greeting never ends",
     };
     for (const [n, title] of Object.entries(titles)) {
       sb.github.addIssue("acme", "api", { number: Number(n), title, labels: ["bug"] });
