@@ -1,7 +1,9 @@
 // Layers point one way: listeners → commands/home/runs → kestra, github, slack (port and builders),
-// with shared/ and contracts/ at the bottom. `npm run lint:deps` (part of `npm test`) enforces it.
+// with shared/ and contracts/ at the bottom. src/app.ts composes everything once and hands each
+// Slack surface the narrow dependencies its listeners use. `npm run lint:deps` (part of
+// `npm test`) enforces it.
 
-const app = "^src/(app|main|services)\\.ts$";
+const app = "^src/(app|main)\\.ts$";
 const entry = "^src/(listeners|http)/";
 const features = "^src/(commands|home)/";
 const runs = "^src/(runs|settings/settings-store\\.ts)";
@@ -27,6 +29,12 @@ module.exports = {
       from: {},
       to: { circular: true, dependencyTypesNot: ["type-only"] },
     },
+    forbid(
+      "composition-root-on-top",
+      "^src/(?!main\\.ts$)",
+      "^src/app\\.ts$",
+      "src/app.ts wires the bot once; only main.ts starts it, nothing below reaches back for it.",
+    ),
     forbid(
       "builders-are-pure",
       "^src/slack/blocks/",

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fills the generated part of .env: a random AUTOFIX_WEBHOOK_TOKEN when it is empty, and the base64
-# SECRET_* values Kestra OSS reads through secret('…'). Prints names only, never values.
+# Makes .env ready for `docker compose up`. It generates, when empty, AUTOFIX_WEBHOOK_TOKEN,
+# KESTRA_PASSWORD and POSTGRES_PASSWORD; writes the base64 SECRET_* values Kestra OSS reads through
+# secret('…'); and checks the shape of what only you can fill in (Slack tokens, signing secret,
+# Kestra user). It never changes a value you set, and prints names only, never values.
 #   scripts/make-env.sh [path/to/.env]     (default: .env next to docker-compose.yml)
-# Exit status: 0 when every secret is set, 3 when some plain values are still missing (listed).
+# Exit status: 0 when .env is ready, 3 when something is missing or malformed (each listed with its fix).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,14 +44,78 @@ put() {
 
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 
+# 64 hex characters: URL-safe, so POSTGRES_PASSWORD can sit in the bot's DATABASE_URL as it is.
 random_hex() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 
-if [ -z "$(get AUTOFIX_WEBHOOK_TOKEN)" ]; then
-  put AUTOFIX_WEBHOOK_TOKEN "$(random_hex)"
-  echo "generated AUTOFIX_WEBHOOK_TOKEN"
+# 24 letters and digits, drawn again until it meets Kestra 2.0's basic-auth rule (upper, lower, digit).
+kestra_password() {
+  local p
+  while :; do
+    p="$(head -c 18 /dev/urandom | base64 | tr '+/' '01')"
+    if [[ $p =~ [A-Z] && $p =~ [a-z] && $p =~ [0-9] ]]; then
+      printf '%s' "$p"
+      return
+    fi
+  done
+}
+
+generate() {
+  if [ -z "$(get "$1")" ]; then
+    put "$1" "$("$2")"
+    echo "generated $1"
+  fi
+}
+
+generate AUTOFIX_WEBHOOK_TOKEN random_hex
+generate KESTRA_PASSWORD kestra_password
+generate POSTGRES_PASSWORD random_hex
+
+problems=()
+problem() { problems+=("$1"); }
+
+# Shapes only: whether Slack and Kestra accept the values shows when the bot starts.
+value="$(get SLACK_BOT_TOKEN)"
+if [[ $value != xoxb-* ]]; then
+  problem "SLACK_BOT_TOKEN is not a bot token (xoxb-…): copy the Bot User OAuth Token from OAuth & Permissions."
+fi
+value="$(get SLACK_APP_TOKEN)"
+if [[ -n $value && $value != xapp-* ]]; then
+  problem "SLACK_APP_TOKEN is not an app-level token (xapp-…): create one with connections:write under Basic Information → App-Level Tokens for Socket Mode, or leave it empty for HTTP mode."
+fi
+value="$(get SLACK_SIGNING_SECRET)"
+if [ -z "$value" ]; then
+  problem "SLACK_SIGNING_SECRET is empty: copy the Signing Secret from Basic Information → App Credentials."
+elif [[ ! $value =~ ^[A-Za-z0-9]{20,64}$ ]]; then
+  problem "SLACK_SIGNING_SECRET does not look like a signing secret (32 letters and digits): copy it again from Basic Information → App Credentials."
+fi
+value="$(get KESTRA_USERNAME)"
+if [[ ! $value =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
+  problem "KESTRA_USERNAME is not an e-mail address: Kestra 2.0's basic auth needs one, e.g. admin@example.com."
+fi
+value="$(get KESTRA_PASSWORD)"
+if [[ ${#value} -lt 8 || ! $value =~ [A-Z] || ! $value =~ [a-z] || ! $value =~ [0-9] ]]; then
+  problem "KESTRA_PASSWORD does not meet Kestra 2.0's rule (8+ characters with an upper-case letter, a lower-case letter and a digit): change it, or empty it to have one generated."
+elif [[ $value == *[\"\\\$]* ]]; then
+  problem "KESTRA_PASSWORD contains \", \\ or \$, which break Kestra's configuration: change it, or empty it to have one generated."
+fi
+value="$(get AUTOFIX_WEBHOOK_TOKEN)"
+if [ "${#value}" -lt 16 ]; then
+  problem "AUTOFIX_WEBHOOK_TOKEN is shorter than the 16 characters the bot requires: empty it to have one generated."
+fi
+value="$(get POSTGRES_PASSWORD)"
+if [[ ! $value =~ ^[A-Za-z0-9._~-]+$ ]]; then
+  problem "POSTGRES_PASSWORD may only hold letters, digits and . _ ~ - (it goes into the bot's DATABASE_URL): empty it before the first start to have one generated."
 fi
 
-missing=()
+# What each plain value is, for the message when it is empty.
+hint() {
+  case "$1" in
+    OPENAI_API_KEY) echo "the API key of the coding agent's model provider" ;;
+    GITHUB_TOKEN) echo "a read-only GitHub token (Contents, Issues, Pull requests: read)" ;;
+    GITHUB_PR_TOKEN) echo "a GitHub token that can push and open PRs (Contents, Pull requests: read/write)" ;;
+  esac
+}
+
 # SECRET name → plain variable it is made from.
 for pair in \
   AUTOFIX_WEBHOOK_TOKEN:AUTOFIX_WEBHOOK_TOKEN \
@@ -61,15 +127,16 @@ for pair in \
   value="$(get "$plain")"
   if [ -z "$value" ]; then
     put "SECRET_$secret" ""
-    missing+=("$plain")
+    problem "$plain is empty: $(hint "$plain")."
   else
     put "SECRET_$secret" "$(b64 "$value")"
     echo "wrote SECRET_$secret (from $plain)"
   fi
 done
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "still empty in $env_file: ${missing[*]} — fill them in and run this script again" >&2
+if [ "${#problems[@]}" -gt 0 ]; then
+  echo "$env_file is not ready; fix these and run scripts/make-env.sh again:" >&2
+  printf '  - %s\n' "${problems[@]}" >&2
   exit 3
 fi
 echo "$env_file is ready"

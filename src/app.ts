@@ -1,13 +1,13 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { App, type webApi } from "@slack/bolt";
+import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { HomeTab } from "./home/publish.ts";
+import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, readyzHandler } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
 import { KestraClient } from "./kestra/client.ts";
-import { registerListeners } from "./listeners/index.ts";
+import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { BatchDigest } from "./runs/batch/digest.ts";
@@ -17,6 +17,7 @@ import { DecisionFinisher } from "./runs/finish-decision.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { RunOperations } from "./runs/operations.ts";
+import { RunQueries } from "./runs/queries.ts";
 import { RunReader } from "./runs/read.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -24,10 +25,9 @@ import { RunRevisions } from "./runs/revise.ts";
 import { RunStarter } from "./runs/starter.ts";
 import { StuckDetector } from "./runs/stuck.ts";
 import { RunSyncer } from "./runs/sync.ts";
-import type { Services } from "./services.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
+import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
-import { boltLogger } from "./slack/bolt-logger.ts";
 import { SlackThreads } from "./slack/thread.ts";
 import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
@@ -51,9 +51,21 @@ export interface AppDeps {
   eventDeadlineMs?: number;
 }
 
+/** Handles on the running bot, for operations and tests; the listeners never see this. */
+export interface AppRuntime {
+  /** Work started outside a request (event syncs, digests): drain() waits for it. */
+  background: Background;
+  digest: BatchDigest;
+  reconciler: Reconciler;
+  settings: SettingsStore;
+  /** The bot's own clients. */
+  kestra: KestraClient;
+  slack: webApi.WebClient;
+}
+
 export interface AutofixApp {
   bolt: App;
-  services: Services;
+  runtime: AppRuntime;
   /** Starts serving; resolves with the HTTP port in use. */
   start(): Promise<{ port: number }>;
   /** Stops accepting work, ends waits, and waits (boundedly) for work in flight. */
@@ -66,14 +78,10 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
   minTimeout: 500,
   maxTimeout: 30_000,
 };
-/** Docker's default grace period is 10 s: work in flight gets most of it, the exit the rest. */
-const DRAIN_MS = 7000;
 
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const { logger } = deps;
-  const appToken = config.slack.appToken;
-  const socketMode = appToken !== undefined;
   const stopper = new AbortController();
   const kestra = new KestraClient({
     baseUrl: config.kestra.url,
@@ -101,24 +109,15 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     namespace: config.kestra.namespace,
   });
 
-  // Routes are bound late: the handlers need services built from bolt.client.
-  let servicesRef: Services | undefined;
-  const services = (): Services => {
-    if (!servicesRef) throw new Error("app not built");
-    return servicesRef;
-  };
-  const bolt = new App({
-    token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
-    ...(appToken !== undefined ? { socketMode: true, appToken } : {}),
-    port: config.port,
-    deferInitialization: true,
-    logger: boltLogger(logger),
+  // Routes are bound late: the handlers need what is built from bolt.client below.
+  const front = createBoltApp({
+    config,
+    logger,
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
     },
-    customRoutes: [
+    routes: [
       { path: "/healthz", method: "GET", handler: healthzHandler() },
       { path: "/readyz", method: "GET", handler: (req, res) => void readyz(req, res) },
       {
@@ -133,6 +132,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       },
     ],
   });
+  const { bolt, socket } = front;
 
   const slack = bolt.client;
   const limiter = new UpdateLimiter(deps.updateLimit);
@@ -238,25 +238,48 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     stuck,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  servicesRef = {
-    config,
-    logger,
-    slack,
+  const webHost = config.github.webHost;
+  const queries = new RunQueries({ kestra, settings, approvers, syncer, slack, links, logger });
+  const home = new HomeTab({
     kestra,
     github,
-    webHost: config.github.webHost,
-    links,
-    approvers,
-    settings,
+    queries,
     syncer,
-    starter,
-    digest,
-    batchStarter: { kestra, threads, records, failures, settings, digest, logger },
-    decisions,
-    operations,
-    revisions,
-    reconciler,
-    background,
+    links,
+    slack,
+    logger,
+    webHost,
+    settings,
+  });
+  const listeners: ListenerDeps = {
+    commands: {
+      settings,
+      starter,
+      batchStarter: { kestra, threads, records, failures, settings, digest, logger },
+      queries,
+      operations,
+      kestra,
+      links,
+      logger,
+      webHost,
+    },
+    actions: {
+      slack,
+      logger,
+      decisions,
+      operations,
+      revisions,
+      queries,
+      kestra,
+      settings,
+      starter,
+      approvers,
+      home,
+      webHost,
+    },
+    events: { home, slack, logger },
+    shortcuts: { slack, logger, settings, starter, webHost },
+    views: { revisions, home, settings, approvers, slack, logger, webHost },
   };
 
   const kestraEvents = kestraEventsHandler({
@@ -264,42 +287,50 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     sync: (id, hint) => syncer.sync(id, { hint }),
     background,
     logger,
+    signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
-  const readyz = readyzHandler({
-    kestra: () => kestra.version(),
-    slack: () => slack.auth.test(),
-    ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
-  });
-  registerListeners(bolt, services());
+  const readyz = readyzHandler(
+    {
+      kestra: () => kestra.version(),
+      slack: () => slack.auth.test(),
+      ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
+    },
+    // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
+    socket ? { socketMode: () => socket.state } : {},
+  );
+  registerListeners(bolt, listeners);
 
   return {
     bolt,
-    services: services(),
+    runtime: { background, digest, reconciler, settings, kestra, slack },
     async start() {
-      await bolt.init();
-      const started: unknown = await bolt.start(config.port);
-      const address = socketMode ? undefined : (started as Server).address();
-      const port =
-        address && typeof address === "object" ? (address as AddressInfo).port : config.port;
+      const port = await front.start();
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
       return { port };
     },
     async stop() {
       reconciler.stop();
-      await bolt.stop();
+      // Stops taking requests at once; resolves when the open ones are answered, which a request
+      // waiting for its sync only is once that wait ends (below), so it is not awaited first.
+      const closed = front
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, "cannot stop the Slack receiver"));
       digest.flushNow();
-      const drained = background.drain();
-      const late = new Promise<"late">((r) => setTimeout(() => r("late"), DRAIN_MS).unref());
-      if ((await Promise.race([drained, late])) === "late") {
+      if (!(await settlesWithin(background.drain(), DRAIN_MS))) {
         logger.warn("work still running at shutdown; the reconciler finishes it after a restart");
       }
-      // Ends the waits (resume backoff, the chat.update budget) of what is left.
+      // Ends the waits (resume backoff, the chat.update budget, /kestra/events) of what is left.
       stopper.abort(new Error("shutting down"));
       limiter.stop();
       digest.stop();
-      await lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock"));
+      const closing = Promise.all([
+        closed,
+        lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock")),
+      ]);
+      // Work still holding a request or a database connection ends with the process.
+      if (!(await settlesWithin(closing, CLOSE_MS))) logger.warn("connections still open at exit");
     },
   };
 }

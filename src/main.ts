@@ -2,26 +2,28 @@ import { createApp } from "./app.ts";
 import { parseConfig, secretValues } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
+import { FORCE_EXIT_MS } from "./shutdown.ts";
 
 // Process entry: parse config, wire dependencies, serve, and shut down cleanly on SIGTERM.
+
+/** Configuration problems, including tokens Slack refuses at start-up, end here: exit status 2. */
+function cannotStart(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(
+    `autofix-slack cannot start.\n${err.message}\nSee the configuration table in README.md.\n`,
+  );
+  process.exit(2);
+}
 
 let config: ReturnType<typeof parseConfig>;
 try {
   config = parseConfig(process.env);
 } catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(
-      `autofix-slack cannot start.\n${err.message}\nSee the configuration table in README.md.\n`,
-    );
-    process.exit(2);
-  }
-  throw err;
+  cannotStart(err);
 }
 
 const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
 const app = createApp(config, { logger });
-const { port } = await app.start();
-logger.info({ port, mode: config.slack.appToken ? "socket" : "http" }, "autofix-slack is up");
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -29,7 +31,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 25_000);
+    // stop() bounds itself under this; the timer is the last resort before Docker's SIGKILL.
+    const force = setTimeout(() => process.exit(1), FORCE_EXIT_MS);
     force.unref();
     app.stop().then(
       () => process.exit(0),
@@ -40,3 +43,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     );
   });
 }
+
+const { port } = await app.start().catch(cannotStart);
+logger.info({ port, mode: config.slack.appToken ? "socket" : "http" }, "autofix-slack is up");

@@ -1,4 +1,5 @@
-import { startBatch } from "../runs/batch/start.ts";
+import { type BatchStarterDeps, startBatch } from "../runs/batch/start.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 import { parseRepoUrl, repoUrl } from "../shared/issue-url.ts";
 import { notAllowedMessage } from "../slack/allow-list.ts";
 import { COMMAND } from "../slack/ids.ts";
@@ -6,6 +7,12 @@ import { subcommand } from "./types.ts";
 
 export const BATCH_MAX_ISSUES = 50;
 const DEFAULT_MAX = 5;
+
+export interface BatchDeps {
+  settings: SettingsStore;
+  batchStarter: BatchStarterDeps;
+  webHost: string;
+}
 
 interface BatchArgs {
   repo: string | undefined;
@@ -15,7 +22,7 @@ interface BatchArgs {
 }
 
 /** `/autofix batch <owner/repo | repo-url> [label:<l>]… [max:<n>] [pr]` */
-export const batchCommand = subcommand<BatchArgs>({
+export const batchCommand = subcommand<BatchArgs, BatchDeps>({
   name: "batch",
   usage: `${COMMAND} batch <owner/repo | repo-url> [label:<label>]… [max:<n>] [pr]`,
   summary: `fix up to n (default ${DEFAULT_MAX}, at most ${BATCH_MAX_ISSUES}) open issues with all the labels (default: the channel's); \`pr\` opens pull requests (after approval), otherwise a dry run`,
@@ -61,8 +68,8 @@ export const batchCommand = subcommand<BatchArgs>({
     }
     return { ok: true, args };
   },
-  async run(s, ctx, args) {
-    const policy = await s.settings.policy(ctx.channel);
+  async run(d, ctx, args) {
+    const policy = await d.settings.policy(ctx.channel);
     const given = args.repo ?? policy.defaultRepo;
     if (!given) {
       await ctx.respond({
@@ -71,7 +78,7 @@ export const batchCommand = subcommand<BatchArgs>({
       });
       return;
     }
-    const parsed = parseRepoUrl(given, s.webHost, true);
+    const parsed = parseRepoUrl(given, d.webHost, true);
     if (!parsed.ok) {
       await ctx.respond({
         response_type: "ephemeral",
@@ -79,12 +86,12 @@ export const batchCommand = subcommand<BatchArgs>({
       });
       return;
     }
-    const refused = notAllowedMessage(parsed.repo, policy.allowedRepos, s.webHost);
+    const refused = notAllowedMessage(parsed.repo, policy.allowedRepos, d.webHost);
     if (refused) {
       await ctx.respond({ response_type: "ephemeral", text: refused });
       return;
     }
-    const result = await startBatch(s.batchStarter, {
+    const result = await startBatch(d.batchStarter, {
       team: ctx.team,
       channel: ctx.channel,
       user: ctx.user,

@@ -1,10 +1,20 @@
+import type { Logger } from "../logger.ts";
+import type { RunStarter } from "../runs/starter.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
 import { notAllowedMessage } from "../slack/allow-list.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { subcommand } from "./types.ts";
 
+export interface FixDeps {
+  settings: SettingsStore;
+  starter: RunStarter;
+  logger: Logger;
+  webHost: string;
+}
+
 /** `/autofix <issue-url>`: one run for one issue. */
-export const fixCommand = subcommand<{ issue: IssueRef }>({
+export const fixCommand = subcommand<{ issue: IssueRef }, FixDeps>({
   name: "",
   usage: `${COMMAND} https://github.com/<owner>/<repo>/issues/<number>`,
   summary: "fix one issue; the run is followed in a thread",
@@ -21,10 +31,10 @@ export const fixCommand = subcommand<{ issue: IssueRef }>({
     }
     return { ok: true, args: { issue: parsed.issue } };
   },
-  async run(s, ctx, { issue }) {
+  async run(d, ctx, { issue }) {
     // The allow-list depends on the channel's settings (a Kestra read), so it is checked here.
-    const policy = await s.settings.policy(ctx.channel);
-    const refused = notAllowedMessage(issue, policy.allowedRepos, s.webHost);
+    const policy = await d.settings.policy(ctx.channel);
+    const refused = notAllowedMessage(issue, policy.allowedRepos, d.webHost);
     if (refused) {
       await ctx.respond({ response_type: "ephemeral", text: refused });
       return;
@@ -32,8 +42,8 @@ export const fixCommand = subcommand<{ issue: IssueRef }>({
     // Only informative: a failing response_url must not stop the run.
     await ctx
       .respond({ response_type: "ephemeral", text: `Starting autofix for ${issueSlug(issue)}…` })
-      .catch((err: unknown) => s.logger.warn({ err }, "cannot answer through response_url"));
-    const result = await s.starter.start({
+      .catch((err: unknown) => d.logger.warn({ err }, "cannot answer through response_url"));
+    const result = await d.starter.start({
       team: ctx.team,
       channel: ctx.channel,
       user: ctx.user,

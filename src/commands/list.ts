@@ -1,12 +1,11 @@
 import { LABELS } from "../contracts/flow.ts";
-import { ACTIVE_STATES, describeRun, FAILED_STATES, searchTeamRuns } from "../runs/queries.ts";
-import type { Services } from "../services.ts";
+import { ACTIVE_STATES, FAILED_STATES, type RunQueries } from "../runs/queries.ts";
+import { pageCount } from "../shared/paging.ts";
 import {
   isListFilter,
   LIST_FILTERS,
   LIST_PAGE_SIZE,
   type ListFilter,
-  pageCount,
   runListMessage,
 } from "../slack/blocks/run-list.ts";
 import type { Message } from "../slack/blocks/types.ts";
@@ -20,8 +19,12 @@ const STATES: Record<ListFilter, readonly string[] | undefined> = {
   active: ACTIVE_STATES,
 };
 
+export interface ListDeps {
+  queries: RunQueries;
+}
+
 /** `/autofix list [all|failed|active]`. */
-export const listCommand = subcommand<{ filter: ListFilter }>({
+export const listCommand = subcommand<{ filter: ListFilter }, ListDeps>({
   name: "list",
   usage: `${COMMAND} list [${LIST_FILTERS.join("|")}]`,
   summary: `this channel's recent runs, newest first, ${LIST_PAGE_SIZE} per page (default: all)`,
@@ -44,8 +47,8 @@ export const listCommand = subcommand<{ filter: ListFilter }>({
     }
     return { ok: true, args: { filter } };
   },
-  async run(s, ctx, { filter }) {
-    const message = await listRuns(s, { team: ctx.team, channel: ctx.channel, filter, page: 1 });
+  async run(d, ctx, { filter }) {
+    const message = await listRuns(d, { team: ctx.team, channel: ctx.channel, filter, page: 1 });
     await ctx.respond({ response_type: "ephemeral", ...message });
   },
 });
@@ -55,12 +58,12 @@ export const listCommand = subcommand<{ filter: ListFilter }>({
  * clicker's own team and channel: a button value only ever chooses the filter and the page.
  */
 export async function listRuns(
-  s: Services,
+  d: ListDeps,
   where: { team: string; channel: string; filter: ListFilter; page: number },
 ): Promise<Message> {
   const states = STATES[where.filter];
   const search = (page: number) =>
-    searchTeamRuns(s, where.team, {
+    d.queries.searchTeamRuns(where.team, {
       labels: { [LABELS.channel]: where.channel },
       ...(states ? { states } : {}),
       page,
@@ -69,11 +72,13 @@ export async function listRuns(
   let page = where.page;
   let found = await search(page);
   // Runs may have been deleted since the button was drawn: show the last page that exists.
-  if (found.runs.length === 0 && found.total > 0 && page > pageCount(found.total)) {
-    page = pageCount(found.total);
+  if (found.runs.length === 0 && found.total > 0 && page > pageCount(found.total, LIST_PAGE_SIZE)) {
+    page = pageCount(found.total, LIST_PAGE_SIZE);
     found = await search(page);
   }
-  const runs = await Promise.all(found.runs.map((r) => describeRun(s, r, { withPr: false })));
+  const runs = await Promise.all(
+    found.runs.map((r) => d.queries.describeRun(r, { withPr: false })),
+  );
   return runListMessage({
     channel: where.channel,
     filter: where.filter,

@@ -1,14 +1,18 @@
-import { batchCommand } from "./batch.ts";
+import { type BatchDeps, batchCommand } from "./batch.ts";
 import { cancelCommand } from "./cancel.ts";
-import { fixCommand } from "./fix.ts";
-import { listCommand } from "./list.ts";
-import { logsCommand } from "./logs.ts";
+import { type FixDeps, fixCommand } from "./fix.ts";
+import { type ListDeps, listCommand } from "./list.ts";
+import { type LogsDeps, logsCommand } from "./logs.ts";
 import { retryCommand } from "./retry.ts";
-import { statusCommand } from "./status.ts";
+import type { RunOperationDeps } from "./run-operation.ts";
+import { type StatusDeps, statusCommand } from "./status.ts";
 import type { AnySubcommand } from "./types.ts";
 
+/** What the subcommands use between them; each one declares (and gets) only its own part. */
+export type CommandDeps = FixDeps & BatchDeps & StatusDeps & ListDeps & RunOperationDeps & LogsDeps;
+
 /** Every `/autofix` subcommand, in the order help lists them. The default (issue URL) is first. */
-export const SUBCOMMANDS: AnySubcommand[] = [
+export const SUBCOMMANDS: AnySubcommand<CommandDeps>[] = [
   fixCommand,
   batchCommand,
   statusCommand,
@@ -21,7 +25,7 @@ export const SUBCOMMANDS: AnySubcommand[] = [
 export const HELP_WORDS = ["help", "-h", "--help", "?"];
 
 /** The subcommand a first word names, or the default one (an issue URL). */
-export function findSubcommand(word: string): AnySubcommand {
+export function findSubcommand(word: string): AnySubcommand<CommandDeps> {
   const lower = word.toLowerCase();
   return SUBCOMMANDS.find((c) => c.name !== "" && c.name === lower) ?? fixCommand;
 }

@@ -1,22 +1,22 @@
 import { COMMAND } from "../slack/ids.ts";
 import { parseExecutionIdArg } from "./run-args.ts";
-import { runOperationCommand } from "./run-operation.ts";
+import { type RunOperationDeps, runOperationCommand } from "./run-operation.ts";
 import { subcommand } from "./types.ts";
 
 /** `/autofix retry <execution-id>`: what the Retry button does; requester or approver only. */
-export const retryCommand = subcommand<{ executionId: string }>({
+export const retryCommand = subcommand<{ executionId: string }, RunOperationDeps>({
   name: "retry",
   usage: `${COMMAND} retry <execution-id>`,
   summary:
     "restart a failed or cancelled run, like its Retry button (the requester or an approver)",
   examples: [`${COMMAND} retry 4Jx2bC9kQeLmN0pR7sTuVw`],
   parse: (words) => parseExecutionIdArg("retry", words),
-  run: (s, ctx, { executionId }) =>
+  run: (d, ctx, { executionId }) =>
     runOperationCommand(
-      s,
+      d,
       ctx,
       executionId,
-      (run) => s.operations.retry(run, ctx.user),
+      (run) => d.operations.retry(run, ctx.user),
       () => `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
     ),
 });

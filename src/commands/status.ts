@@ -2,21 +2,16 @@ import { LABELS } from "../contracts/flow.ts";
 import { EXECUTION_ID_PATTERN } from "../contracts/notification.ts";
 import {
   ACTIVE_STATES,
-  describeRun,
-  findVisibleRun,
   noSuchRun,
-  scanVisibleRuns,
-  searchTeamRuns,
+  type RunQueries,
   type TeamRun,
   type Viewer,
 } from "../runs/queries.ts";
-import type { Services } from "../services.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
 import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { badExecutionId, quoted } from "./run-args.ts";
-import type { CommandContext } from "./types.ts";
-import { subcommand } from "./types.ts";
+import { type CommandContext, subcommand, viewerOf } from "./types.ts";
 
 type StatusArgs =
   | { kind: "channel" }
@@ -27,8 +22,12 @@ const ACTIVE_SHOWN = 10;
 /** Runs of one issue looked at for the newest one the user may see. */
 const ISSUE_RUNS_SCANNED = 50;
 
+export interface StatusDeps {
+  queries: RunQueries;
+}
+
 /** `/autofix status [<execution-id> | <issue-url>]`. */
-export const statusCommand = subcommand<StatusArgs>({
+export const statusCommand = subcommand<StatusArgs, StatusDeps>({
   name: "status",
   usage: `${COMMAND} status [<execution-id> | https://github.com/<owner>/<repo>/issues/<number>]`,
   summary:
@@ -56,14 +55,14 @@ export const statusCommand = subcommand<StatusArgs>({
     }
     return { ok: false, message: badExecutionId(first) };
   },
-  async run(s, ctx, args) {
-    if (args.kind === "channel") return activeRuns(s, ctx);
+  async run(d, ctx, args) {
+    if (args.kind === "channel") return activeRuns(d, ctx);
     // A run of another channel answers like an unknown one unless the user may see it.
-    const viewer: Viewer = { team: ctx.team, user: ctx.user, channel: ctx.channel };
+    const viewer = viewerOf(ctx);
     const run =
       args.kind === "execution"
-        ? await findVisibleRun(s, args.executionId, viewer)
-        : await newestVisibleRunFor(s, viewer, args.issue);
+        ? await d.queries.findVisibleRun(args.executionId, viewer)
+        : await newestVisibleRunFor(d, viewer, args.issue);
     if (!run) {
       const text =
         args.kind === "execution"
@@ -72,20 +71,19 @@ export const statusCommand = subcommand<StatusArgs>({
       await ctx.respond({ response_type: "ephemeral", text });
       return;
     }
-    const message = runStatusMessage(await describeRun(s, run, { withPr: true }));
+    const message = runStatusMessage(await d.queries.describeRun(run, { withPr: true }));
     await ctx.respond({ response_type: "ephemeral", ...message });
   },
 });
 
 /** The issue's newest run that the user may see, re-read in full (search results are light). */
 async function newestVisibleRunFor(
-  s: Services,
+  d: StatusDeps,
   viewer: Viewer,
   issue: IssueRef,
 ): Promise<TeamRun | undefined> {
   // The labels the starter set: runLabels in src/runs/context.ts.
-  const { runs } = await scanVisibleRuns(
-    s,
+  const { runs } = await d.queries.scanVisibleRuns(
     viewer,
     {
       labels: {
@@ -97,17 +95,17 @@ async function newestVisibleRunFor(
   );
   const newest = runs[0];
   if (!newest) return undefined;
-  return findVisibleRun(s, newest.execution.id, viewer);
+  return d.queries.findVisibleRun(newest.execution.id, viewer);
 }
 
-async function activeRuns(s: Services, ctx: CommandContext) {
-  const { runs, total } = await searchTeamRuns(s, ctx.team, {
+async function activeRuns(d: StatusDeps, ctx: CommandContext) {
+  const { runs, total } = await d.queries.searchTeamRuns(ctx.team, {
     labels: { [LABELS.channel]: ctx.channel },
     states: ACTIVE_STATES,
     page: 1,
     size: ACTIVE_SHOWN,
   });
-  const facts = await Promise.all(runs.map((r) => describeRun(s, r, { withPr: false })));
+  const facts = await Promise.all(runs.map((r) => d.queries.describeRun(r, { withPr: false })));
   const message = activeRunsMessage({ channel: ctx.channel, runs: facts, total });
   await ctx.respond({ response_type: "ephemeral", ...message });
 }

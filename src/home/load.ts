@@ -1,20 +1,17 @@
+import type { webApi } from "@slack/bolt";
 import { LABELS, SINGLE_FLOW_ID } from "../contracts/flow.ts";
 import type { GitHubClient } from "../github/client.ts";
+import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
+import type { Logger } from "../logger.ts";
 import { contextOf } from "../runs/context.ts";
-import {
-  type RunVisibility,
-  runVisibility,
-  scanVisibleRuns,
-  type Viewer,
-} from "../runs/queries.ts";
-import { RunReader } from "../runs/read.ts";
-import type { RunView } from "../runs/status.ts";
-import type { Services } from "../services.ts";
+import type { Links } from "../runs/links.ts";
+import type { RunQueries, RunVisibility, Viewer } from "../runs/queries.ts";
+import type { RunSyncer } from "../runs/sync.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import { REPO_PATTERN } from "../settings/channel-settings.ts";
 import { issueUrl } from "../shared/issue-url.ts";
-import { userMessage } from "../slack/error-messages.ts";
+import { clampPage, pageCount } from "../shared/paging.ts";
 import {
   ISSUES_PER_PAGE,
   type IssueRow,
@@ -23,11 +20,23 @@ import {
   RUNS_PER_PAGE,
   type RunRow,
   type RunsSection,
-} from "./model.ts";
-import { clampPage, pageCount } from "./nav.ts";
-import { fixStatusOf } from "./status.ts";
+} from "../slack/blocks/home/model.ts";
+import { fixStatusOf } from "../slack/blocks/home/status.ts";
+import { userMessage } from "../slack/error-messages.ts";
 
 // Loads what the dashboard shows. Every Kestra listing is a filtered, paginated search.
+
+export interface HomeLoadDeps {
+  kestra: KestraClient;
+  github: GitHubClient;
+  queries: RunQueries;
+  syncer: Pick<RunSyncer, "view">;
+  links: Links;
+  /** The workspace's URL, for thread links. */
+  slack: webApi.WebClient;
+  logger: Logger;
+  webHost: string;
+}
 
 const ISSUE_CACHE_MS = 30_000;
 /** Open issues read per repository (GitHub pages of 100); more are not listed. */
@@ -41,13 +50,16 @@ export const RUNS_SCAN_LIMIT = 300;
 
 /**
  * Recent runs of the workspace that the viewer may see (requester, or approver of the run's
- * channel: runVisibility), newest first. The team's newest runs are filtered first and then
+ * channel: RunQueries.visibility), newest first. The team's newest runs are filtered first and then
  * paged, so every page is full and the total counts only visible runs.
  */
-export async function loadRuns(s: Services, viewer: Viewer, page: number): Promise<RunsSection> {
+export async function loadRuns(
+  d: HomeLoadDeps,
+  viewer: Viewer,
+  page: number,
+): Promise<RunsSection> {
   try {
-    const scan = await scanVisibleRuns(
-      s,
+    const scan = await d.queries.scanVisibleRuns(
       { team: viewer.team, user: viewer.user },
       { flowId: SINGLE_FLOW_ID },
       { pageSize: RUNS_SCAN_PAGE, maxPages: RUNS_SCAN_LIMIT / RUNS_SCAN_PAGE },
@@ -55,8 +67,8 @@ export async function loadRuns(s: Services, viewer: Viewer, page: number): Promi
     const total = scan.runs.length;
     const current = clampPage(page, total, RUNS_PER_PAGE);
     const slice = scan.runs.slice((current - 1) * RUNS_PER_PAGE, current * RUNS_PER_PAGE);
-    const base = await workspaceUrl(s);
-    const rows = await mapLimit(slice, CONCURRENCY, (run) => runRow(s, run.execution, base));
+    const base = await workspaceUrl(d);
+    const rows = await mapLimit(slice, CONCURRENCY, (run) => runRow(d, run.execution, base));
     return {
       page: current,
       pageCount: pageCount(total, RUNS_PER_PAGE),
@@ -68,17 +80,16 @@ export async function loadRuns(s: Services, viewer: Viewer, page: number): Promi
         : `Only the workspace's ${scan.scanned} newest runs were searched; use \`/autofix list\` in a channel for its older runs.`,
     };
   } catch (err) {
-    s.logger.warn({ err }, "home: cannot list runs");
+    d.logger.warn({ err }, "home: cannot list runs");
     return { page: 1, pageCount: 1, total: 0, rows: [], error: userMessage(err) };
   }
 }
 
-async function runRow(s: Services, light: Execution, base: string | undefined) {
+async function runRow(d: HomeLoadDeps, light: Execution, base: string | undefined) {
   const ctx = contextOf(light);
   if (!ctx) return undefined;
-  // Search results are light (no task runs): the status needs the full execution.
-  const execution = (await s.kestra.findExecution(light.id)) ?? light;
-  const view = await s.syncer.view(execution);
+  const execution = await d.queries.full(light);
+  const view = await d.syncer.view(execution);
   return {
     executionId: execution.id,
     status: view.status,
@@ -87,25 +98,10 @@ async function runRow(s: Services, light: Execution, base: string | undefined) {
     channel: ctx.channel,
     requester: ctx.user,
     startedAt: execution.state.startDate ?? undefined,
-    kestraUrl: s.links.execution(SINGLE_FLOW_ID, execution.id),
+    kestraUrl: d.links.execution(SINGLE_FLOW_ID, execution.id),
     threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs) : undefined,
-    prUrl: await prUrlOf(s, execution, view, ctx.repo),
+    prUrl: await d.queries.prUrl(execution, view, ctx.repo),
   } satisfies RunRow;
-}
-
-async function prUrlOf(
-  s: Services,
-  execution: Execution,
-  view: RunView,
-  repo: string | undefined,
-): Promise<string | undefined> {
-  if (view.status !== "pr_opened" || !view.createPr) return undefined;
-  try {
-    return await new RunReader(s.kestra).prUrl(execution, view.createPr, repo);
-  } catch (err) {
-    s.logger.warn({ err, executionId: execution.id }, "home: cannot read the PR link");
-    return undefined;
-  }
 }
 
 /** Message links have the documented shape https://<workspace>.slack.com/archives/<channel>/p<ts digits>. */
@@ -113,14 +109,14 @@ export function threadUrl(workspace: string, channel: string, ts: string): strin
   return `${workspace.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
 }
 
-const workspaceUrls = new WeakMap<Services, string>();
+const workspaceUrls = new WeakMap<webApi.WebClient, string>();
 
-async function workspaceUrl(s: Services): Promise<string | undefined> {
-  const cached = workspaceUrls.get(s);
+async function workspaceUrl(d: HomeLoadDeps): Promise<string | undefined> {
+  const cached = workspaceUrls.get(d.slack);
   if (cached) return cached;
   try {
-    const url = (await s.slack.auth.test()).url;
-    if (url) workspaceUrls.set(s, url);
+    const url = (await d.slack.auth.test()).url;
+    if (url) workspaceUrls.set(d.slack, url);
     return url;
   } catch {
     return undefined;
@@ -149,7 +145,7 @@ interface OpenIssue {
 
 /** Open issues (pull requests excluded) of the policy's repositories, one page of them with statuses. */
 export async function loadIssues(
-  s: Services,
+  d: HomeLoadDeps,
   policy: Policy,
   page: number,
   viewer: Viewer,
@@ -162,7 +158,7 @@ export async function loadIssues(
   }));
   const all: OpenIssue[] = [];
   for (const repo of repos) {
-    const listed = await openIssues(s, repo, labels);
+    const listed = await openIssues(d, repo, labels);
     if (listed.ok) {
       all.push(...listed.issues);
       if (listed.more) {
@@ -177,8 +173,8 @@ export async function loadIssues(
   }
   const current = clampPage(page, all.length, ISSUES_PER_PAGE);
   const slice = all.slice((current - 1) * ISSUES_PER_PAGE, current * ISSUES_PER_PAGE);
-  const visible = runVisibility(s, { team: viewer.team, user: viewer.user });
-  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(s, issue, viewer, visible));
+  const visible = d.queries.visibility({ team: viewer.team, user: viewer.user });
+  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(d, issue, viewer, visible));
   return {
     page: current,
     pageCount: pageCount(all.length, ISSUES_PER_PAGE),
@@ -195,7 +191,7 @@ export async function loadIssues(
  * whether a fix is under way); the run's link only shows to those who may see the run.
  */
 async function issueRow(
-  s: Services,
+  d: HomeLoadDeps,
   issue: OpenIssue,
   viewer: Viewer,
   visible: RunVisibility,
@@ -207,7 +203,7 @@ async function issueRow(
     url: issue.url,
   };
   try {
-    const { results } = await s.kestra.searchExecutions({
+    const { results } = await d.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
       labels: {
         [LABELS.team]: viewer.team,
@@ -221,19 +217,19 @@ async function issueRow(
     if (!newest) {
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
-    const execution = (await s.kestra.findExecution(newest.id)) ?? newest;
-    const view = await s.syncer.view(execution);
+    const execution = await d.queries.full(newest);
+    const view = await d.syncer.view(execution);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {
       ...base,
       fix: fixStatusOf(view.status),
       runStatus: view.status,
-      runUrl: shown ? s.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
-      prUrl: await prUrlOf(s, execution, view, issue.repo),
+      runUrl: shown ? d.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
+      prUrl: await d.queries.prUrl(execution, view, issue.repo),
     };
   } catch (err) {
-    s.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");
+    d.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");
     return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
   }
 }
@@ -242,29 +238,29 @@ type Listed = { ok: true; issues: OpenIssue[]; more: boolean } | { ok: false; re
 
 const issueCaches = new WeakMap<GitHubClient, Map<string, { value: Listed; until: number }>>();
 
-async function openIssues(s: Services, repo: string, labels: string[]): Promise<Listed> {
-  let cache = issueCaches.get(s.github);
+async function openIssues(d: HomeLoadDeps, repo: string, labels: string[]): Promise<Listed> {
+  let cache = issueCaches.get(d.github);
   if (!cache) {
     cache = new Map();
-    issueCaches.set(s.github, cache);
+    issueCaches.set(d.github, cache);
   }
   const key = `${repo.toLowerCase()}|${labels.join(",")}`;
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.value;
-  const value = await fetchOpenIssues(s, repo, labels);
+  const value = await fetchOpenIssues(d, repo, labels);
   // Failures are not cached: the next refresh tries again.
   if (value.ok) cache.set(key, { value, until: Date.now() + ISSUE_CACHE_MS });
   return value;
 }
 
-async function fetchOpenIssues(s: Services, repo: string, labels: string[]): Promise<Listed> {
+async function fetchOpenIssues(d: HomeLoadDeps, repo: string, labels: string[]): Promise<Listed> {
   const [owner = "", name = ""] = repo.split("/");
   const issues: OpenIssue[] = [];
   try {
     let pages = 0;
     let more = false;
-    const items = await s.github.paginate(
-      s.github.rest.issues.listForRepo,
+    const items = await d.github.paginate(
+      d.github.rest.issues.listForRepo,
       {
         owner,
         repo: name,
@@ -288,13 +284,13 @@ async function fetchOpenIssues(s: Services, repo: string, labels: string[]): Pro
         repo,
         number: item.number,
         title: item.title,
-        url: issueUrl({ host: s.webHost, owner, repo: name, number: item.number }),
+        url: issueUrl({ host: d.webHost, owner, repo: name, number: item.number }),
       });
     }
     return { ok: true, issues, more };
   } catch (err) {
     const status = (err as { status?: unknown }).status;
-    s.logger.warn({ repo, status }, "home: cannot list issues");
+    d.logger.warn({ repo, status }, "home: cannot list issues");
     return {
       ok: false,
       reason:

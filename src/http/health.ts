@@ -8,9 +8,20 @@ export function healthzHandler() {
   return (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { ok: true });
 }
 
-/** GET /readyz: Kestra and Slack answer. Results are cached briefly so probes cannot flood them. */
-export function readyzHandler(probes: Record<string, Probe>, cacheMs = 5000) {
-  let cached: { at: number; status: number; body: unknown } | undefined;
+/** A check answered from local state on every request: "ok", or what is wrong. */
+export type LiveCheck = () => string;
+
+/**
+ * GET /readyz: every probe answers and every live check says "ok"; 503 names what is not.
+ * Probe results are cached briefly so health checks cannot flood Kestra and Slack; live checks
+ * (the Socket Mode connection) are cheap and read fresh each time.
+ */
+export function readyzHandler(
+  probes: Record<string, Probe>,
+  live: Record<string, LiveCheck> = {},
+  cacheMs = 5000,
+) {
+  let cached: { at: number; checks: Record<string, string> } | undefined;
   return async (_req: IncomingMessage, res: ServerResponse) => {
     if (!cached || Date.now() - cached.at > cacheMs) {
       const names = Object.keys(probes);
@@ -18,9 +29,11 @@ export function readyzHandler(probes: Record<string, Probe>, cacheMs = 5000) {
       const checks = Object.fromEntries(
         names.map((n, i) => [n, results[i]?.status === "fulfilled" ? "ok" : "unreachable"]),
       );
-      const ok = Object.values(checks).every((c) => c === "ok");
-      cached = { at: Date.now(), status: ok ? 200 : 503, body: { ok, checks } };
+      cached = { at: Date.now(), checks };
     }
-    sendJson(res, cached.status, cached.body);
+    const checks = { ...cached.checks };
+    for (const [name, check] of Object.entries(live)) checks[name] = check();
+    const ok = Object.values(checks).every((c) => c === "ok");
+    sendJson(res, ok ? 200 : 503, { ok, checks });
   };
 }

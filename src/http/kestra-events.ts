@@ -20,6 +20,8 @@ export interface KestraEventsDeps {
   background: Background;
   logger: Logger;
   deadlineMs?: number;
+  /** Aborted when shutdown gives up on work in flight: the wait ends with a 503. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface KestraEventsDeps {
  * 415 content type → 401 token → 413 size → 400 JSON → 400 schema. Then the run's thread is
  * synced from the execution read back from Kestra, and the answer says how that went:
  * 200 synced · 202 not a Slack run, or still syncing past the deadline · 503 the sync failed
- * (Kestra or Slack unavailable), so the flow's retry delivers the notification again.
+ * (Kestra or Slack unavailable) or the bot is shutting down, so the flow's retry delivers the
+ * notification again.
  */
 export function kestraEventsHandler(deps: KestraEventsDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
@@ -75,16 +78,23 @@ export function kestraEventsHandler(deps: KestraEventsDeps) {
     }
     const note = parsed.data;
     const where = { executionId: note.executionId, event: note.event };
+    if (deps.signal?.aborted) return shuttingDown(res);
     log.info(where, "notification");
     const work = deps.background.watch(deps.sync(note.executionId, note));
     const timer = new AbortController();
+    const wait = deps.signal ? AbortSignal.any([timer.signal, deps.signal]) : timer.signal;
     const outcome = await Promise.race([
       work.then(
         (result) => ({ result }),
         (err: unknown) => ({ err }),
       ),
-      sleep(deadlineMs, "late" as const, { signal: timer.signal }).catch(() => "late" as const),
+      sleep(deadlineMs, "late" as const, { signal: wait }).catch(() => "late" as const),
     ]).finally(() => timer.abort());
+    if (outcome === "late" && deps.signal?.aborted) {
+      log.warn(where, "shutting down before the sync ended; the flow delivers it again");
+      work.catch(() => {});
+      return shuttingDown(res);
+    }
     if (outcome === "late") {
       log.warn(where, "sync still running past the deadline; it goes on in the background");
       work.catch((err: unknown) => log.error({ ...where, err }, "late sync failed"));
@@ -104,4 +114,8 @@ export function kestraEventsHandler(deps: KestraEventsDeps) {
     }
     return sendJson(res, 200, { ok: true });
   };
+}
+
+function shuttingDown(res: ServerResponse): void {
+  sendJson(res, 503, { ok: false, error: "the bot is shutting down" }, { "retry-after": "5" });
 }

@@ -127,7 +127,12 @@ export class KestraClient {
     query.append("filters[namespace][EQUALS]", this.namespace);
     if (q.flowId) query.append("filters[flowId][EQUALS]", q.flowId);
     if (q.states?.length) query.append("filters[state][IN]", q.states.join(","));
-    if (q.endedAfter) query.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", q.endedAfter);
+    if (q.endedAfter) {
+      // 2.0 applies every date filter to the column `dateFilter` names, start_date by default: without
+      // END_DATE this would find the runs that *started* since then (seen on the real 2.0.0 engine).
+      query.append("dateFilter", "END_DATE");
+      query.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", q.endedAfter);
+    }
     for (const [k, v] of Object.entries(q.labels ?? {})) {
       query.append(`filters[labels][EQUALS][${k}]`, v);
     }

@@ -5,6 +5,7 @@ import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Verdict } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
+import { alreadyDecidedText } from "../slack/blocks/run-notes.ts";
 import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
 import { userMessage } from "../slack/error-messages.ts";
 import { contextOf, type RunContext } from "./context.ts";
@@ -80,7 +81,7 @@ export class RunDecisions {
     return this.d.lock.run(id, async () => {
       const record = await this.d.records.load(id, thread(run.ctx));
       const state = await this.d.syncer.state(run.execution, run.ctx, record);
-      if (record.decision) return alreadyDecided(record.decision);
+      if (record.decision) return alreadyDecidedText(record.decision);
       if (!state.view.approvable) {
         return `This patch can no longer be decided: the run is now *${STATUS_TEXT[state.view.status]}*.`;
       }
@@ -125,16 +126,6 @@ export class RunDecisions {
     }
     return { execution, ctx, policy };
   }
-}
-
-export function alreadyDecided(d: { verdict: Verdict; by: string }): string {
-  const what =
-    d.verdict === "approve"
-      ? "approved"
-      : d.verdict === "reject"
-        ? "rejected"
-        : "sent back for a revision";
-  return `This patch was already ${what} by <@${d.by}>.`;
 }
 
 /** The clicked message must sit in the run's own thread (or be its root), or in an alerts channel. */

@@ -10,6 +10,25 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 // carries that identity too, so a report cut off in between (the bot killed) finds its alert in
 // the alerts channel instead of posting it again, and is never left without one.
 
+/** A run (or batch) that never started: nothing ran, so no execution and no log. */
+export function startFailure(
+  slug: string,
+  requester: string,
+  reason: string,
+  retryIssueUrl?: string,
+): FailureInput {
+  return {
+    slug,
+    executionId: undefined,
+    failedTask: "start",
+    reason,
+    logExcerpt: undefined,
+    kestraUrl: undefined,
+    requester,
+    ...(retryIssueUrl ? { retryIssueUrl } : {}),
+  };
+}
+
 export interface FailureReport {
   failure: FailureInput;
   /** The run's channel: its settings name the alerts channel (the environment's when unreadable). */

@@ -55,6 +55,12 @@ export class RunOperations {
         if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
         return { ok: false, message: await this.endedText(id, "cancel") };
       }
+      // Kestra 2.0.0's executor also takes a kill of a run that has ended, and the answer is then
+      // that run unchanged: a kill that cancelled something always passes through KILLING.
+      const since = killed.state.histories.slice(run.execution.state.histories.length);
+      if (!since.some((h) => h.state === "KILLING") && killed.state.current !== "KILLING") {
+        return { ok: false, message: await this.endedText(id, "cancel") };
+      }
       const record = await this.d.records.load(id, thread(run.ctx));
       // The note says it; the sync must not add "The run was cancelled." as well.
       const key = KEYS.closed("cancelled", attemptOf(killed));

@@ -7,10 +7,10 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
-import { revisionNote } from "../slack/blocks/run-notes.ts";
+import { alreadyDecidedText, revisionNote } from "../slack/blocks/run-notes.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import { contextOf, type RunContext } from "./context.ts";
-import { alreadyDecided, type ClickOutcome, type RunDecisions } from "./decisions.ts";
+import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
@@ -129,7 +129,7 @@ export class RunRevisions {
         await start();
         return undefined;
       });
-      if (already) return alreadyDecided(already);
+      if (already) return alreadyDecidedText(already);
     }
     return started && !started.ok ? started.message : undefined;
   }

@@ -11,7 +11,7 @@ import { userMessage } from "../slack/error-messages.ts";
 import { link } from "../slack/mrkdwn.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import { runLabels } from "./context.ts";
-import type { FailureReporter } from "./failure.ts";
+import { type FailureReporter, startFailure } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunRecords } from "./record.ts";
 import type { RunSyncer } from "./sync.ts";
@@ -184,16 +184,7 @@ export class RunStarter {
         )
         .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot mark the root failed"));
     }
-    const failure = {
-      slug,
-      executionId: undefined,
-      failedTask: "start",
-      reason: message,
-      logExcerpt: undefined,
-      kestraUrl: undefined,
-      requester: req.user,
-      retryIssueUrl: url,
-    };
+    const failure = startFailure(slug, req.user, message, url);
     await this.d.failures
       .report({ failure, channel: req.channel, thread })
       .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot report the start failure"));

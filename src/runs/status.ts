@@ -108,7 +108,7 @@ export function deriveView(execution: Execution, facts: RunFacts = {}): RunView 
   const failed = failedStep(execution);
   // The approval window closed: Pause with behavior FAIL.
   if (failed?.taskId === TASKS.approval) return is("expired");
-  // Failed even while the errors branch still runs.
+  // Failed as soon as a step failed, before the run has ended.
   if (failed || state === "FAILED") return is("failed", { failedTask: failed?.taskId });
 
   if (approval?.state.current === "SUCCESS") {

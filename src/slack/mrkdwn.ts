@@ -17,6 +17,15 @@ export function link(url: string, label: string): string {
   return `<${url.replace(/[|>]/g, encodeURIComponent)}|${escapeText(label).replace(/\|/g, "¦")}>`;
 }
 
+/** Slack renders the date in the reader's time zone; the fallback (ISO, to the second) where it cannot. */
+export function slackDate(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return undefined;
+  const fallback = new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

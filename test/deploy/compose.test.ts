@@ -1,6 +1,7 @@
 // docker-compose.yml: pinned images, Kestra 2.0.x standalone on Postgres, flows, secrets, the bot.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { FORCE_EXIT_MS } from "../../src/shutdown.ts";
 import { isObject, type Json } from "../flows/flow-walk.ts";
 import { BOT_ENV, KESTRA_SECRETS, parseDotenv, readRepoFile } from "./repo-files.ts";
 
@@ -35,7 +36,20 @@ describe("docker-compose.yml", () => {
     expect(String((postgres["healthcheck"] as Json)["test"])).toContain("pg_isready");
     expect(service("kestra")["depends_on"]).toEqual({ postgres: { condition: "service_healthy" } });
     expect(service("kestra")).toHaveProperty("healthcheck");
-    expect(service("bot")["depends_on"]).toEqual({ kestra: { condition: "service_healthy" } });
+    expect(service("bot")["depends_on"]).toEqual({
+      postgres: { condition: "service_healthy" },
+      kestra: { condition: "service_healthy" },
+    });
+  });
+
+  it("points the bot's DATABASE_URL (the per-run lock) at the stack's PostgreSQL", () => {
+    const postgres = service("postgres")["environment"] as Record<string, string>;
+    const m =
+      /^postgres:\/\/([^:]+):\$\{POSTGRES_PASSWORD(?::\?[^}]*)?\}@postgres:5432\/(\w+)$/.exec(
+        envOf("bot")["DATABASE_URL"] ?? "",
+      );
+    expect(m?.[1]).toBe(postgres["POSTGRES_USER"]);
+    expect(m?.[2]).toBe(postgres["POSTGRES_DB"]);
   });
 
   it("configures Postgres repository/queue, local storage, basic auth and the flow watcher", () => {
@@ -90,6 +104,12 @@ describe("docker-compose.yml", () => {
     expect(used.size).toBeGreaterThan(10);
     const missing = [...used].filter((v) => !example.has(v));
     expect(missing).toEqual([]);
+  });
+
+  it("gives the bot a stop grace period that its own forced exit fits in", () => {
+    const grace = /^(\d+)s$/.exec(String(service("bot")["stop_grace_period"]));
+    expect(grace, "stop_grace_period in seconds").not.toBeNull();
+    expect(Number(grace?.[1]) * 1000).toBeGreaterThan(FORCE_EXIT_MS);
   });
 
   it("publishes the bot on loopback only", () => {

@@ -7,7 +7,7 @@ const vars = parseDotenv(text);
 const lines = text.split("\n");
 
 // Set by compose itself rather than by the user.
-const FIXED_BY_COMPOSE = new Set(["KESTRA_URL", "PORT"]);
+const FIXED_BY_COMPOSE = new Set(["KESTRA_URL", "PORT", "DATABASE_URL"]);
 
 describe(".env.example", () => {
   it("declares every variable the bot reads (except those compose fixes)", () => {

@@ -36,8 +36,8 @@ export const MANIFEST_KEYS = {
  * commands (/autofix), chat:write (run thread), chat:write.public (threads and alerts in public
  * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups),
  * users:read (users.info: only workspace admins/owners or approvers may edit channel settings),
- * channels:history and groups:history (conversations.replies reads a run's thread back, the run's
- * record; conversations.history finds an alert already posted).
+ * *:history (conversations.replies: the bot reads a run's thread back to know what it posted;
+ * conversations.history: it finds an alert already posted in the alerts channel).
  */
 export const EXPECTED_BOT_SCOPES = [
   "commands",
@@ -48,6 +48,8 @@ export const EXPECTED_BOT_SCOPES = [
   "users:read",
   "channels:history",
   "groups:history",
+  "im:history",
+  "mpim:history",
 ] as const;
 
 export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";

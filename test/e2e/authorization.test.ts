@@ -124,7 +124,7 @@ describe("Kestra refuses the resume", () => {
     });
     const eph = await h.slack.waitFor(() => h.slack.ephemerals[0]);
     expect(eph.text).toMatch(/Kestra is not reachable right now/);
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     // The buttons are back, and nothing was decided.
     expect(JSON.stringify(h.slack.message(CHANNEL, buttonsTs)?.blocks)).toContain(ACTIONS.approve);
     expect(h.kestra.resumes).toHaveLength(0);

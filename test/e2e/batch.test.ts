@@ -9,8 +9,8 @@ afterEach(async () => h?.close());
 const digest = (h: Harness) => h.slack.channelMessages(CHANNEL)[0];
 const digestText = (h: Harness) => JSON.stringify(digest(h)?.blocks ?? []);
 const settle = async (h: Harness) => {
-  await h.app.services.background.drain();
-  await h.app.services.digest.idle();
+  await h.app.runtime.background.drain();
+  await h.app.runtime.digest.idle();
 };
 
 async function startBatch(text = "batch acme/api label:bug max:3 pr"): Promise<BatchDriver> {
@@ -105,9 +105,10 @@ describe("/autofix batch", () => {
     const c1File = h.slack.files.find((f) =>
       f.initialComment?.includes("Patch ready for acme/api#1"),
     );
-    expect(thread.indexOf(c1Buttons ?? thread[0]!) - 1).toBe(
-      thread.findIndex((m) => m.ts === c1File?.messageTs),
-    );
+    // Right under its patch: the message just before the buttons shares the file.
+    const at = thread.findIndex((m) => m.ts === c1Buttons?.ts);
+    expect(at).toBeGreaterThan(0);
+    expect(thread[at - 1]?.ts).toBe(c1File?.messageTs);
     await h.click({
       user: REQUESTER,
       messageTs: c1Buttons?.ts ?? "",

@@ -5,7 +5,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   // The start-up reconcile pass searches Kestra; let it finish so only the commands' calls count.
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
 });
 afterAll(async () => h?.close());
 

@@ -67,8 +67,8 @@ describe("/autofix cancel", () => {
 
   it("an approver of the run's channel may cancel from another channel; the asking channel's approvers may not", async () => {
     const { run } = await runningRun();
-    await h.app.services.settings.put(CHANNEL, { approvers: ["U0LEAD"] });
-    await h.app.services.settings.put(ALERTS, { approvers: ["U0REVIEWER"] });
+    await h.app.runtime.settings.put(CHANNEL, { approvers: ["U0LEAD"] });
+    await h.app.runtime.settings.put(ALERTS, { approvers: ["U0REVIEWER"] });
 
     // Not an approver of the run's channel and typed elsewhere: the run is not even visible.
     const refused = await ask(h, `cancel ${run.id}`, { user_id: "U0REVIEWER", channel_id: ALERTS });

@@ -27,7 +27,7 @@ export interface SeededRun {
 
 export async function seedRun(h: Harness, opts: SeedOptions): Promise<SeededRun> {
   const channel = opts.channel ?? CHANNEL;
-  const s = h.app.services;
+  const s = h.app.runtime;
   const root = await s.slack.chat.postMessage({
     channel,
     text: `Autofix for acme/api#${opts.issue}`,

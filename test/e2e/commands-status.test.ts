@@ -33,7 +33,7 @@ describe("/autofix status <execution-id>", () => {
     expect(running.response_type).toBe("ephemeral");
     expect(running.json).toContain("*Running*");
     expect(running.json).toContain("step `fix`");
-    expect(running.json).toMatch(/\d+ s/);
+    expect(running.json).toMatch(/step `fix` {2}· {2}\d+s"/);
     expect(running.json).toContain(`${KESTRA_UI}/${run.id}|Kestra execution`);
     const permalink = `https://fake.slack.com/archives/${CHANNEL}/p${rootTs.replace(".", "")}`;
     expect(running.json).toContain(`${permalink}|Slack thread`);

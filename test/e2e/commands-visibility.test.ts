@@ -19,7 +19,7 @@ const UNKNOWN = "7nOsUcHrUn0000000000aa";
 /** A run requested by OWNER in a private channel whose settings name APPROVER. */
 async function privateRun(issue = 42) {
   h.slack.addChannel(PRIVATE, { isPrivate: true });
-  await h.app.services.settings.put(PRIVATE, { approvers: [APPROVER] });
+  await h.app.runtime.settings.put(PRIVATE, { approvers: [APPROVER] });
   return seedRun(h, {
     issue,
     channel: PRIVATE,
@@ -62,7 +62,7 @@ describe("/autofix status <execution-id> of another channel's run", () => {
   it("an approver of another channel is not an approver here", async () => {
     h = await startHarness();
     const run = await privateRun();
-    await h.app.services.settings.put(CHANNEL, { approvers: [STRANGER] });
+    await h.app.runtime.settings.put(CHANNEL, { approvers: [STRANGER] });
     const answer = await ask(h, `status ${run.id}`, from(STRANGER));
     expect(answer.text).toMatch(/^No such run: `/);
   });

@@ -93,6 +93,27 @@ it("a pr_created notification with a PR URL of another repository is not believe
   expect(all).not.toContain("evil/phish");
 });
 
+it("without a pull-request URL anywhere, the PR is announced without a link, never the Kestra one", async () => {
+  const { run, rootTs } = await begin();
+  await run.started();
+  await run.patchReady();
+  await h.click({ user: REQUESTER, messageTs: rootTs, actionId: ACTIONS.approve, value: run.id });
+  await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  // create_pr succeeded, but neither its output nor the notification holds a PR of acme/api.
+  h.kestra.setState(run.id, "RUNNING");
+  h.kestra.addTaskRun(run.id, {
+    taskId: "create_pr",
+    state: "SUCCESS",
+    outputs: { vars: { pr_url: "https://kestra.example.com/ui/main/executions/x" } },
+  });
+  await run.notify("pr_created", { prUrl: "" });
+  const reply = h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("pull request opened"));
+  expect(reply?.text).toContain("see <https://kestra.example.com");
+  const root = rootOf(h, rootTs);
+  expect(root.text).toMatch(/PR opened$/);
+  expect(JSON.stringify(root.blocks)).not.toContain("|Pull request>");
+});
+
 it("a second /autofix for an issue with a run in progress is refused with a link, and starts nothing", async () => {
   const { run } = await begin();
   const url = h.slack.responseUrl();

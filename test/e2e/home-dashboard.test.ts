@@ -33,7 +33,7 @@ async function createRun(
   ts: string,
   where: { channel?: string; user?: string; title?: string } = {},
 ) {
-  return h.app.services.kestra.createExecution(
+  return h.app.runtime.kestra.createExecution(
     SINGLE_FLOW_ID,
     {
       [SINGLE_INPUTS.issueUrl]: issueUrl(n),
@@ -133,7 +133,7 @@ describe("App Home dashboard", () => {
     );
     await done.prCreated();
     // The PR link reaches the run record when the notification's sync has run.
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     // Another workspace's run must not show.
     await createRun("T0ELSEWHERE", 105, "1700000000.000105");
 
@@ -163,7 +163,7 @@ describe("App Home dashboard", () => {
     // The thread link is exactly what chat.getPermalink answers for the root message.
     const rootTs =
       h.kestra.execution(awaiting.id).labels.find((l) => l.key === LABELS.ts)?.value ?? "";
-    const { permalink } = await h.app.services.slack.chat.getPermalink({
+    const { permalink } = await h.app.runtime.slack.chat.getPermalink({
       channel: CHANNEL,
       message_ts: rootTs,
     });
@@ -378,7 +378,7 @@ describe("App Home: who sees which runs", () => {
   it("lists only the viewer's own runs and those of channels they approve, paged over what they may see", async () => {
     h = await startHarness();
     h.slack.addChannel(PRIVATE, { isPrivate: true });
-    await h.app.services.settings.put(PRIVATE, { approvers: [APPROVER] });
+    await h.app.runtime.settings.put(PRIVATE, { approvers: [APPROVER] });
     const mine = new Set<string>();
     const hidden = new Set<string>();
     // Interleaved, newest last: 12 runs of the requester, 13 of someone else in a private channel.

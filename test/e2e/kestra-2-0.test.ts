@@ -43,7 +43,7 @@ it("/autofix cancel: the kill answers KILLING, the thread says who cancelled, an
 
   await run.killed();
   // Nothing notifies the bot of a kill: its periodic re-read (the reconciler) brings the end in.
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   await h.slack.waitFor(() => rootText().endsWith("Cancelled"), { description: "Cancelled" });
   const texts = threadTexts(rootTs);
   expect(texts.filter((t) => t.startsWith("⏹️ Cancelled by"))).toHaveLength(1);

@@ -1,34 +1,53 @@
-import { spawn } from "node:child_process";
 import { afterEach, expect, it } from "vitest";
 import { startFakeKestra } from "../fakes/kestra.ts";
 import { startFakeSlack } from "../fakes/slack.ts";
+import { type MainProcess, startMain } from "../support/main-process.ts";
 
-// `npm start` is `node src/main.ts`: the real entry point, as a process.
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.allSettled(closers.splice(0).map((c) => c()));
 });
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+const KESTRA_USER = "admin@kestra.io";
+const KESTRA_PASSWORD = "Kestra-Pass-123";
+const WEBHOOK_TOKEN = "main-webhook-token-0123456789";
+
+/** The real entry point against fake Slack and Kestra, in HTTP mode. */
+async function startWithFakes(env: Record<string, string> = {}) {
+  const slack = await startFakeSlack();
+  const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
+  closers.push(
+    () => slack.close(),
+    () => kestra.close(),
+  );
+  const p = startMain({
+    PORT: "0",
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: "main-signing-secret-123",
+    SLACK_API_URL: slack.apiUrl,
+    KESTRA_URL: kestra.url,
+    KESTRA_USERNAME: KESTRA_USER,
+    KESTRA_PASSWORD,
+    AUTOFIX_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    ...env,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += String(d);
+  closers.push(async () => {
+    p.child.kill("SIGKILL");
   });
-  child.stderr.on("data", (d) => {
-    stderr += String(d);
+  return { slack, kestra, p };
+}
+
+function notify(port: number, executionId: string) {
+  return fetch(`http://127.0.0.1:${port}/kestra/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    body: JSON.stringify({ executionId, event: "started" }),
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
 }
 
 it("refuses to start on bad configuration, listing every problem with how to fix it", async () => {
-  const p = start({ SLACK_BOT_TOKEN: "xoxp-user", PORT: "web" });
+  const p = startMain({ SLACK_BOT_TOKEN: "xoxp-user", PORT: "web" });
   expect(await p.exited).toBe(2);
   const err = p.err();
   expect(err).toContain("autofix-slack cannot start.");
@@ -47,40 +66,8 @@ it("refuses to start on bad configuration, listing every problem with how to fix
 });
 
 it("starts, serves /healthz, logs no secret, and stops cleanly on SIGTERM", async () => {
-  const slack = await startFakeSlack();
-  const kestra = await startFakeKestra({
-    username: "admin@kestra.io",
-    password: "Kestra-Pass-123",
-  });
-  closers.push(
-    () => slack.close(),
-    () => kestra.close(),
-  );
-  const p = start({
-    PORT: "0",
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: "main-signing-secret-123",
-    SLACK_API_URL: slack.apiUrl,
-    KESTRA_URL: kestra.url,
-    KESTRA_USERNAME: "admin@kestra.io",
-    KESTRA_PASSWORD: "Kestra-Pass-123",
-    AUTOFIX_WEBHOOK_TOKEN: "main-webhook-token-0123456789",
-    AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
-  });
-  closers.push(async () => {
-    p.child.kill("SIGKILL");
-  });
-  const deadline = Date.now() + 10_000;
-  let port: number | undefined;
-  while (port === undefined && Date.now() < deadline) {
-    const line = p
-      .out()
-      .split("\n")
-      .find((l) => l.includes("autofix-slack is up"));
-    if (line) port = (JSON.parse(line) as { port: number }).port;
-    else await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(port).toBeGreaterThan(0);
+  const { slack, p } = await startWithFakes();
+  const port = await p.port();
   expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   p.child.kill("SIGTERM");
   expect(await p.exited).toBe(0);
@@ -89,9 +76,35 @@ it("starts, serves /healthz, logs no secret, and stops cleanly on SIGTERM", asyn
   for (const secret of [
     slack.botToken,
     "main-signing-secret-123",
-    "Kestra-Pass-123",
-    "main-webhook-token-0123456789",
+    KESTRA_PASSWORD,
+    WEBHOOK_TOKEN,
   ]) {
     expect(logs).not.toContain(secret);
   }
 });
+
+it("on SIGTERM with a notification stuck on a Kestra read, ends the wait, answers 503 and exits 0 inside Docker's 10 s grace period", async () => {
+  // Kestra's timeout is longer than the grace period: only the shutdown can end the read's wait.
+  const { kestra, p } = await startWithFakes({ KESTRA_TIMEOUT_MS: "60000" });
+  const port = await p.port();
+  const read = { method: "GET", path: "/api/v1/main/executions/SlowRead1" };
+  kestra.failNext(read, "timeout");
+  const answer = notify(port, "SlowRead1");
+  await waitUntil(() => kestra.requests.some((r) => r.fault === "timeout"), p);
+
+  p.child.kill("SIGTERM");
+  // The bound is the requirement (Docker kills at 10 s), so it is asserted as a limit on the exit.
+  expect(await p.exitWithin(10_000)).toBe(0);
+  const res = await answer;
+  expect(res.status).toBe(503);
+  expect(res.headers.get("retry-after")).toBe("5");
+  expect(p.out()).toContain("work still running at shutdown");
+}, 30_000);
+
+async function waitUntil(done: () => boolean, p: MainProcess): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`condition not met:\n${p.out()}\n${p.err()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

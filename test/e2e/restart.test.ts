@@ -10,6 +10,7 @@ import {
   startHarness,
 } from "../support/harness.ts";
 import { hasButtons, rootOf, startedRun } from "../support/scenarios.ts";
+import { seedRun } from "./commands-seed.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -44,12 +45,33 @@ it("a bot restarted mid-run catches up from Kestra: missed patch, then approval 
   await h.stopApp();
   await h.startNewApp();
   await h.slack.waitFor(() => passes() > before, { description: "start-up catch-up done" });
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
   expect(h.slack.files).toHaveLength(1);
 
   await h.click({ user: REQUESTER, messageTs: rootTs, actionId: ACTIONS.approve, value: run.id });
   await h.slack.waitFor(() => h.kestra.resumes.length === 1);
   await h.slack.waitFor(() => rootOf(h, rootTs).text.endsWith("Creating PR"));
+});
+
+it("an idle pass costs two Kestra searches and no Slack call, whatever the history", async () => {
+  h = await startHarness();
+  for (let i = 0; i < 30; i++) {
+    const run = await seedRun(h, { issue: 300 + i, state: "RUNNING" });
+    h.kestra.setState(run.id, "SUCCESS");
+  }
+  // The first pass (start-up) catches all of them up; the next one looks only at what ended since.
+  await h.app.runtime.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
+  const kestra = h.kestra.requests.length;
+  const slack = h.slack.calls.length;
+  const report = await h.app.runtime.reconciler.runOnce();
+  expect(report.checked).toBe(0);
+  const calls = h.kestra.requests.slice(kestra);
+  expect(calls.map((r) => r.path.split("?")[0])).toEqual([
+    "/api/v1/main/executions/search",
+    "/api/v1/main/executions/search",
+  ]);
+  expect(h.slack.calls.slice(slack)).toEqual([]);
 });
 
 it("the reconciler reports a failure whose notification never arrived, once", async () => {
@@ -60,13 +82,13 @@ it("the reconciler reports a failure whose notification never arrived, once", as
   const { ts: rootTs } = await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]);
   await run.fail("fix", ["clone failed: repository not found"], false);
 
-  const first = await h.app.services.reconciler.runOnce();
+  const first = await h.app.runtime.reconciler.runOnce();
   expect(first.synced).toBe(1);
   await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
   await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
   const replies = h.slack.thread(CHANNEL, rootTs).length;
 
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   expect(h.slack.thread(CHANNEL, rootTs)).toHaveLength(replies);
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
   // It searched with 2.x filters, never the flat parameters 2.0 ignores.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
-import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/modal-notes.ts";
 import { STATUS_TEXT } from "../../src/slack/blocks/status-text.ts";
 import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
 import { FlowDriver, SAMPLE_PATCH } from "../support/flow-driver.ts";
@@ -149,11 +149,13 @@ describe("Revise", () => {
     expect(note.text).toBe(
       `🔁 Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
     );
-    // The old patch's buttons are gone.
-    // The root now follows the new run, without the old patch's buttons.
-    const root = h.slack.message(CHANNEL, ctx.rootTs);
-    expect(JSON.stringify(root?.blocks)).not.toContain(ACTIONS.approve);
-    expect(root?.text).toMatch(/Queued$/);
+    // The root now follows the new run (once it has taken the root over), without the old buttons.
+    await h.slack.waitFor(() => h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith("Queued"), {
+      description: "the root follows the new run",
+    });
+    expect(JSON.stringify(h.slack.message(CHANNEL, ctx.rootTs)?.blocks)).not.toContain(
+      ACTIONS.approve,
+    );
 
     // The new run moves on; then the old run ends (not approved): the root stays with the new run.
     const fresh = new FlowDriver(h, next.id);
@@ -162,7 +164,7 @@ describe("Revise", () => {
       h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running),
     );
     await ctx.run.finished();
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     expect(h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running)).toBe(true);
     expect(h.slack.thread(CHANNEL, ctx.rootTs).some((m) => m.text.includes("Patch rejected"))).toBe(
       false,

@@ -122,7 +122,7 @@ it("an empty patch is reported as such, with no snippet and no buttons", async (
   await h.slack.waitFor(() =>
     h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("without changing any file")),
   );
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
   expect(h.slack.files).toHaveLength(0);
   expect(JSON.stringify(h.slack.messages)).not.toContain(ACTIONS.approve);
 });
@@ -163,8 +163,8 @@ it("an alerts channel the bot cannot post in does not make the thread repeat its
   await h.slack.waitFor(() =>
     h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("failed at step fix")),
   );
-  await h.app.services.background.drain();
-  for (let i = 0; i < 3; i++) await h.app.services.reconciler.runOnce();
+  await h.app.runtime.background.drain();
+  for (let i = 0; i < 3; i++) await h.app.runtime.reconciler.runOnce();
   const failures = h.slack
     .thread(CHANNEL, rootTs)
     .filter((m) => m.text.includes("failed at step fix"));

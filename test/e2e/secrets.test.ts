@@ -41,7 +41,7 @@ it("no token or password reaches any Slack message, any fake's payload, or any l
   await h.command(ISSUE_URL);
   await h.notify({ executionId: ok.id, event: "started" }, "wrong-token");
   await h.slack.waitFor(() => h.slack.channelMessages("C0ALERTS").length >= 2);
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
 
   const basic = Buffer.from(`${KESTRA_USER}:${KESTRA_PASSWORD}`).toString("base64");
   const secrets = [

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { REFUSAL } from "../../src/home/permissions.ts";
 import { settingsKey } from "../../src/settings/settings-store.ts";
-import { LOADING_TEXT } from "../../src/slack/blocks/home/modal-notes.ts";
+import { LOADING_TEXT } from "../../src/slack/blocks/modal-notes.ts";
 import { ACTIONS, HOME_ACTIONS, HOME_BLOCKS, SETTINGS } from "../../src/slack/ids.ts";
 import { validateView } from "../fakes/slack/block-kit.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
@@ -154,7 +154,7 @@ async function save(user: string, modal: ViewRecord, values: StateValues) {
   return { ack: body, outcome: viewText(record.view), view: record.view };
 }
 
-const stored = () => h.app.services.kestra.kvGet(settingsKey(CHANNEL));
+const stored = () => h.app.runtime.kestra.kvGet(settingsKey(CHANNEL));
 
 function field(modal: ViewRecord, name: keyof typeof SETTINGS.fields, channel: string) {
   const block = blocksOf(modal.view).find(

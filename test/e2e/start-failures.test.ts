@@ -52,6 +52,26 @@ describe("Kestra refuses or fails to start the run", () => {
     },
   );
 
+  it("Kestra unreachable before anything is posted: the requester is told and the alerts channel hears", async () => {
+    h = await startHarness();
+    await h.app.runtime.reconciler.runOnce(); // the start-up catch-up searches too
+    // The first Kestra call of a start (is a run of this issue in progress?) gets no answer.
+    h.kestra.failNext({ method: "GET", path: /\/executions\/search\?/ }, "reset");
+    const responseUrl = h.slack.responseUrl();
+    await h.command(ISSUE_URL, { response_url: responseUrl });
+    await h.slack.waitFor(() =>
+      /could not start: Kestra is not reachable right now/.test(
+        JSON.stringify(h.slack.responses(responseUrl)),
+      ),
+    );
+    const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0], {
+      description: "alert",
+    });
+    expect(alert.text).toContain("acme/api#42 failed at step start");
+    expect(JSON.stringify(alert.blocks)).toContain("Kestra is unreachable");
+    expect(h.kestra.executions).toHaveLength(0);
+  });
+
   it("tells the requester privately through the response_url", async () => {
     h = await startHarness();
     h.kestra.failNext(CREATE, { status: 404, body: { message: "Flow not found" } });
@@ -99,9 +119,11 @@ describe("input that is not an allowed GitHub issue URL", () => {
     expect(res.body).toMatchObject({ response_type: "ephemeral" });
     expect(JSON.stringify(res.body)).toMatch(reason);
     expect(JSON.stringify(res.body)).toContain("Usage");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(h.kestra.requests.filter((r) => r.method === "POST")).toHaveLength(0);
-    expect(h.slack.messages).toHaveLength(0);
+    // A valid command afterwards gets its run: by then the refused one would have started too.
+    await h.command(ISSUE_URL);
+    await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "valid run" });
+    expect(h.kestra.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+    expect(h.slack.messages).toHaveLength(1);
   });
 
   it("a repository off the channel's allow-list is refused privately and starts nothing", async () => {
@@ -113,7 +135,7 @@ describe("input that is not an allowed GitHub issue URL", () => {
     expect(JSON.stringify(h.slack.responses(url))).toMatch(
       /other\/repo is not on this channel's allow-list \(acme\/\*\)/,
     );
-    await h.app.services.background.drain();
+    await h.app.runtime.background.drain();
     expect(h.kestra.requests.filter((r) => r.method === "POST")).toHaveLength(0);
     expect(h.slack.messages).toHaveLength(0);
   });

@@ -14,16 +14,16 @@ async function runningRun(): Promise<FlowDriver> {
   offsetMs = 0;
   h = await startHarness({ now: clock });
   const { run } = await startedRun(h);
-  await h.app.services.background.drain();
+  await h.app.runtime.background.drain();
   return run;
 }
 
 it("a run with no state change for 30 minutes raises one alert with Cancel and Retry", async () => {
   await runningRun();
   offsetMs = 29 * 60_000;
-  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+  expect((await h.app.runtime.reconciler.runOnce()).stuckAlerts).toBe(0);
   offsetMs = 31 * 60_000;
-  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(1);
+  expect((await h.app.runtime.reconciler.runOnce()).stuckAlerts).toBe(1);
   const alert = h.slack.channelMessages(ALERTS)[0];
   expect(alert?.text).toMatch(/acme\/api#42 looks stuck \(RUNNING for 31m/);
   const blocks = JSON.stringify(alert?.blocks);
@@ -31,7 +31,7 @@ it("a run with no state change for 30 minutes raises one alert with Cancel and R
   expect(blocks).toContain(ACTIONS.stuckRetry);
   expect(blocks).toContain(`<@${REQUESTER}>`);
   // The same stuck state is reported once.
-  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+  expect((await h.app.runtime.reconciler.runOnce()).stuckAlerts).toBe(0);
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
 });
 
@@ -39,13 +39,13 @@ it("a run waiting for approval is never stuck", async () => {
   const run = await runningRun();
   await run.patchReady();
   offsetMs = 24 * 3_600_000;
-  expect((await h.app.services.reconciler.runOnce()).stuckAlerts).toBe(0);
+  expect((await h.app.runtime.reconciler.runOnce()).stuckAlerts).toBe(0);
 });
 
 it("Cancel kills the run; a stranger may not", async () => {
   const run = await runningRun();
   offsetMs = 31 * 60_000;
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   const alert = h.slack.channelMessages(ALERTS)[0];
   await h.click({
     channel: ALERTS,
@@ -76,7 +76,7 @@ it("Cancel kills the run; a stranger may not", async () => {
 it("Retry kills the stuck run and restarts it", async () => {
   const run = await runningRun();
   offsetMs = 31 * 60_000;
-  await h.app.services.reconciler.runOnce();
+  await h.app.runtime.reconciler.runOnce();
   const alert = h.slack.channelMessages(ALERTS)[0];
   await h.click({
     channel: ALERTS,

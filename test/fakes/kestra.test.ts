@@ -242,6 +242,32 @@ describe("create execution", () => {
     expect(empty.status).toBe(422);
   });
 
+  it("refuses a STRING input that does not match its validator, as StringInput does (422)", async () => {
+    fake.addFlowYaml(`
+id: validated
+namespace: ${NS}
+inputs:
+  - id: issue_url
+    type: STRING
+    validator: ^https://[a-z.]+/[a-z]+/issues/[0-9]+$
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`);
+    const post = (url: string) =>
+      api(`/api/v1/main/executions/${NS}/validated`, {
+        method: "POST",
+        body: form({ issue_url: url }),
+      });
+    expect((await post("https://github.com/acme/issues/1")).status).toBe(200);
+    const refused = await post("not a url");
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(await json(refused))).toContain(
+      "Invalid input for `issue_url`, it must match the pattern",
+    );
+  });
+
   it("answers 404 for an unknown flow and 409 for a disabled one", async () => {
     const unknown = await api(`/api/v1/main/executions/${NS}/nope`, {
       method: "POST",
@@ -414,14 +440,14 @@ describe("search", () => {
     expect((await json(await api(`${base}&filters[kind][EQUALS]=NORMAL`))).total).toBe(0);
   });
 
-  it("filters by end date: ended and paused runs carry one, running ones none", async () => {
+  it("filters by end date with dateFilter=END_DATE: ended and paused runs carry one, running ones none", async () => {
     const ended = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
     const running = await createExecution({ issue_url: "https://github.com/o/r/issues/2" });
     fake.setState(ended, "SUCCESS");
     fake.setState(running, "RUNNING");
     const since = new Date(Date.now() - 60_000).toISOString();
     const later = new Date(Date.now() + 60_000).toISOString();
-    const base = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}`;
+    const base = `/api/v1/main/executions/search?dateFilter=END_DATE&filters[namespace][EQUALS]=${NS}`;
     const recent = await json(
       await api(`${base}&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${since}`),
     );
@@ -429,6 +455,60 @@ describe("search", () => {
     expect(
       (await json(await api(`${base}&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${later}`))).total,
     ).toBe(0);
+  });
+
+  it("applies date filters to the start date without dateFilter, as 2.0.0's repository does", async () => {
+    const running = await createExecution({ issue_url: "https://github.com/o/r/issues/2" });
+    fake.setState(running, "RUNNING");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const base = `/api/v1/main/executions/search?filters[namespace][EQUALS]=${NS}`;
+    const found = await json(
+      await api(`${base}&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${since}`),
+    );
+    expect(found.results.map((e: { id: string }) => e.id)).toEqual([running]);
+    const either = await json(
+      await api(
+        `${base}&dateFilter=START_OR_END_DATE&filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${since}`,
+      ),
+    );
+    expect(either.total).toBe(1);
+    const bad = await api(`${base}&dateFilter=LAST_WEEK`);
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe("execution JSON as the real 2.0.0 engine renders it", () => {
+  it("stamps endDate and duration on ended and paused runs only", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    const state = async () => (await json(await api(`/api/v1/main/executions/${id}`))).state;
+    fake.setState(id, "RUNNING");
+    expect(Object.keys(await state()).sort()).toEqual(["current", "histories", "startDate"]);
+    fake.pause(id, "approval");
+    expect(await state()).toMatchObject({ current: "PAUSED", endDate: expect.any(String) });
+    expect((await state()).duration).toMatch(/^PT/);
+    fake.setState(id, "RESTARTED");
+    expect(await state()).not.toHaveProperty("endDate");
+  });
+
+  it("gives task runs attempts once a worker runs them, one per run, and their parent", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    const gate = fake.addTaskRun(id, { taskId: "gate", state: "RUNNING" });
+    const child = fake.addTaskRun(id, {
+      taskId: "validate",
+      state: "SUBMITTED",
+      parentTaskRunId: gate,
+    });
+    const runs = async () => (await json(await api(`/api/v1/main/executions/${id}`))).taskRunList;
+    expect((await runs())[1]).not.toHaveProperty("attempts");
+    expect((await runs())[1].parentTaskRunId).toBe(gate);
+    expect((await runs())[0]).not.toHaveProperty("parentTaskRunId");
+    for (const s of ["RUNNING", "FAILED", "RESTARTED", "RUNNING", "SUCCESS"]) {
+      fake.setTaskRunState(id, child, s);
+    }
+    expect((await runs())[1].attempts).toHaveLength(2);
+    expect(() => fake.addTaskRun(id, { taskId: "x", parentTaskRunId: "nope" })).toThrow(
+      /no parent/,
+    );
   });
 });
 

@@ -66,9 +66,15 @@ export interface FakeKestra {
 
   execution(id: string): FakeExecution;
   setState(id: string, state: string): FakeExecution;
+  /** `parentTaskRunId`: the If/Loop task run it runs under (Kestra sets it on their children). */
   addTaskRun(
     id: string,
-    run: { taskId: string; state?: string; outputs?: Record<string, unknown> },
+    run: {
+      taskId: string;
+      state?: string;
+      outputs?: Record<string, unknown>;
+      parentTaskRunId?: string;
+    },
   ): string;
   setTaskRunState(id: string, taskRunId: string, state: string): void;
   /** Deletes an execution as someone in the Kestra UI would (the project never deletes one). */

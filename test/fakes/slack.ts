@@ -6,6 +6,7 @@
 //                        429 + Retry-After when rate limited (injected or tier emulation)
 //   /upload/v1/<fileId>  upload_url of files.getUploadURLExternal (multipart or raw bytes)
 //   /response/<id>       response_url made by fake.responseUrl()
+//   GET /link/?ticket=…  Socket Mode WebSocket (URL from apps.connections.open, ./slack/socket-mode.ts)
 // Method behaviour lives in ./slack/{chat,directory,files,views}.ts, Block Kit limits in
 // ./slack/block-kit.ts, rate limits in ./slack/rate-limit.ts.
 
@@ -26,6 +27,7 @@ import { FILE_METHODS, receiveUpload } from "./slack/files.ts";
 import { HISTORY_METHODS } from "./slack/history.ts";
 import { RateLimiter } from "./slack/rate-limit.ts";
 import { receiveResponse } from "./slack/response-url.ts";
+import { type FakeSocketMode, SocketModeServer } from "./slack/socket-mode.ts";
 import {
   type FakeEphemeral,
   type FakeFile,
@@ -35,6 +37,7 @@ import {
 } from "./slack/state.ts";
 import { VIEW_METHODS } from "./slack/views.ts";
 
+export type { FakeSocketMode } from "./slack/socket-mode.ts";
 export type {
   FakeChannel,
   FakeEphemeral,
@@ -48,6 +51,8 @@ export type {
 
 export interface FakeSlackOptions {
   botToken?: string;
+  /** App-level token for Socket Mode (apps.connections.open). */
+  appToken?: string;
   teamId?: string;
   /** Workspace subdomain used in permalinks (https://<teamDomain>.slack.com/...). */
   teamDomain?: string;
@@ -103,6 +108,7 @@ export interface FakeSlack {
   /** Pass as `slackApiUrl`: `${url}/api/`. */
   readonly apiUrl: string;
   readonly botToken: string;
+  readonly appToken: string;
   readonly teamId: string;
   readonly botUserId: string;
   readonly botId: string;
@@ -117,6 +123,8 @@ export interface FakeSlack {
     readonly home: ReadonlyMap<string, FakeView>;
     readonly modals: readonly FakeView[];
   };
+  /** The Socket Mode WebSocket side: hello control, drops, envelopes and acks. */
+  readonly socketMode: FakeSocketMode;
 
   message(channel: string, ts: string): FakeMessage | undefined;
   /** Replies of a thread (not the root), including file shares, in ts order. */
@@ -184,6 +192,8 @@ class FakeSlackServer implements FakeSlack {
   readonly #now: () => number;
   readonly #limiter: RateLimiter;
   readonly #failures = new Map<string, { error: string; remaining: number }[]>();
+  readonly #socket: SocketModeServer;
+  readonly #methods: Record<string, MethodSpec>;
   #calls: FakeCall[] = [];
   #server: RunningServer | undefined;
   #received = 0;
@@ -192,6 +202,7 @@ class FakeSlackServer implements FakeSlack {
   constructor(options: FakeSlackOptions) {
     this.#config = {
       botToken: options.botToken ?? "xoxb-test-bot-token",
+      appToken: options.appToken ?? "xapp-1-A0APP-test-app-token",
       teamId: options.teamId ?? "T0TEST",
       teamDomain: options.teamDomain ?? "fake",
       botUserId: options.botUserId ?? "U0BOT",
@@ -199,6 +210,8 @@ class FakeSlackServer implements FakeSlack {
       appId: options.appId ?? "A0APP",
     };
     this.#now = options.now ?? Date.now;
+    this.#socket = new SocketModeServer(this.#config.appId);
+    this.#methods = { ...METHODS, ...this.#socket.methods(() => this.url) };
     const tiers = options.tiers ?? false;
     this.#limiter = new RateLimiter({
       tiers: tiers !== false,
@@ -212,6 +225,9 @@ class FakeSlackServer implements FakeSlack {
 
   async listen(): Promise<void> {
     this.#server = await startHttpServer((req, res) => this.#route(req, res));
+    this.#server.server.on("upgrade", (req, socket, head) =>
+      this.#socket.upgrade(req, socket, head),
+    );
   }
 
   get url(): string {
@@ -223,6 +239,12 @@ class FakeSlackServer implements FakeSlack {
   }
   get botToken(): string {
     return this.#config.botToken;
+  }
+  get appToken(): string {
+    return this.#config.appToken;
+  }
+  get socketMode(): FakeSocketMode {
+    return this.#socket;
   }
   get teamId(): string {
     return this.#config.teamId;
@@ -367,6 +389,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async close(): Promise<void> {
+    this.#socket.close();
     await this.#server?.close();
     this.#server = undefined;
   }
@@ -397,7 +420,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async #api(method: string, req: IncomingMessage): Promise<Answer> {
-    const spec = METHODS[method];
+    const spec = this.#methods[method];
     const body = await readBody(req);
     if (!spec) {
       const call = this.#record(method, req, {}, 404, "unknown_method");
@@ -411,8 +434,8 @@ class FakeSlackServer implements FakeSlack {
     if (!parsed.ok) return this.#answerError(method, req, {}, parsed.error);
     const { params } = parsed;
     if (parsed.token === undefined) return this.#answerError(method, req, params, "not_authed");
-    if (parsed.token !== this.#config.botToken)
-      return this.#answerError(method, req, params, "invalid_auth");
+    const tokenError = this.#checkToken(parsed.token, spec.token ?? "bot");
+    if (tokenError) return this.#answerError(method, req, params, tokenError);
 
     const retryAfter = this.#limiter.check(method, spec.tier, str(params, "channel"));
     if (retryAfter !== undefined) {
@@ -468,6 +491,14 @@ class FakeSlackServer implements FakeSlack {
   ): Answer {
     const call = this.#record(method, req, params, 200, error);
     return { status: 200, json: { ok: false, error, ...extra }, call };
+  }
+
+  /** Slack refuses a token of the wrong kind (bot vs app-level) as such, any other as invalid. */
+  #checkToken(token: string, kind: "bot" | "app"): string | undefined {
+    const expected = kind === "app" ? this.#config.appToken : this.#config.botToken;
+    if (token === expected) return undefined;
+    const wrongKind = kind === "app" ? /^xox[bpa]-/.test(token) : token.startsWith("xapp-");
+    return wrongKind ? "not_allowed_token_type" : "invalid_auth";
   }
 
   #takeFailure(method: string): string | undefined {

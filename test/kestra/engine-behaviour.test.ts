@@ -1,28 +1,23 @@
 // What the REAL Kestra 2.0 engine does where the bot's assumptions could differ: onResume outputs,
 // kill progression and content types, KV content types, restart, Loop executions in searches, and
-// afterExecution. Each test prints what it observed ([kestra-engine] lines) for the report.
+// afterExecution. The product's flows run verbatim; a scripted agent (scripted-agent.ts) decides per
+// issue whether `fix` edits, fails or waits. Each test prints what it observed ([kestra-engine] lines).
 // Run with `vitest run --config vitest.kestra.config.ts`.
 
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { KestraClient } from "../../src/kestra/client.ts";
 import type { Execution } from "../../src/kestra/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
-import {
-  agentCommand,
-  createBareRepo,
-  createSandbox,
-  issueUrlOf,
-  type Sandbox,
-} from "../worker/helpers.ts";
-import { NODE24_BIN, REPO_BIN, ROOT, type RunningEngine, startEngine } from "./engine.ts";
-import { PROPOSAL_NS, withProposedCommands, writeFlowsDir } from "./flows.ts";
+import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
+import { createRun } from "./create-run.ts";
+import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import { inNamespace, productFlow, writeFlowsDir } from "./flows.ts";
+import { type ScriptedAgent, writeScriptedAgent } from "./scripted-agent.ts";
 
 const TERMINAL = new Set([
   "SUCCESS",
@@ -34,35 +29,23 @@ const TERMINAL = new Set([
   "RETRIED",
 ]);
 const PROBE_NS = "dev.autofix.probe";
-/** Proposal copies whose agent hangs, to kill a run during `fix`. */
-const HANG_NS = "dev.autofix.hang";
-/** The product flow (fails at chown here) with the optional FILE output `patch` written without `?? ''`. */
-const OUTPUT_FIX_NS = "dev.autofix.outputfix";
+/** ai-issue-autofix with the FILE output `patch` written the old way, `?? ''` appended. */
+const OLD_OUTPUT_NS = "dev.autofix.oldoutput";
+const PRODUCT_NS = "dev.autofix";
 
-/** A copy of ai-issue-autofix in `namespace`: proposal commands, agent override, `patch` without default. */
-async function variant(
-  namespace: string,
-  opts: { proposal: boolean; agent?: string; patchWithoutDefault?: boolean },
-) {
-  const source = await readFile(
-    join(ROOT, "kestra/workflows/main_dev.autofix_ai-issue-autofix.yml"),
-    "utf8",
+/** One issue per behaviour, so that the scripted agent can act differently for each. */
+const ISSUE = { edit: 7, fails: 8, waits: 9, restart: 10, batch: 11 } as const;
+
+async function withOldPatchOutput(): Promise<string> {
+  return inNamespace(
+    await productFlow("main_dev.autofix_ai-issue-autofix.yml"),
+    OLD_OUTPUT_NS,
+    (flow) => {
+      for (const o of flow["outputs"] as { id: string; value: string }[]) {
+        if (o.id === "patch") o.value = "{{ outputs.fix.outputFiles['patch.diff'] ?? '' }}";
+      }
+    },
   );
-  const flow = parse(opts.proposal ? withProposedCommands(source, namespace) : source) as {
-    namespace: string;
-    tasks: { id: string; env?: Record<string, string> }[];
-    outputs: { id: string; value: string }[];
-  };
-  flow.namespace = namespace;
-  const fix = flow.tasks.find((t) => t.id === "fix");
-  if (!fix) throw new Error("no fix task");
-  if (opts.agent) fix.env = { ...(fix.env ?? {}), AUTOFIX_AGENT_COMMAND: opts.agent };
-  if (opts.patchWithoutDefault) {
-    for (const o of flow.outputs) {
-      if (o.id === "patch") o.value = "{{ outputs.fix.outputFiles['patch.diff'] }}";
-    }
-  }
-  return stringify(flow, { lineWidth: 0 });
 }
 
 const AFTER_EXECUTION_PROBE = `
@@ -97,8 +80,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   let bot: RunningServer;
   let sb: Sandbox;
   let flowsDir: string;
+  let agent: ScriptedAgent;
   let product: KestraClient;
-  let proposal: KestraClient;
   let probe: KestraClient;
   const received: Received[] = [];
 
@@ -154,16 +137,21 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     });
     sb = await createSandbox();
     sb.github.addRepo("acme", "api");
-    sb.github.addIssue("acme", "api", { number: 7, title: "Greeting says world", labels: ["bug"] });
+    for (const n of [ISSUE.edit, ISSUE.fails, ISSUE.waits, ISSUE.restart]) {
+      sb.github.addIssue("acme", "api", { number: n, title: `Greeting ${n}`, labels: ["bug"] });
+    }
+    sb.github.addIssue("acme", "api", {
+      number: ISSUE.batch,
+      title: "Batched",
+      labels: ["batchme"],
+    });
     await createBareRepo(sb, "acme", "api");
-    const hang = agentCommand("hang", `${sb.dir}/hang-dump`);
+    agent = await writeScriptedAgent(sb.dir);
+    await agent.mode(ISSUE.fails, "fail");
+    await agent.mode(ISSUE.waits, "wait");
     flowsDir = await writeFlowsDir({
       "probe/after-execution-probe.yml": AFTER_EXECUTION_PROBE,
-      "hang/ai.yml": await variant(HANG_NS, { proposal: true, agent: hang }),
-      "outputfix/ai.yml": await variant(OUTPUT_FIX_NS, {
-        proposal: false,
-        patchWithoutDefault: true,
-      }),
+      "oldoutput/ai.yml": await withOldPatchOutput(),
     });
     engine = await startEngine({
       flowsDir,
@@ -176,11 +164,10 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
         ENV_AUTOFIX_BOT_URL: bot.url,
         ENV_GITHUB_API_URL: sb.github.url,
         AUTOFIX_CLONE_URL: sb.cloneUrl,
-        AUTOFIX_AGENT_COMMAND: agentCommand("edit", `${sb.dir}/dump`),
+        AUTOFIX_AGENT_COMMAND: agent.command,
       },
     });
-    product = clientFor("dev.autofix");
-    proposal = clientFor(PROPOSAL_NS);
+    product = clientFor(PRODUCT_NS);
     probe = clientFor(PROBE_NS);
   });
 
@@ -193,7 +180,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
   it("afterExecution is accepted and runs once the execution has ended", async () => {
     expect(engine.flows).toContain(`${PROBE_NS}/after-execution-probe`);
-    const created = await probe.createExecution("after-execution-probe", {}, {});
+    const created = await createRun(probe, "after-execution-probe", {}, {});
     const ended = await terminal(probe, created.id);
     const endedSeenAt = Date.now();
     const after = await waitEvent(created.id, "after");
@@ -213,22 +200,23 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   });
 
   it("approval: PAUSED, resume (multipart) with onResume inputs, outputs.approval.onResume", async () => {
-    const issueUrl = issueUrlOf(sb, "acme", "api", 7);
-    const created = await proposal.createExecution(
+    const issueUrl = issueUrlOf(sb, "acme", "api", ISSUE.edit);
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
       { issue_url: issueUrl, apply_fix: true, wait_for_approval: true },
       {},
     );
-    const paused = await waitState(proposal, created.id, (e) =>
+    const paused = await waitState(product, created.id, (e) =>
       ["PAUSED", ...TERMINAL].includes(e.state.current),
     );
     expect(paused.state.current).toBe("PAUSED");
-    const resumed = await proposal.resume(created.id, { approved: false, approver: "U42" });
+    const resumed = await product.resume(created.id, { approved: false, approver: "U42" });
     observe("resume reply state", resumed.state.current);
-    const done = await terminal(proposal, created.id);
+    const done = await terminal(product, created.id);
     const finished = await waitEvent(created.id, "finished");
     const approvalRun = done.taskRunList.find((t) => t.taskId === "approval");
-    const approvalOutputs = await proposal.taskRunOutputs(done, approvalRun?.id ?? "");
+    const approvalOutputs = await product.taskRunOutputs(done, approvalRun?.id ?? "");
     observe("approval task outputs", approvalOutputs);
     observe("finished after rejection", finished.body);
     expect(approvalOutputs["onResume"]).toEqual({ approved: false, approver: "U42" });
@@ -237,28 +225,33 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   });
 
   it("kill: produces text/json only (406 for Accept: application/json), KILLING before KILLED", async () => {
-    const created = await proposal.createExecution(
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
-      { issue_url: issueUrlOf(sb, "acme", "api", 7), apply_fix: true, wait_for_approval: true },
+      {
+        issue_url: issueUrlOf(sb, "acme", "api", ISSUE.edit),
+        apply_fix: true,
+        wait_for_approval: true,
+      },
       {},
     );
-    await waitState(proposal, created.id, (e) => e.state.current === "PAUSED");
+    await waitState(product, created.id, (e) => e.state.current === "PAUSED");
     const asJson = await request(api(`/executions/${created.id}/actions/kill`), {
       method: "DELETE",
       headers: { authorization: auth(), accept: "application/json" },
     });
     const refusal = await asJson.body.text();
     expect(asJson.statusCode).toBe(406);
-    const reply = await proposal.kill(created.id);
+    const reply = await product.kill(created.id);
     const seen = [reply.state.current];
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const e = await proposal.getExecution(created.id);
+      const e = await product.getExecution(created.id);
       if (seen.at(-1) !== e.state.current) seen.push(e.state.current);
       if (TERMINAL.has(e.state.current) || Date.now() > deadline) break;
       await sleep(50);
     }
-    const final = await proposal.getExecution(created.id);
+    const final = await product.getExecution(created.id);
     observe("kill", {
       refusalForApplicationJson: refusal,
       replyState: reply.state.current,
@@ -269,16 +262,14 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   });
 
   it("kill during fix: KILLED, afterExecution runs, `finally` does not", async () => {
-    const c = clientFor(HANG_NS);
-    const created = await c.createExecution(
+    const c = product;
+    const created = await createRun(
+      c,
       "ai-issue-autofix",
-      { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+      { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.waits) },
       {},
     );
-    await waitState(c, created.id, (e) =>
-      e.taskRunList.some((t) => t.taskId === "fix" && t.state.current === "RUNNING"),
-    );
-    await sleep(1000);
+    await agent.started(ISSUE.waits);
     const res = await request(api(`/executions/${created.id}/actions/kill`), {
       method: "DELETE",
       headers: { authorization: auth(), accept: "text/json" },
@@ -295,62 +286,75 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     });
     expect(done.state.current).toBe("KILLED");
     expect(final.taskRunList.map((t) => t.taskId)).not.toContain("cleanup");
+    await agent.release(ISSUE.waits);
   });
 
-  it("failed run: the FILE output `patch` rendered as '' is an ERROR; without `?? ''` it is skipped", async () => {
+  it("failed run: the FILE output `patch` without `?? ''` is skipped; with it, rendering fails", async () => {
     const outcome: Record<string, string[]> = {};
     for (const [ns, c] of [
-      ["dev.autofix", product],
-      [OUTPUT_FIX_NS, clientFor(OUTPUT_FIX_NS)],
+      [PRODUCT_NS, product],
+      [OLD_OUTPUT_NS, clientFor(OLD_OUTPUT_NS)],
     ] as const) {
-      const created = await c.createExecution(
+      const created = await createRun(
+        c,
         "ai-issue-autofix",
-        { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+        { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.fails) },
         {},
       );
       const done = await terminal(c, created.id);
       expect(done.state.current).toBe("FAILED");
-      await waitEvent(created.id, "failed");
+      const failed = await waitEvent(created.id, "failed");
+      expect(String(failed.body["error"])).toMatch(
+        /^task fix: autofix: the agent failed \(exit code 3\)/,
+      );
       const logs = await c.logsAtLeast(created.id, "WARN", 50);
       outcome[ns] = logs
         .filter((l) => !l.taskId)
         .map((l) => `${l.level}: ${(l.message ?? "").slice(0, 200)}`);
     }
     observe("flow outputs of a failed run (execution-level WARN+ logs)", outcome);
-    expect(outcome["dev.autofix"]?.some((m) => m.includes("Failed to render output values"))).toBe(
-      true,
-    );
-    expect(outcome[OUTPUT_FIX_NS]?.some((m) => m.includes("Failed to render output values"))).toBe(
+    expect(outcome[PRODUCT_NS]?.some((m) => m.includes("Failed to render output values"))).toBe(
       false,
+    );
+    expect(outcome[OLD_OUTPUT_NS]?.some((m) => m.includes("Failed to render output values"))).toBe(
+      true,
     );
   });
 
   it("KV: PUT takes text/plain only (415 for application/json), GET answers {type,value,...}", async () => {
-    const put = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
+    const put = await request(api(`/namespaces/${PRODUCT_NS}/kv/digest`), {
       method: "PUT",
       headers: { authorization: auth(), "content-type": "application/json" },
       body: JSON.stringify({ a: 1 }),
     });
     await put.body.dump();
     expect(put.statusCode).toBe(415);
-    await proposal.kvPut("digest", { a: 1 });
-    const raw = await request(api(`/namespaces/${PROPOSAL_NS}/kv/digest`), {
+    await product.kvPut("digest", { a: 1 });
+    const raw = await request(api(`/namespaces/${PRODUCT_NS}/kv/digest`), {
       headers: { authorization: auth(), accept: "application/json" },
     });
     observe("KV GET body", await raw.body.text());
-    expect(await proposal.kvGet("digest")).toEqual({ a: 1 });
-    expect(await proposal.kvGet("missing")).toBeUndefined();
+    expect(await product.kvGet("digest")).toEqual({ a: 1 });
+    expect(await product.kvGet("missing")).toBeUndefined();
   });
 
-  it("restart of a failed run (the product flow fails at chown here)", async () => {
-    const created = await product.createExecution(
+  it("restart of a failed run: RESTARTED, `fix` runs again as a second attempt, then succeeds", async () => {
+    await agent.mode(ISSUE.restart, "fail");
+    const created = await createRun(
+      product,
       "ai-issue-autofix",
-      { issue_url: issueUrlOf(sb, "acme", "api", 7) },
+      { issue_url: issueUrlOf(sb, "acme", "api", ISSUE.restart) },
       {},
     );
     const failed = await terminal(product, created.id);
     expect(failed.state.current).toBe("FAILED");
     await waitEvent(created.id, "failed");
+    // Restart once afterExecution is over: a restart while notify_failed still runs can end FAILED
+    // again at once, without running `fix` (seen on 2.0.0).
+    await waitState(product, created.id, (e) =>
+      e.taskRunList.some((t) => t.taskId === "notify_failed" && TERMINAL.has(t.state.current)),
+    );
+    await agent.mode(ISSUE.restart, "edit");
     const restarted = await product.restart(created.id);
     const done = await waitState(
       product,
@@ -358,22 +362,32 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
       (e) =>
         TERMINAL.has(e.state.current) && e.state.histories.length > failed.state.histories.length,
     );
+    const finished = await waitEvent(created.id, "finished");
+    const fix = done.taskRunList.filter((t) => t.taskId === "fix");
     observe("restart", {
       replyState: restarted.state.current,
+      replyTaskRuns: restarted.taskRunList.map((t) => `${t.taskId}=${t.state.current}`),
       histories: done.state.histories.map((h) => h.state),
-      fixAttempts: done.taskRunList.find((t) => t.taskId === "fix")?.attempts?.length,
+      fixTaskRuns: fix.length,
+      fixAttempts: fix[0]?.attempts?.map((a) => a.state?.current),
+      finished: finished.body,
       failedEvents: events(created.id).filter((r) => r.body["event"] === "failed").length,
     });
+    expect(done.state.current).toBe("SUCCESS");
     expect(done.state.histories.map((h) => h.state)).toContain("RESTARTED");
+    // The same task run, with a second attempt: what the bot's patch identity counts on.
+    expect(fix).toHaveLength(1);
+    expect(fix[0]?.attempts?.map((a) => a.state?.current)).toEqual(["FAILED", "SUCCESS"]);
   });
 
   it("batch: Loop iterations are LOOP executions; a search without a kind filter leaves them out", async () => {
-    const created = await proposal.createExecution(
+    const created = await createRun(
+      product,
       "batch-issue-autofix",
-      { repo_url: `https://${sb.github.webHost}/acme/api`, issue_labels: "bug", max_issues: 5 },
+      { repo_url: `https://${sb.github.webHost}/acme/api`, issue_labels: "batchme", max_issues: 5 },
       { "slack-channel": "C9" },
     );
-    const done = await terminal(proposal, created.id, 240_000);
+    const done = await terminal(product, created.id, 240_000);
     const finished = await waitEvent(created.id, "finished");
     observe("batch", {
       state: done.state.current,
@@ -385,7 +399,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
 
     const search = async (flowId: string, params: Record<string, string>) => {
       const q = new URLSearchParams({ page: "1", size: "50", ...params });
-      q.append("filters[namespace][EQUALS]", PROPOSAL_NS);
+      q.append("filters[namespace][EQUALS]", PRODUCT_NS);
       q.append("filters[flowId][EQUALS]", flowId);
       const res = await request(api(`/executions/search?${q}`), {
         headers: { authorization: auth(), accept: "application/json" },
@@ -407,7 +421,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     });
     observe("search batch-issue-autofix", { noKind, normal, loop });
     observe("search children by label", { noKind: children, kindNormal: childrenNormal });
-    const child = await proposal.getExecution(children[0]?.split(":")[0] ?? "");
+    const child = await product.getExecution(children[0]?.split(":")[0] ?? "");
     observe("a child's labels", child.labels);
     batchId = created.id;
     expect(noKind).toEqual([`${created.id}:null:-`]);
@@ -421,7 +435,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   // The client sends no kind filter: filtering on NORMAL would find nothing on 2.0.0 (stored as
   // null), and without one Kestra searches normal runs only, leaving the Loop iterations out.
   it("the client's searchExecutions finds the batch's child run, not its Loop iteration", async () => {
-    const found = await proposal.searchExecutions({
+    const found = await product.searchExecutions({
       flowId: "ai-issue-autofix",
       labels: { "autofix-batch": batchId },
     });

@@ -1,9 +1,7 @@
 // The product's flows on the REAL Kestra 2.0 engine (see kestra/engine/README.md), driven through the
 // bot's own Kestra client over HTTP. Run with `vitest run --config vitest.kestra.config.ts`.
 
-import { rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,15 +9,10 @@ import { KestraClient } from "../../src/kestra/client.ts";
 import type { Execution } from "../../src/kestra/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
-import {
-  agentCommand,
-  createBareRepo,
-  createSandbox,
-  issueUrlOf,
-  type Sandbox,
-} from "../worker/helpers.ts";
+import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
+import { createRun } from "./create-run.ts";
 import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
-import { PROPOSAL_NS, writeFlowsDir } from "./flows.ts";
+import { writeScriptedAgent } from "./scripted-agent.ts";
 
 const WEBHOOK_TOKEN = "smoke-webhook-token";
 const TERMINAL = new Set([
@@ -44,10 +37,7 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
   let engine: RunningEngine;
   let bot: RunningServer;
   let sb: Sandbox;
-  let flowsDir: string;
-  let dump: string;
   let client: KestraClient;
-  let proposal: KestraClient;
   const received: Received[] = [];
 
   const clientFor = (namespace: string) =>
@@ -79,8 +69,6 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
   }
 
   const events = (id: string) => received.filter((r) => r.body["executionId"] === id);
-  const taskState = (e: Execution, taskId: string) =>
-    e.taskRunList.find((t) => t.taskId === taskId)?.state.current;
 
   beforeAll(async () => {
     bot = await startHttpServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -102,13 +90,10 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
       labels: ["bug"],
     });
     await createBareRepo(sb, "acme", "api");
-    dump = join(sb.dir, "agent-dump");
+    const agent = await writeScriptedAgent(sb.dir);
 
-    // The product's two files, verbatim, plus the proposal copies (flows.ts).
-    flowsDir = await writeFlowsDir();
-
+    // The product's two files, verbatim (kestra/workflows).
     engine = await startEngine({
-      flowsDir,
       pathPrepend: [NODE24_BIN, REPO_BIN],
       env: {
         SECRET_AUTOFIX_WEBHOOK_TOKEN: b64(WEBHOOK_TOKEN),
@@ -120,7 +105,7 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
         // Not in any task's `env:`: the worker only sees them if the Process runner passes the
         // JVM's environment on.
         AUTOFIX_CLONE_URL: sb.cloneUrl,
-        AUTOFIX_AGENT_COMMAND: agentCommand("edit", dump),
+        AUTOFIX_AGENT_COMMAND: agent.command,
       },
     });
     const rss = await engine.rssKiB();
@@ -128,14 +113,12 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
       `[kestra-engine] ready in ${engine.startupMs} ms (launcher measure), RSS ${rss} KiB, flows ${engine.flows.join(", ")}`,
     );
     client = clientFor("dev.autofix");
-    proposal = clientFor(PROPOSAL_NS);
   });
 
   afterAll(async () => {
     await engine?.stop();
     await bot?.close();
     await sb?.close();
-    if (flowsDir) await rm(flowsDir, { recursive: true, force: true });
   });
 
   it("loads both product flows and reports version 2.0.x", async () => {
@@ -156,16 +139,25 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
     expect(anonymous.statusCode).toBe(401);
   });
 
-  it("runs ai-issue-autofix: validate on the Process runner, notify_started reaches the bot", async () => {
+  it("runs ai-issue-autofix (dry run): the worker CLI on the Process runner, outputs, files, notifications", async () => {
     const issueUrl = issueUrlOf(sb, "acme", "api", 7);
-    const created = await client.createExecution(
+    const created = await createRun(
+      client,
       "ai-issue-autofix",
       { issue_url: issueUrl, apply_fix: false },
       { "slack-channel": "C123", "autofix-repo": "acme/api", "autofix-issue": "7" },
     );
     expect(created.state.current).toMatch(/^(CREATED|RUNNING)$/);
     const done = await waitTerminal(client, created.id);
-    expect(taskState(done, "validate")).toBe("SUCCESS");
+    if (done.state.current !== "SUCCESS") {
+      const logs = await client.logsAtLeast(created.id, "INFO", 60);
+      throw new Error(
+        `run ${done.state.current}:\n${logs.map((l) => `${l.taskId} ${l.level} ${l.message}`).join("\n")}`,
+      );
+    }
+    expect(done.taskRunList.map((t) => `${t.taskId}=${t.state.current}`)).toEqual(
+      expect.arrayContaining(["validate=SUCCESS", "fix=SUCCESS", "notify_patch_ready=SUCCESS"]),
+    );
 
     const started = events(created.id).find((r) => r.body["event"] === "started");
     expect(started).toEqual({
@@ -177,57 +169,26 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
         summary: `Working on ${issueUrl} (dry-run)`,
       },
     });
-
-    // 2.0.0 runs the `errors` branch after the execution is already terminal: wait for its call.
-    const closing = await waitFor(() =>
-      events(created.id).find(
-        (r) => r.body["event"] === "failed" || r.body["event"] === "finished",
-      ),
-    );
-    // The product's fix task as written (chown/setpriv to a `node` user): record what it does here.
-    const errors = await client.errorLogs(created.id);
-    console.info(
-      `[kestra-engine] product flow: ${done.state.current}; tasks ${done.taskRunList
-        .map((t) => `${t.taskId}=${t.state.current}`)
-        .join(", ")}; first error ${errors[0]?.taskId}: ${errors[0]?.message}`,
-    );
-    console.info(`[kestra-engine] notifications: ${JSON.stringify(events(created.id))}`);
-    expect(closing.authorization).toBe(`Bearer ${WEBHOOK_TOKEN}`);
-    if (done.state.current === "FAILED") {
-      expect(closing.body).toEqual({
-        executionId: created.id,
-        event: "failed",
-        error: `task ${errors[0]?.taskId}: ${errors[0]?.message}`,
-      });
-    }
-  });
-
-  it("the proposed fix commands run the worker under the Process runner (patch, outputs, file)", async () => {
-    const issueUrl = issueUrlOf(sb, "acme", "api", 7);
-    const created = await proposal.createExecution(
-      "ai-issue-autofix",
-      { issue_url: issueUrl, apply_fix: false },
-      { "autofix-repo": "acme/api" },
-    );
-    const done = await waitTerminal(proposal, created.id);
-    if (done.state.current !== "SUCCESS") {
-      const logs = await proposal.logsAtLeast(created.id, "INFO", 60);
-      throw new Error(
-        `proposal run ${done.state.current}:\n${logs.map((l) => `${l.taskId} ${l.level} ${l.message}`).join("\n")}`,
-      );
-    }
     const ready = events(created.id).find((r) => r.body["event"] === "patch_ready");
-    console.info(`[kestra-engine] proposal notifications: ${JSON.stringify(events(created.id))}`);
     expect(ready?.body["patchUri"]).toMatch(
-      new RegExp(
-        `^kestra:///dev/autofix/proposal/ai-issue-autofix/executions/${created.id}/tasks/fix/`,
-      ),
+      new RegExp(`^kestra:///dev/autofix/ai-issue-autofix/executions/${created.id}/tasks/fix/`),
     );
+    expect(String(ready?.body["summary"])).toContain("Fixed the greeting of issue 7.");
+    // afterExecution runs once the execution has ended: its call comes after the end.
+    const finished = await waitFor(() =>
+      events(created.id).find((r) => r.body["event"] === "finished"),
+    );
+    expect(finished.body).toEqual({
+      executionId: created.id,
+      event: "finished",
+      prUrl: "",
+      summary: "Ended SUCCESS",
+    });
 
-    // 2.0: task outputs live outside the execution JSON; the client falls back to the spec's path.
+    // 2.0: task outputs live outside the execution JSON; the client reads the spec's path.
     const fixRun = done.taskRunList.find((t) => t.taskId === "fix");
     expect(fixRun?.outputs ?? null).toBeNull();
-    const outputs = await proposal.taskRunOutputs(done, fixRun?.id ?? "");
+    const outputs = await client.taskRunOutputs(done, fixRun?.id ?? "");
     expect(Object.keys(outputs["outputFiles"] as object).sort()).toEqual([
       "patch.diff",
       "result.json",
@@ -242,9 +203,9 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
     });
     await asJson.body.dump();
     expect(asJson.statusCode).toBe(406);
-    const patch = await proposal.downloadFile(created.id, patchUri);
-    expect(patch.toString("utf8")).toContain("+fixed world");
-    console.info(`[kestra-engine] RSS after the runs: ${await engine.rssKiB()} KiB`);
+    const patch = await client.downloadFile(created.id, patchUri);
+    expect(patch.toString("utf8")).toContain("+fixed for issue 7");
+    console.info(`[kestra-engine] RSS after the run: ${await engine.rssKiB()} KiB`);
   });
 });
 

@@ -71,11 +71,19 @@ export async function startEngine(opts: StartEngineOptions = {}): Promise<Runnin
   const data = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "kestra-engine-")));
   const basePath = process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin";
   // A small, explicit environment: the JVM (and every Process-runner task) sees only this.
+  // The launcher's own settings (which Java, JVM options) pass through from the caller (.ci/run).
+  const launcher = Object.fromEntries(
+    ["KESTRA_ENGINE_JAVA_HOME", "KESTRA_ENGINE_JAVA_OPTS"].flatMap((k) => {
+      const v = process.env[k];
+      return v ? [[k, v]] : [];
+    }),
+  );
   const env: Record<string, string> = {
     PATH: [...(opts.pathPrepend ?? []), basePath].join(":"),
     HOME: process.env["HOME"] ?? tmpdir(),
     LANG: "C.UTF-8",
     TZ: "UTC",
+    ...launcher,
     ...(opts.env ?? {}),
   };
   const args = [

@@ -68,16 +68,14 @@ export class FlowDriver {
     opts: { summary?: string; pause?: boolean; result?: AutofixResult } = {},
   ): Promise<string> {
     const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
-    if (opts.result) {
-      const json = JSON.stringify(opts.result);
-      this.resultUri = this.h.kestra.addOutputFile(
-        this.id,
-        TASKS.fix,
-        taskRunId,
-        OUTPUT_FILES.result,
-        json,
-      );
-    }
+    // The worker always writes result.json next to the patch.
+    this.resultUri = this.h.kestra.addOutputFile(
+      this.id,
+      TASKS.fix,
+      taskRunId,
+      OUTPUT_FILES.result,
+      JSON.stringify(opts.result ?? this.workerResult()),
+    );
     this.patchUri = this.h.kestra.addOutputFile(
       this.id,
       TASKS.fix,
@@ -92,6 +90,20 @@ export class FlowDriver {
     });
     if (opts.pause !== false) this.h.kestra.pause(this.id, TASKS.approval);
     return this.patchUri;
+  }
+
+  /** What the worker reports when the test does not say (no usage, like an agent without it). */
+  private workerResult(): AutofixResult {
+    const url = String(this.h.kestra.execution(this.id).inputs["issue_url"] ?? "");
+    const number = Number(url.split("/").at(-1)) || 1;
+    return {
+      issue: { owner: "acme", repo: "api", number, url, title: "Issue" },
+      files: [],
+      additions: 0,
+      deletions: 0,
+      durationMs: 61_000,
+      agent: { name: "cline" },
+    };
   }
 
   /** After an approval (or directly): create_pr opens the PR, pr_created is sent, the run ends. */

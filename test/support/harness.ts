@@ -29,6 +29,12 @@ export interface HarnessOptions {
   digestWindowMs?: number;
   /** The bot's clock for stuck-run detection. */
   now?: () => number;
+  /** The app-wide chat.update budget (default: the production one). */
+  updateLimit?: { perWindow?: number; windowMs?: number };
+  /** Slack's retry policy for the bot's WebClient (default: quick retries). */
+  slackRetry?: { retries: number; factor: number; minTimeout: number; maxTimeout: number };
+  /** Socket Mode: SLACK_APP_TOKEN is the fake's app-level token. */
+  socketMode?: boolean;
 }
 
 export interface Harness {
@@ -93,6 +99,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     GITHUB_WEB_URL: "https://github.com",
     AUTOFIX_ALERT_CHANNEL: ALERTS,
     AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     ...opts.env,
   };
   const logs: string[] = [];
@@ -110,11 +117,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const build = () =>
     createApp(config, {
       logger,
-      slackRetryConfig: { retries: 5, factor: 1, minTimeout: 10, maxTimeout: 50 },
+      slackRetryConfig: opts.slackRetry ?? {
+        retries: 5,
+        factor: 1,
+        minTimeout: 10,
+        maxTimeout: 50,
+      },
       githubRetries: 0,
       resumeBackoffMs: 20,
       digestWindowMs: opts.digestWindowMs ?? 100,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
     });
   let app = build();
   let url = "";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { IssueRow, RunRow } from "../../src/home/model.ts";
-import { decodeNav, encodeNav } from "../../src/home/nav.ts";
-import { groupRuns } from "../../src/home/status.ts";
 import type { RunStatus } from "../../src/shared/run-status.ts";
 import { HOME_MAX_BLOCKS, homeDashboard } from "../../src/slack/blocks/home/dashboard.ts";
+import type { IssueRow, RunRow } from "../../src/slack/blocks/home/model.ts";
+import { decodeNav, encodeNav } from "../../src/slack/blocks/home/nav.ts";
+import { groupRuns } from "../../src/slack/blocks/home/status.ts";
 import { settingsModal } from "../../src/slack/blocks/settings-modal.ts";
 import { HOME_ACTIONS, SETTINGS } from "../../src/slack/ids.ts";
 import { validateView } from "../fakes/slack/block-kit.ts";

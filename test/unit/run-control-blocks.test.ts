@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { logsMessage, newestLinesThatFit } from "../../src/commands/log-excerpt.ts";
 import { executionSchema } from "../../src/kestra/types.ts";
 import { contextOf } from "../../src/runs/context.ts";
 import { factsOf as factsOfRun } from "../../src/runs/facts.ts";
 import { deriveView } from "../../src/runs/status.ts";
+import { formatDuration } from "../../src/shared/duration.ts";
+import { logsMessage, newestLinesThatFit } from "../../src/slack/blocks/logs-message.ts";
 import { decodeListPage, encodeListPage, runListMessage } from "../../src/slack/blocks/run-list.ts";
-import { formatDuration, type RunFacts } from "../../src/slack/blocks/run-status.ts";
+import type { RunFacts } from "../../src/slack/blocks/run-status.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
 
 const facts = (i: number): RunFacts => ({
@@ -128,10 +129,11 @@ describe("run facts", () => {
   });
 
   it.each([
-    [42_000, "42 s"],
-    [65_000, "1 min 05 s"],
-    [3_720_000, "1 h 02 min"],
-    [90_000_000, "1 d 1 h"],
+    [42_000, "42s"],
+    [65_000, "1m 5s"],
+    [192_999, "3m 12s"],
+    [3_720_000, "1h 2m"],
+    [90_000_000, "1d 1h"],
   ])("formats %d ms as %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });

@@ -1,5 +1,9 @@
-import type { Services } from "../../services.ts";
-import { clickHandler } from "./click.ts";
+import type { RunDecisions } from "../../runs/decisions.ts";
+import { type ClickDeps, clickHandler } from "./click.ts";
 
-export const approveAction = (s: Services) =>
-  clickHandler(s, (click) => s.decisions.decide(click, true));
+export interface DecideDeps extends ClickDeps {
+  decisions: RunDecisions;
+}
+
+export const approveAction = (d: DecideDeps) =>
+  clickHandler(d, (click) => d.decisions.decide(click, true));

@@ -3,12 +3,19 @@ import type {
   BlockAction,
   ButtonAction,
   SlackActionMiddlewareArgs,
+  webApi,
 } from "@slack/bolt";
+import type { Logger } from "../../logger.ts";
 import type { Click, ClickOutcome } from "../../runs/decisions.ts";
-import type { Services } from "../../services.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** What every button click needs to answer the clicker. */
+export interface ClickDeps {
+  slack: webApi.WebClient;
+  logger: Logger;
+}
 
 /** The run a button click is about, from the signed payload. */
 export function clickOf(args: ButtonArgs): Click | undefined {
@@ -30,7 +37,7 @@ export function clickOf(args: ButtonArgs): Click | undefined {
 }
 
 /** Acks at once, runs the click, and tells the clicker privately what happened when needed. */
-export function clickHandler(s: Services, run: (click: Click) => Promise<ClickOutcome>) {
+export function clickHandler(d: ClickDeps, run: (click: Click) => Promise<ClickOutcome>) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
@@ -39,30 +46,30 @@ export function clickHandler(s: Services, run: (click: Click) => Promise<ClickOu
     try {
       text = await run(click);
     } catch (err) {
-      s.logger.warn(
+      d.logger.warn(
         { err, executionId: click.executionId, user: click.user },
         "click refused or failed",
       );
       text = userMessage(err);
     }
-    if (text) await tellClicker(s, click, text);
+    if (text) await tellClicker(d, click, text);
   };
 }
 
 /** In the thread when possible; the thread ts comes from the payload, so fall back to the channel. */
-async function tellClicker(s: Services, click: Click, text: string): Promise<void> {
+async function tellClicker(d: ClickDeps, click: Click, text: string): Promise<void> {
   const base = { channel: click.channel, user: click.user, text };
   try {
-    await s.slack.chat.postEphemeral(
+    await d.slack.chat.postEphemeral(
       click.threadTs ? { ...base, thread_ts: click.threadTs } : base,
     );
   } catch (err) {
     if (!click.threadTs) {
-      s.logger.warn({ err }, "cannot post ephemeral");
+      d.logger.warn({ err }, "cannot post ephemeral");
       return;
     }
-    await s.slack.chat
+    await d.slack.chat
       .postEphemeral(base)
-      .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+      .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
   }
 }

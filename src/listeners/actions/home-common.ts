@@ -1,12 +1,25 @@
-import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
-import type { HomeNav, HomeNotice } from "../../home/model.ts";
-import { decodeNav } from "../../home/nav.ts";
-import { publishHome, teamOf } from "../../home/publish.ts";
-import type { Services } from "../../services.ts";
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  SlackActionMiddlewareArgs,
+  webApi,
+} from "@slack/bolt";
+import type { HomeTab } from "../../home/publish.ts";
+import type { Logger } from "../../logger.ts";
 import { CHANNEL_PATTERN } from "../../settings/channel-settings.ts";
+import type { HomeNav, HomeNotice } from "../../slack/blocks/home/model.ts";
+import { decodeNav } from "../../slack/blocks/home/nav.ts";
 import { HOME_ACTIONS, HOME_BLOCKS } from "../../slack/ids.ts";
+import { teamOf } from "../../slack/workspace.ts";
 
 export type HomeArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** What every Home action needs to show its outcome: the Home again, with a notice. */
+export interface HomeRefreshDeps {
+  home: HomeTab;
+  slack: webApi.WebClient;
+  logger: Logger;
+}
 
 interface StateValue {
   selected_conversation?: string | null;
@@ -34,22 +47,27 @@ export function homeState(body: BlockAction): HomeState {
 
 /** Re-publishes the clicker's Home, with a notice when there is something to say. */
 export async function refreshHome(
-  s: Services,
+  d: HomeRefreshDeps,
   args: HomeArgs,
   nav: HomeNav,
   notice?: HomeNotice,
 ): Promise<void> {
-  const { body, context } = args;
+  const { body } = args;
   try {
-    await publishHome(s, {
+    await d.home.publish({
       user: body.user.id,
-      team: await teamOf(s, context.teamId, body.team?.id, body.user.team_id),
+      team: await clickerTeam(d.slack, args),
       nav,
       ...(notice ? { notice } : {}),
     });
   } catch (err) {
-    s.logger.error({ err, user: body.user.id }, "cannot refresh the App Home");
+    d.logger.error({ err, user: body.user.id }, "cannot refresh the App Home");
   }
+}
+
+/** The clicker's workspace, from the payload (or the bot's own when Slack does not say). */
+export function clickerTeam(slack: webApi.WebClient, args: HomeArgs): Promise<string> {
+  return teamOf(slack, args.context.teamId, args.body.team?.id, args.body.user.team_id);
 }
 
 export function actionValue(args: HomeArgs): string | undefined {

@@ -1,12 +1,24 @@
-import type { HomeNotice } from "../../home/model.ts";
-import { ISSUES_PER_PAGE } from "../../home/model.ts";
-import { teamOf } from "../../home/publish.ts";
-import type { Services } from "../../services.ts";
+import type { RunStarter } from "../../runs/starter.ts";
+import type { SettingsStore } from "../../settings/settings-store.ts";
 import { isRepoAllowed } from "../../shared/allowed-repos.ts";
 import type { IssueRef } from "../../shared/issue-url.ts";
+import { type HomeNotice, ISSUES_PER_PAGE } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
-import { actionValue, type HomeArgs, homeState, refreshHome } from "./home-common.ts";
+import {
+  actionValue,
+  clickerTeam,
+  type HomeArgs,
+  type HomeRefreshDeps,
+  homeState,
+  refreshHome,
+} from "./home-common.ts";
+
+export interface HomeFixDeps extends HomeRefreshDeps {
+  settings: SettingsStore;
+  starter: RunStarter;
+  webHost: string;
+}
 
 const ISSUE_KEY = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100})#([1-9][0-9]{0,9})$/;
 
@@ -23,27 +35,27 @@ export const NO_CHANNEL =
   "Pick a channel in “Post runs in…” first: each run gets its thread there, with that channel's settings.";
 
 /** Fix: one issue, from the button on its row. */
-export const homeFixAction = (s: Services) => async (args: HomeArgs) => {
+export const homeFixAction = (d: HomeFixDeps) => async (args: HomeArgs) => {
   await args.ack();
   const { nav } = homeState(args.body);
   const key = actionValue(args);
-  const notice = await startFixes(s, args, nav.channel, key ? [key] : []);
-  await refreshHome(s, args, nav, notice);
+  const notice = await startFixes(d, args, nav.channel, key ? [key] : []);
+  await refreshHome(d, args, nav, notice);
 };
 
 /** Fix selected: one single run per ticked issue (the batch flow takes labels, not lists). */
-export const homeFixSelectedAction = (s: Services) => async (args: HomeArgs) => {
+export const homeFixSelectedAction = (d: HomeFixDeps) => async (args: HomeArgs) => {
   await args.ack();
   const { nav, selectedIssues } = homeState(args.body);
   const notice =
     selectedIssues.length === 0
       ? { kind: "error" as const, text: "Tick the issues to fix first, then press *Fix selected*." }
-      : await startFixes(s, args, nav.channel, selectedIssues);
-  await refreshHome(s, args, nav, notice);
+      : await startFixes(d, args, nav.channel, selectedIssues);
+  await refreshHome(d, args, nav, notice);
 };
 
 async function startFixes(
-  s: Services,
+  d: HomeFixDeps,
   args: HomeArgs,
   channel: string | undefined,
   keys: string[],
@@ -52,16 +64,16 @@ async function startFixes(
   const user = args.body.user.id;
   let allowed: string[];
   try {
-    allowed = (await s.settings.policy(channel)).allowedRepos;
+    allowed = (await d.settings.policy(channel)).allowedRepos;
   } catch (err) {
     return { kind: "error", text: userMessage(err) };
   }
-  const team = await teamOf(s, args.context.teamId, args.body.team?.id, args.body.user.team_id);
+  const team = await clickerTeam(d.slack, args);
   const started: string[] = [];
   const problems: string[] = [];
   // Sequential: each run posts a root message in the same channel (about one per second).
   for (const key of keys.slice(0, ISSUES_PER_PAGE)) {
-    const issue = parseIssueKey(key, s.webHost);
+    const issue = parseIssueKey(key, d.webHost);
     const label = escapeText(key.slice(0, 150));
     if (!issue) {
       problems.push(`${label}: not an issue reference`);
@@ -71,7 +83,7 @@ async function startFixes(
       problems.push(`${label}: ${issue.owner}/${issue.repo} is not on <#${channel}>'s allow-list`);
       continue;
     }
-    const result = await s.starter.start({ team, channel, user, issue });
+    const result = await d.starter.start({ team, channel, user, issue });
     if (result.ok) started.push(label);
     else problems.push(`${label}: ${result.message}`);
   }

@@ -1,14 +1,19 @@
-import { decodeNav } from "../../home/nav.ts";
-import type { Services } from "../../services.ts";
 import { CHANNEL_PATTERN } from "../../settings/channel-settings.ts";
-import { actionValue, type HomeArgs, homeState, refreshHome } from "./home-common.ts";
+import { decodeNav } from "../../slack/blocks/home/nav.ts";
+import {
+  actionValue,
+  type HomeArgs,
+  type HomeRefreshDeps,
+  homeState,
+  refreshHome,
+} from "./home-common.ts";
 
 /** Previous/Next and Refresh: the button value holds the pages to show. */
-export const homePageAction = (s: Services) => async (args: HomeArgs) => {
+export const homePageAction = (d: HomeRefreshDeps) => async (args: HomeArgs) => {
   await args.ack();
   const { nav } = homeState(args.body);
   const target = decodeNav(actionValue(args));
-  await refreshHome(s, args, {
+  await refreshHome(d, args, {
     channel: nav.channel,
     runsPage: target.runsPage,
     issuesPage: target.issuesPage,
@@ -16,13 +21,13 @@ export const homePageAction = (s: Services) => async (args: HomeArgs) => {
 };
 
 /** "Post runs in": the dashboard follows the picked channel's settings (repositories, labels). */
-export const homeChannelAction = (s: Services) => async (args: HomeArgs) => {
+export const homeChannelAction = (d: HomeRefreshDeps) => async (args: HomeArgs) => {
   await args.ack();
   const { nav } = homeState(args.body);
   const picked = (args.action as { selected_conversation?: string | null }).selected_conversation;
   if (picked && !CHANNEL_PATTERN.test(picked)) {
     await refreshHome(
-      s,
+      d,
       args,
       { ...nav, issuesPage: 1 },
       {
@@ -32,7 +37,7 @@ export const homeChannelAction = (s: Services) => async (args: HomeArgs) => {
     );
     return;
   }
-  await refreshHome(s, args, { ...nav, channel: picked ?? undefined, issuesPage: 1 });
+  await refreshHome(d, args, { ...nav, channel: picked ?? undefined, issuesPage: 1 });
 };
 
 /** Elements whose state is read later (checkboxes) and link buttons still send an action. */

@@ -1,13 +1,15 @@
 import type { App, BlockAction } from "@slack/bolt";
-import type { Services } from "../../services.ts";
+import type { SettingsAccessDeps } from "../../home/permissions.ts";
 import { HOME_ACTIONS, SETTINGS } from "../../slack/ids.ts";
-import { homeFixAction, homeFixSelectedAction } from "./home-fix.ts";
+import { type HomeFixDeps, homeFixAction, homeFixSelectedAction } from "./home-fix.ts";
 import { homeAckOnly, homeChannelAction, homePageAction } from "./home-nav.ts";
-import { homeRunAction } from "./home-runs.ts";
+import { type HomeRunDeps, homeRunAction } from "./home-runs.ts";
 import { homeSettingsAction, settingsChannelAction } from "./home-settings.ts";
 
+export type HomeActionDeps = HomeFixDeps & HomeRunDeps & SettingsAccessDeps;
+
 /** Every action of the App Home dashboard and of the settings modal. */
-export function registerHomeActions(app: App, s: Services): void {
+export function registerHomeActions(app: App, d: HomeActionDeps): void {
   const on = (id: string, handler: ReturnType<typeof homeAckOnly>) =>
     app.action<BlockAction>(id, handler);
   for (const id of [
@@ -17,15 +19,15 @@ export function registerHomeActions(app: App, s: Services): void {
     HOME_ACTIONS.issuesNext,
     HOME_ACTIONS.refresh,
   ]) {
-    on(id, homePageAction(s));
+    on(id, homePageAction(d));
   }
-  on(HOME_ACTIONS.channel, homeChannelAction(s));
-  on(HOME_ACTIONS.fix, homeFixAction(s));
-  on(HOME_ACTIONS.fixSelected, homeFixSelectedAction(s));
-  on(HOME_ACTIONS.retry, homeRunAction(s, "retry"));
-  on(HOME_ACTIONS.cancel, homeRunAction(s, "cancel"));
-  on(HOME_ACTIONS.settings, homeSettingsAction(s));
+  on(HOME_ACTIONS.channel, homeChannelAction(d));
+  on(HOME_ACTIONS.fix, homeFixAction(d));
+  on(HOME_ACTIONS.fixSelected, homeFixSelectedAction(d));
+  on(HOME_ACTIONS.retry, homeRunAction(d, "retry"));
+  on(HOME_ACTIONS.cancel, homeRunAction(d, "cancel"));
+  on(HOME_ACTIONS.settings, homeSettingsAction(d));
   on(HOME_ACTIONS.select, homeAckOnly());
   on(HOME_ACTIONS.link, homeAckOnly());
-  on(SETTINGS.channelAction, settingsChannelAction(s));
+  on(SETTINGS.channelAction, settingsChannelAction(d));
 }

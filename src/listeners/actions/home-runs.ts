@@ -1,31 +1,47 @@
-import type { HomeNotice } from "../../home/model.ts";
-import { teamOf } from "../../home/publish.ts";
-import { findTeamRun, noSuchRun } from "../../runs/queries.ts";
-import type { Services } from "../../services.ts";
+import type { RunOperations } from "../../runs/operations.ts";
+import { noSuchRun, type RunQueries } from "../../runs/queries.ts";
+import type { HomeNotice } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
-import { actionValue, type HomeArgs, homeState, refreshHome } from "./home-common.ts";
+import {
+  actionValue,
+  clickerTeam,
+  type HomeArgs,
+  type HomeRefreshDeps,
+  homeState,
+  refreshHome,
+} from "./home-common.ts";
+
+export interface HomeRunDeps extends HomeRefreshDeps {
+  queries: RunQueries;
+  operations: RunOperations;
+}
 
 /**
  * Retry and Cancel on the dashboard's run rows. The value is only an id: the run is re-read
  * from Kestra, must belong to the clicker's team, and the shared RunOperations authorize the
  * clicker against the policy of the run's own channel.
  */
-export const homeRunAction = (s: Services, verb: "retry" | "cancel") => async (args: HomeArgs) => {
-  await args.ack();
-  const { nav } = homeState(args.body);
-  const notice = await operate(s, args, verb);
-  await refreshHome(s, args, nav, notice);
-};
+export const homeRunAction =
+  (d: HomeRunDeps, verb: "retry" | "cancel") => async (args: HomeArgs) => {
+    await args.ack();
+    const { nav } = homeState(args.body);
+    const notice = await operate(d, args, verb);
+    await refreshHome(d, args, nav, notice);
+  };
 
-async function operate(s: Services, args: HomeArgs, verb: "retry" | "cancel"): Promise<HomeNotice> {
+async function operate(
+  d: HomeRunDeps,
+  args: HomeArgs,
+  verb: "retry" | "cancel",
+): Promise<HomeNotice> {
   const executionId = actionValue(args) ?? "";
   const user = args.body.user.id;
   try {
-    const team = await teamOf(s, args.context.teamId, args.body.team?.id, args.body.user.team_id);
-    const run = await findTeamRun(s, executionId, team);
+    const team = await clickerTeam(d.slack, args);
+    const run = await d.queries.findTeamRun(executionId, team);
     if (!run) return { kind: "error", text: noSuchRun(executionId) };
-    const ops = s.operations;
+    const ops = d.operations;
     const result = verb === "retry" ? await ops.retry(run, user) : await ops.cancel(run, user);
     if (!result.ok) return { kind: "error", text: result.message };
     const done = result.done === "cancelled" ? "Cancelled" : "Restarted";
@@ -34,7 +50,7 @@ async function operate(s: Services, args: HomeArgs, verb: "retry" | "cancel"): P
       text: `${done} ${escapeText(run.ctx.slug)}; its thread in <#${run.ctx.channel}> says so.`,
     };
   } catch (err) {
-    s.logger.warn({ err, executionId, user, verb }, "home run action refused or failed");
+    d.logger.warn({ err, executionId, user, verb }, "home run action refused or failed");
     return { kind: "error", text: userMessage(err) };
   }
 }

@@ -1,28 +1,32 @@
 import type { types } from "@slack/bolt";
-import { isWorkspaceAdmin, REFUSAL, settingsAccess } from "../../home/permissions.ts";
-import type { Services } from "../../services.ts";
+import {
+  isWorkspaceAdmin,
+  REFUSAL,
+  type SettingsAccessDeps,
+  settingsAccess,
+} from "../../home/permissions.ts";
 import { CHANNEL_PATTERN, type ChannelSettings } from "../../settings/channel-settings.ts";
-import { loadingModal } from "../../slack/blocks/home/modal-notes.ts";
+import { loadingModal } from "../../slack/blocks/modal-notes.ts";
 import { settingsMessageModal, settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";
-import { type HomeArgs, homeState, refreshHome } from "./home-common.ts";
+import { type HomeArgs, type HomeRefreshDeps, homeState, refreshHome } from "./home-common.ts";
 
 export const SETTINGS_TITLE = "Autofix settings";
 
 /** The modal for a channel: its fields when the user may edit them, a refusal otherwise. */
 export async function settingsViewFor(
-  s: Services,
+  d: SettingsAccessDeps,
   user: string,
   channel: string | undefined,
 ): Promise<types.ModalView> {
-  const defaults = s.settings.defaultPolicy;
+  const defaults = d.settings.defaultPolicy;
   const base = { defaults, settings: {} as ChannelSettings };
   if (!channel) return settingsModal({ ...base, channel: undefined });
-  const access = await settingsAccess(s, user, channel);
+  const access = await settingsAccess(d, user, channel);
   if (!access.ok) return settingsModal({ ...base, channel, refusal: access.reason });
   try {
-    return settingsModal({ ...base, channel, settings: await s.settings.get(channel) });
+    return settingsModal({ ...base, channel, settings: await d.settings.get(channel) });
   } catch (err) {
     return settingsModal({
       ...base,
@@ -34,14 +38,14 @@ export async function settingsViewFor(
 
 /** What the Settings button shows once the checks are done. */
 async function settingsViewFromHome(
-  s: Services,
+  d: SettingsAccessDeps,
   user: string,
   channel: string | undefined,
 ): Promise<types.ModalView> {
-  if (channel) return settingsViewFor(s, user, channel);
+  if (channel) return settingsViewFor(d, user, channel);
   // Without a channel only an admin gets the picker; approvers are per channel.
-  return (await isWorkspaceAdmin(s, user))
-    ? settingsViewFor(s, user, undefined)
+  return (await isWorkspaceAdmin(d, user))
+    ? settingsViewFor(d, user, undefined)
     : settingsMessageModal(
         `🔒 ${REFUSAL} Pick the channel in “Post runs in…” on the Home first, then press *Settings*.`,
       );
@@ -52,59 +56,60 @@ async function settingsViewFromHome(
  * Slack and Kestra: a "Loading…" modal opens first, then becomes the form (for admins and owners,
  * and approvers of the channel picked on the Home) or a refusal. The submission checks again.
  */
-export const homeSettingsAction = (s: Services) => async (args: HomeArgs) => {
-  await args.ack();
-  const { body } = args;
-  const user = body.user.id;
-  const { nav } = homeState(body);
-  let viewId: string | undefined;
-  try {
-    const opened = await s.slack.views.open({
-      trigger_id: body.trigger_id,
-      view: loadingModal(SETTINGS_TITLE, SETTINGS.callbackId),
-    });
-    viewId = opened.view?.id;
-  } catch (err) {
-    s.logger.warn({ err, user }, "cannot open the settings modal");
-  }
-  if (!viewId) {
-    await refreshHome(s, args, nav, {
-      kind: "error",
-      text: "Slack did not open the settings in time. Press *Settings* again.",
-    });
-    return;
-  }
-  let view: types.ModalView;
-  try {
-    view = await settingsViewFromHome(s, user, nav.channel);
-  } catch (err) {
-    s.logger.warn({ err, user }, "cannot prepare the settings modal");
-    view = settingsMessageModal(`⚠️ The settings cannot be shown: ${userMessage(err)}`);
-  }
-  try {
-    await s.slack.views.update({ view_id: viewId, view });
-  } catch (err) {
-    // The user may have closed the "Loading…" modal already.
-    s.logger.warn({ err, user }, "cannot show the settings modal");
-  }
-};
+export const homeSettingsAction =
+  (d: HomeRefreshDeps & SettingsAccessDeps) => async (args: HomeArgs) => {
+    await args.ack();
+    const { body } = args;
+    const user = body.user.id;
+    const { nav } = homeState(body);
+    let viewId: string | undefined;
+    try {
+      const opened = await d.slack.views.open({
+        trigger_id: body.trigger_id,
+        view: loadingModal(SETTINGS_TITLE, SETTINGS.callbackId),
+      });
+      viewId = opened.view?.id;
+    } catch (err) {
+      d.logger.warn({ err, user }, "cannot open the settings modal");
+    }
+    if (!viewId) {
+      await refreshHome(d, args, nav, {
+        kind: "error",
+        text: "Slack did not open the settings in time. Press *Settings* again.",
+      });
+      return;
+    }
+    let view: types.ModalView;
+    try {
+      view = await settingsViewFromHome(d, user, nav.channel);
+    } catch (err) {
+      d.logger.warn({ err, user }, "cannot prepare the settings modal");
+      view = settingsMessageModal(`⚠️ The settings cannot be shown: ${userMessage(err)}`);
+    }
+    try {
+      await d.slack.views.update({ view_id: viewId, view });
+    } catch (err) {
+      // The user may have closed the "Loading…" modal already.
+      d.logger.warn({ err, user }, "cannot show the settings modal");
+    }
+  };
 
 /** Picking another channel in the modal reloads the form with that channel's settings. */
-export const settingsChannelAction = (s: Services) => async (args: HomeArgs) => {
+export const settingsChannelAction = (d: SettingsAccessDeps) => async (args: HomeArgs) => {
   await args.ack();
   const { body } = args;
   const picked = (args.action as { selected_conversation?: string | null }).selected_conversation;
   const channel = picked && CHANNEL_PATTERN.test(picked) ? picked : undefined;
   const viewId = body.view?.id;
   if (!viewId) return;
-  const view = await settingsViewFor(s, body.user.id, channel);
+  const view = await settingsViewFor(d, body.user.id, channel);
   try {
-    await s.slack.views.update({
+    await d.slack.views.update({
       view_id: viewId,
       ...(body.view?.hash ? { hash: body.view.hash } : {}),
       view,
     });
   } catch (err) {
-    s.logger.warn({ err, user: body.user.id }, "cannot reload the settings modal");
+    d.logger.warn({ err, user: body.user.id }, "cannot reload the settings modal");
   }
 };

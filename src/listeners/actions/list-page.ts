@@ -1,8 +1,12 @@
-import { listRuns } from "../../commands/list.ts";
-import type { Services } from "../../services.ts";
+import { type ListDeps, listRuns } from "../../commands/list.ts";
+import type { Logger } from "../../logger.ts";
 import { decodeListPage } from "../../slack/blocks/run-list.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import type { ButtonArgs } from "./click.ts";
+
+export interface ListPageDeps extends ListDeps {
+  logger: Logger;
+}
 
 const STALE = "That button is out of date. Run `/autofix list` again.";
 
@@ -11,7 +15,7 @@ const STALE = "That button is out of date. Run `/autofix list` again.";
  * and replaces the ephemeral list through the click's response_url. The value only picks the
  * filter and the page, and is validated.
  */
-export function listPageAction(s: Services) {
+export function listPageAction(d: ListPageDeps) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const wanted = decodeListPage(action.value ?? "");
@@ -25,15 +29,15 @@ export function listPageAction(s: Services) {
       return;
     }
     try {
-      const message = await listRuns(s, { team, channel, ...wanted });
+      const message = await listRuns(d, { team, channel, ...wanted });
       await respond({ replace_original: true, ...message });
     } catch (err) {
-      s.logger.warn({ err, channel, user: body.user.id }, "list page failed");
+      d.logger.warn({ err, channel, user: body.user.id }, "list page failed");
       await respond({
         response_type: "ephemeral",
         replace_original: false,
         text: userMessage(err),
-      }).catch((e: unknown) => s.logger.warn({ err: e }, "cannot answer through response_url"));
+      }).catch((e: unknown) => d.logger.warn({ err: e }, "cannot answer through response_url"));
     }
   };
 }

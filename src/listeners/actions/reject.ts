@@ -1,5 +1,5 @@
-import type { Services } from "../../services.ts";
+import type { DecideDeps } from "./approve.ts";
 import { clickHandler } from "./click.ts";
 
-export const rejectAction = (s: Services) =>
-  clickHandler(s, (click) => s.decisions.decide(click, false));
+export const rejectAction = (d: DecideDeps) =>
+  clickHandler(d, (click) => d.decisions.decide(click, false));

@@ -1,19 +1,26 @@
-import type { Services } from "../../services.ts";
+import type { RunStarter } from "../../runs/starter.ts";
+import type { SettingsStore } from "../../settings/settings-store.ts";
 import { parseIssueUrl } from "../../shared/issue-url.ts";
 import { notAllowedMessage } from "../../slack/allow-list.ts";
-import { clickHandler } from "./click.ts";
+import { teamOf } from "../../slack/workspace.ts";
+import { type ClickDeps, clickHandler } from "./click.ts";
+
+export interface RetryStartDeps extends ClickDeps {
+  settings: SettingsStore;
+  starter: RunStarter;
+  webHost: string;
+}
 
 /** Retry of a run that never started: the value is re-checked exactly like typed input. */
-export const retryStartAction = (s: Services) =>
-  clickHandler(s, async (click) => {
-    const parsed = parseIssueUrl(click.executionId, s.webHost);
+export const retryStartAction = (d: RetryStartDeps) =>
+  clickHandler(d, async (click) => {
+    const parsed = parseIssueUrl(click.executionId, d.webHost);
     if (!parsed.ok) return `That is not a GitHub issue URL: ${parsed.reason}.`;
-    const policy = await s.settings.policy(click.channel);
-    const refused = notAllowedMessage(parsed.issue, policy.allowedRepos, s.webHost);
+    const policy = await d.settings.policy(click.channel);
+    const refused = notAllowedMessage(parsed.issue, policy.allowedRepos, d.webHost);
     if (refused) return refused;
-    const team = (await s.slack.auth.test()).team_id ?? "";
-    const result = await s.starter.start({
-      team,
+    const result = await d.starter.start({
+      team: await teamOf(d.slack),
       channel: click.channel,
       user: click.user,
       issue: parsed.issue,

@@ -1,11 +1,15 @@
 import type { types } from "@slack/bolt";
 import { NotAuthorizedError } from "../../errors.ts";
-import type { Services } from "../../services.ts";
-import { loadingModal, noteModal } from "../../slack/blocks/home/modal-notes.ts";
+import type { RunRevisions } from "../../runs/revise.ts";
+import { loadingModal, noteModal } from "../../slack/blocks/modal-notes.ts";
 import { reviseModal } from "../../slack/blocks/revise-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { REVISE } from "../../slack/ids.ts";
-import { type ButtonArgs, clickOf } from "./click.ts";
+import { type ButtonArgs, type ClickDeps, clickOf } from "./click.ts";
+
+export interface ReviseDeps extends ClickDeps {
+  revisions: RunRevisions;
+}
 
 const TITLE = "Revise the patch";
 
@@ -15,7 +19,7 @@ const TITLE = "Revise the patch";
  * checked against Kestra (not the button value), or says why not.
  */
 export const reviseAction =
-  (s: Services) =>
+  (d: ReviseDeps) =>
   async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
@@ -29,20 +33,20 @@ export const reviseAction =
     const log = { executionId: click.executionId, user: click.user };
     const tell = async (text: string) => {
       const base = { channel: click.channel, user: click.user, text };
-      await s.slack.chat
+      await d.slack.chat
         .postEphemeral(click.threadTs ? { ...base, thread_ts: click.threadTs } : base)
-        .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+        .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
     };
 
     let viewId: string | undefined;
     try {
-      const opened = await s.slack.views.open({
+      const opened = await d.slack.views.open({
         trigger_id: args.body.trigger_id,
         view: loadingModal(TITLE, REVISE.callbackId),
       });
       viewId = opened.view?.id;
     } catch (err) {
-      s.logger.warn({ err, ...log }, "cannot open the revise modal");
+      d.logger.warn({ err, ...log }, "cannot open the revise modal");
     }
     if (!viewId) {
       await tell("Slack did not open the feedback form in time. Press *Revise* again.");
@@ -52,19 +56,19 @@ export const reviseAction =
     let view: types.ModalView;
     let refusal: string | undefined;
     try {
-      const run = await s.revisions.load(target, click.user);
+      const run = await d.revisions.load(target, click.user);
       view = reviseModal(target, run.slug);
     } catch (err) {
-      s.logger.warn({ err, ...log }, "revise refused or failed");
+      d.logger.warn({ err, ...log }, "revise refused or failed");
       refusal = userMessage(err);
       const icon = err instanceof NotAuthorizedError ? "🔒" : "⚠️";
       view = noteModal({ title: TITLE, text: `${icon} ${refusal}`, callbackId: REVISE.callbackId });
     }
     try {
-      await s.slack.views.update({ view_id: viewId, view });
+      await d.slack.views.update({ view_id: viewId, view });
     } catch (err) {
       // Closed meanwhile: a refusal is still worth saying.
-      s.logger.warn({ err, ...log }, "cannot show the revise modal");
+      d.logger.warn({ err, ...log }, "cannot show the revise modal");
       if (refusal) await tell(refusal);
     }
   };

@@ -1,6 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
-import { findSubcommand, HELP_WORDS, SUBCOMMANDS } from "../../commands/registry.ts";
-import type { Services } from "../../services.ts";
+import {
+  type CommandDeps,
+  findSubcommand,
+  HELP_WORDS,
+  SUBCOMMANDS,
+} from "../../commands/registry.ts";
 import { helpText } from "../../slack/blocks/help-message.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
@@ -9,12 +13,12 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 const MAX_TEXT = 1000;
 
 /** `/autofix …`: syntax is answered in the ack; the subcommand's I/O runs after it. */
-export function autofixCommand(s: Services) {
+export function autofixCommand(d: CommandDeps) {
   return async ({ command, ack, respond, context }: Args): Promise<void> => {
     if (context.retryNum !== undefined) {
       // The first delivery is already being handled (maybe by another replica): never start twice.
       await ack();
-      s.logger.info(
+      d.logger.info(
         { retryNum: context.retryNum, reason: context.retryReason },
         "ignored Slack retry",
       );
@@ -26,8 +30,8 @@ export function autofixCommand(s: Services) {
       await ack({
         response_type: "ephemeral",
         text: helpText({
-          webHost: s.webHost,
-          allowedRepos: s.config.policy.allowedRepos,
+          webHost: d.webHost,
+          allowedRepos: d.settings.defaultPolicy.allowedRepos,
           subcommands: SUBCOMMANDS,
         }),
       });
@@ -42,7 +46,7 @@ export function autofixCommand(s: Services) {
     }
     const sub = findSubcommand(words[0] ?? "");
     const bound = sub.parseAndBind(sub.name === "" ? words : words.slice(1), {
-      webHost: s.webHost,
+      webHost: d.webHost,
     });
     if (!bound.ok) {
       await ack({ response_type: "ephemeral", text: `${bound.message} — or \`/autofix help\`.` });
@@ -50,7 +54,7 @@ export function autofixCommand(s: Services) {
     }
     await ack();
     try {
-      await bound.run(s, {
+      await bound.run(d, {
         team: command.team_id,
         channel: command.channel_id,
         user: command.user_id,
@@ -58,7 +62,7 @@ export function autofixCommand(s: Services) {
         respond,
       });
     } catch (err) {
-      s.logger.error({ err, subcommand: sub.name || "fix" }, "/autofix failed");
+      d.logger.error({ err, subcommand: sub.name || "fix" }, "/autofix failed");
       await respond({ response_type: "ephemeral", text: userMessage(err) }).catch(() => {});
     }
   };

@@ -1,24 +1,31 @@
-import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
-import { FIRST_PAGES } from "../../home/model.ts";
-import { decodeNav } from "../../home/nav.ts";
-import { publishHome, teamOf } from "../../home/publish.ts";
-import type { Services } from "../../services.ts";
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs, webApi } from "@slack/bolt";
+import type { HomeTab } from "../../home/publish.ts";
+import type { Logger } from "../../logger.ts";
+import { FIRST_PAGES } from "../../slack/blocks/home/model.ts";
+import { decodeNav } from "../../slack/blocks/home/nav.ts";
+import { teamOf } from "../../slack/workspace.ts";
 
 type Args = SlackEventMiddlewareArgs<"app_home_opened"> & AllMiddlewareArgs;
 
+export interface HomeOpenedDeps {
+  home: HomeTab;
+  slack: webApi.WebClient;
+  logger: Logger;
+}
+
 /** Publishes the dashboard each time the Home tab opens, keeping the channel picked last time. */
-export function appHomeOpened(s: Services) {
+export function appHomeOpened(d: HomeOpenedDeps) {
   return async ({ event, context, body }: Args): Promise<void> => {
     if (event.tab !== "home") return;
     const previous = decodeNav(event.view?.private_metadata);
     try {
-      await publishHome(s, {
+      await d.home.publish({
         user: event.user,
-        team: await teamOf(s, context.teamId, body.team_id),
+        team: await teamOf(d.slack, context.teamId, body.team_id),
         nav: { ...FIRST_PAGES, channel: previous.channel },
       });
     } catch (err) {
-      s.logger.error({ err, user: event.user }, "cannot publish the App Home");
+      d.logger.error({ err, user: event.user }, "cannot publish the App Home");
     }
   };
 }

@@ -1,7 +1,8 @@
 import type { App } from "@slack/bolt";
-import type { Services } from "../../services.ts";
-import { appHomeOpened } from "./app-home-opened.ts";
+import { appHomeOpened, type HomeOpenedDeps } from "./app-home-opened.ts";
 
-export function registerEvents(app: App, s: Services): void {
-  app.event("app_home_opened", appHomeOpened(s));
+export type EventDeps = HomeOpenedDeps;
+
+export function registerEvents(app: App, d: EventDeps): void {
+  app.event("app_home_opened", appHomeOpened(d));
 }

@@ -1,10 +1,26 @@
-import type { AllMiddlewareArgs, MessageShortcut, SlackShortcutMiddlewareArgs } from "@slack/bolt";
-import type { Services } from "../../services.ts";
+import type {
+  AllMiddlewareArgs,
+  MessageShortcut,
+  SlackShortcutMiddlewareArgs,
+  webApi,
+} from "@slack/bolt";
+import type { Logger } from "../../logger.ts";
+import type { RunStarter } from "../../runs/starter.ts";
+import type { SettingsStore } from "../../settings/settings-store.ts";
 import { type IssueRef, parseIssueUrl } from "../../shared/issue-url.ts";
 import { notAllowedMessage } from "../../slack/allow-list.ts";
 import { userMessage } from "../../slack/error-messages.ts";
+import { teamOf } from "../../slack/workspace.ts";
 
 type Args = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
+
+export interface MessageShortcutDeps {
+  slack: webApi.WebClient;
+  logger: Logger;
+  settings: SettingsStore;
+  starter: RunStarter;
+  webHost: string;
+}
 
 export type FoundIssue = { ok: true; issue: IssueRef } | { ok: false; message: string };
 
@@ -43,32 +59,32 @@ export function findIssueUrl(text: string, webHost: string): FoundIssue {
 }
 
 /** "Autofix this issue" on a message: starts a run for the first issue URL in it, in that channel. */
-export function autofixMessageShortcut(s: Services) {
+export function autofixMessageShortcut(d: MessageShortcutDeps) {
   return async ({ ack, shortcut }: Args): Promise<void> => {
     await ack();
     const channel = shortcut.channel.id;
     const user = shortcut.user.id;
     const tell = (text: string) =>
-      s.slack.chat
+      d.slack.chat
         .postEphemeral({ channel, user, text })
-        .catch((err: unknown) => s.logger.warn({ err, channel }, "cannot post ephemeral"));
+        .catch((err: unknown) => d.logger.warn({ err, channel }, "cannot post ephemeral"));
     try {
-      const found = findIssueUrl(String(shortcut.message.text ?? ""), s.webHost);
+      const found = findIssueUrl(String(shortcut.message.text ?? ""), d.webHost);
       if (!found.ok) {
         await tell(found.message);
         return;
       }
-      const policy = await s.settings.policy(channel);
-      const refused = notAllowedMessage(found.issue, policy.allowedRepos, s.webHost);
+      const policy = await d.settings.policy(channel);
+      const refused = notAllowedMessage(found.issue, policy.allowedRepos, d.webHost);
       if (refused) {
         await tell(refused);
         return;
       }
-      const team = shortcut.team?.id ?? (await s.slack.auth.test()).team_id ?? "";
-      const result = await s.starter.start({ team, channel, user, issue: found.issue });
+      const team = await teamOf(d.slack, shortcut.team?.id);
+      const result = await d.starter.start({ team, channel, user, issue: found.issue });
       if (!result.ok) await tell(result.message);
     } catch (err) {
-      s.logger.error({ err, channel }, "message shortcut failed");
+      d.logger.error({ err, channel }, "message shortcut failed");
       await tell(userMessage(err));
     }
   };

@@ -1,10 +1,11 @@
 import type { App } from "@slack/bolt";
-import type { Services } from "../../services.ts";
 import { REVISE, SETTINGS } from "../../slack/ids.ts";
-import { reviseSubmission } from "./revise.ts";
-import { settingsSubmission } from "./settings.ts";
+import { type ReviseSubmissionDeps, reviseSubmission } from "./revise.ts";
+import { type SettingsSubmissionDeps, settingsSubmission } from "./settings.ts";
 
-export function registerViews(app: App, s: Services): void {
-  app.view(SETTINGS.callbackId, settingsSubmission(s));
-  app.view(REVISE.callbackId, reviseSubmission(s));
+export type ViewDeps = ReviseSubmissionDeps & SettingsSubmissionDeps;
+
+export function registerViews(app: App, d: ViewDeps): void {
+  app.view(SETTINGS.callbackId, settingsSubmission(d));
+  app.view(REVISE.callbackId, reviseSubmission(d));
 }

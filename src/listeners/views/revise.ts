@@ -1,16 +1,28 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import type { Services } from "../../services.ts";
+import type {
+  AllMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+  webApi,
+} from "@slack/bolt";
+import type { Logger } from "../../logger.ts";
+import type { RunRevisions } from "../../runs/revise.ts";
 import { MAX_FEEDBACK_CHARS, parseReviseTarget } from "../../slack/blocks/revise-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { REVISE } from "../../slack/ids.ts";
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
+export interface ReviseSubmissionDeps {
+  revisions: RunRevisions;
+  slack: webApi.WebClient;
+  logger: Logger;
+}
+
 /**
  * The feedback modal's submission. Bad input is answered inline; everything else happens after the
  * ack, with authorization checked again against Kestra (private_metadata only names the run).
  */
-export function reviseSubmission(s: Services) {
+export function reviseSubmission(d: ReviseSubmissionDeps) {
   return async ({ ack, body, view }: Args): Promise<void> => {
     const feedback = (
       view.state.values[REVISE.feedbackBlock]?.[REVISE.feedbackAction]?.value ?? ""
@@ -28,21 +40,21 @@ export function reviseSubmission(s: Services) {
     const target = parseReviseTarget(view.private_metadata);
     await ack();
     if (!target) {
-      s.logger.warn({ user: body.user.id }, "revise submission without a valid target");
+      d.logger.warn({ user: body.user.id }, "revise submission without a valid target");
       return;
     }
     const user = body.user.id;
     let text: string | undefined;
     try {
-      text = await s.revisions.submit(target, { user, userName: body.user.name }, feedback);
+      text = await d.revisions.submit(target, { user, userName: body.user.name }, feedback);
     } catch (err) {
-      s.logger.warn({ err, executionId: target.executionId, user }, "revision refused or failed");
+      d.logger.warn({ err, executionId: target.executionId, user }, "revision refused or failed");
       text = userMessage(err);
     }
     if (!text) return;
     const base = { channel: target.channel, user, text };
-    await s.slack.chat
+    await d.slack.chat
       .postEphemeral(target.threadTs ? { ...base, thread_ts: target.threadTs } : base)
-      .catch((e: unknown) => s.logger.warn({ err: e }, "cannot post ephemeral"));
+      .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
   };
 }

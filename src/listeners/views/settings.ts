@@ -4,19 +4,24 @@ import type {
   types,
   ViewSubmitAction,
 } from "@slack/bolt";
-import { FIRST_PAGES, type HomeNotice } from "../../home/model.ts";
-import { settingsAccess } from "../../home/permissions.ts";
-import { publishHome, teamOf } from "../../home/publish.ts";
+import { type SettingsAccessDeps, settingsAccess } from "../../home/permissions.ts";
+import type { HomeTab } from "../../home/publish.ts";
 import { parseSettingsForm, type StateValues } from "../../home/settings-form.ts";
-import type { Services } from "../../services.ts";
 import type { ChannelSettings } from "../../settings/channel-settings.ts";
-import { noteModal, withNotice } from "../../slack/blocks/home/modal-notes.ts";
+import { FIRST_PAGES, type HomeNotice } from "../../slack/blocks/home/model.ts";
+import { noteModal, withNotice } from "../../slack/blocks/modal-notes.ts";
 import { settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";
+import { teamOf } from "../../slack/workspace.ts";
 import { SETTINGS_TITLE } from "../actions/home-settings.ts";
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export interface SettingsSubmissionDeps extends SettingsAccessDeps {
+  home: HomeTab;
+  webHost: string;
+}
 
 export const savingText = (channel: string) => `⏳ Saving the settings of <#${channel}>…`;
 
@@ -33,12 +38,12 @@ interface Outcome {
  * "Saving…" modal. Then the submitter's right to edit that channel is checked again, the KV
  * store written, and the modal and the submitter's Home show the outcome.
  */
-export function settingsSubmission(s: Services) {
+export function settingsSubmission(d: SettingsSubmissionDeps) {
   return async ({ ack, body, view, context }: Args): Promise<void> => {
     const user = body.user.id;
     const form = parseSettingsForm(view.state.values as StateValues, {
-      webHost: s.webHost,
-      defaults: s.settings.defaultPolicy,
+      webHost: d.webHost,
+      defaults: d.settings.defaultPolicy,
     });
     if (!form.ok) {
       await ack({ response_action: "errors", errors: form.errors });
@@ -52,57 +57,57 @@ export function settingsSubmission(s: Services) {
         callbackId: SETTINGS.callbackId,
       }),
     });
-    const outcome = await save(s, user, form.channel, form.settings);
+    const outcome = await save(d, user, form.channel, form.settings);
     try {
-      await s.slack.views.update({ view_id: view.id, view: outcome.view });
+      await d.slack.views.update({ view_id: view.id, view: outcome.view });
     } catch (err) {
       // Closed meanwhile: the Home notice below still says what happened.
-      s.logger.warn({ err, user }, "cannot show the settings outcome in the modal");
+      d.logger.warn({ err, user }, "cannot show the settings outcome in the modal");
     }
     try {
-      await publishHome(s, {
+      await d.home.publish({
         user,
-        team: await teamOf(s, context.teamId, body.team?.id, body.user.team_id),
+        team: await teamOf(d.slack, context.teamId, body.team?.id, body.user.team_id),
         nav: { ...FIRST_PAGES, channel: form.channel },
         notice: outcome.notice,
       });
     } catch (err) {
-      s.logger.warn({ err, user }, "cannot refresh the App Home after saving settings");
+      d.logger.warn({ err, user }, "cannot refresh the App Home after saving settings");
     }
   };
 }
 
 async function save(
-  s: Services,
+  d: SettingsAccessDeps,
   user: string,
   channel: string,
   settings: ChannelSettings,
 ): Promise<Outcome> {
   const note = (text: string) =>
     noteModal({ title: SETTINGS_TITLE, text, callbackId: SETTINGS.callbackId });
-  const access = await settingsAccess(s, user, channel);
+  const access = await settingsAccess(d, user, channel);
   if (!access.ok) {
-    s.logger.warn({ user, channel }, "settings submission refused");
+    d.logger.warn({ user, channel }, "settings submission refused");
     const text = `${access.refused ? "🔒" : "⚠️"} ${access.reason} Nothing was saved for <#${channel}>.`;
     return { view: note(text), notice: { kind: "error", text } };
   }
   try {
-    await s.settings.put(channel, {
+    await d.settings.put(channel, {
       ...settings,
       updatedBy: user,
       updatedAt: new Date().toISOString(),
     });
   } catch (err) {
-    s.logger.error({ err, channel }, "cannot save channel settings");
+    d.logger.error({ err, channel }, "cannot save channel settings");
     const why = userMessage(err);
     // The form again, filled with what was submitted, so that Save can simply be pressed again.
-    const form = settingsModal({ channel, settings, defaults: s.settings.defaultPolicy });
+    const form = settingsModal({ channel, settings, defaults: d.settings.defaultPolicy });
     return {
       view: withNotice(form, `⚠️ *Not saved:* ${why} Press *Save* to try again.`),
       notice: { kind: "error", text: `The settings of <#${channel}> were not saved: ${why}` },
     };
   }
-  s.logger.info({ user, channel }, "channel settings saved");
+  d.logger.info({ user, channel }, "channel settings saved");
   return {
     view: note(`✅ Saved the settings of <#${channel}>. Your Home tab shows them.`),
     notice: { kind: "info", text: `Saved the settings of <#${channel}>.` },

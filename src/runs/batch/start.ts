@@ -6,7 +6,7 @@ import { digestMessage } from "../../slack/blocks/digest-message.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import type { SlackThreads } from "../../slack/thread.ts";
 import { runLabels } from "../context.ts";
-import type { FailureReporter } from "../failure.ts";
+import { type FailureReporter, startFailure } from "../failure.ts";
 import type { RunRecords } from "../record.ts";
 import type { BatchDigest } from "./digest.ts";
 
@@ -97,15 +97,7 @@ export async function startBatch(
       .catch((e: unknown) => d.logger.error({ err: e }, "cannot mark the digest failed"));
     await d.failures
       .report({
-        failure: {
-          slug: `batch for ${slug}`,
-          executionId: undefined,
-          failedTask: "start",
-          reason: message,
-          logExcerpt: undefined,
-          kestraUrl: undefined,
-          requester: req.user,
-        },
+        failure: startFailure(`batch for ${slug}`, req.user, message),
         channel: req.channel,
         thread,
       })

@@ -1,5 +1,7 @@
+import { formatDuration } from "../../shared/duration.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
@@ -64,14 +66,6 @@ export function totals(rows: DigestRow[], skipped: SkippedIssue[]): Totals {
   };
 }
 
-/** "3m 12s" */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
-}
-
 /** "3m 12s · 12.3k tokens · $0.04", from what the worker reported. */
 export function formatMetrics(m: {
   durationMs?: number | undefined;
@@ -100,32 +94,22 @@ export function digestMessage(input: DigestInput): Message {
   const t = totals(input.rows, input.skipped);
   const mode = input.prs ? "pull requests" : "dry run";
   const blocks: KnownBlock[] = [
-    {
-      type: "section",
-      text: {
-        type: "mrkdwn",
-        text: `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${input.max} issues, ${mode}`,
-      },
-    },
-    {
-      type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text: `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
-        },
-      ],
-    },
+    section(
+      `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${input.max} issues, ${mode}`,
+    ),
+    context(
+      `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
+    ),
   ];
   for (let i = 0; i < input.rows.length; i += ROWS_PER_SECTION) {
     const lines = input.rows
       .slice(i, i + ROWS_PER_SECTION)
       .map(rowLine)
       .join("\n");
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(lines, 3000) } });
+    blocks.push(section(truncate(lines, 3000)));
   }
   if (input.rows.length === 0) {
-    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "No child runs yet." }] });
+    blocks.push(context("No child runs yet."));
   }
   if (input.skipped.length > 0) {
     const lines = input.skipped
@@ -135,13 +119,10 @@ export function digestMessage(input: DigestInput): Message {
           `⏭️ ${link(s.url, `#${s.number}`)} — ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}`,
       );
     if (input.skipped.length > 30) lines.push(`…and ${input.skipped.length - 30} more`);
-    blocks.push({
-      type: "section",
-      text: { type: "mrkdwn", text: truncate(lines.join("\n"), 3000) },
-    });
+    blocks.push(section(truncate(lines.join("\n"), 3000)));
   }
   const summary = `Fixed ${t.fixed} · awaiting approval ${t.awaiting} · failed ${t.failed} · rejected ${t.rejected} · skipped ${t.skipped}${t.inProgress ? ` · in progress ${t.inProgress}` : ""}`;
-  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: summary }] });
+  blocks.push(context(summary));
   return {
     text: truncate(
       `Batch autofix for ${input.repo}: ${STATUS_TEXT[input.status]} — ${summary}`,

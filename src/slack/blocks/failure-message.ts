@@ -1,6 +1,7 @@
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { codeBlock, escapeText, link, truncate } from "../mrkdwn.ts";
-import { viewInKestraButton } from "./buttons.ts";
+import { button, viewInKestraButton } from "./buttons.ts";
+import { context, section } from "./parts.ts";
 import type { Message } from "./types.ts";
 
 export interface FailureInput {
@@ -17,31 +18,18 @@ export interface FailureInput {
 }
 
 function failureBlocks(headline: string, input: FailureInput): Message["blocks"] {
-  const blocks: Message["blocks"] = [{ type: "section", text: { type: "mrkdwn", text: headline } }];
+  const blocks: Message["blocks"] = [section(headline)];
   if (input.reason) {
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: escapeText(truncate(input.reason, 1500)) }],
-    });
+    blocks.push(context(escapeText(truncate(input.reason, 1500))));
   }
   if (input.logExcerpt) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: codeBlock(input.logExcerpt) } });
+    blocks.push(section(codeBlock(input.logExcerpt)));
   }
   const elements: Extract<Message["blocks"][number], { type: "actions" }>["elements"] = [];
   if (input.executionId) {
-    elements.push({
-      type: "button",
-      action_id: ACTIONS.retry,
-      text: { type: "plain_text", text: "Retry" },
-      value: input.executionId,
-    });
+    elements.push(button("Retry", ACTIONS.retry, { value: input.executionId }));
   } else if (input.retryIssueUrl) {
-    elements.push({
-      type: "button",
-      action_id: ACTIONS.retryStart,
-      text: { type: "plain_text", text: "Retry" },
-      value: input.retryIssueUrl,
-    });
+    elements.push(button("Retry", ACTIONS.retryStart, { value: input.retryIssueUrl }));
   }
   if (input.kestraUrl) {
     elements.push(viewInKestraButton(input.kestraUrl));

@@ -1,11 +1,17 @@
-import type { AnySubcommand } from "../../commands/types.ts";
 import { COMMAND } from "../ids.ts";
+
+/** What help says of one subcommand. */
+export interface HelpEntry {
+  usage: string;
+  summary: string;
+  examples: string[];
+}
 
 /** `/autofix help`, generated from the subcommand registry so it never drifts from the code. */
 export function helpText(opts: {
   webHost: string;
   allowedRepos: string[];
-  subcommands: AnySubcommand[];
+  subcommands: readonly HelpEntry[];
 }): string {
   const host = (text: string) => text.replaceAll("github.com", opts.webHost);
   const repos =

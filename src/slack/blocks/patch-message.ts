@@ -2,6 +2,7 @@ import type { DiffStats } from "../../shared/diff-stats.ts";
 import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
+import { section } from "./parts.ts";
 import { approvalBlocks } from "./root-message.ts";
 import type { Message } from "./types.ts";
 
@@ -32,13 +33,9 @@ export function emptyPatchMessage(): Message {
   return {
     text: "The agent finished without changing any file: there is no patch to review.",
     blocks: [
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: "⚠️ *Empty patch* — the agent finished without changing any file, so there is nothing to review or approve.",
-        },
-      },
+      section(
+        "⚠️ *Empty patch* — the agent finished without changing any file, so there is nothing to review or approve.",
+      ),
     ],
   };
 }
@@ -59,7 +56,7 @@ export function approvalMessage(input: ApprovalInput): Message {
   return {
     text: `Review the patch for ${input.slug} above, then approve or reject it.`,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `*${slug}*` } },
+      section(`*${slug}*`),
       ...approvalBlocks(input, input.requester, input.kestraUrl, `for *${slug}* above`),
     ],
   };
@@ -70,7 +67,7 @@ export function decisionMessage(text: string, kestraUrl: string): Message {
   return {
     text,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text } },
+      section(text),
       {
         type: "actions",
         block_id: BLOCKS.patchActions,

@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import { REVISE } from "../ids.ts";
 import { escapeText } from "../mrkdwn.ts";
+import { section } from "./parts.ts";
 
 /** Longest feedback the modal accepts (Slack's plain_text_input max_length caps it at 3000). */
 export const MAX_FEEDBACK_CHARS = 3000;
@@ -22,13 +23,9 @@ export function reviseModal(target: ReviseTarget, slug: string): types.ModalView
     submit: { type: "plain_text", text: "Start new run" },
     close: { type: "plain_text", text: "Cancel" },
     blocks: [
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: `Tell the agent what to change in the patch for *${escapeText(slug)}*. This patch will not be pushed; a new run starts in the same thread with your feedback and the previous patch as context.`,
-        },
-      },
+      section(
+        `Tell the agent what to change in the patch for *${escapeText(slug)}*. This patch will not be pushed; a new run starts in the same thread with your feedback and the previous patch as context.`,
+      ),
       {
         type: "input",
         block_id: REVISE.feedbackBlock,

@@ -1,7 +1,8 @@
 import type { RunStatus, Verdict } from "../../shared/run-status.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
-import { viewInKestraButton } from "./buttons.ts";
+import { button, viewInKestraButton } from "./buttons.ts";
+import { context, section } from "./parts.ts";
 import { STATUS_TEXT, statusLabel } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
@@ -33,27 +34,16 @@ export function rootMessage(input: RootMessageInput): Message {
   if (input.kestraUrl) meta.push(link(input.kestraUrl, "Kestra execution"));
   if (input.prUrl) meta.push(link(input.prUrl, "Pull request"));
   const blocks: KnownBlock[] = [
-    {
-      type: "section",
-      text: { type: "mrkdwn", text: `*Autofix for ${link(input.issueUrl, input.slug)}*${title}` },
-    },
-    { type: "context", elements: [{ type: "mrkdwn", text: meta.join("  ·  ") }] },
+    section(`*Autofix for ${link(input.issueUrl, input.slug)}*${title}`),
+    context(meta.join("  ·  ")),
   ];
   if (input.decision) {
-    blocks.push({
-      type: "context",
-      elements: [
-        { type: "mrkdwn", text: `${DECIDED[input.decision.verdict]} <@${input.decision.by}>` },
-      ],
-    });
+    blocks.push(context(`${DECIDED[input.decision.verdict]} <@${input.decision.by}>`));
   }
   if (input.approval)
     blocks.push(...approvalBlocks(input.approval, input.requester, input.kestraUrl));
   if (input.note) {
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: escapeText(truncate(input.note, 1000)) }],
-    });
+    blocks.push(context(escapeText(truncate(input.note, 1000))));
   }
   return {
     text: truncate(
@@ -73,37 +63,19 @@ export function approvalBlocks(
   where = "in the thread",
 ): KnownBlock[] {
   return [
-    {
-      type: "section",
-      text: {
-        type: "mrkdwn",
-        text: `<@${requester}>, review the patch ${where}. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${approval.approverHint}_`,
-      },
-    },
+    section(
+      `<@${requester}>, review the patch ${where}. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${approval.approverHint}_`,
+    ),
     {
       type: "actions",
       block_id: BLOCKS.patchActions,
       elements: [
-        {
-          type: "button",
-          action_id: ACTIONS.approve,
+        button("Approve & create PR", ACTIONS.approve, {
           style: "primary",
-          text: { type: "plain_text", text: "Approve & create PR" },
           value: approval.executionId,
-        },
-        {
-          type: "button",
-          action_id: ACTIONS.reject,
-          style: "danger",
-          text: { type: "plain_text", text: "Reject" },
-          value: approval.executionId,
-        },
-        {
-          type: "button",
-          action_id: ACTIONS.revise,
-          text: { type: "plain_text", text: "Revise" },
-          value: approval.executionId,
-        },
+        }),
+        button("Reject", ACTIONS.reject, { style: "danger", value: approval.executionId }),
+        button("Revise", ACTIONS.revise, { value: approval.executionId }),
         ...(kestraUrl ? [viewInKestraButton(kestraUrl)] : []),
       ],
     },

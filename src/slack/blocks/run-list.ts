@@ -1,4 +1,7 @@
+import { pageCount } from "../../shared/paging.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
+import { button } from "./buttons.ts";
+import { section } from "./parts.ts";
 import { type RunFacts, runRow } from "./run-status.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
@@ -27,10 +30,6 @@ export function decodeListPage(value: string): { filter: ListFilter; page: numbe
   return { filter, page };
 }
 
-export function pageCount(total: number): number {
-  return Math.max(1, Math.ceil(total / LIST_PAGE_SIZE));
-}
-
 const FILTER_TEXT: Record<ListFilter, string> = {
   all: "Recent autofix runs",
   failed: "Failed autofix runs",
@@ -54,32 +53,22 @@ export function runListMessage(opts: {
   const { channel, filter, page, total } = opts;
   if (total === 0) {
     const text = `${EMPTY_TEXT[filter]} in <#${channel}>.`;
-    return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+    return { text, blocks: [section(text)] };
   }
-  const pages = pageCount(total);
+  const pages = pageCount(total, LIST_PAGE_SIZE);
   const summary = `${FILTER_TEXT[filter]} in <#${channel}> — page ${page} of ${pages} (${total} run${total === 1 ? "" : "s"})`;
   const blocks: KnownBlock[] = [
-    { type: "section", text: { type: "mrkdwn", text: `*${summary}*` } },
-    ...opts.runs.map(
-      (f): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: runRow(f) } }),
-    ),
+    section(`*${summary}*`),
+    ...opts.runs.map((f): KnownBlock => section(runRow(f))),
   ];
   const buttons: Extract<KnownBlock, { type: "actions" }>["elements"] = [];
   if (page > 1) {
-    buttons.push({
-      type: "button",
-      action_id: ACTIONS.listPrevious,
-      text: { type: "plain_text", text: "◀ Previous" },
-      value: encodeListPage(filter, page - 1),
-    });
+    buttons.push(
+      button("◀ Previous", ACTIONS.listPrevious, { value: encodeListPage(filter, page - 1) }),
+    );
   }
   if (page < pages) {
-    buttons.push({
-      type: "button",
-      action_id: ACTIONS.listNext,
-      text: { type: "plain_text", text: "Next ▶" },
-      value: encodeListPage(filter, page + 1),
-    });
+    buttons.push(button("Next ▶", ACTIONS.listNext, { value: encodeListPage(filter, page + 1) }));
   }
   if (buttons.length > 0)
     blocks.push({ type: "actions", block_id: BLOCKS.listPager, elements: buttons });

@@ -1,12 +1,13 @@
 import type { Verdict } from "../../shared/run-status.ts";
 import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { section } from "./parts.ts";
 import type { Message } from "./types.ts";
 
 // Short thread replies about a run. In a batch thread they name their issue (`slug`).
 
 function note(text: string, slug?: string): Message {
   const full = slug ? `*${escapeText(slug)}*: ${text}` : text;
-  return { text: full, blocks: [{ type: "section", text: { type: "mrkdwn", text: full } }] };
+  return { text: full, blocks: [section(full)] };
 }
 
 export function prOpenedNote(opts: {
@@ -56,18 +57,25 @@ export function revisionNote(user: string, feedback: string): Message {
   );
 }
 
+/** How a verdict reads: "approved" / "an approval". */
+const VERDICT_WORDS: Record<Verdict, { done: string; noun: string }> = {
+  approve: { done: "approved", noun: "approval" },
+  reject: { done: "rejected", noun: "rejection" },
+  revise: { done: "sent back for a revision", noun: "revision" },
+};
+
+/** Told to a second clicker. */
+export function alreadyDecidedText(decision: { verdict: Verdict; by: string }): string {
+  return `This patch was already ${VERDICT_WORDS[decision.verdict].done} by <@${decision.by}>.`;
+}
+
 /** A recorded decision that Kestra refused: the buttons are back. */
 export function decisionLostNote(
   decision: { verdict: Verdict; by: string },
   reason: string,
   slug?: string,
 ): Message {
-  const what =
-    decision.verdict === "approve"
-      ? "approval"
-      : decision.verdict === "reject"
-        ? "rejection"
-        : "revision";
+  const what = VERDICT_WORDS[decision.verdict].noun;
   return note(
     `⚠️ The ${what} by <@${decision.by}> could not be applied (${escapeText(truncate(reason, 300))}); the buttons are back, please decide again.`,
     slug,

@@ -1,5 +1,7 @@
+import { formatDuration } from "../../shared/duration.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, slackDate, truncate } from "../mrkdwn.ts";
+import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
@@ -18,24 +20,6 @@ export interface RunFacts {
   kestraUrl: string;
   threadUrl: string | undefined;
   prUrl: string | undefined;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h} h ${String(m % 60).padStart(2, "0")} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
-
-/** Slack renders the date in the reader's time zone; the fallback is shown where it cannot. */
-function slackDate(iso: string): string | undefined {
-  const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) return undefined;
-  const fallback = new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
 function heading(f: RunFacts): string {
@@ -62,7 +46,7 @@ function linkLine(f: RunFacts): string {
 function whoLine(f: RunFacts): string {
   const parts: string[] = [];
   if (f.requester) parts.push(`requested by <@${f.requester}>`);
-  const started = f.startedAt ? slackDate(f.startedAt) : undefined;
+  const started = slackDate(f.startedAt);
   if (started) parts.push(`started ${started}`);
   parts.push(`id \`${escapeText(f.executionId)}\``);
   return parts.join("  ·  ");
@@ -77,11 +61,7 @@ export function runRow(f: RunFacts): string {
 export function runStatusMessage(f: RunFacts): Message {
   return {
     text: `Autofix for ${f.slug}: ${STATUS_TEXT[f.status]}`,
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `${heading(f)}\n${stateLine(f)}` } },
-      { type: "context", elements: [{ type: "mrkdwn", text: linkLine(f) }] },
-      { type: "context", elements: [{ type: "mrkdwn", text: whoLine(f) }] },
-    ],
+    blocks: [section(`${heading(f)}\n${stateLine(f)}`), context(linkLine(f)), context(whoLine(f))],
   };
 }
 
@@ -93,30 +73,18 @@ export function activeRunsMessage(opts: {
 }): Message {
   if (opts.runs.length === 0) {
     const text = `No autofix run is active in <#${opts.channel}>. \`/autofix list\` shows the recent ones.`;
-    return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+    return { text, blocks: [section(text)] };
   }
   const blocks: KnownBlock[] = [
-    {
-      type: "section",
-      text: {
-        type: "mrkdwn",
-        text: `*Active autofix runs in <#${opts.channel}>* (${opts.total})`,
-      },
-    },
-    ...opts.runs.map(
-      (f): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: runRow(f) } }),
-    ),
+    section(`*Active autofix runs in <#${opts.channel}>* (${opts.total})`),
+    ...opts.runs.map((f): KnownBlock => section(runRow(f))),
   ];
   if (opts.total > opts.runs.length) {
-    blocks.push({
-      type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text: `Showing the ${opts.runs.length} newest; \`/autofix list active\` pages through all of them.`,
-        },
-      ],
-    });
+    blocks.push(
+      context(
+        `Showing the ${opts.runs.length} newest; \`/autofix list active\` pages through all of them.`,
+      ),
+    );
   }
   return { text: `${opts.total} active autofix run(s) in this channel`, blocks };
 }

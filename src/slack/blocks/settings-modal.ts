@@ -1,8 +1,8 @@
 import type { types } from "@slack/bolt";
 import type { ChannelSettings, Policy } from "../../settings/channel-settings.ts";
 import { SETTINGS } from "../ids.ts";
-
-type Block = types.KnownBlock;
+import { section } from "./parts.ts";
+import type { KnownBlock } from "./types.ts";
 
 export const REQUIRE_APPROVAL_VALUES = { default: "default", yes: "yes", no: "no" } as const;
 
@@ -31,7 +31,7 @@ function textInput(
   hint: string,
   value: string | undefined,
   multiline = false,
-): Block {
+): KnownBlock {
   return {
     type: "input",
     block_id: fieldBlockId(field, channel),
@@ -54,7 +54,7 @@ const list = (values: readonly string[], none: string) =>
 /** The per-channel settings modal (callback SETTINGS.callbackId). */
 export function settingsModal(input: SettingsModalInput): types.ModalView {
   const { channel, settings: cs, defaults } = input;
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     {
       type: "input",
       block_id: SETTINGS.channelBlock,
@@ -87,11 +87,7 @@ export function settingsModal(input: SettingsModalInput): types.ModalView {
   };
 }
 
-function section(text: string): Block {
-  return { type: "section", text: { type: "mrkdwn", text } };
-}
-
-function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): Block[] {
+function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): KnownBlock[] {
   const users = (cs.approvers ?? []).filter((id) => !id.startsWith("S"));
   const groups = (cs.approvers ?? []).filter((id) => id.startsWith("S"));
   const approvalOptions = [
@@ -185,7 +181,7 @@ function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): Bl
         initial_option: approvalOptions[approvalChoice] ?? approvalOptions[0],
       },
     },
-  ] as Block[];
+  ] as KnownBlock[];
 }
 
 /** A modal that only says something (no inputs, so no submit button). */

@@ -1,7 +1,8 @@
+import { formatDuration } from "../../shared/duration.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { escapeText, link } from "../mrkdwn.ts";
-import { viewInKestraButton } from "./buttons.ts";
-import { formatDuration } from "./digest-message.ts";
+import { button, viewInKestraButton } from "./buttons.ts";
+import { section } from "./parts.ts";
 import type { Message } from "./types.ts";
 
 export interface StuckInput {
@@ -23,24 +24,13 @@ export function stuckAlert(input: StuckInput): Message {
   return {
     text: `Autofix for ${input.slug} looks stuck (${input.state} for ${formatDuration(input.idleMs)})`,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text } },
+      section(text),
       {
         type: "actions",
         block_id: BLOCKS.stuckActions,
         elements: [
-          {
-            type: "button",
-            action_id: ACTIONS.stuckCancel,
-            style: "danger",
-            text: { type: "plain_text", text: "Cancel" },
-            value: input.executionId,
-          },
-          {
-            type: "button",
-            action_id: ACTIONS.stuckRetry,
-            text: { type: "plain_text", text: "Retry" },
-            value: input.executionId,
-          },
+          button("Cancel", ACTIONS.stuckCancel, { style: "danger", value: input.executionId }),
+          button("Retry", ACTIONS.stuckRetry, { value: input.executionId }),
           viewInKestraButton(input.kestraUrl),
         ],
       },

@@ -163,6 +163,7 @@ const SEARCH_FILTERS = {
   state: ["EQUALS", "NOT_EQUALS", "IN", "NOT_IN"],
   labels: ["EQUALS", "NOT_EQUALS"],
   kind: ["EQUALS", "NOT_EQUALS", "IN"],
+  startDate: ["GREATER_THAN", "GREATER_THAN_OR_EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO"],
   endDate: ["GREATER_THAN", "GREATER_THAN_OR_EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO"],
   q: ["EQUALS"],
 } as const;
@@ -216,13 +217,27 @@ function search(ctx: Ctx, store: Store): Reply {
     }
     return { get, sign: dir === "desc" ? -1 : 1 };
   });
+  const dateFilter = params.get("dateFilter") ?? "START_DATE";
+  if (!DATE_FILTERS.includes(dateFilter)) {
+    throw new ApiError(
+      "bad-request",
+      `Failed to convert argument [dateFilter] for value [${dateFilter}]`,
+    );
+  }
+  const dates = filters.filter((f) => f.field === "startDate" || f.field === "endDate");
+  for (const f of dates) {
+    if (!Number.isFinite(Date.parse(f.value))) {
+      throw new ApiError("bad-request", `Invalid date '${f.value}'`);
+    }
+  }
   // As Kestra 2.0.0's JDBC repository: without a kind filter only normal runs (kind null or
   // NORMAL) are searched, so Loop iterations stay out; a kind filter compares the stored value.
   const byKind = filters.some((f) => f.field === "kind");
   const matching = [...store.executions.values()].filter(
     (e) =>
       (byKind || e.kind === undefined) &&
-      filters.every((f) => matchesFilter(e, f)),
+      filters.every((f) => dates.includes(f) || matchesFilter(e, f)) &&
+      matchesDates(e, dates, dateFilter),
   );
   matching.sort((a, b) => {
     for (const { get, sign } of sorts) {
@@ -253,18 +268,6 @@ function matchesFilter(e: FakeExecution, f: QueryFilter): boolean {
       const has = e.labels.some((l) => l.key === f.key && l.value === f.value);
       return f.op === "EQUALS" ? has : !has;
     }
-    case "endDate": {
-      // State.endDate: the last change of an ended or paused run; others have none (a SQL NULL).
-      const stamped = isTerminal(e.state.current) || e.state.current === "PAUSED";
-      const end = stamped ? Date.parse(e.state.histories.at(-1)?.date ?? "") : Number.NaN;
-      const at = Date.parse(f.value);
-      if (!Number.isFinite(end)) return false;
-      if (!Number.isFinite(at)) throw new ApiError("bad-request", `Invalid date '${f.value}'`);
-      if (f.op === "GREATER_THAN") return end > at;
-      if (f.op === "GREATER_THAN_OR_EQUAL_TO") return end >= at;
-      if (f.op === "LESS_THAN") return end < at;
-      return end <= at;
-    }
     case "q": {
       const needle = f.value.toLowerCase();
       return [e.id, e.namespace, e.flowId, ...e.labels.map((l) => l.value)].some((v) =>
@@ -274,6 +277,34 @@ function matchesFilter(e: FakeExecution, f: QueryFilter): boolean {
     default:
       return false;
   }
+}
+
+/** ExecutionRepositoryInterface.DateFilter: which column the date filters are applied to. */
+const DATE_FILTERS = ["START_DATE", "END_DATE", "START_OR_END_DATE"];
+
+/**
+ * As Kestra 2.0.0's JDBC repository (buildDateFilterCondition): every startDate/endDate filter is
+ * applied to the one column `dateFilter` names, start_date by default (so endDate filters alone
+ * compare start dates), or to either column with START_OR_END_DATE. The end date is State.endDate:
+ * the last change of an ended or paused run; others have none (a SQL NULL never matches).
+ */
+function matchesDates(e: FakeExecution, dates: QueryFilter[], dateFilter: string): boolean {
+  if (dates.length === 0) return true;
+  const start = Date.parse(e.state.histories[0]?.date ?? "");
+  const stamped = isTerminal(e.state.current) || e.state.current === "PAUSED";
+  const end = stamped ? Date.parse(e.state.histories.at(-1)?.date ?? "") : Number.NaN;
+  const all = (value: number) =>
+    Number.isFinite(value) && dates.every((f) => compareDate(value, f.op, Date.parse(f.value)));
+  if (dateFilter === "END_DATE") return all(end);
+  if (dateFilter === "START_OR_END_DATE") return all(start) || all(end);
+  return all(start);
+}
+
+function compareDate(value: number, op: string, at: number): boolean {
+  if (op === "GREATER_THAN") return value > at;
+  if (op === "GREATER_THAN_OR_EQUAL_TO") return value >= at;
+  if (op === "LESS_THAN") return value < at;
+  return value <= at;
 }
 
 function compare(actual: string, f: QueryFilter, namespaceLike: boolean): boolean {

@@ -104,6 +104,7 @@ function readInputList(raw: unknown, where: string): InputDef[] {
     if ("defaults" in item) input.defaults = item["defaults"];
     if (Array.isArray(item["values"])) input.values = item["values"].map(String);
     if (typeof item["itemType"] === "string") input.itemType = item["itemType"];
+    if (typeof item["validator"] === "string") input.validator = item["validator"];
     return input;
   });
 }
@@ -275,8 +276,14 @@ function parseValue(def: InputDef, value: string, ctx: ReadContext): unknown {
     case "FILE":
       if (value.startsWith("kestra:///")) return value;
       throw violation(def.id, "a FILE input must be sent as a file part", value);
+    case "STRING":
+      // StringInput#validate: the whole value must match (Java's Matcher#matches).
+      if (def.validator !== undefined && !new RegExp(`^(?:${def.validator})$`, "u").test(value)) {
+        throw violation(def.id, `it must match the pattern \`${def.validator}\``, value);
+      }
+      return value;
     default:
-      // STRING, SECRET, ENUM and types the fake does not model are passed through as text.
+      // SECRET, ENUM and types the fake does not model are passed through as text.
       return value;
   }
 }

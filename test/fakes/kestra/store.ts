@@ -89,13 +89,25 @@ export class Store {
 
   addTaskRun(
     id: string,
-    run: { taskId: string; state?: string; outputs?: Record<string, unknown> },
+    run: {
+      taskId: string;
+      state?: string;
+      outputs?: Record<string, unknown>;
+      parentTaskRunId?: string;
+    },
   ): string {
     const execution = this.execution(id);
     const state = checkState(run.state ?? "RUNNING");
+    if (
+      run.parentTaskRunId !== undefined &&
+      !execution.taskRunList.some((t) => t.id === run.parentTaskRunId)
+    ) {
+      throw new Error(`fake kestra: no parent task run ${run.parentTaskRunId} in execution ${id}`);
+    }
     const taskRun: FakeTaskRun = {
       id: newId(),
       taskId: run.taskId,
+      ...(run.parentTaskRunId === undefined ? {} : { parentTaskRunId: run.parentTaskRunId }),
       state: { current: "CREATED", histories: [{ state: "CREATED", date: nowIso() }] },
       outputs: { ...run.outputs },
     };
@@ -259,25 +271,48 @@ export function isoDuration(ms: number): string {
   return out;
 }
 
-/** io.kestra State: endDate only once terminated or paused; duration up to now otherwise. */
+/**
+ * io.kestra State: endDate and duration only once terminated or paused (seen on the real 2.0.0: a
+ * PAUSED execution has both, a RUNNING or KILLING one neither).
+ */
 export function renderState(state: FakeState): Record<string, unknown> {
   const first = state.histories[0]?.date ?? nowIso();
   const last = state.histories.at(-1)?.date ?? first;
   const ended = isTerminal(state.current) || state.current === "PAUSED";
-  const end = ended ? Date.parse(last) : Date.now();
   return {
     current: state.current,
     histories: state.histories.map((h) => ({ ...h })),
     startDate: first,
-    ...(ended ? { endDate: last } : {}),
-    duration: isoDuration(end - Date.parse(first)),
+    ...(ended
+      ? { endDate: last, duration: isoDuration(Date.parse(last) - Date.parse(first)) }
+      : {}),
   };
+}
+
+/**
+ * A task run's attempts as the real 2.0.0 keeps them: none while it waits for a worker (CREATED,
+ * SUBMITTED), then one per run of the task (a restart adds one); a task run set straight to an
+ * ended state still ran once.
+ */
+function renderAttempts(taskRun: FakeTaskRun): Record<string, unknown>[] | undefined {
+  if (taskRun.state.current === "CREATED" || taskRun.state.current === "SUBMITTED") {
+    return undefined;
+  }
+  const runs = Math.max(1, taskRun.state.histories.filter((h) => h.state === "RUNNING").length);
+  const state = renderState(taskRun.state);
+  return Array.from({ length: runs }, () => ({ state }));
 }
 
 /** ApiTaskRun (GET execution): no execution ids, no outputs (2.0 serves them separately). */
 function renderApiTaskRun(taskRun: FakeTaskRun): Record<string, unknown> {
-  const state = renderState(taskRun.state);
-  return { id: taskRun.id, taskId: taskRun.taskId, attempts: [{ state }], state };
+  const attempts = renderAttempts(taskRun);
+  return {
+    id: taskRun.id,
+    taskId: taskRun.taskId,
+    ...(taskRun.parentTaskRunId === undefined ? {} : { parentTaskRunId: taskRun.parentTaskRunId }),
+    ...(attempts === undefined ? {} : { attempts }),
+    state: renderState(taskRun.state),
+  };
 }
 
 /** TaskRun of the Execution model (create and /actions/* answers). */

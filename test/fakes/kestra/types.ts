@@ -55,6 +55,8 @@ export interface InputDef {
   values?: string[];
   /** ARRAY element type. */
   itemType?: string;
+  /** STRING: the regular expression the whole value must match (StringInput#validator). */
+  validator?: string;
 }
 
 export interface FlowDef {
@@ -81,6 +83,8 @@ export interface FakeState {
 export interface FakeTaskRun {
   id: string;
   taskId: string;
+  /** The flowable task run (If, Loop…) this one runs under, as Kestra records it. */
+  parentTaskRunId?: string;
   state: FakeState;
   outputs: Record<string, unknown>;
 }

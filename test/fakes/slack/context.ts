@@ -7,6 +7,8 @@ import type { FakeChannel, FakeMessage, MessageMetadata, SlackState } from "./st
 
 export interface FakeConfig {
   botToken: string;
+  /** App-level token (xapp-…): the only token apps.connections.open accepts. */
+  appToken: string;
   teamId: string;
   teamDomain: string;
   botUserId: string;
@@ -30,6 +32,8 @@ export interface MethodSpec {
   acceptsJson: boolean;
   /** Arguments Slack takes as JSON values (JSON strings in forms). */
   jsonFields: readonly string[];
+  /** Which token the method takes (default "bot"); the other kind gets not_allowed_token_type. */
+  token?: "bot" | "app";
   /** Returns the success body (without `ok`), or throws ApiError. */
   run: (ctx: MethodContext) => Params;
 }

@@ -1,9 +1,11 @@
 import type { types } from "@slack/bolt";
-import type { HomeModel, HomeNotice } from "../../../home/model.ts";
-import { encodeNav } from "../../../home/nav.ts";
 import { COMMAND, HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
+import { button } from "../buttons.ts";
+import { context, divider, header, section } from "../parts.ts";
+import type { KnownBlock } from "../types.ts";
 import { issuesBlocks } from "./issues.ts";
-import { type Block, button, context, divider, header, section } from "./parts.ts";
+import type { HomeModel, HomeNotice } from "./model.ts";
+import { encodeNav } from "./nav.ts";
 import { runsBlocks } from "./runs.ts";
 
 /** Slack's limit for a Home tab; the page sizes keep every page well below it. */
@@ -12,7 +14,7 @@ export const HOME_MAX_BLOCKS = 100;
 /** The App Home dashboard: controls, recent runs, open issues. */
 export function homeDashboard(model: HomeModel): types.HomeView {
   const { nav } = model;
-  const blocks: Block[] = [header("Autofix dashboard")];
+  const blocks: KnownBlock[] = [header("Autofix dashboard")];
   if (model.notice) blocks.push(noticeBlock(model.notice));
   blocks.push(
     {
@@ -43,7 +45,7 @@ export function homeDashboard(model: HomeModel): types.HomeView {
 }
 
 /** Notices are composed by the bot (mrkdwn); untrusted parts are escaped where they are made. */
-function noticeBlock(notice: HomeNotice): Block {
+function noticeBlock(notice: HomeNotice): KnownBlock {
   const icon = notice.kind === "error" ? "⚠️" : "ℹ️";
   return section(`${icon} ${notice.text}`);
 }

@@ -1,9 +1,12 @@
 import type { types } from "@slack/bolt";
-import type { HomeNav, IssueRow, IssuesSection } from "../../../home/model.ts";
-import { canFix, FIX_TEXT } from "../../../home/status.ts";
 import { HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
 import { escapeText, link, truncate } from "../../mrkdwn.ts";
-import { type Block, button, context, header, pager, section } from "./parts.ts";
+import { button } from "../buttons.ts";
+import { context, header, section } from "../parts.ts";
+import type { KnownBlock } from "../types.ts";
+import type { HomeNav, IssueRow, IssuesSection } from "./model.ts";
+import { pager } from "./pager.ts";
+import { canFix, FIX_TEXT } from "./status.ts";
 
 const NOTES_MAX_CHARS = 2900;
 
@@ -13,8 +16,8 @@ export function issueKey(row: Pick<IssueRow, "repo" | "number">): string {
 }
 
 /** Open issues of the dashboard's repositories, one page, with their fix status and Fix actions. */
-export function issuesBlocks(issues: IssuesSection, nav: HomeNav): Block[] {
-  const blocks: Block[] = [header("Open issues")];
+export function issuesBlocks(issues: IssuesSection, nav: HomeNav): KnownBlock[] {
+  const blocks: KnownBlock[] = [header("Open issues")];
   const scope = nav.channel ? `<#${nav.channel}>'s settings` : "the bot's defaults";
   const labels =
     issues.labels.length > 0
@@ -66,7 +69,7 @@ export function issuesBlocks(issues: IssuesSection, nav: HomeNav): Block[] {
   return blocks;
 }
 
-export function issueBlock(row: IssueRow): Block {
+export function issueBlock(row: IssueRow): KnownBlock {
   const status = row.runUrl
     ? `${FIX_TEXT[row.fix]} (${link(row.runUrl, "run")}${row.prUrl ? ` · ${link(row.prUrl, "PR")}` : ""})`
     : FIX_TEXT[row.fix];

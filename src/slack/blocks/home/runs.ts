@@ -1,14 +1,17 @@
 import type { types } from "@slack/bolt";
-import type { HomeNav, RunRow, RunsSection } from "../../../home/model.ts";
-import { GROUP_TITLE, groupRuns } from "../../../home/status.ts";
 import { HOME_ACTIONS } from "../../ids.ts";
-import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import { escapeText, link, slackDate, truncate } from "../../mrkdwn.ts";
+import { button } from "../buttons.ts";
+import { context, header, section } from "../parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "../status-text.ts";
-import { type Block, button, context, header, pager, section, slackDate } from "./parts.ts";
+import type { KnownBlock } from "../types.ts";
+import type { HomeNav, RunRow, RunsSection } from "./model.ts";
+import { pager } from "./pager.ts";
+import { GROUP_TITLE, groupRuns } from "./status.ts";
 
 /** Recent runs the viewer may see, one page, grouped by state. */
-export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
-  const blocks: Block[] = [
+export function runsBlocks(runs: RunsSection, nav: HomeNav): KnownBlock[] {
+  const blocks: KnownBlock[] = [
     header("Recent runs"),
     context("Your runs, and those of the channels where you approve."),
   ];
@@ -41,7 +44,7 @@ export function runsBlocks(runs: RunsSection, nav: HomeNav): Block[] {
   return blocks;
 }
 
-export function runBlock(row: RunRow): Block {
+export function runBlock(row: RunRow): KnownBlock {
   const title = row.title ? ` ${escapeText(truncate(row.title, 120))}` : "";
   const started = slackDate(row.startedAt);
   const links = [

@@ -162,6 +162,7 @@ public class ExecutionsController {
         @QueryValue(defaultValue = "1") int page,
         @QueryValue(defaultValue = "10") int size,
         @Nullable @QueryValue List<String> sort,
+        @Nullable @QueryValue ExecutionRepositoryInterface.DateFilter dateFilter,
         HttpRequest<?> request) {
         Tenants.check(tenant);
         if (page < 1 || size < 1) {
@@ -170,8 +171,25 @@ public class ExecutionsController {
         List<QueryFilter> filters = Filters.from(request);
         // Kestra's JDBC repositories take the 1-based page of the API (they subtract one themselves).
         Pageable pageable = Pageable.from(page, size, sort(sort));
-        ArrayListTotal<Execution> found = executionRepository.find(pageable, tenant, filters);
-        return KestraJson.ok(Map.of("results", found, "total", found.getTotal()));
+        // The 2.0 spec's `dateFilter` (START_DATE, END_DATE, START_OR_END_DATE) picks the column that every
+        // startDate/endDate filter is applied to; without it the repository uses start_date for both.
+        ArrayListTotal<Execution> found = executionRepository.find(pageable, tenant, filters, dateFilter);
+        List<Map<String, Object>> light = found.stream().map(ExecutionsController::light).toList();
+        return KestraJson.ok(Map.of("results", light, "total", found.getTotal()));
+    }
+
+    /**
+     * The 2.0 spec's search answers ApiLightExecution (a webserver class, not published): the execution without
+     * its task runs, metadata or variables. Serving the full model here would let a client depend on fields real
+     * Kestra does not send.
+     */
+    private static final Set<String> LIGHT_FIELDS = Set.of("tenantId", "id", "namespace", "flowId", "flowRevision",
+        "inputs", "outputs", "labels", "state", "parentId", "originalId", "trigger", "kind", "loopRun", "scheduleDate");
+
+    static Map<String, Object> light(Execution execution) {
+        Map<String, Object> map = KestraJson.toMap(execution);
+        map.keySet().retainAll(LIGHT_FIELDS);
+        return map;
     }
 
     // ---- actions --------------------------------------------------------------------------------------------

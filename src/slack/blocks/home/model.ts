@@ -1,7 +1,7 @@
-import type { RunStatus } from "../shared/run-status.ts";
+import type { RunStatus } from "../../../shared/run-status.ts";
 
-// What the App Home dashboard shows, as loaded from Kestra and GitHub; the builders in
-// src/slack/blocks/home turn it into blocks without I/O.
+// What the App Home dashboard shows: src/home loads it from Kestra and GitHub, the builders
+// here turn it into blocks without I/O.
 
 /** Runs and issues shown per page: small enough that any page stays far below 100 blocks. */
 export const RUNS_PER_PAGE = 10;

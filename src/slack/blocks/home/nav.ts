@@ -1,4 +1,4 @@
-import { CHANNEL_PATTERN } from "../settings/channel-settings.ts";
+import { CHANNEL_PATTERN } from "../../../settings/channel-settings.ts";
 import { FIRST_PAGES, type HomeNav } from "./model.ts";
 
 // The dashboard's navigation state travels in button values and the view's private_metadata.
@@ -35,13 +35,4 @@ function page(value: unknown): number {
   return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_PAGE
     ? value
     : 1;
-}
-
-export function pageCount(total: number, perPage: number): number {
-  return Math.max(1, Math.ceil(total / perPage));
-}
-
-/** A requested page clamped into the existing ones (lists shrink between clicks). */
-export function clampPage(requested: number, total: number, perPage: number): number {
-  return Math.min(Math.max(1, requested), pageCount(total, perPage));
 }

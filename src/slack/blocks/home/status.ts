@@ -1,4 +1,4 @@
-import type { RunStatus } from "../shared/run-status.ts";
+import type { RunStatus } from "../../../shared/run-status.ts";
 import type { FixStatus, RunGroup, RunRow } from "./model.ts";
 
 // How run statuses map to the dashboard's groups and to an issue's fix status.

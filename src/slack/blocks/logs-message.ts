@@ -1,12 +1,20 @@
-import type { LogEntry } from "../kestra/types.ts";
-import type { Message } from "../slack/blocks/types.ts";
-import { codeBlock, escapeText, link, truncate } from "../slack/mrkdwn.ts";
+import { codeBlock, escapeText, link, truncate } from "../mrkdwn.ts";
+import { context, section } from "./parts.ts";
+import type { Message } from "./types.ts";
+
+/** What a log excerpt shows of a Kestra log entry. */
+export interface LogEntryInput {
+  timestamp?: string | null | undefined;
+  level: string;
+  taskId?: string | null | undefined;
+  message?: string | null | undefined;
+}
 
 /** Section text is limited to 3000 characters once escaped; leave room for the fences. */
 const MAX_BLOCK_CHARS = 2900;
 const MAX_LINE_CHARS = 400;
 
-export function logLine(entry: LogEntry): string {
+export function logLine(entry: LogEntryInput): string {
   const time = entry.timestamp ? `${entry.timestamp.replace(/\.\d+Z$/, "Z")} ` : "";
   const task = entry.taskId ? ` ${entry.taskId}` : "";
   const message = (entry.message ?? "").replace(/\s+$/, "");
@@ -14,7 +22,7 @@ export function logLine(entry: LogEntry): string {
 }
 
 /** The newest lines that fit in one code block, oldest first; the rest is left to the full logs. */
-export function newestLinesThatFit(entries: LogEntry[], maxChars = MAX_BLOCK_CHARS): string[] {
+export function newestLinesThatFit(entries: LogEntryInput[], maxChars = MAX_BLOCK_CHARS): string[] {
   const kept: string[] = [];
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i];
@@ -30,7 +38,7 @@ export function newestLinesThatFit(entries: LogEntry[], maxChars = MAX_BLOCK_CHA
 export function logsMessage(opts: {
   slug: string;
   executionId: string;
-  entries: LogEntry[];
+  entries: LogEntryInput[];
   logsUrl: string;
 }): Message {
   const full = link(opts.logsUrl, "Full logs in Kestra");
@@ -38,7 +46,7 @@ export function logsMessage(opts: {
   const lines = newestLinesThatFit(opts.entries);
   if (lines.length === 0) {
     const text = `No warning or error in the logs of ${name}. ${full}`;
-    return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+    return { text, blocks: [section(text)] };
   }
   const count =
     lines.length < opts.entries.length
@@ -48,12 +56,9 @@ export function logsMessage(opts: {
   return {
     text: `Warnings and errors of ${opts.slug}`,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: header } },
-      {
-        type: "section",
-        text: { type: "mrkdwn", text: codeBlock(lines.join("\n"), Number.MAX_SAFE_INTEGER) },
-      },
-      { type: "context", elements: [{ type: "mrkdwn", text: full }] },
+      section(header),
+      section(codeBlock(lines.join("\n"), Number.MAX_SAFE_INTEGER)),
+      context(full),
     ],
   };
 }
