@@ -12,7 +12,7 @@ export interface CallCount {
   kestraDetail: string;
 }
 
-function tally(names: string[]): string {
+export function tally(names: string[]): string {
   const counts = new Map<string, number>();
   for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
   return [...counts]

@@ -5,6 +5,7 @@ import { ACTIONS } from "../src/slack/ids.ts";
 import { BatchDriver } from "../test/support/batch-driver.ts";
 import { FlowDriver, SAMPLE_PATCH } from "../test/support/flow-driver.ts";
 import { CHANNEL, type Harness, REQUESTER, startHarness } from "../test/support/harness.ts";
+import { tally } from "./calls.ts";
 import { nextIssue } from "./issues.ts";
 
 const SCALE = 10;
@@ -16,6 +17,8 @@ export interface LoadResult {
   singles: number;
   seconds: number;
   limited: number;
+  /** The 429s by method, e.g. "chat.postMessage×60". */
+  limitedBy: string;
   calls: number;
   lostFinalStates: number;
 }
@@ -35,6 +38,7 @@ async function single(h: Harness): Promise<{ rootTs: string; run: FlowDriver }> 
     { timeoutMs: 60_000 },
   );
   const run = new FlowDriver(h, created.id);
+  run.acceptPending = true;
   const rootTs = created.labels.find((l) => l.key === "slack-ts")?.value ?? "";
   await run.started();
   await run.patchReady();
@@ -54,7 +58,9 @@ async function startBatch(h: Harness, issues: number): Promise<BatchDriver> {
     () => h.kestra.executions.find((e) => !before.has(e.id) && e.flowId === "batch-issue-autofix"),
     { timeoutMs: 60_000 },
   );
-  return new BatchDriver(h, created.id);
+  const driver = new BatchDriver(h, created.id);
+  driver.acceptPending = true;
+  return driver;
 }
 
 async function batch(driver: BatchDriver, issues: number, base: number) {
@@ -123,6 +129,7 @@ export async function loadScenario(
       singles,
       seconds,
       limited: h.slack.calls.filter((c) => c.status === 429).length,
+      limitedBy: tally(h.slack.calls.filter((c) => c.status === 429).map((c) => c.method)),
       calls: h.slack.calls.length,
       lostFinalStates: lost,
     };

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   console.log(
     `  all final states shown in ${load.seconds.toFixed(1)} s; lost final states: ${load.lostFinalStates}`,
   );
-  console.log(`  Slack calls: ${load.calls}, of which answered 429 and retried: ${load.limited}`);
+  console.log(
+    `  Slack calls: ${load.calls}, of which answered 429 and retried: ${load.limited} (${load.limitedBy || "none"})`,
+  );
 }
 
 await main();

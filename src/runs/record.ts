@@ -107,6 +107,8 @@ export class RunRecord {
 /** What the records of one thread share. */
 export interface ThreadState {
   rootOwner: string | undefined;
+  /** What was read of the thread, if it was read: files there are known by their name only. */
+  snapshot?: ThreadSnapshot | undefined;
 }
 
 export interface RunRecordsOptions {
@@ -134,9 +136,13 @@ export class RunRecords {
   async load(run: string, thread: ThreadRef): Promise<RunRecord> {
     const cached = this.cache.get(run);
     if (cached && !this.shared) return cached;
+    // Alone, this process made every post in a thread it has read or created since, and keeps a
+    // record of each: a run new to it there has posted nothing (a batch's next child).
+    if (!this.shared && this.threadStates.has(threadKey(thread))) return this.fresh(run, thread);
     const snapshot = await this.threads.read(thread);
     const shared = this.threadState(thread);
     shared.rootOwner = snapshot.root?.meta?.run;
+    shared.snapshot = snapshot;
     // A batch thread holds many runs: keep what was read for the others too. When other replicas
     // post, what was read now is newer than what this process remembers of them (a PR link, a
     // decision that another replica recorded), so it replaces that.
@@ -152,23 +158,32 @@ export class RunRecords {
 
   /** A record for a thread the bot has just created, or taken over: nothing to read back. */
   fresh(run: string, thread: ThreadRef): RunRecord {
-    const record = new RunRecord(run, thread, this.threadState(thread));
+    const state = this.threadState(thread);
+    const record = new RunRecord(run, thread, state, state.snapshot);
     this.keep(record);
     return record;
   }
 
   private threadState(thread: ThreadRef): ThreadState {
-    const key = `${thread.channel}:${thread.rootTs}`;
+    const key = threadKey(thread);
     let state = this.threadStates.get(key);
     if (!state) {
       state = { rootOwner: undefined };
       this.threadStates.set(key, state);
       if (this.threadStates.size > this.max) {
         const oldest = this.threadStates.keys().next().value;
-        if (oldest !== undefined) this.threadStates.delete(oldest);
+        if (oldest !== undefined) this.forget(oldest);
       }
     }
     return state;
+  }
+
+  /** Drops a thread and every record of it: the next look reads it back whole. */
+  private forget(key: string): void {
+    this.threadStates.delete(key);
+    for (const [run, record] of this.cache) {
+      if (threadKey(record.thread) === key) this.cache.delete(run);
+    }
   }
 
   peek(run: string): RunRecord | undefined {
@@ -179,10 +194,14 @@ export class RunRecords {
     this.cache.delete(record.run);
     this.cache.set(record.run, record);
     if (this.cache.size > this.max) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+      const oldest = this.cache.values().next().value;
+      if (oldest) this.forget(threadKey(oldest.thread));
     }
   }
+}
+
+function threadKey(thread: ThreadRef): string {
+  return `${thread.channel}:${thread.rootTs}`;
 }
 
 function str(v: unknown): string | undefined {
