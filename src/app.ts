@@ -174,7 +174,6 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     settings,
     logger,
     digest,
-    batches: digest,
   });
   const starter = new RunStarter({
     kestra,
@@ -239,7 +238,16 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     ...(deps.now ? { now: deps.now } : {}),
   });
   const webHost = config.github.webHost;
-  const queries = new RunQueries({ kestra, settings, approvers, syncer, slack, links, logger });
+  const queries = new RunQueries({
+    kestra,
+    reader,
+    settings,
+    approvers,
+    syncer,
+    slack,
+    links,
+    logger,
+  });
   const home = new HomeTab({
     kestra,
     github,

@@ -10,7 +10,7 @@ import type { RunFacts } from "../slack/blocks/run-status.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import { factsOf } from "./facts.ts";
 import type { Links } from "./links.ts";
-import { RunReader } from "./read.ts";
+import type { RunReader } from "./read.ts";
 import type { RunView } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
 
@@ -47,6 +47,8 @@ export interface VisibleScan {
 
 export interface RunQueryDeps {
   kestra: KestraClient;
+  /** The PR link of a run that opened one. */
+  reader: Pick<RunReader, "prUrl">;
   /** Each run channel's approvers. */
   settings: SettingsStore;
   approvers: Approvers;
@@ -222,7 +224,7 @@ export class RunQueries {
   ): Promise<string | undefined> {
     if (view.status !== "pr_opened" || !view.createPr) return undefined;
     try {
-      return await new RunReader(this.d.kestra).prUrl(execution, view.createPr, repo);
+      return await this.d.reader.prUrl(execution, view.createPr, repo);
     } catch (err) {
       this.d.logger.warn({ err, executionId: execution.id }, "cannot read the run's PR link");
       return undefined;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RunStatus, Verdict } from "../shared/run-status.ts";
 import type { SkippedIssue } from "../slack/blocks/digest-message.ts";
 import type { PostMeta, SlackThreads, ThreadRef, ThreadSnapshot } from "../slack/thread.ts";
@@ -23,6 +24,11 @@ export interface Metrics {
   durationMs?: number;
   tokens?: number;
   costUsd?: number;
+}
+
+/** What a message renders to, for RunRecord.rootRender: an unchanged root is not updated again. */
+export function renderOf(message: unknown): string {
+  return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
 }
 
 /** Keys of the posts a run makes; each is posted at most once. */

@@ -17,7 +17,6 @@ export interface SyncDeps extends ThreadSyncDeps {
   records: RunRecords;
   lock: RunLock;
   finisher: DecisionFinisher;
-  batches?: { batchChanged(batchId: string): void } | undefined;
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -50,7 +49,7 @@ export class RunSyncer {
     const ctx = contextOf(execution);
     if (!ctx) return "not_a_slack_run";
     if (execution.flowId === BATCH_FLOW_ID) {
-      this.d.batches?.batchChanged(execution.id);
+      this.d.digest?.schedule(execution.id);
       return "synced";
     }
     const record = await this.d.records.load(execution.id, thread(ctx));

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { SINGLE_INPUTS } from "../contracts/flow.ts";
 import type { Notification } from "../contracts/notification.ts";
 import { UpstreamError } from "../errors.ts";
@@ -22,7 +21,7 @@ import type { RunContext } from "./context.ts";
 import type { FailureReporter } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
-import { KEYS, type RunRecord } from "./record.ts";
+import { KEYS, type RunRecord, renderOf } from "./record.ts";
 import type { RunView } from "./status.ts";
 
 // The steps that bring one run's thread up to date with what Kestra says, each posted at most
@@ -41,8 +40,8 @@ export interface ThreadSyncDeps {
   approvers: Approvers;
   settings: SettingsStore;
   logger: Logger;
-  /** Batch children: their digest row changed. */
-  digest?: { childChanged(batchId: string, childId: string): void } | undefined;
+  /** A batch (or one of its children) changed: its digest is redrawn. */
+  digest?: { schedule(batchId: string): void } | undefined;
 }
 
 export interface RunState {
@@ -70,7 +69,7 @@ export class ThreadSync {
     }
     if (s.ctx.batch) {
       s.record.status = view.status;
-      this.d.digest?.childChanged(s.ctx.batch, s.execution.id);
+      this.d.digest?.schedule(s.ctx.batch);
     } else {
       await this.root(s);
     }
@@ -98,7 +97,7 @@ export class ThreadSync {
       approval: approverHint ? { executionId: execution.id, approverHint } : undefined,
       decision: record.decision,
     });
-    const render = hash(message);
+    const render = renderOf(message);
     if (record.rootRender === render && record.shared.rootOwner === execution.id) return;
     await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
       ...this.meta(s, KEYS.root),
@@ -349,8 +348,4 @@ export function thread(ctx: RunContext): ThreadRef {
 function issueUrlOf(execution: Execution, fallback: string): string {
   const url = execution.inputs?.[SINGLE_INPUTS.issueUrl];
   return typeof url === "string" ? url : fallback;
-}
-
-function hash(message: unknown): string {
-  return createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   BATCH_FILES,
@@ -23,7 +22,7 @@ import { contextOf, type RunContext } from "../context.ts";
 import type { FailureReporter } from "../failure.ts";
 import type { Links } from "../links.ts";
 import type { RunLock } from "../lock.ts";
-import { KEYS, type RunRecord, type RunRecords } from "../record.ts";
+import { KEYS, type RunRecord, type RunRecords, renderOf } from "../record.ts";
 import { deriveView } from "../status.ts";
 import { thread } from "../thread-sync.ts";
 
@@ -69,14 +68,6 @@ export class BatchDigest {
   constructor(deps: DigestDeps) {
     this.d = deps;
     this.windowMs = deps.windowMs ?? DIGEST_WINDOW_MS;
-  }
-
-  batchChanged(batchId: string): void {
-    this.schedule(batchId);
-  }
-
-  childChanged(batchId: string, _childId: string): void {
-    this.schedule(batchId);
   }
 
   schedule(batchId: string): void {
@@ -154,7 +145,7 @@ export class BatchDigest {
       rows: await this.rows(batchId),
       skipped: record.skipped ?? [],
     });
-    const render = createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 16);
+    const render = renderOf(message);
     if (record.rootRender !== render) {
       await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
         run: batchId,
