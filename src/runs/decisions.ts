@@ -1,28 +1,22 @@
 import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
-import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Verdict } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { alreadyDecidedText } from "../slack/blocks/run-notes.ts";
 import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
 import { userMessage } from "../slack/error-messages.ts";
-import { contextOf, type RunContext } from "./context.ts";
+import { type ButtonPlace, type ClickedRun, clickedRun } from "./clicked-run.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RunSyncer } from "./sync.ts";
 import { thread } from "./thread-sync.ts";
 
-export interface Click {
-  executionId: string;
+export interface Click extends ButtonPlace {
   user: string;
   userName: string | undefined;
-  channel: string;
-  /** The message the button sits on and the thread it is in, as Slack reports them. */
-  messageTs: string;
-  threadTs: string | undefined;
 }
 
 /** What the clicker should be told privately; undefined when the thread itself says it. */
@@ -36,13 +30,6 @@ export interface DecisionDeps {
   finisher: DecisionFinisher;
   approvers: Approvers;
   settings: SettingsStore;
-}
-
-/** A run as re-read from Kestra, never from a button value, checked against the click. */
-export interface ClickedRun {
-  execution: Execution;
-  ctx: RunContext;
-  policy: Policy;
 }
 
 /**
@@ -111,26 +98,7 @@ export class RunDecisions {
   }
 
   /** The run the click is about, checked to be the one whose thread (or alert) holds the button. */
-  async load(click: Click): Promise<ClickedRun> {
-    const execution = await this.d.kestra.findExecution(click.executionId);
-    const ctx = execution ? contextOf(execution) : undefined;
-    if (!execution || !ctx) {
-      throw new NotAuthorizedError("This run no longer exists in Kestra, so nothing was changed.");
-    }
-    const policy = await this.d.settings.policy(ctx.channel);
-    const alertChannels = [policy.alertChannel, this.d.settings.defaultPolicy.alertChannel];
-    if (!belongsTo(ctx, click, alertChannels)) {
-      throw new NotAuthorizedError(
-        "This button does not belong to that run, so nothing was changed.",
-      );
-    }
-    return { execution, ctx, policy };
+  load(click: Click): Promise<ClickedRun> {
+    return clickedRun(this.d, click, true);
   }
-}
-
-/** The clicked message must sit in the run's own thread (or be its root), or in an alerts channel. */
-function belongsTo(ctx: RunContext, click: Click, alertChannels: (string | undefined)[]): boolean {
-  if (alertChannels.includes(click.channel)) return true;
-  if (ctx.channel !== click.channel) return false;
-  return click.threadTs === ctx.rootTs || click.messageTs === ctx.rootTs;
 }

@@ -9,7 +9,8 @@ import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { alreadyDecidedText, revisionNote } from "../slack/blocks/run-notes.ts";
 import type { SlackThreads } from "../slack/thread.ts";
-import { contextOf, type RunContext } from "./context.ts";
+import { clickedRun } from "./clicked-run.ts";
+import type { RunContext } from "./context.ts";
 import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
@@ -62,18 +63,7 @@ export class RunRevisions {
    * requester or an approver, and the run must have a patch that no PR was made from.
    */
   async load(target: ReviseTarget, user: string): Promise<RevisableRun> {
-    const execution = await this.d.kestra.findExecution(target.executionId);
-    const ctx = execution ? contextOf(execution) : undefined;
-    if (!execution || !ctx) {
-      throw new NotAuthorizedError("This run no longer exists in Kestra, so nothing was changed.");
-    }
-    const inThread = target.threadTs === ctx.rootTs || target.messageTs === ctx.rootTs;
-    if (ctx.channel !== target.channel || !inThread) {
-      throw new NotAuthorizedError(
-        "This button does not belong to that run, so nothing was changed.",
-      );
-    }
-    const policy = await this.d.settings.policy(ctx.channel);
+    const { execution, ctx, policy } = await clickedRun(this.d, target, false);
     if (!(await this.d.approvers.canOperate(user, ctx.user, policy.approvers))) {
       throw new NotAuthorizedError("Only the requester or an approver can revise this patch.");
     }

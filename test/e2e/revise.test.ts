@@ -78,6 +78,16 @@ describe("Revise", () => {
     expect(h.kestra.executions).toHaveLength(1);
   });
 
+  it("is refused from another thread's button naming this run: the modal says so, nothing changes", async () => {
+    const ctx = await awaitingApproval();
+    const foreign = { ...ctx, buttonsTs: "1700000000.000002", rootTs: "1700000000.000001" };
+    const modal = await openModal(REQUESTER, foreign);
+    expect(modal.view["submit"]).toBeUndefined();
+    expect(JSON.stringify(modal.view["blocks"])).toContain("does not belong to that run");
+    expect(h.kestra.resumes).toHaveLength(0);
+    expect(h.kestra.executions).toHaveLength(1);
+  });
+
   it("opens at once although Kestra is slow, then says Kestra cannot be reached", async () => {
     const ctx = await awaitingApproval();
     h.kestra.failNext({ method: "GET", path: `/api/v1/main/executions/${ctx.run.id}` }, "timeout");
