@@ -1,21 +1,12 @@
 // The fake Slack's Socket Mode, driven by the SDK's own SocketModeClient (through Bolt's
 // SocketModeReceiver) and undici's WebSocket: what Slack does, and what it refuses.
 
-import { type Logger, LogLevel, SocketModeReceiver } from "@slack/bolt";
+import { SocketModeReceiver } from "@slack/bolt";
 import { WebAPIPlatformError, WebClient } from "@slack/web-api";
 import { WebSocket } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silent } from "../support/silent-logger.ts";
 import { type FakeSlack, startFakeSlack } from "./slack.ts";
-
-const silent: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 
 let fake: FakeSlack;
 beforeEach(async () => {

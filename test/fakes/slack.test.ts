@@ -2,7 +2,7 @@
 // the fake must accept what the SDK sends and refuse what Slack refuses.
 
 import type { AddressInfo } from "node:net";
-import { App, type Logger, LogLevel } from "@slack/bolt";
+import { App } from "@slack/bolt";
 import {
   WebAPIHTTPError,
   WebAPIPlatformError,
@@ -10,6 +10,7 @@ import {
   WebClient,
 } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { silent } from "../support/silent-logger.ts";
 import {
   sendBlockAction,
   sendCommand,
@@ -21,17 +22,6 @@ import {
 import { type FakeSlack, startFakeSlack } from "./slack.ts";
 
 const NO_RETRIES = { retries: 0 };
-
-/** WebClient logs Slack's response_metadata messages at error level; keep test output clean. */
-const silent: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 
 function client(
   fake: FakeSlack,

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { BATCH_FILES, BATCH_TASKS, LABELS, OUTPUT_FILES, TASKS } from "../../src/contracts/flow.ts";
+import { BATCH_FILES, BATCH_TASKS, OUTPUT_FILES, TASKS } from "../../src/contracts/flow.ts";
 import type { NotificationInput } from "../../src/contracts/notification.ts";
 import type { FakeKestra } from "../fakes/kestra.ts";
-import { KESTRA_PASSWORD, KESTRA_USER, WEBHOOK_TOKEN } from "../support/harness.ts";
+import { type FlowEvent, NOTIFY_TASKS } from "../support/flow-driver.ts";
+import { WEBHOOK_TOKEN } from "../support/harness.ts";
+import { type BatchIssue, startLoopChild } from "../support/loop-child.ts";
 import { DRIVER_HEADER } from "./world.ts";
 
 // Kestra's side for bots that run as processes and die: the executor (as test/support/flow-driver.ts
@@ -58,16 +60,6 @@ export async function deliverTo(
     await sleep(RETRY_DELAY_MS);
   }
 }
-
-const NOTIFY_TASKS = {
-  started: "notify_started",
-  patch_ready: "notify_patch_ready",
-  pr_created: "notify_pr_created",
-  finished: "notify_finished",
-  failed: "notify_failed",
-} as const;
-
-type Event = keyof typeof NOTIFY_TASKS;
 
 export const PATCH = (n: number) =>
   [
@@ -163,7 +155,7 @@ export class FlowRun {
   }
 
   /** A notify task: RUNNING while it sends, SUCCESS once the bot answered 2xx. */
-  private async notifyFrom(event: Event, extra: Record<string, string>): Promise<void> {
+  private async notifyFrom(event: FlowEvent, extra: Record<string, string>): Promise<void> {
     const taskRunId = this.kestra.addTaskRun(this.id, {
       taskId: NOTIFY_TASKS[event],
       state: "RUNNING",
@@ -171,11 +163,6 @@ export class FlowRun {
     await this.deliver({ executionId: this.id, event, ...extra });
     this.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
   }
-}
-
-export interface BatchIssue {
-  number: number;
-  title: string;
 }
 
 /** The executor of one batch-issue-autofix run: the issues task, Loop iterations, the end. */
@@ -211,37 +198,15 @@ export class BatchRun {
 
   /** A Loop iteration's Subflow task starts a child with the batch's labels (over HTTP). */
   async child(issue: BatchIssue, approval: boolean, deliver: Deliver): Promise<FlowRun> {
-    this.iterations.push(
-      this.kestra.addLoopIteration(this.id, {
-        taskId: "each_issue",
-        index: this.iterations.length,
-        value: JSON.stringify(issue),
-      }),
+    const { iteration, child: id } = await startLoopChild(
+      this.kestra,
+      this.id,
+      this.iterations.length,
+      issue,
+      approval,
+      { [DRIVER_HEADER]: "batch" },
     );
-    const parent = this.kestra.execution(this.id);
-    const query = new URLSearchParams();
-    for (const l of parent.labels)
-      if (!l.key.startsWith("system.")) query.append("labels", `${l.key}:${l.value}`);
-    query.append("labels", `${LABELS.batch}:${this.id}`);
-    query.append("labels", `${LABELS.issue}:${issue.number}`);
-    query.append("labels", `${LABELS.title}:${issue.title}`);
-    const form = new FormData();
-    form.append("issue_url", `https://github.com/acme/api/issues/${issue.number}`);
-    form.append("apply_fix", String(approval));
-    form.append("wait_for_approval", String(approval));
-    const res = await fetch(
-      `${this.kestra.url}/api/v1/main/executions/dev.autofix/ai-issue-autofix?${query}`,
-      {
-        method: "POST",
-        headers: {
-          authorization: `Basic ${Buffer.from(`${KESTRA_USER}:${KESTRA_PASSWORD}`).toString("base64")}`,
-          [DRIVER_HEADER]: "batch",
-        },
-        body: form,
-      },
-    );
-    if (res.status !== 200) throw new Error(`child creation answered ${res.status}`);
-    const { id } = (await res.json()) as { id: string };
+    this.iterations.push(iteration);
     return new FlowRun(this.kestra, id, deliver);
   }
 

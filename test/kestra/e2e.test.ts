@@ -24,6 +24,7 @@ import {
   threadTexts,
   waitExecution,
 } from "./e2e-helpers.ts";
+import { engineAuth } from "./engine.ts";
 import { fakeAgreement, reconcilerQuestions } from "./engine-contract.ts";
 import { ALERTS, APPROVER, BATCH_LABEL, CHANNEL, ISSUES, type Stack, startStack } from "./stack.ts";
 
@@ -395,7 +396,7 @@ async function loopIterationsOf(batchId: string): Promise<string[]> {
   q.append("filters[flowId][EQUALS]", BATCH_FLOW_ID);
   const res = await fetch(`${s.engine.url}/api/v1/main/executions/search?${q}`, {
     headers: {
-      authorization: `Basic ${Buffer.from(`${s.engine.username}:${s.engine.password}`).toString("base64")}`,
+      authorization: engineAuth(s.engine),
       accept: "application/json",
     },
   });

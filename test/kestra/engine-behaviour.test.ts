@@ -9,25 +9,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KestraClient } from "../../src/kestra/client.ts";
-import type { Execution } from "../../src/kestra/types.ts";
-import { createLogger } from "../../src/logger.ts";
+import type { KestraClient } from "../../src/kestra/client.ts";
+import { type Execution, isTerminal } from "../../src/kestra/types.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
 import { createRun } from "./create-run.ts";
-import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import {
+  engineAuth,
+  engineClient,
+  NODE24_BIN,
+  REPO_BIN,
+  type RunningEngine,
+  startEngine,
+} from "./engine.ts";
 import { inNamespace, productFlow, writeFlowsDir } from "./flows.ts";
 import { type ScriptedAgent, writeScriptedAgent } from "./scripted-agent.ts";
 
-const TERMINAL = new Set([
-  "SUCCESS",
-  "WARNING",
-  "FAILED",
-  "KILLED",
-  "CANCELLED",
-  "SKIPPED",
-  "RETRIED",
-]);
 const PROBE_NS = "dev.autofix.probe";
 /** ai-issue-autofix with the FILE output `patch` written the old way, `?? ''` appended. */
 const OLD_OUTPUT_NS = "dev.autofix.oldoutput";
@@ -85,18 +82,8 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
   let probe: KestraClient;
   const received: Received[] = [];
 
-  const clientFor = (namespace: string) =>
-    new KestraClient({
-      baseUrl: engine.url,
-      username: engine.username,
-      password: engine.password,
-      tenant: "main",
-      namespace,
-      timeoutMs: 60_000,
-      logger: createLogger({ level: "silent", secrets: [] }),
-    });
-  const auth = () =>
-    `Basic ${Buffer.from(`${engine.username}:${engine.password}`).toString("base64")}`;
+  const clientFor = (namespace: string) => engineClient(engine, namespace);
+  const auth = () => engineAuth(engine);
   const api = (path: string) => `${engine.url}/api/v1/main${path}`;
   const events = (id: string) => received.filter((r) => r.body["executionId"] === id);
   /** Set by the batch test, read by the client-search test after it. */
@@ -117,7 +104,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     }
   }
   const terminal = (c: KestraClient, id: string, timeoutMs?: number) =>
-    waitState(c, id, (e) => TERMINAL.has(e.state.current), timeoutMs);
+    waitState(c, id, (e) => isTerminal(e.state.current), timeoutMs);
 
   async function waitEvent(id: string, event: string, timeoutMs = 60_000): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
@@ -185,7 +172,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     const endedSeenAt = Date.now();
     const after = await waitEvent(created.id, "after");
     const final = await waitState(probe, created.id, (e) =>
-      e.taskRunList.some((t) => t.taskId === "notify_after" && TERMINAL.has(t.state.current)),
+      e.taskRunList.some((t) => t.taskId === "notify_after" && isTerminal(t.state.current)),
     );
     observe("afterExecution", {
       stateWhenEndedSeen: ended.state.current,
@@ -207,8 +194,10 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
       { issue_url: issueUrl, apply_fix: true, wait_for_approval: true },
       {},
     );
-    const paused = await waitState(product, created.id, (e) =>
-      ["PAUSED", ...TERMINAL].includes(e.state.current),
+    const paused = await waitState(
+      product,
+      created.id,
+      (e) => e.state.current === "PAUSED" || isTerminal(e.state.current),
     );
     expect(paused.state.current).toBe("PAUSED");
     const resumed = await product.resume(created.id, { approved: false, approver: "U42" });
@@ -248,7 +237,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     for (;;) {
       const e = await product.getExecution(created.id);
       if (seen.at(-1) !== e.state.current) seen.push(e.state.current);
-      if (TERMINAL.has(e.state.current) || Date.now() > deadline) break;
+      if (isTerminal(e.state.current) || Date.now() > deadline) break;
       await sleep(50);
     }
     const final = await product.getExecution(created.id);
@@ -352,7 +341,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     // Restart once afterExecution is over: a restart while notify_failed still runs can end FAILED
     // again at once, without running `fix` (seen on 2.0.0).
     await waitState(product, created.id, (e) =>
-      e.taskRunList.some((t) => t.taskId === "notify_failed" && TERMINAL.has(t.state.current)),
+      e.taskRunList.some((t) => t.taskId === "notify_failed" && isTerminal(t.state.current)),
     );
     await agent.mode(ISSUE.restart, "edit");
     const restarted = await product.restart(created.id);
@@ -360,7 +349,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
       product,
       created.id,
       (e) =>
-        TERMINAL.has(e.state.current) && e.state.histories.length > failed.state.histories.length,
+        isTerminal(e.state.current) && e.state.histories.length > failed.state.histories.length,
     );
     const finished = await waitEvent(created.id, "finished");
     const fix = done.taskRunList.filter((t) => t.taskId === "fix");

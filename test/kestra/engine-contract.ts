@@ -15,7 +15,7 @@ import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { botExecutionView, botLogView, differences, mirrorInFake } from "./agreement.ts";
 import { createRun } from "./create-run.ts";
 import { ended, waitExecution } from "./e2e-helpers.ts";
-import { ROOT } from "./engine.ts";
+import { engineAuth, ROOT } from "./engine.ts";
 import { ISSUES, type Stack } from "./stack.ts";
 
 type Json = Record<string, unknown>;
@@ -64,7 +64,7 @@ export async function reconcilerQuestions(s: Stack): Promise<ReconcilerAnswers> 
     q.append("filters[endDate][GREATER_THAN_OR_EQUAL_TO]", since);
     const res = await fetch(`${s.engine.url}/api/v1/main/executions/search?${q}`, {
       headers: {
-        authorization: `Basic ${Buffer.from(`${s.engine.username}:${s.engine.password}`).toString("base64")}`,
+        authorization: engineAuth(s.engine),
         accept: "application/json",
       },
     });
@@ -114,7 +114,7 @@ export async function fakeAgreement(s: Stack): Promise<Agreement> {
 }
 
 async function compare(s: Stack, fake: FakeKestra): Promise<Agreement> {
-  const auth = `Basic ${Buffer.from(`${s.engine.username}:${s.engine.password}`).toString("base64")}`;
+  const auth = engineAuth(s.engine);
   const flows = () => {
     for (const f of [
       "main_dev.autofix_ai-issue-autofix.yml",

@@ -5,25 +5,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KestraClient } from "../../src/kestra/client.ts";
-import type { Execution } from "../../src/kestra/types.ts";
-import { createLogger } from "../../src/logger.ts";
+import type { KestraClient } from "../../src/kestra/client.ts";
+import { type Execution, isTerminal } from "../../src/kestra/types.ts";
 import { type RunningServer, readBody, sendJson, startHttpServer } from "../fakes/http-server.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
 import { createRun } from "./create-run.ts";
-import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import {
+  engineAuth,
+  engineClient,
+  NODE24_BIN,
+  REPO_BIN,
+  type RunningEngine,
+  startEngine,
+} from "./engine.ts";
 import { writeScriptedAgent } from "./scripted-agent.ts";
 
 const WEBHOOK_TOKEN = "smoke-webhook-token";
-const TERMINAL = new Set([
-  "SUCCESS",
-  "WARNING",
-  "FAILED",
-  "KILLED",
-  "CANCELLED",
-  "SKIPPED",
-  "RETRIED",
-]);
 
 interface Received {
   authorization: string | undefined;
@@ -40,19 +37,9 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
   let client: KestraClient;
   const received: Received[] = [];
 
-  const clientFor = (namespace: string) =>
-    new KestraClient({
-      baseUrl: engine.url,
-      username: engine.username,
-      password: engine.password,
-      tenant: "main",
-      namespace,
-      timeoutMs: 60_000,
-      logger: createLogger({ level: "silent", secrets: [] }),
-    });
+  const clientFor = (namespace: string) => engineClient(engine, namespace);
 
-  const auth = () =>
-    `Basic ${Buffer.from(`${engine.username}:${engine.password}`).toString("base64")}`;
+  const auth = () => engineAuth(engine);
 
   async function waitTerminal(
     c: KestraClient,
@@ -62,7 +49,7 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const e = await c.getExecution(id);
-      if (TERMINAL.has(e.state.current)) return e;
+      if (isTerminal(e.state.current)) return e;
       if (Date.now() > deadline) throw new Error(`execution ${id} still ${e.state.current}`);
       await sleep(250);
     }

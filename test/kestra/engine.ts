@@ -10,6 +10,8 @@
 //     opts.flowsDir     flows to load (default kestra/workflows); both dev.autofix flows must load
 //     opts.port, opts.workerThreads, opts.dataDir, opts.readyTimeoutMs
 //   RunningEngine { url, username, password, version, flows, startupMs, pid, logs(), rssKiB(), stop() }
+//   engineAuth(engine)               -> the Authorization header for raw requests
+//   engineClient(engine, namespace)  -> the bot's own KestraClient for one namespace
 //
 // The JVM runs in its own process group; stop() sends SIGTERM to the group, then SIGKILL after 15 s.
 
@@ -18,6 +20,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { KestraClient } from "../../src/kestra/client.ts";
+import { createLogger } from "../../src/logger.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ENGINE_SCRIPT = join(ROOT, "scripts/kestra-engine.sh");
@@ -64,6 +68,24 @@ interface ReadyLine {
   version: string;
   flows: string[];
   startupMs: number;
+}
+
+type Credentials = Pick<RunningEngine, "username" | "password">;
+
+export function engineAuth(e: Credentials): string {
+  return `Basic ${Buffer.from(`${e.username}:${e.password}`).toString("base64")}`;
+}
+
+export function engineClient(e: Credentials & Pick<RunningEngine, "url">, namespace: string) {
+  return new KestraClient({
+    baseUrl: e.url,
+    username: e.username,
+    password: e.password,
+    tenant: "main",
+    namespace,
+    timeoutMs: 60_000,
+    logger: createLogger({ level: "silent", secrets: [] }),
+  });
 }
 
 export async function startEngine(opts: StartEngineOptions = {}): Promise<RunningEngine> {

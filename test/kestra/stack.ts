@@ -11,13 +11,12 @@
 //   ISSUES: the issue numbers of each case; CHANNEL, ALERTS, REQUESTER, APPROVER
 
 import { performance } from "node:perf_hooks";
-import { KestraClient } from "../../src/kestra/client.ts";
-import { createLogger } from "../../src/logger.ts";
+import type { KestraClient } from "../../src/kestra/client.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
 import { sendBlockAction, sendCommand } from "../support/slack-requests.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
 import { type BotProcess, freePort, startBot } from "./bot-process.ts";
-import { NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
+import { engineClient, NODE24_BIN, REPO_BIN, type RunningEngine, startEngine } from "./engine.ts";
 import { type RecordingProxy, startRecordingProxy } from "./recording-proxy.ts";
 import { type ScriptedAgent, writeScriptedAgent } from "./scripted-agent.ts";
 
@@ -146,15 +145,7 @@ export async function startStack(): Promise<Stack> {
     closers.push(() => bot.stop());
     const botStartupMs = Math.round(performance.now() - botStarted);
 
-    const kestra = new KestraClient({
-      baseUrl: engine.url,
-      username: engine.username,
-      password: engine.password,
-      tenant: "main",
-      namespace: "dev.autofix",
-      timeoutMs: 60_000,
-      logger: createLogger({ level: "silent", secrets: [] }),
-    });
+    const kestra = engineClient(engine, "dev.autofix");
 
     const command = (text: string, fields: Record<string, string> = {}) =>
       sendCommand(bot.url, SIGNING_SECRET, {

@@ -1,14 +1,7 @@
-import { BATCH_FILES, BATCH_TASKS, LABELS } from "../../src/contracts/flow.ts";
+import { BATCH_FILES, BATCH_TASKS } from "../../src/contracts/flow.ts";
 import { FlowDriver } from "./flow-driver.ts";
-import { type Harness, KESTRA_PASSWORD, KESTRA_USER } from "./harness.ts";
-
-export interface BatchIssue {
-  number: number;
-  title: string;
-}
-
-/** The batch flow's Loop task; each iteration is an execution of kind LOOP in 2.0. */
-const LOOP_TASK = "each_issue";
+import type { Harness } from "./harness.ts";
+import { type BatchIssue, startLoopChild } from "./loop-child.ts";
 
 /**
  * Plays the Kestra executor for batch-issue-autofix: lists issues, runs one Loop iteration (a LOOP
@@ -62,37 +55,14 @@ export class BatchDriver {
 
   /** A Loop iteration's Subflow task starts one child: inherited labels plus the batch's own. */
   async child(issue: BatchIssue, waitForApproval = false): Promise<FlowDriver> {
-    this.iterations.push(
-      this.h.kestra.addLoopIteration(this.id, {
-        taskId: LOOP_TASK,
-        index: this.iterations.length,
-        value: JSON.stringify(issue),
-      }),
+    const { iteration, child: id } = await startLoopChild(
+      this.h.kestra,
+      this.id,
+      this.iterations.length,
+      issue,
+      waitForApproval,
     );
-    const parent = this.h.kestra.execution(this.id);
-    const query = new URLSearchParams();
-    for (const l of parent.labels)
-      if (!l.key.startsWith("system.")) query.append("labels", `${l.key}:${l.value}`);
-    query.append("labels", `${LABELS.batch}:${this.id}`);
-    query.append("labels", `${LABELS.issue}:${issue.number}`);
-    query.append("labels", `${LABELS.title}:${issue.title}`);
-    const form = new FormData();
-    form.append("issue_url", `https://github.com/acme/api/issues/${issue.number}`);
-    form.append("apply_fix", String(waitForApproval));
-    form.append("wait_for_approval", String(waitForApproval));
-    const res = await fetch(
-      `${this.h.kestra.url}/api/v1/main/executions/dev.autofix/ai-issue-autofix?${query}`,
-      {
-        method: "POST",
-        headers: {
-          authorization: `Basic ${Buffer.from(`${KESTRA_USER}:${KESTRA_PASSWORD}`).toString("base64")}`,
-        },
-        body: form,
-      },
-    );
-    if (res.status !== 200)
-      throw new Error(`child creation answered ${res.status}: ${await res.text()}`);
-    const { id } = (await res.json()) as { id: string };
+    this.iterations.push(iteration);
     const child = new FlowDriver(this.h, id);
     child.acceptPending = this.acceptPending;
     return child;

@@ -17,7 +17,7 @@ export const SAMPLE_PATCH = [
 ].join("\n");
 
 /** The flow's notification tasks (kestra/workflows/main_dev.autofix_ai-issue-autofix.yml). */
-const NOTIFY_TASKS = {
+export const NOTIFY_TASKS = {
   started: "notify_started",
   patch_ready: "notify_patch_ready",
   pr_created: "notify_pr_created",
@@ -25,7 +25,7 @@ const NOTIFY_TASKS = {
   failed: "notify_failed",
 } as const;
 
-type Event = keyof typeof NOTIFY_TASKS;
+export type FlowEvent = keyof typeof NOTIFY_TASKS;
 
 /** `end: false` leaves the execution RUNNING after the task's notification (end it with end()). */
 export interface EndOptions {
@@ -155,7 +155,7 @@ export class FlowDriver {
   }
 
   /** Sends one more notification as-is (a retried or late delivery), without a task run. */
-  async notify(event: Event, extra: Record<string, string> = {}): Promise<void> {
+  async notify(event: FlowEvent, extra: Record<string, string> = {}): Promise<void> {
     await this.expectOk(await this.h.notify({ executionId: this.id, event, ...extra }));
   }
 
@@ -173,7 +173,7 @@ export class FlowDriver {
   }
 
   /** The notify task runs, sends, and succeeds once the bot has answered (it syncs before). */
-  private async notifyFrom(event: Event, extra: Record<string, string>): Promise<void> {
+  private async notifyFrom(event: FlowEvent, extra: Record<string, string>): Promise<void> {
     const taskRunId = this.h.kestra.addTaskRun(this.id, {
       taskId: NOTIFY_TASKS[event],
       state: "RUNNING",
