@@ -1,80 +1,102 @@
 // npm run gen:kestra-ops [-- <spec.yml> [<out.json>]]
 // Writes test/fixtures/kestra-2.0-operations.json from Kestra's 2.0 OpenAPI spec (the owner's
-// kestra-ee.yml, kept outside the repository in ../shared/schemas/). The fake Kestra and the contract
-// test read only that fixture, so a clone without ../shared still runs every test.
+// kestra-ee.yml, kept outside the repository in ../shared/schemas/), checked against Kestra's released
+// 2.0 SDK (test/fixtures/kestrapy-2.0-operations.json, scripts/gen-kestrapy-ops.sh): the spec came
+// from a pre-release, so every operation's method and path must be the SDK function's, or the
+// generation fails. The fake Kestra and the contract tests read only the fixtures, so a clone
+// without ../shared still runs every test.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 
 /** Every Kestra operation the project may call, by method and the spec's path template. */
-export const OPERATIONS: readonly { method: string; path: string; usedBy: string }[] = [
-  { method: "GET", path: "/api/v1/configs", usedBy: "KestraClient.version (readiness)" },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/flows/{namespace}/{id}",
-    usedBy: "checking that a flow loaded (README troubleshooting)",
-  },
-  {
-    method: "POST",
-    path: "/api/v1/{tenant}/executions/{namespace}/{id}",
-    usedBy: "KestraClient.createExecution",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/executions/{executionId}",
-    usedBy: "KestraClient.getExecution, findExecution",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/executions/search",
-    usedBy: "KestraClient.searchExecutions",
-  },
-  {
-    method: "POST",
-    path: "/api/v1/{tenant}/executions/{executionId}/actions/resume",
-    usedBy: "KestraClient.resume",
-  },
-  {
-    method: "POST",
-    path: "/api/v1/{tenant}/executions/{executionId}/actions/restart",
-    usedBy: "KestraClient.restart",
-  },
-  {
-    method: "DELETE",
-    path: "/api/v1/{tenant}/executions/{executionId}/actions/kill",
-    usedBy: "KestraClient.kill",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/logs/{executionId}",
-    usedBy: "KestraClient.logsAtLeast, errorLogs",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/executions/{executionId}/file",
-    usedBy: "KestraClient.downloadFile",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/outputs/{executionId}",
-    usedBy: "the execution's outputs (README API section)",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/outputs/{executionId}/{taskRunId}",
-    usedBy: "KestraClient.taskRunOutputs",
-  },
-  {
-    method: "GET",
-    path: "/api/v1/{tenant}/namespaces/{namespace}/kv/{key}",
-    usedBy: "KestraClient.kvGet",
-  },
-  {
-    method: "PUT",
-    path: "/api/v1/{tenant}/namespaces/{namespace}/kv/{key}",
-    usedBy: "KestraClient.kvPut",
-  },
-];
+export const OPERATIONS: readonly { method: string; path: string; usedBy: string; sdk: string }[] =
+  [
+    {
+      method: "GET",
+      path: "/api/v1/configs",
+      usedBy: "KestraClient.version (readiness)",
+      sdk: "MiscApi.configuration",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/flows/{namespace}/{id}",
+      usedBy: "checking that a flow loaded (README troubleshooting)",
+      sdk: "FlowsApi.flow",
+    },
+    {
+      method: "POST",
+      path: "/api/v1/{tenant}/executions/{namespace}/{id}",
+      usedBy: "KestraClient.createExecution",
+      sdk: "ExecutionsApi.create_execution",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/executions/{executionId}",
+      usedBy: "KestraClient.getExecution, findExecution",
+      sdk: "ExecutionsApi.execution",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/executions/search",
+      usedBy: "KestraClient.searchExecutions",
+      sdk: "ExecutionsApi.search_executions",
+    },
+    {
+      method: "POST",
+      path: "/api/v1/{tenant}/executions/{executionId}/actions/resume",
+      usedBy: "KestraClient.resume",
+      sdk: "ExecutionsApi.resume_execution",
+    },
+    {
+      method: "POST",
+      path: "/api/v1/{tenant}/executions/{executionId}/actions/restart",
+      usedBy: "KestraClient.restart",
+      sdk: "ExecutionsApi.restart_execution",
+    },
+    {
+      method: "DELETE",
+      path: "/api/v1/{tenant}/executions/{executionId}/actions/kill",
+      usedBy: "KestraClient.kill",
+      sdk: "ExecutionsApi.kill_execution",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/logs/{executionId}",
+      usedBy: "KestraClient.logsAtLeast, errorLogs",
+      sdk: "LogsApi.list_logs_from_execution",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/executions/{executionId}/file",
+      usedBy: "KestraClient.downloadFile",
+      sdk: "ExecutionsApi.download_file_from_execution",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/outputs/tasks/{executionId}",
+      usedBy: "the execution's outputs (README API section)",
+      sdk: "OutputsApi.task_outputs_information",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/outputs/tasks/{executionId}/{taskRunId}",
+      usedBy: "KestraClient.taskRunOutputs",
+      sdk: "OutputsApi.task_run_outputs",
+    },
+    {
+      method: "GET",
+      path: "/api/v1/{tenant}/namespaces/{namespace}/kv/{key}",
+      usedBy: "KestraClient.kvGet",
+      sdk: "KVApi.key_value",
+    },
+    {
+      method: "PUT",
+      path: "/api/v1/{tenant}/namespaces/{namespace}/kv/{key}",
+      usedBy: "KestraClient.kvPut",
+      sdk: "KVApi.set_key_value",
+    },
+  ];
 
 /**
  * Where the published spec contradicts what every Kestra 2.0 server sends; each is applied to the
@@ -317,7 +339,36 @@ function sortKeys(value: Json): Json {
   return out;
 }
 
-export function buildTable(specText: string): Obj {
+/** What kestrapy's function sends (scripts/kestrapy-operations.py). */
+interface SdkFunction {
+  function: string;
+  parsed: boolean;
+  method?: string;
+  path?: string;
+  query?: string[];
+  body?: string | null;
+  accept?: string;
+}
+
+/** The released SDK wins: an operation whose method or path differs from its function fails here. */
+function released(sdk: SdkFunction[], want: (typeof OPERATIONS)[number]): Obj {
+  const fn = sdk.find((f) => f.function === want.sdk);
+  if (!fn?.parsed) throw new Error(`kestrapy: no readable function ${want.sdk}`);
+  if (fn.method !== want.method || fn.path !== want.path) {
+    throw new Error(
+      `kestrapy ${want.sdk} is ${fn.method} ${fn.path}, not ${want.method} ${want.path}: the released SDK wins`,
+    );
+  }
+  return {
+    function: fn.function,
+    query: fn.query ?? [],
+    body: fn.body ?? null,
+    accept: fn.accept ?? "*/*",
+  };
+}
+
+export function buildTable(specText: string, sdkText: string): Obj {
+  const sdkTable = JSON.parse(sdkText) as { sdk: Obj; functions: SdkFunction[] };
   const spec = parse(specText) as Obj;
   const schemas = (spec["components"] as Obj)["schemas"] as Obj;
   applyErrata(schemas);
@@ -325,11 +376,12 @@ export function buildTable(specText: string): Obj {
   const info = spec["info"] as Obj;
   const operations = [...OPERATIONS]
     .sort((a, b) => byText(`${a.path} ${a.method}`, `${b.path} ${b.method}`))
-    .map((want) => operation(spec, conv, want));
+    .map((want) => ({ ...operation(spec, conv, want), sdk: released(sdkTable.functions, want) }));
   return sortKeys({
     $comment:
-      "Generated by scripts/gen-kestra-operations.ts from Kestra's 2.0 OpenAPI spec; do not edit.",
+      "Generated by scripts/gen-kestra-operations.ts from Kestra's 2.0 OpenAPI spec, each operation checked against kestrapy (Kestra's released 2.0 SDK); do not edit.",
     spec: { title: String(info["title"]), version: String(info["version"]) },
+    sdk: sdkTable.sdk,
     errata: ERRATA,
     operations,
   }) as Obj;
@@ -338,7 +390,8 @@ export function buildTable(specText: string): Obj {
 if (import.meta.main) {
   const specPath = process.argv[2] ?? "../shared/schemas/kestra-2.0-openapi.yml";
   const outPath = process.argv[3] ?? "test/fixtures/kestra-2.0-operations.json";
-  const table = buildTable(readFileSync(specPath, "utf8"));
+  const sdkPath = "test/fixtures/kestrapy-2.0-operations.json";
+  const table = buildTable(readFileSync(specPath, "utf8"), readFileSync(sdkPath, "utf8"));
   writeFileSync(outPath, `${JSON.stringify(table, null, 2)}\n`);
   const count = (table["operations"] as Json[]).length;
   console.log(`${outPath}: ${count} operations from ${specPath}`);

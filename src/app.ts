@@ -203,6 +203,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     lock,
     syncer,
     settings,
+    starter,
   });
   revisions = new RunRevisions({
     kestra,

@@ -37,7 +37,10 @@ export type UpstreamKind =
   | "conflict" // 409: the state does not allow it
   | "invalid" // 400/422: the request was refused as invalid
   | "rate_limited" // 429
-  | "unavailable"; // 5xx, timeouts, connection errors
+  | "unavailable" // 5xx, timeouts, connection errors
+  // The answer cannot be used, and asking again will not change it: a route the server does not
+  // have (404 where something must be), a redirect, a body that does not parse or has another shape.
+  | "incompatible";
 
 /** An external service (Kestra, Slack, GitHub, git, the agent) refused or failed a call. */
 export class UpstreamError extends AutofixError {
@@ -45,16 +48,19 @@ export class UpstreamError extends AutofixError {
   readonly service: Service;
   readonly kind: UpstreamKind;
   readonly status: number | undefined;
+  /** The service's own words about the refusal (Kestra's error message), without our context. */
+  readonly detail: string | undefined;
   constructor(
     service: Service,
     kind: UpstreamKind,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; detail?: string },
   ) {
     super(message, options);
     this.service = service;
     this.kind = kind;
     this.status = options?.status;
+    this.detail = options?.detail;
     this.code = `${service.toUpperCase() as Uppercase<Service>}_${kind.toUpperCase() as Uppercase<UpstreamKind>}`;
   }
 }

@@ -17,6 +17,9 @@ export const retryCommand = subcommand<{ executionId: string }, RunOperationDeps
       ctx,
       executionId,
       (run) => d.operations.retry(run, ctx.user),
-      () => `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
+      (result) =>
+        result.done === "rerun"
+          ? `🔁 Started the cancelled run again as \`${result.executionId}\`; its thread follows the new run.`
+          : `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
     ),
 });

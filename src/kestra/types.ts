@@ -11,6 +11,7 @@ export const TERMINAL_STATES = [
   "CANCELLED",
   "SKIPPED",
   "RETRIED",
+  "RESUBMITTED",
 ] as const;
 
 /** States in which an execution has not ended (io.kestra State.Type minus the terminated ones). */
@@ -24,7 +25,6 @@ export const ACTIVE_STATES = [
   "KILLING",
   "RETRYING",
   "BREAKPOINT",
-  "RESUBMITTED",
 ] as const;
 
 export const labelSchema = z.looseObject({ key: z.string(), value: z.string() });
@@ -39,7 +39,6 @@ export const taskRunSchema = z.looseObject({
   attempts: z
     .array(z.looseObject({ state: z.looseObject({ current: z.string() }).nullish() }))
     .nullish(),
-  outputs: z.record(z.string(), z.unknown()).nullish(),
 });
 
 export const executionSchema = z.looseObject({

@@ -1,17 +1,23 @@
+import pRetry, { AbortError } from "p-retry";
+import { BATCH_FLOW_ID } from "../contracts/flow.ts";
 import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
-import type { Execution } from "../kestra/types.ts";
+import { type Execution, isTerminal } from "../kestra/types.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
-import { cancelledNote, restartedNote } from "../slack/blocks/run-notes.ts";
+import { cancelledNote, rerunNote, restartedNote } from "../slack/blocks/run-notes.ts";
 import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
 import type { RunLock } from "./lock.ts";
 import { KEYS, type RunRecords } from "./record.ts";
+import type { RunStarter } from "./starter.ts";
 import { attemptOf, deriveView } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
 import { thread } from "./thread-sync.ts";
+
+/** How long the stuck alert's Retry waits for Kestra to finish a kill. */
+const KILL_WAIT_MS = 10_000;
 
 export interface OperationDeps {
   kestra: KestraClient;
@@ -21,6 +27,7 @@ export interface OperationDeps {
   lock: RunLock;
   syncer: RunSyncer;
   settings: SettingsStore;
+  starter: RunStarter;
 }
 
 /** A run as re-read from Kestra: never from a button value or a typed argument. */
@@ -31,6 +38,7 @@ export interface LoadedRun {
 
 export type OperationResult =
   | { ok: true; done: "cancelled" | "restarted" }
+  | { ok: true; done: "rerun"; executionId: string }
   | { ok: false; message: string };
 
 /**
@@ -74,17 +82,22 @@ export class RunOperations {
     });
   }
 
-  /** Restarts a failed or killed run. */
+  /**
+   * Retries a run that ended without doing its job: Kestra restarts a failed one; a cancelled one
+   * (which released 2.0 will not restart) is started again as a new run in the same thread.
+   */
   async retry(run: LoadedRun, user: string): Promise<OperationResult> {
     await this.authorize(run, user, "retry");
     const id = run.execution.id;
     const state = run.execution.state.current;
-    if (state !== "FAILED" && state !== "KILLED" && state !== "CANCELLED") {
+    const status = deriveView(run.execution).status;
+    if (state !== "FAILED" && status !== "cancelled") {
       return {
         ok: false,
-        message: `There is nothing to retry: the run is ${STATUS_TEXT[deriveView(run.execution).status]}.`,
+        message: `There is nothing to retry: the run is ${STATUS_TEXT[status]}.`,
       };
     }
+    if (state !== "FAILED") return this.rerun(run, user);
     return this.d.lock.run(id, async (): Promise<OperationResult> => {
       let restarted: Execution;
       try {
@@ -105,6 +118,49 @@ export class RunOperations {
       await this.d.syncer.syncHeld(id, { execution: restarted });
       return { ok: true, done: "restarted" };
     });
+  }
+
+  /** A cancelled run, started again as a new execution (RunStarter.rerun). */
+  private async rerun(run: LoadedRun, user: string): Promise<OperationResult> {
+    if (run.execution.flowId === BATCH_FLOW_ID) {
+      return {
+        ok: false,
+        message:
+          "A cancelled batch cannot be started again from here: run `/autofix batch` again with the same repository and labels.",
+      };
+    }
+    const started = await this.d.starter.rerun(run.execution, run.ctx);
+    if (!started.ok) return { ok: false, message: started.message };
+    const slug = run.ctx.batch ? run.ctx.slug : undefined;
+    await this.d.threads.reply(thread(run.ctx), rerunNote(user, slug), {
+      run: started.executionId,
+      key: KEYS.rerunOf(run.execution.id),
+    });
+    return { ok: true, done: "rerun", executionId: started.executionId };
+  }
+
+  /**
+   * The stuck alert's Retry: kill the run, wait (a few seconds at most) for the kill to land, then
+   * retry it, which for a killed run means a new run.
+   */
+  async retryStuck(run: LoadedRun, user: string): Promise<OperationResult> {
+    if (!isTerminal(run.execution.state.current)) {
+      const killed = await this.cancel(run, user);
+      if (!killed.ok) return killed;
+    }
+    const ended = await pRetry(
+      async () => {
+        const execution = await this.d.kestra.findExecution(run.execution.id);
+        if (!execution) throw new AbortError("the run is gone");
+        if (!isTerminal(execution.state.current)) throw new Error("still stopping");
+        return { execution, ctx: run.ctx };
+      },
+      { retries: 20, minTimeout: 250, factor: 1.3, maxTimeout: 2000, maxRetryTime: KILL_WAIT_MS },
+    ).catch(() => undefined);
+    if (!ended) {
+      return { ok: false, message: "The run is still stopping; press Retry again in a moment." };
+    }
+    return this.retry(ended, user);
   }
 
   private async authorize(run: LoadedRun, user: string, verb: "cancel" | "retry"): Promise<void> {

@@ -1,6 +1,7 @@
 import { OUTPUT_FILES, RESUME_INPUTS } from "../contracts/flow.ts";
 import type { Notification } from "../contracts/notification.ts";
 import { resultSchema } from "../contracts/result.ts";
+import { UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution, LogEntry, TaskRun } from "../kestra/types.ts";
 import { pullRequestUrl } from "../shared/pr-url.ts";
@@ -8,12 +9,19 @@ import type { Verdict } from "../shared/run-status.ts";
 import type { Metrics } from "./record.ts";
 
 // Reading a run from Kestra: the execution, and the outputs the thread needs. A read that fails
-// because Kestra is unavailable throws, so the sync fails and is tried again; only a definite
-// answer ("no such file") is ever shown to people.
+// throws, so the sync fails (and is tried again, or reported when it cannot pass); only a definite
+// answer of Kestra ("the worker wrote no patch.diff") is ever shown to people as a fact.
 
 export interface PatchFiles {
   patch: string | undefined;
   result: string | undefined;
+}
+
+/** What result.json says, or why it cannot be read. */
+export interface WorkerAccount {
+  explanation?: string;
+  metrics?: Metrics;
+  unreadable?: string;
 }
 
 export class RunReader {
@@ -27,13 +35,18 @@ export class RunReader {
   }
 
   /** The Pause's `onResume.approved`, for a run resumed outside the bot (the Kestra UI). */
-  async verdict(execution: Execution, approval: TaskRun): Promise<Verdict | undefined> {
-    const outputs = await this.kestra.taskRunOutputs(execution, approval.id);
+  async verdict(execution: Execution, approval: TaskRun): Promise<Verdict> {
+    const outputs = await this.kestra.taskRunOutputs(execution.id, approval.id);
     const onResume = (outputs as { onResume?: Record<string, unknown> }).onResume;
     const approved = onResume?.[RESUME_INPUTS.approved];
     if (approved === true || approved === "true") return "approve";
     if (approved === false || approved === "false") return "reject";
-    return undefined;
+    // The input defaults to false: a resumed Pause always has it.
+    throw new UpstreamError(
+      "kestra",
+      "incompatible",
+      `the outputs of task run ${approval.id} (${approval.taskId}) hold no onResume.${RESUME_INPUTS.approved}`,
+    );
   }
 
   /** The worker's files: from the notification when they belong to this run, else from Kestra. */
@@ -43,7 +56,7 @@ export class RunReader {
     if (own(hint?.patchUri) && own(hint?.resultUri)) {
       return { patch: hint.patchUri, result: hint.resultUri };
     }
-    const outputs = await this.kestra.taskRunOutputs(execution, fix.id);
+    const outputs = await this.kestra.taskRunOutputs(execution.id, fix.id);
     const files = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles ?? {};
     const patch = files[OUTPUT_FILES.patch];
     const result = files[OUTPUT_FILES.result];
@@ -54,21 +67,21 @@ export class RunReader {
     return this.kestra.downloadFile(execution.id, uri);
   }
 
-  /** The worker's own account (result.json); a file that does not parse is shown without it. */
-  async result(
-    execution: Execution,
-    uri: string | undefined,
-  ): Promise<{ explanation?: string; metrics?: Metrics }> {
-    if (!uri) return {};
+  /**
+   * The worker's own account (result.json). A read that fails throws like any other; a file the
+   * worker wrote wrong is said (`unreadable`), and the patch is shown without its account.
+   */
+  async result(execution: Execution, uri: string | undefined): Promise<WorkerAccount> {
+    if (!uri) return { unreadable: "the worker wrote no result.json" };
     const raw = await this.download(execution, uri);
     let json: unknown;
     try {
       json = JSON.parse(raw.toString("utf8"));
     } catch {
-      return {};
+      return { unreadable: "result.json is not JSON" };
     }
     const parsed = resultSchema.safeParse(json);
-    if (!parsed.success) return {};
+    if (!parsed.success) return { unreadable: "result.json does not have the expected fields" };
     const r = parsed.data;
     const tokens =
       r.usage?.inputTokens !== undefined || r.usage?.outputTokens !== undefined
@@ -93,7 +106,7 @@ export class RunReader {
   ): Promise<string | undefined> {
     const fromHint = pullRequestUrl(hint?.prUrl, repo);
     if (fromHint) return fromHint;
-    const outputs = await this.kestra.taskRunOutputs(execution, createPr.id);
+    const outputs = await this.kestra.taskRunOutputs(execution.id, createPr.id);
     const vars = (outputs as { vars?: Record<string, unknown> }).vars ?? {};
     return pullRequestUrl(vars["pr_url"], repo);
   }

@@ -40,6 +40,8 @@ export const KEYS = {
   failure: (attempt: number) => `failure:${attempt}`,
   closed: (status: RunStatus, attempt: number) => `closed:${status}:${attempt}`,
   restarted: (attempt: number) => `restarted:${attempt}`,
+  /** On a new run started in place of a cancelled one (RunStarter.rerun). */
+  rerunOf: (oldRun: string) => `rerun-of:${oldRun}`,
   revise: (attempt: number) => `revise:${attempt}`,
 } as const;
 

@@ -2,7 +2,7 @@ import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
 import type { InputValue, KestraClient } from "../kestra/client.ts";
-import { ACTIVE_STATES } from "../kestra/types.ts";
+import { ACTIVE_STATES, type Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
@@ -10,7 +10,7 @@ import { rootMessage } from "../slack/blocks/root-message.ts";
 import { userMessage } from "../slack/error-messages.ts";
 import { link } from "../slack/mrkdwn.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
-import { runLabels } from "./context.ts";
+import { type RunContext, runLabels } from "./context.ts";
 import { type FailureReporter, startFailure } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunRecords } from "./record.ts";
@@ -141,14 +141,51 @@ export class RunStarter {
     }
   }
 
+  /**
+   * Released 2.0 restarts only FAILED or PAUSED runs; a cancelled one is started again as a new
+   * execution: the same inputs (its files read back from Kestra) and labels, in the same thread,
+   * whose root then follows the new run. One live run per issue, as for any start.
+   */
+  async rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
+    const issue = ctx.repo && ctx.issue ? { repo: ctx.repo, number: ctx.issue } : undefined;
+    const active = issue ? await this.activeRunOf(issue.repo, issue.number) : undefined;
+    if (active) {
+      return {
+        ok: false,
+        message: `A run for ${ctx.slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread.`,
+      };
+    }
+    const inputs: Record<string, InputValue> = {};
+    for (const [id, value] of Object.entries(old.inputs ?? {})) {
+      if (value === null || value === undefined) continue;
+      // A FILE input is a kestra:// URI of the old execution's storage: sent again as a file.
+      if (typeof value === "string" && value.startsWith("kestra://")) {
+        inputs[id] = await this.d.kestra.downloadFile(old.id, value);
+      } else if (typeof value === "object") {
+        inputs[id] = JSON.stringify(value);
+      } else {
+        inputs[id] = value as string | number | boolean;
+      }
+    }
+    const labels = Object.fromEntries(
+      old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
+    );
+    const execution = await this.d.kestra.createExecution(old.flowId, inputs, labels);
+    this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
+    // A batch child reports into the batch thread, whose root is the digest.
+    if (!ctx.batch) await this.d.syncer.claimRoot(execution);
+    return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };
+  }
+
   /** The newest run of this issue that has not ended, if any. */
-  private async activeRun(issue: IssueRef): Promise<string | undefined> {
+  private activeRun(issue: IssueRef): Promise<string | undefined> {
+    return this.activeRunOf(`${issue.owner}/${issue.repo}`, String(issue.number));
+  }
+
+  private async activeRunOf(repo: string, issue: string): Promise<string | undefined> {
     const { results } = await this.d.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
-      labels: {
-        [LABELS.repo]: `${issue.owner}/${issue.repo}`,
-        [LABELS.issue]: String(issue.number),
-      },
+      labels: { [LABELS.repo]: repo, [LABELS.issue]: issue },
       states: ACTIVE_STATES,
       size: 1,
     });

@@ -1,6 +1,5 @@
 import { SINGLE_INPUTS } from "../contracts/flow.ts";
 import type { Notification } from "../contracts/notification.ts";
-import { UpstreamError } from "../errors.ts";
 import type { Execution, TaskRun } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
@@ -187,16 +186,18 @@ export class ThreadSync {
       record.emptyPatch = true;
       return;
     }
-    const result: Awaited<ReturnType<RunReader["result"]>> = await this.d.reader
-      .result(execution, files.result)
-      .catch((err: unknown) => {
-        if (err instanceof UpstreamError && err.kind === "unavailable") throw err;
-        return {}; // no result.json: the patch is shown without the worker's account
-      });
+    const result = await this.d.reader.result(execution, files.result);
     if (result.metrics) record.metrics = result.metrics;
+    if (result.unreadable) {
+      this.d.logger.warn(
+        { executionId: execution.id, why: result.unreadable },
+        "no worker account",
+      );
+    }
     const comment = patchComment(diffStats(text), s.hint?.summary ?? result.explanation, {
       ...(record.metrics ? { metrics: formatMetrics(record.metrics) } : {}),
       ...(ctx.batch ? { slug: ctx.slug } : {}),
+      ...(result.unreadable ? { unreadable: result.unreadable } : {}),
     });
     const tooLarge = bytes.byteLength > SNIPPET_MAX_BYTES;
     await this.d.threads.upload(

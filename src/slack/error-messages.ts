@@ -19,10 +19,12 @@ function upstreamMessage(err: UpstreamError): string {
         case "conflict":
           return "Kestra refused because of the run's state (409): the flow may be disabled, or the run is no longer in a state that allows this.";
         case "invalid":
-          return `Kestra rejected the request as invalid: ${stripPrefix(err.message)}`;
+          return `Kestra rejected the request as invalid: ${err.detail ?? err.message}`;
         case "rate_limited":
         case "unavailable":
-          return `Kestra is not reachable right now (${stripPrefix(err.message)}). Try again in a few minutes.`;
+          return `Kestra is not reachable right now (${err.message}). Try again in a few minutes.`;
+        case "incompatible":
+          return `Kestra answered in a way the bot cannot use (${err.message}). An admin should check that Kestra is the version the bot supports (2.0).`;
       }
       break;
     case "github":
@@ -40,8 +42,4 @@ function upstreamMessage(err: UpstreamError): string {
       return `${err.service} failed: ${err.message}`;
   }
   return err.message;
-}
-
-function stripPrefix(message: string): string {
-  return message.replace(/^Kestra answered \d+: ?/, "").slice(0, 300) || message;
 }

@@ -145,7 +145,7 @@ const CASES: Record<string, () => Promise<void>> = {
   taskRunOutputs: async () => {
     const { id, fix, uri } = await runWithPatch();
     const execution = await client.getExecution(id);
-    const outputs = await client.taskRunOutputs(execution, fix);
+    const outputs = await client.taskRunOutputs(execution.id, fix);
     expect(outputs).toMatchObject({ outputFiles: { "patch.diff": uri } });
   },
   kvGet: async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
 import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import { hasButtons, rootOf, startedRun } from "../support/scenarios.ts";
 import { ask, OTHER_TEAM, seedRun } from "./commands-seed.ts";
@@ -86,7 +87,7 @@ describe("/autofix cancel", () => {
     expect(h.kestra.kills).toHaveLength(1);
   });
 
-  it("a run that already finished gets a clear answer (Kestra's 409)", async () => {
+  it("a run that already finished gets a clear answer (released 2.0 answers 200, unchanged)", async () => {
     const { run, rootTs } = await runningRun();
     await run.fail("fix", ["boom"]);
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
@@ -96,8 +97,9 @@ describe("/autofix cancel", () => {
       "The run has already finished (*Failed*), so there is nothing to cancel.",
     );
     expect(
-      h.kestra.requests.some((r) => r.path.endsWith(`/${run.id}/actions/kill`) && r.status === 409),
+      h.kestra.requests.some((r) => r.path.endsWith(`/${run.id}/actions/kill`) && r.status === 200),
     ).toBe(true);
+    expect(h.kestra.execution(run.id).state.current).toBe("FAILED");
     expect(threadTexts(rootTs)).toEqual(before);
   });
 
@@ -137,14 +139,34 @@ describe("/autofix retry", () => {
     await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 2);
   });
 
-  it("restarts a cancelled run, and the thread hears of a second cancel", async () => {
+  it("starts a cancelled run again as a new run in its thread, which the root then follows", async () => {
     const { run, rootTs } = await runningRun();
     await ask(h, `cancel ${run.id}`);
     await run.killed();
-    await ask(h, `retry ${run.id}`);
-    expect(h.kestra.restarts).toEqual([expect.objectContaining({ from: "KILLED" })]);
-    h.kestra.setState(run.id, "RUNNING");
-    await ask(h, `cancel ${run.id}`);
+    await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Cancelled"));
+    const answer = await ask(h, `retry ${run.id}`);
+    // Released 2.0 restarts only FAILED or PAUSED runs: no restart is even tried.
+    expect(h.kestra.restarts).toHaveLength(0);
+    expect(h.kestra.executions).toHaveLength(2);
+    const fresh = new FlowDriver(h, h.kestra.executions[1]?.id ?? "");
+    expect(answer.text).toBe(
+      `🔁 Started the cancelled run again as \`${fresh.id}\`; its thread follows the new run.`,
+    );
+    expect(h.kestra.execution(fresh.id).inputs).toEqual(h.kestra.execution(run.id).inputs);
+    expect(threadTexts(rootTs)).toContain(
+      `🔁 <@${REQUESTER}> started the run again; this thread follows the new run.`,
+    );
+    // The root follows the new run to its end.
+    await fresh.started();
+    await fresh.patchReady();
+    await h.slack.waitFor(() =>
+      h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
+    );
+    // The new run can be cancelled in turn; a retry of the old one now finds it running.
+    const busy = await ask(h, `retry ${run.id}`);
+    expect(busy.text).toMatch(/^A run for acme\/api#42 is already in progress/);
+    expect(h.kestra.executions).toHaveLength(2);
+    await ask(h, `cancel ${fresh.id}`);
     await h.slack.waitFor(
       () => threadTexts(rootTs).filter((t) => t.startsWith("⏹️ Cancelled by")).length === 2,
     );

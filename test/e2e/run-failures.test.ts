@@ -107,7 +107,10 @@ it("the same goes for the outputs read: one 5xx never becomes 'the run has no pa
   const { run, rootTs } = await begin();
   const taskRunId = h.kestra.addTaskRun(run.id, { taskId: "fix", state: "SUCCESS" });
   h.kestra.addOutputFile(run.id, "fix", taskRunId, "patch.diff", SAMPLE_PATCH);
-  h.kestra.failNext({ method: "GET", path: new RegExp(`/outputs/${run.id}/`) }, { status: 502 });
+  h.kestra.failNext(
+    { method: "GET", path: new RegExp(`/outputs/tasks/${run.id}/`) },
+    { status: 502 },
+  );
   // A notification without the URIs (as after a restart): the bot reads the fix task's outputs.
   expect((await h.notify({ executionId: run.id, event: "patch_ready" })).status).toBe(503);
   expect((await h.notify({ executionId: run.id, event: "patch_ready" })).status).toBe(200);

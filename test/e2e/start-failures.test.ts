@@ -9,21 +9,25 @@ const CREATE = { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-i
 
 describe("Kestra refuses or fails to start the run", () => {
   it.each([
-    [{ status: 401, body: { message: "Unauthorized" } }, /refused the bot's credentials/],
-    [{ status: 404, body: { message: "Flow not found" } }, /does not know the autofix flow/],
-    [{ status: 409, body: { message: "Flow is disabled" } }, /flow may be disabled/],
+    [{ status: 401 }, /refused the bot's credentials/],
+    [{ status: 404, error: "Requested Flow is not found." }, /does not know the autofix flow/],
+    [{ status: 409, error: "Requested Flow is disabled." }, /flow may be disabled/],
     [
       {
         status: 422,
         body: {
-          message: "Invalid entity",
+          message: "Invalid entity: issue_url: is invalid",
+          _links: { self: { href: CREATE.path, templated: false } },
           _embedded: { errors: [{ message: "issue_url is invalid", path: "issue_url" }] },
         },
       },
-      /rejected the request as invalid: Invalid entity; issue_url is invalid/,
+      /rejected the request as invalid: Invalid entity: issue_url: is invalid; issue_url is invalid/,
     ],
     [{ status: 503, body: { message: "down" } }, /not reachable right now/],
-    ["timeout", /did not answer within/],
+    [
+      "timeout",
+      /did not answer POST \/api\/v1\/main\/executions\/dev.autofix\/ai-issue-autofix within/,
+    ],
     ["reset", /unreachable/],
   ] as [FaultResponse, RegExp][])(
     "%j: the user is told, the root shows Failed, an alert is raised",
@@ -74,7 +78,7 @@ describe("Kestra refuses or fails to start the run", () => {
 
   it("tells the requester privately through the response_url", async () => {
     h = await startHarness();
-    h.kestra.failNext(CREATE, { status: 404, body: { message: "Flow not found" } });
+    h.kestra.failNext(CREATE, { status: 404, error: "Requested Flow is not found." });
     const responseUrl = h.slack.responseUrl();
     await h.command(ISSUE_URL, { response_url: responseUrl });
     await h.slack.waitFor(() =>

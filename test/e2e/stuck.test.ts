@@ -73,7 +73,7 @@ it("Cancel kills the run; a stranger may not", async () => {
   );
 });
 
-it("Retry kills the stuck run and restarts it", async () => {
+it("Retry kills the stuck run, then starts it again as a new run (2.0 will not restart a killed one)", async () => {
   const run = await runningRun();
   offsetMs = 31 * 60_000;
   await h.app.runtime.reconciler.runOnce();
@@ -85,13 +85,19 @@ it("Retry kills the stuck run and restarts it", async () => {
     actionId: ACTIONS.stuckRetry,
     value: run.id,
   });
-  // The bot waits for the end of the asynchronous kill before it restarts.
+  // The bot waits for the end of the asynchronous kill before it starts again.
   await h.slack.waitFor(() => h.kestra.kills.length === 1);
-  expect(h.kestra.restarts).toHaveLength(0);
+  expect(h.kestra.executions).toHaveLength(1);
   await run.killed();
-  await h.slack.waitFor(() => h.kestra.restarts.length === 1, { timeoutMs: 8000 });
+  await h.slack.waitFor(() => h.kestra.executions.length === 2, { timeoutMs: 8000 });
+  const [old, fresh] = h.kestra.executions;
+  expect(h.kestra.restarts).toHaveLength(0);
   expect(h.kestra.kills).toHaveLength(1);
+  // The same inputs and Slack labels: the new run lives in the old one's thread.
+  expect(fresh?.inputs).toEqual(old?.inputs);
+  const slack = (e: typeof old) => e?.labels.filter((l) => !l.key.startsWith("system."));
+  expect(slack(fresh)).toEqual(slack(old));
   await h.slack.waitFor(() =>
-    h.slack.message(ALERTS, alert?.ts ?? "")?.text.includes("Restarted by"),
+    h.slack.message(ALERTS, alert?.ts ?? "")?.text.includes("Started again by"),
   );
 });

@@ -34,13 +34,15 @@ tasks:
         type: BOOL
 `;
 
-/** Micronaut's JsonError as Kestra renders it (the spec declares no error bodies). */
+/** Micronaut's JsonError as released 2.0's ErrorController renders it (the spec declares none). */
 const CLASSIC_ERROR = compileSchema({
   type: "object",
-  required: ["message", "_links"],
+  required: ["message", "logref", "path", "_links"],
   additionalProperties: false,
   properties: {
     message: { type: "string", minLength: 1 },
+    logref: { type: "null" },
+    path: { type: "null" },
     _links: {
       type: "object",
       required: ["self"],
@@ -161,9 +163,9 @@ async function exercise(errorFormat: "classic" | "problem"): Promise<Seen[]> {
   await call(`/api/v1/main/logs/${id}`);
   await call(`/api/v1/main/logs/${id}?filters[level][GREATER_THAN_OR_EQUAL_TO]=ERROR`);
   await call(`/api/v1/main/logs/${id}?minLevel=ERROR`);
-  await call(`/api/v1/main/outputs/${id}`);
-  await call(`/api/v1/main/outputs/${id}/${fix}`);
-  await call(`/api/v1/main/outputs/${id}/nope`);
+  await call(`/api/v1/main/outputs/tasks/${id}`);
+  await call(`/api/v1/main/outputs/tasks/${id}/${fix}`);
+  await call(`/api/v1/main/outputs/tasks/${id}/nope`);
   await call(`${exec(id)}/file?path=${encodeURIComponent(uri)}`);
   await call(`${exec(id)}/file?path=${encodeURIComponent(`${uri}.x`)}`);
   await call(`${exec(id)}/file?path=${encodeURIComponent("kestra:///elsewhere")}`);
@@ -184,6 +186,14 @@ async function exercise(errorFormat: "classic" | "problem"): Promise<Seen[]> {
   fake.killed(id);
   await call(`${exec(id)}/actions/kill`, { method: "DELETE" });
   await call(`${exec(id)}/actions/restart`, { method: "POST" });
+  const failed = (
+    (await (await post(create, { issue_url: "https://github.com/o/r/issues/3" })).json()) as {
+      id: string;
+    }
+  ).id;
+  fake.setState(failed, "RUNNING");
+  fake.setState(failed, "FAILED");
+  await call(`${exec(failed)}/actions/restart`, { method: "POST" });
 
   const batch = (
     (await (await post(create, { issue_url: "https://github.com/o/r/issues/2" })).json()) as {

@@ -154,9 +154,8 @@ describe("create execution", () => {
     });
     expect(asJson.status).toBe(415);
     const body = await json(asJson);
-    expect(body.message).toBe("Unsupported Media Type");
-    expect(body._embedded.errors[0].message).toContain(
-      "Content Type [application/json] not allowed",
+    expect(body.message).toMatch(
+      /^Unsupported Media Type: Content Type \[application\/json\] not allowed/,
     );
 
     const urlencoded = await api(`/api/v1/main/executions/${NS}/${FLOW}`, {
@@ -330,7 +329,7 @@ describe("actions", () => {
       }),
     ]);
 
-    const outputs = await api(`/api/v1/main/outputs/${id}/${taskRunId}`);
+    const outputs = await api(`/api/v1/main/outputs/tasks/${id}/${taskRunId}`);
     expect((await json(outputs)).onResume).toEqual({ approved: true, approver: "U1" });
   });
 
@@ -352,7 +351,7 @@ describe("actions", () => {
     expect(fake.resumes).toHaveLength(0);
   });
 
-  it("kill (DELETE) moves to KILLING until the executor ends it KILLED; restart only from terminal/paused", async () => {
+  it("kill (DELETE) moves to KILLING until the executor ends it KILLED; restart only from failed/paused", async () => {
     const id = await createExecution(issue);
     const restartEarly = await api(`/api/v1/main/executions/${id}/actions/restart`, {
       method: "POST",
@@ -381,10 +380,25 @@ describe("actions", () => {
     );
     expect(() => fake.killed(id)).toThrow(/not KILLING/);
 
+    // Released 2.0: an ended run is answered 200, unchanged (409 only with isOnKillCascade=false).
     const again = await api(`/api/v1/main/executions/${id}/actions/kill`, { method: "DELETE" });
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(200);
+    expect((await json(again)).state.current).toBe("KILLED");
+    const strict = `/api/v1/main/executions/${id}/actions/kill?isOnKillCascade=false`;
+    expect((await api(strict, { method: "DELETE" })).status).toBe(409);
 
-    const restart = await api(`/api/v1/main/executions/${id}/actions/restart`, { method: "POST" });
+    // Released 2.0 restarts only FAILED or PAUSED runs (State.canBeRestarted).
+    const killedRestart = await api(`/api/v1/main/executions/${id}/actions/restart`, {
+      method: "POST",
+    });
+    expect(killedRestart.status).toBe(409);
+    expect((await json(killedRestart)).message).toMatch(/^Illegal state: /);
+    const failed = await createExecution(issue);
+    fake.setState(failed, "RUNNING");
+    fake.setState(failed, "FAILED");
+    const restart = await api(`/api/v1/main/executions/${failed}/actions/restart`, {
+      method: "POST",
+    });
     expect(restart.status).toBe(200);
     expect((await json(restart)).state.current).toBe("RESTARTED");
     expect(fake.restarts).toHaveLength(1);
@@ -583,23 +597,24 @@ describe("files, logs and outputs", () => {
     expect((await api(`/api/v1/main/logs/${id}?minLevel=ERROR`)).status).toBe(400);
   });
 
-  it("serves outputs on the 2.0 spec's paths: the task runs with outputs, then one task run's map", async () => {
+  it("serves outputs on the released 2.0 paths (kestrapy's OutputsApi); the pre-release ones are 404", async () => {
     const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
     const run = fake.addTaskRun(id, { taskId: "fix", outputs: { vars: { ok: true } } });
     fake.addTaskRun(id, { taskId: "validate", state: "SUCCESS" });
-    expect(await json(await api(`/api/v1/main/outputs/${id}`))).toEqual([
+    expect(await json(await api(`/api/v1/main/outputs/tasks/${id}`))).toEqual([
       { taskId: "fix", taskRunId: run },
     ]);
-    expect(await json(await api(`/api/v1/main/outputs/${id}/${run}`))).toEqual({
+    expect(await json(await api(`/api/v1/main/outputs/tasks/${id}/${run}`))).toEqual({
       vars: { ok: true },
     });
-    // The forms of Kestra's server code are not in the spec, so the fake has none of them.
-    expect((await api(`/api/v1/main/outputs/tasks/${id}/${run}`)).status).toBe(404);
-    const serverForm = await api(`/api/v1/main/outputs/executions/${id}`);
-    expect(serverForm.status).toBe(404);
-    expect((await json(serverForm)).message).toBe(
-      "Not Found: Unable to find execution 'executions'",
-    );
+    // The execution's task runs carry no outputs in released 2.0.
+    const execution = await json(await api(`/api/v1/main/executions/${id}`));
+    expect(execution.taskRunList[0]).not.toHaveProperty("outputs");
+    for (const old of [`/api/v1/main/outputs/${id}`, `/api/v1/main/outputs/${id}/${run}`]) {
+      const res = await api(old);
+      expect(res.status).toBe(404);
+      expect((await json(res)).message).toBe("Not Found");
+    }
   });
 });
 

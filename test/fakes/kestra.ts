@@ -172,7 +172,9 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
       }
       const { operation, handler, params } = resolved;
       record.table = { passed: true, operationId: operation.operationId };
-      const fault = http().takeFault(ctx.method, ctx.rawPath, ctx.url.pathname);
+      const fault = http().takeFault(ctx.method, ctx.rawPath, ctx.url.pathname, (status, message) =>
+        errorReply(ApiError.forStatus(status, message), ctx.rawPath),
+      );
       if (fault) return fault;
       try {
         const tenant = params["tenant"];

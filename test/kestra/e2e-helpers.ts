@@ -111,7 +111,7 @@ export const taskState = (e: Execution, taskId: string) =>
 export async function patchInKestra(s: Stack, e: Execution): Promise<Buffer> {
   const fix = e.taskRunList.find((t) => t.taskId === "fix");
   if (!fix) throw new Error(`execution ${e.id} has no fix task run`);
-  const outputs = (await s.kestra.taskRunOutputs(e, fix.id)) as {
+  const outputs = (await s.kestra.taskRunOutputs(e.id, fix.id)) as {
     outputFiles?: Record<string, string>;
   };
   const uri = outputs.outputFiles?.["patch.diff"];

@@ -205,7 +205,7 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
     const done = await terminal(product, created.id);
     const finished = await waitEvent(created.id, "finished");
     const approvalRun = done.taskRunList.find((t) => t.taskId === "approval");
-    const approvalOutputs = await product.taskRunOutputs(done, approvalRun?.id ?? "");
+    const approvalOutputs = await product.taskRunOutputs(done.id, approvalRun?.id ?? "");
     observe("approval task outputs", approvalOutputs);
     observe("finished after rejection", finished.body);
     expect(approvalOutputs["onResume"]).toEqual({ approved: false, approver: "U42" });

@@ -172,10 +172,10 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
       summary: "Ended SUCCESS",
     });
 
-    // 2.0: task outputs live outside the execution JSON; the client reads the spec's path.
+    // 2.0: task outputs live outside the execution JSON; the client reads the released route.
     const fixRun = done.taskRunList.find((t) => t.taskId === "fix");
-    expect(fixRun?.outputs ?? null).toBeNull();
-    const outputs = await client.taskRunOutputs(done, fixRun?.id ?? "");
+    expect(fixRun?.["outputs"] ?? null).toBeNull();
+    const outputs = await client.taskRunOutputs(done.id, fixRun?.id ?? "");
     expect(Object.keys(outputs["outputFiles"] as object).sort()).toEqual([
       "patch.diff",
       "result.json",

@@ -44,7 +44,9 @@ async function operate(
     const ops = d.operations;
     const result = verb === "retry" ? await ops.retry(run, user) : await ops.cancel(run, user);
     if (!result.ok) return { kind: "error", text: result.message };
-    const done = result.done === "cancelled" ? "Cancelled" : "Restarted";
+    const done = { cancelled: "Cancelled", restarted: "Restarted", rerun: "Started again" }[
+      result.done
+    ];
     return {
       kind: "info",
       text: `${done} ${escapeText(run.ctx.slug)}; its thread in <#${run.ctx.channel}> says so.`,

@@ -7,6 +7,7 @@ import {
   SINGLE_FLOW_ID,
   SINGLE_INPUTS,
 } from "../../contracts/flow.ts";
+import { UpstreamError } from "../../errors.ts";
 import type { KestraClient } from "../../kestra/client.ts";
 import { type Execution, isTerminal, labelValue } from "../../kestra/types.ts";
 import type { Logger } from "../../logger.ts";
@@ -212,26 +213,28 @@ export class BatchDigest {
     return status;
   }
 
-  /** The issues the batch skipped and why, once its `issues` task has run. */
+  /** The issues the batch skipped and why, once its `issues` task has run (it always writes them). */
   private async skipped(execution: Execution): Promise<SkippedIssue[] | undefined> {
     const task = execution.taskRunList.find((t) => t.taskId === BATCH_TASKS.issues);
     if (task?.state.current !== "SUCCESS") return undefined;
-    const outputs = await this.d.kestra.taskRunOutputs(execution, task.id);
+    const outputs = await this.d.kestra.taskRunOutputs(execution.id, task.id);
     const uri = (outputs as { outputFiles?: Record<string, unknown> }).outputFiles?.[
       BATCH_FILES.skipped
     ];
-    if (typeof uri !== "string") return [];
+    const unusable = (why: string) =>
+      new UpstreamError("kestra", "incompatible", `batch ${execution.id}: ${why}`);
+    if (typeof uri !== "string")
+      throw unusable(`its ${BATCH_TASKS.issues} task exposes no ${BATCH_FILES.skipped}`);
     const raw = await this.d.kestra.downloadFile(execution.id, uri);
     let json: unknown;
     try {
       json = JSON.parse(raw.toString("utf8"));
     } catch {
-      return [];
+      throw unusable(`${BATCH_FILES.skipped} is not JSON`);
     }
     const parsed = skippedSchema.safeParse(json);
-    return parsed.success
-      ? parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }))
-      : [];
+    if (!parsed.success) throw unusable(`${BATCH_FILES.skipped} is not a list of skipped issues`);
+    return parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }));
   }
 
   private async reportFailure(

@@ -12,7 +12,7 @@ const MAX_FILES_LISTED = 10;
 export function patchComment(
   stats: DiffStats,
   explanation: string | undefined,
-  extra: { metrics?: string; slug?: string } = {},
+  extra: { metrics?: string; slug?: string; unreadable?: string } = {},
 ): string {
   const files = stats.files
     .slice(0, MAX_FILES_LISTED)
@@ -24,6 +24,9 @@ export function patchComment(
   const head = `*Patch ready${forIssue}*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
   if (extra.metrics) parts.push(extra.metrics);
+  if (extra.unreadable) {
+    parts.push(`_No time, tokens or cost: ${escapeText(extra.unreadable)}._`);
+  }
   if (explanation?.trim())
     parts.push(`> ${escapeText(truncate(explanation.trim(), 1500)).replace(/\n/g, "\n> ")}`);
   return parts.join("\n");

@@ -50,6 +50,11 @@ export function restartedNote(user: string, slug?: string): Message {
   return note(`🔁 <@${user}> restarted the run.`, slug);
 }
 
+/** A cancelled run cannot be restarted: a new one took its place in this thread. */
+export function rerunNote(user: string, slug?: string): Message {
+  return note(`🔁 <@${user}> started the run again; this thread follows the new run.`, slug);
+}
+
 /** Revise: the request, shown shortened; the new run gets all of it. */
 export function revisionNote(user: string, feedback: string): Message {
   return note(

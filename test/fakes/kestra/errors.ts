@@ -118,6 +118,13 @@ export class ApiError extends Error {
     this.framework = extra.framework ?? false;
     this.headers = extra.headers ?? {};
   }
+
+  /** Kestra's error for a status, as a scripted fault (the kind Kestra maps to that status). */
+  static forStatus(status: number, detail: string): ApiError {
+    const kind = (Object.keys(KINDS) as ErrorKind[]).find((k) => KINDS[k].status === status);
+    if (!kind) throw new Error(`fake kestra: no Kestra error has status ${status}`);
+    return new ApiError(kind, detail);
+  }
 }
 
 /** A constraint violation on one input or field, as FlowInputOutput reports it (first failure only). */
@@ -148,13 +155,18 @@ export function renderError(
     }
     return { contentType: "application/problem+json", body: JSON.stringify(problem) };
   }
+  // Kestra 2.0's ErrorController: Micronaut's JsonError with its null logref and path; a route that
+  // does not exist gets the bare reason; `_embedded.errors` only for constraint violations.
   const classic: Record<string, unknown> = {
-    message: error.framework ? info.reason : `${info.reason}: ${error.message}`,
+    message:
+      error.framework && error.kind === "not-found"
+        ? info.reason
+        : `${info.reason}: ${error.message}`,
+    logref: null,
+    path: null,
     _links: { self: { href: requestPath, templated: false } },
   };
-  if (error.framework) {
-    classic["_embedded"] = { errors: [{ message: error.message }] };
-  } else if (error.errors.length > 0) {
+  if (error.kind === "invalid-entity" && error.errors.length > 0) {
     classic["_embedded"] = {
       errors: error.errors.map((e) =>
         e.path === undefined ? { message: e.message } : { message: e.message, path: e.path },

@@ -40,7 +40,7 @@ export function registerExecutions(router: Router, deps: Deps): void {
   router.handle("searchExecutions", (ctx) => search(ctx, store));
   router.handle("getExecution", (ctx) => ok(renderExecution(byId(ctx))));
   router.handle("resumeExecution", (ctx) => resume(ctx, store, byId(ctx)));
-  router.handle("killExecution", (ctx) => kill(store, byId(ctx)));
+  router.handle("killExecution", (ctx) => kill(ctx, store, byId(ctx)));
   router.handle("restartExecution", (ctx) => restart(store, byId(ctx)));
   router.handle("downloadFileFromExecution", (ctx) => file(ctx, byId(ctx)));
 }
@@ -372,10 +372,14 @@ async function resume(ctx: Ctx, store: Store, execution: FakeExecution): Promise
 /**
  * ExecutionController#killExecution: the execution is published as KILLING and the answer returns;
  * the executor moves it to KILLED later (the fake's `killed(id)`), as real 2.0 does asynchronously.
+ * With the default isOnKillCascade=true an ended run is answered 200, unchanged (409 only without).
  */
-function kill(store: Store, execution: FakeExecution): Reply {
+function kill(ctx: Ctx, store: Store, execution: FakeExecution): Reply {
   if (isTerminal(execution.state.current)) {
-    throw new ApiError("illegal-state", "Execution is already finished, can't kill it");
+    if (ctx.url.searchParams.get("isOnKillCascade") === "false") {
+      throw new ApiError("illegal-state", "Execution is already finished, can't kill it");
+    }
+    return ok(renderActionExecution(execution));
   }
   const from = execution.state.current;
   store.kills.push({ executionId: execution.id, from, at: nowIso() });
@@ -383,12 +387,13 @@ function kill(store: Store, execution: FakeExecution): Reply {
   return ok(renderActionExecution(execution));
 }
 
+/** Released 2.0 restarts a FAILED or PAUSED run only (State.canBeRestarted in core 2.0.0). */
 function restart(store: Store, execution: FakeExecution): Reply {
   const from = execution.state.current;
-  if (!isTerminal(from) && from !== "PAUSED") {
+  if (from !== "FAILED" && from !== "PAUSED") {
     throw new ApiError(
       "illegal-state",
-      `Execution must be terminated to be restarted, current state is '${from}' !`,
+      `Execution must be failed or paused to be restarted, current state is '${from}' !`,
     );
   }
   for (const run of execution.taskRunList) {

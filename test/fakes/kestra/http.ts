@@ -241,7 +241,12 @@ export class FakeHttpServer {
   }
 
   /** The scripted answer of the next pending fault this request matches, if any. */
-  takeFault(method: string, rawPath: string, pathname: string): Outcome | undefined {
+  takeFault(
+    method: string,
+    rawPath: string,
+    pathname: string,
+    kestraError: (status: number, message: string) => Outcome,
+  ): Outcome | undefined {
     const fault = this.faults.find(({ match }) => {
       if (match.method && match.method.toUpperCase() !== method) return false;
       return typeof match.path === "string" ? match.path === pathname : match.path.test(rawPath);
@@ -251,6 +256,7 @@ export class FakeHttpServer {
     if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
     const response = fault.response;
     if (response === "timeout" || response === "reset") return response;
+    if ("error" in response) return kestraError(response.status, response.error);
     if (typeof response.body === "string") return { status: response.status, text: response.body };
     if (response.body === undefined) return { status: response.status };
     return { status: response.status, json: response.body };

@@ -79,8 +79,12 @@ const LOG_LEGACY: Record<string, string> = {
 function logs(ctx: Ctx, store: Store) {
   const params = ctx.url.searchParams;
   rejectLegacyParams(params, LOG_LEGACY);
+  // Released 2.0's LogController takes some operations per field: EQUALS on level is a 400.
+  if (params.has("filters[level][EQUALS]")) {
+    throw new ApiError("bad-request", "Operation EQUALS is not supported for field level");
+  }
   const filters = parseFilters(params, {
-    level: ["GREATER_THAN_OR_EQUAL_TO", "EQUALS"],
+    level: ["GREATER_THAN_OR_EQUAL_TO"],
     taskId: ["EQUALS"],
     taskRunId: ["EQUALS"],
   });
@@ -95,7 +99,7 @@ function logs(ctx: Ctx, store: Store) {
   return entries.filter((log) =>
     filters.every((f) => {
       if (f.field === "level") {
-        return f.op === "EQUALS" ? log.level === f.value : rank(log.level) >= rank(f.value);
+        return rank(log.level) >= rank(f.value);
       }
       if (f.field === "taskId") return log.taskId === f.value;
       return log.taskRunId === f.value;

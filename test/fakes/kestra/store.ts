@@ -364,6 +364,12 @@ export function renderActionExecution(
   const { tenantId: _tenant, ...rest } = baseExecution(execution);
   return {
     ...rest,
+    // W3C trace context of the action, as released 2.0 answers.
+    traceParent: `00-${execution.id
+      .padEnd(32, "0")
+      .slice(0, 32)
+      .toLowerCase()
+      .replace(/[^0-9a-f]/g, "0")}-${"0".repeat(15)}1-01`,
     metadata: metadata(execution),
     taskRunList: execution.taskRunList.map((t) => renderTaskRun(execution, t)),
     deleted: false,

@@ -21,7 +21,7 @@ export const STATES = [
 ] as const;
 export type StateType = (typeof STATES)[number];
 
-/** io.kestra State.Type#isTerminated. */
+/** io.kestra State.Type#isTerminated in the published core 2.0.0. */
 export const TERMINAL_STATES: readonly StateType[] = [
   "SUCCESS",
   "WARNING",
@@ -30,6 +30,7 @@ export const TERMINAL_STATES: readonly StateType[] = [
   "CANCELLED",
   "SKIPPED",
   "RETRIED",
+  "RESUBMITTED",
 ];
 
 export function isStateType(value: string): value is StateType {
@@ -166,7 +167,15 @@ export interface FaultMatch {
   path: string | RegExp;
 }
 
-export type FaultResponse = { status: number; body?: unknown } | "timeout" | "reset";
+/**
+ * A scripted answer: a raw body, Kestra's own error for `status` with this message (`error`, as its
+ * ErrorController renders it), no answer at all, or a dropped connection.
+ */
+export type FaultResponse =
+  | { status: number; body?: unknown }
+  | { status: number; error: string }
+  | "timeout"
+  | "reset";
 
 export interface FakeKestraOptions {
   username?: string;
