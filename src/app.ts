@@ -4,8 +4,9 @@ import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
 import { HomeTab } from "./home/publish.ts";
 import { createBoltApp } from "./http/bolt-app.ts";
-import { healthzHandler, readyzHandler } from "./http/health.ts";
+import { healthzHandler, Readiness } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
+import { kestraProbe } from "./http/probes.ts";
 import { KestraClient } from "./kestra/client.ts";
 import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
@@ -49,7 +50,12 @@ export interface AppDeps {
   updateLimit?: UpdateLimiterOptions;
   /** How long /kestra/events waits for its sync before answering 202. */
   eventDeadlineMs?: number;
+  /** How often /readyz's checks of Kestra, Slack and the database run. */
+  readinessIntervalMs?: number;
 }
+
+/** Readiness checks run this often in the background; /readyz answers from the last round. */
+const READINESS_INTERVAL_MS = 15_000;
 
 /** Handles on the running bot, for operations and tests; the listeners never see this. */
 export interface AppRuntime {
@@ -119,7 +125,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     routes: [
       { path: "/healthz", method: "GET", handler: healthzHandler() },
-      { path: "/readyz", method: "GET", handler: (req, res) => void readyz(req, res) },
+      { path: "/readyz", method: "GET", handler: (req, res) => readiness.handler()(req, res) },
       {
         path: KESTRA_EVENTS_PATH,
         method: "POST",
@@ -299,11 +305,25 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
-  const readyz = readyzHandler(
+  const readiness = new Readiness(
     {
-      kestra: () => kestra.version(),
-      slack: () => slack.auth.test(),
-      ...(lock instanceof PostgresLock ? { database: () => lock.ping() } : {}),
+      kestra: kestraProbe({
+        kestra,
+        logger,
+        alert: (key, headline, detail) => failures.adminAlert(key, headline, detail),
+      }),
+      slack: async () => {
+        await slack.auth.test();
+        return undefined;
+      },
+      ...(lock instanceof PostgresLock
+        ? {
+            database: async () => {
+              await lock.ping();
+              return undefined;
+            },
+          }
+        : {}),
     },
     // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
     socket ? { socketMode: () => socket.state } : {},
@@ -314,6 +334,9 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     bolt,
     runtime: { background, digest, reconciler, settings, kestra, slack },
     async start() {
+      await front.init();
+      // Checks run while Socket Mode connects: /readyz tells them apart.
+      readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
       const port = await front.start();
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
@@ -321,6 +344,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     },
     async stop() {
       reconciler.stop();
+      readiness.stop();
       // Stops taking requests at once; resolves when the open ones are answered, which a request
       // waiting for its sync only is once that wait ends (below), so it is not awaited first.
       const closed = front

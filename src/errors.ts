@@ -73,3 +73,18 @@ export function upstreamKindForStatus(status: number): UpstreamKind {
   if (status >= 400 && status < 500) return "invalid";
   return "unavailable";
 }
+
+/**
+ * A failure that may pass by itself, so the work is tried again later: a service that is
+ * unavailable or rate-limits. Every other UpstreamError needs someone to change something.
+ */
+export function isTransient(err: unknown): boolean {
+  return (
+    err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "rate_limited")
+  );
+}
+
+/** An UpstreamError that will not pass by itself. */
+export function isPermanent(err: unknown): err is UpstreamError {
+  return err instanceof UpstreamError && !isTransient(err);
+}

@@ -16,9 +16,11 @@ export interface BoltApp {
   bolt: App;
   /** Socket Mode's connection; undefined in HTTP mode. */
   socket: SocketConnection | undefined;
+  /** Checks the bot token (auth.test); a refused token is a ConfigError. */
+  init(): Promise<void>;
   /**
-   * Checks the bot token (auth.test), serves HTTP and, in Socket Mode, opens the connection;
-   * resolves with the HTTP port once Slack accepted the tokens. A refused token is a ConfigError.
+   * Serves HTTP and, in Socket Mode, opens the connection; resolves with the HTTP port once Slack
+   * accepted the tokens. A refused token is a ConfigError.
    */
   start(): Promise<number>;
   /** Stops taking requests; resolves when the open HTTP requests are answered. */
@@ -61,10 +63,12 @@ export function createBoltApp(opts: {
   return {
     bolt,
     socket,
-    async start() {
+    async init() {
       await bolt.init().catch((err: unknown) => {
         throw refusedToken(err, "SLACK_BOT_TOKEN") ?? err;
       });
+    },
+    async start() {
       if (!socket) {
         const address = ((await bolt.start(config.port)) as Server).address() as AddressInfo;
         return address.port;

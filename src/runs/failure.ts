@@ -1,6 +1,14 @@
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
-import { type FailureInput, failureAlert, failureReply } from "../slack/blocks/failure-message.ts";
+import {
+  adminAlert,
+  type FailureInput,
+  failureAlert,
+  failureReply,
+  unsyncedAlert,
+  unsyncedReply,
+} from "../slack/blocks/failure-message.ts";
+import type { Message } from "../slack/blocks/types.ts";
 import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 
 // The one failure report: an alert in the alerts channel with a link to the run's thread, then a
@@ -38,10 +46,24 @@ export interface FailureReport {
   meta?: PostMeta;
 }
 
+export interface UnsyncedReport {
+  run: string;
+  slug: string;
+  kestraUrl: string;
+  channel: string;
+  thread: ThreadRef;
+  /** The error, for the admins: it names the route and the server's version. */
+  detail: string;
+  /** The post's identity: one per run and kind of error. */
+  key: string;
+}
+
 export class FailureReporter {
   private readonly threads: SlackThreads;
   private readonly settings: SettingsStore;
   private readonly logger: Logger;
+  /** Admin alerts and unsynced reports this process already made. */
+  private readonly said = new Set<string>();
 
   constructor(deps: { threads: SlackThreads; settings: SettingsStore; logger: Logger }) {
     this.threads = deps.threads;
@@ -56,19 +78,62 @@ export class FailureReporter {
   }
 
   async alert(r: FailureReport): Promise<void> {
-    try {
-      const { alertChannel } = await this.settings.policyOrDefaults(r.channel);
-      if (!alertChannel) return;
-      const meta = r.meta ? { run: r.meta.run, key: `alert:${r.meta.key}` } : undefined;
-      if (meta && r.thread && (await this.alerted(alertChannel, r.thread, meta))) return;
-      const threadLink = r.thread ? await this.threads.permalink(r.thread) : undefined;
-      await this.threads.post(
-        alertChannel,
-        failureAlert({ ...r.failure, ...(threadLink ? { threadLink } : {}) }),
-        meta,
+    await this.announce(r.channel, r.thread, r.meta, (threadLink) =>
+      failureAlert({ ...r.failure, ...(threadLink ? { threadLink } : {}) }),
+    );
+  }
+
+  /**
+   * A run whose thread cannot be brought up to date until someone fixes something (Kestra answered
+   * what the bot cannot use, Slack refuses for good): the admins get the details, the thread a
+   * plain note, each once. A thread Slack refuses gets nothing; the alert still goes.
+   */
+  async unsynced(r: UnsyncedReport): Promise<void> {
+    const memo = `${r.run}:${r.key}`;
+    if (this.said.has(memo)) return;
+    const meta = { run: r.run, key: r.key };
+    await this.announce(r.channel, r.thread, meta, (threadLink) =>
+      unsyncedAlert({ slug: r.slug, kestraUrl: r.kestraUrl, detail: r.detail, threadLink }),
+    );
+    this.said.add(memo);
+    await this.threads
+      .reply(r.thread, unsyncedReply({ slug: r.slug, kestraUrl: r.kestraUrl }), meta)
+      .catch((err: unknown) =>
+        this.logger.warn({ err, executionId: r.run }, "cannot tell the thread it is stuck"),
       );
+  }
+
+  /** Something the admins must fix, outside any run: the environment's alerts channel, once per key. */
+  async adminAlert(key: string, headline: string, detail?: string): Promise<void> {
+    this.logger.error({ key, detail }, headline);
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    const channel = this.settings.defaultPolicy.alertChannel;
+    if (!channel) return;
+    await this.threads
+      .post(channel, adminAlert(headline, detail))
+      .catch((err: unknown) => this.logger.error({ err, channel }, "cannot post the admin alert"));
+  }
+
+  /**
+   * The alert of a report, posted once: it carries the report's identity, so a report cut off
+   * before its thread reply finds it in the alerts channel instead of posting it again.
+   */
+  private async announce(
+    runChannel: string,
+    thread: ThreadRef | undefined,
+    postMeta: PostMeta | undefined,
+    build: (threadLink: string | undefined) => Message,
+  ): Promise<void> {
+    try {
+      const { alertChannel } = await this.settings.policyOrDefaults(runChannel);
+      if (!alertChannel) return;
+      const meta = postMeta ? { run: postMeta.run, key: `alert:${postMeta.key}` } : undefined;
+      if (meta && thread && (await this.alerted(alertChannel, thread, meta))) return;
+      const threadLink = thread ? await this.threads.permalink(thread) : undefined;
+      await this.threads.post(alertChannel, build(threadLink), meta);
     } catch (err) {
-      this.logger.error({ err, channel: r.channel }, "cannot post the alert");
+      this.logger.error({ err, channel: runChannel }, "cannot post the alert");
     }
   }
 

@@ -1,5 +1,6 @@
 import { BATCH_FLOW_ID } from "../contracts/flow.ts";
 import type { Notification } from "../contracts/notification.ts";
+import { isPermanent, type UpstreamError } from "../errors.ts";
 import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
@@ -42,12 +43,41 @@ export class RunSyncer {
     return this.d.lock.run(id, () => this.syncHeld(id, input));
   }
 
-  /** For callers that already hold the run's lock (a click, an operation). */
+  /**
+   * For callers that already hold the run's lock (a click, an operation). A failure that will not
+   * pass by itself is reported (the thread and the admins are told, once); every failure throws,
+   * so the notification is delivered again and the reconciler looks again.
+   */
   async syncHeld(id: string, input: SyncInput = {}): Promise<SyncOutcome> {
-    const execution = input.execution ?? (await this.d.reader.execution(id));
+    let execution: Execution | undefined;
+    try {
+      execution = input.execution ?? (await this.d.reader.execution(id));
+    } catch (err) {
+      if (isPermanent(err)) {
+        await this.d.failures.adminAlert(
+          `unreadable:${err.code}`,
+          "the bot cannot read runs from Kestra",
+          err.message,
+        );
+      }
+      throw err;
+    }
     if (!execution) return "unknown_execution";
     const ctx = contextOf(execution);
     if (!ctx) return "not_a_slack_run";
+    try {
+      return await this.bringUpToDate(execution, ctx, input);
+    } catch (err) {
+      if (isPermanent(err)) await this.reportUnsynced(execution, ctx, err);
+      throw err;
+    }
+  }
+
+  private async bringUpToDate(
+    execution: Execution,
+    ctx: RunContext,
+    input: SyncInput,
+  ): Promise<SyncOutcome> {
     if (execution.flowId === BATCH_FLOW_ID) {
       this.d.digest?.schedule(execution.id);
       return "synced";
@@ -59,6 +89,18 @@ export class RunSyncer {
     if (resumed) state = await this.state(resumed, ctx, record, input.hint);
     await this.post(state);
     return "synced";
+  }
+
+  private reportUnsynced(execution: Execution, ctx: RunContext, err: UpstreamError) {
+    return this.d.failures.unsynced({
+      run: execution.id,
+      slug: ctx.slug,
+      kestraUrl: this.d.links.execution(execution.flowId, execution.id),
+      channel: ctx.channel,
+      thread: thread(ctx),
+      detail: err.message,
+      key: `unsynced:${err.code}`,
+    });
   }
 
   /** Posts what the state calls for; a batch thread takes one child at a time. */

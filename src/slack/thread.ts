@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { types, webApi } from "@slack/bolt";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
+import { slackCall } from "./errors.ts";
 import type { UpdateLimiter } from "./update-limiter.ts";
 
 // The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
@@ -94,13 +95,16 @@ export class SlackThreads {
     const posts: ThreadPost[] = [];
     let cursor: string | undefined;
     do {
-      const res = await this.client.conversations.replies({
-        channel: t.channel,
-        ts: t.rootTs,
-        include_all_metadata: true,
-        limit: PAGE_SIZE,
-        ...(cursor ? { cursor } : {}),
-      });
+      const page = cursor;
+      const res = await slackCall("conversations.replies", () =>
+        this.client.conversations.replies({
+          channel: t.channel,
+          ts: t.rootTs,
+          include_all_metadata: true,
+          limit: PAGE_SIZE,
+          ...(page ? { cursor: page } : {}),
+        }),
+      );
       for (const m of res.messages ?? []) {
         if (!m.ts) continue;
         posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
@@ -112,56 +116,66 @@ export class SlackThreads {
 
   /** A new top-level message (a run's or a batch's root); its ts keys the thread. */
   async postRoot(channel: string, message: Message, meta?: PostMeta): Promise<string> {
-    const res = await this.client.chat.postMessage({
-      channel,
-      ...message,
-      ...metadata(meta),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+    const res = await slackCall("chat.postMessage", () =>
+      this.client.chat.postMessage({
+        channel,
+        ...message,
+        ...metadata(meta),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return res.ts ?? "";
   }
 
   async reply(t: ThreadRef, message: Message, meta?: PostMeta): Promise<string | undefined> {
-    const res = await this.client.chat.postMessage({
-      channel: t.channel,
-      thread_ts: t.rootTs,
-      ...message,
-      ...metadata(meta),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+    const res = await slackCall("chat.postMessage", () =>
+      this.client.chat.postMessage({
+        channel: t.channel,
+        thread_ts: t.rootTs,
+        ...message,
+        ...metadata(meta),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return res.ts;
   }
 
   /** chat.update under the app-wide Tier 3 budget. */
   async update(channel: string, ts: string, message: Message, meta?: PostMeta): Promise<void> {
-    await this.limiter.run(() =>
-      this.client.chat.update({ channel, ts, ...message, ...metadata(meta) }),
+    await slackCall("chat.update", () =>
+      this.limiter.run(() =>
+        this.client.chat.update({ channel, ts, ...message, ...metadata(meta) }),
+      ),
     );
   }
 
   /** A file in the thread (files.uploadV2); its name carries the post's identity. */
   async upload(t: ThreadRef, file: FilePost, run: string, key: string): Promise<void> {
-    await this.client.filesUploadV2({
-      channel_id: t.channel,
-      thread_ts: t.rootTs,
-      initial_comment: file.comment,
-      file: file.bytes,
-      filename: `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`,
-      title: file.title,
-      ...(file.snippet ? { snippet_type: "diff" } : {}),
-    });
+    await slackCall("files.uploadV2", () =>
+      this.client.filesUploadV2({
+        channel_id: t.channel,
+        thread_ts: t.rootTs,
+        initial_comment: file.comment,
+        file: file.bytes,
+        filename: `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`,
+        title: file.title,
+        ...(file.snippet ? { snippet_type: "diff" } : {}),
+      }),
+    );
   }
 
   /** A message outside any run thread (alerts), with an identity when it must be posted once. */
   async post(channel: string, message: Message, meta?: PostMeta): Promise<void> {
-    await this.client.chat.postMessage({
-      channel,
-      ...message,
-      ...metadata(meta),
-      unfurl_links: false,
-    });
+    await slackCall("chat.postMessage", () =>
+      this.client.chat.postMessage({
+        channel,
+        ...message,
+        ...metadata(meta),
+        unfurl_links: false,
+      }),
+    );
   }
 
   /**
@@ -172,13 +186,16 @@ export class SlackThreads {
   async hasPost(channel: string, since: string, meta: PostMeta): Promise<boolean> {
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
-      const res = await this.client.conversations.history({
-        channel,
-        oldest: since,
-        include_all_metadata: true,
-        limit: PAGE_SIZE,
-        ...(cursor ? { cursor } : {}),
-      });
+      const page = cursor;
+      const res = await slackCall("conversations.history", () =>
+        this.client.conversations.history({
+          channel,
+          oldest: since,
+          include_all_metadata: true,
+          limit: PAGE_SIZE,
+          ...(page ? { cursor: page } : {}),
+        }),
+      );
       for (const m of res.messages ?? []) {
         const found = postMeta(m.metadata);
         if (found?.run === meta.run && found.key === meta.key) return true;

@@ -1,11 +1,13 @@
 // Every public method of KestraClient, called against the strict fake Kestra: each request it sends
 // must pass the operations table (path, method, Content-Type, Accept, required parameters) taken
-// from Kestra 2.0's OpenAPI spec, and each call must come back with what Kestra answered.
+// from Kestra 2.0's OpenAPI spec, must send what the function of Kestra's released SDK (kestrapy
+// 2.0.x) behind that operation sends, and each call must come back with what Kestra answered.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KestraClient } from "../../src/kestra/client.ts";
 import { createLogger } from "../../src/logger.ts";
-import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
+import { type FakeKestra, type RecordedRequest, startFakeKestra } from "../fakes/kestra.ts";
+import { DEPARTURES, differences, SDK, sdkFunction } from "./kestrapy.ts";
 
 const NS = "dev.autofix";
 const USER = "admin@kestra.io";
@@ -34,6 +36,8 @@ let fake: FakeKestra;
 let client: KestraClient;
 /** Operations the cases reached through the table's checks. */
 const reached = new Set<string>();
+/** Every request the cases sent that the table let through, for the SDK comparison. */
+const passed: RecordedRequest[] = [];
 
 beforeAll(async () => {
   fake = await startFakeKestra({ username: USER, password: PASSWORD });
@@ -73,7 +77,7 @@ async function runWithPatch() {
 /** One case per public method: the call, and what it must return. */
 const CASES: Record<string, () => Promise<void>> = {
   version: async () => {
-    expect(await client.version()).toBe("2.0.1");
+    expect(await client.version()).toBe("2.0.0");
   },
   createExecution: async () => {
     const created = await client.createExecution(
@@ -105,6 +109,12 @@ const CASES: Record<string, () => Promise<void>> = {
     });
     // The Loop iteration carries the same labels, flow and state, but is not a run.
     expect(found.results.map((e) => e.id)).toEqual([id]);
+    // The reconciler's "ended since" search: by end date, which `dateFilter` selects.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    expect((await client.searchExecutions({ endedAfter: since })).results).toEqual([]);
+    fake.setState(id, "FAILED");
+    const ended = await client.searchExecutions({ endedAfter: since });
+    expect(ended.results.map((e) => e.id)).toEqual([id]);
   },
   resume: async () => {
     const { id } = await runWithPatch();
@@ -174,6 +184,7 @@ describe("KestraClient against the Kestra 2.0 operations table", () => {
     const sent = fake.requests.filter((r) => r.status !== 0);
     expect(sent.length).toBeGreaterThan(0);
     for (const r of sent) if (r.table?.passed) reached.add(r.table.operationId);
+    passed.push(...sent.filter((r) => r.table?.passed));
     const refused = sent
       .filter((r) => !r.table?.passed)
       .map((r) => `${r.method} ${r.path} → ${r.status} ${JSON.stringify(r.table)}`);
@@ -185,5 +196,22 @@ describe("KestraClient against the Kestra 2.0 operations table", () => {
       .filter((o) => o.usedBy.startsWith("KestraClient."))
       .map((o) => o.operationId);
     expect([...reached].sort()).toEqual(used.sort());
+  });
+
+  it(`sends, for every operation, what kestrapy ${SDK.sdk.version} sends (method, path, query, body, Accept)`, () => {
+    const used = new Set<string>();
+    const found: string[] = [];
+    expect(passed.length).toBeGreaterThan(0);
+    for (const r of passed) {
+      const id = r.table?.passed ? r.table.operationId : undefined;
+      const op = fake.operations.find((o) => o.operationId === id);
+      if (!op?.sdk) throw new Error(`operation ${id} names no SDK function`);
+      for (const d of differences(r, sdkFunction(op.sdk.function), used)) {
+        found.push(`${r.method} ${r.path.split("?")[0]} (${op.sdk.function}): ${d}`);
+      }
+    }
+    expect(found).toEqual([]);
+    // Every known departure is still needed, or it goes from the list.
+    expect([...used].sort()).toEqual(DEPARTURES.map((d) => `${d.function} ${d.query}`).sort());
   });
 });

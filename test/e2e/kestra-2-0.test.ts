@@ -4,7 +4,7 @@
 import { afterEach, expect, it } from "vitest";
 import { BatchDriver } from "../support/batch-driver.ts";
 import { SAMPLE_PATCH } from "../support/flow-driver.ts";
-import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import { startedRun } from "../support/scenarios.ts";
 import { ask } from "./commands-seed.ts";
 
@@ -69,4 +69,61 @@ it("/autofix list shows a batch and its child runs, not the batch's Loop iterati
   const answer = await ask(h, "list");
   const ids = [...answer.json.matchAll(/id `([^`]+)`/g)].map((m) => m[1]);
   expect(ids.sort()).toEqual([batch.id, ...children.map((c) => c.id)].sort());
+});
+
+/** The fix task run's id: the released outputs route is keyed by it. */
+const fixRun = (id: string) => h.kestra.execution(id).taskRunList.find((t) => t.taskId === "fix");
+
+it("released outputs route: a late `started` (no patch URI) reads the patch through /outputs/tasks/…, and no false failure", async () => {
+  h = await startHarness();
+  const { run, rootTs } = await startedRun(h);
+  // patch_ready never arrived; the run now waits at its Pause. A retried `started` comes late.
+  await run.patchReady(SAMPLE_PATCH, { lost: true });
+  await run.notify("started");
+  const file = await h.slack.waitFor(() => h.slack.files[0], { description: "patch snippet" });
+  expect(file).toMatchObject({ threadTs: rootTs, snippetType: "diff", content: SAMPLE_PATCH });
+  const outputs = h.kestra.requests.find((r) => r.path.includes("/outputs/"));
+  expect(outputs?.path).toBe(`/api/v1/main/outputs/tasks/${run.id}/${fixRun(run.id)?.id}`);
+  expect(outputs).toMatchObject({ status: 200, table: { operationId: "getTaskRunOutputs" } });
+  expect(rootText()).toMatch(/awaiting approval$/);
+  expect(threadTexts(rootTs).some((t) => /failed|no patch/i.test(t))).toBe(false);
+});
+
+it("a Kestra without the released outputs route: 404 → 503, the admins told once (route, version), the thread once; fixed → caught up", async () => {
+  h = await startHarness();
+  const { run, rootTs } = await startedRun(h);
+  await run.patchReady(SAMPLE_PATCH, { lost: true });
+  // What a server without the route answers: Micronaut's bare 404 through Kestra's ErrorController.
+  const routeMissing = {
+    status: 404,
+    body: {
+      message: "Not Found",
+      logref: null,
+      path: null,
+      _links: { self: { href: "/api/v1/main/outputs/tasks/x/y", templated: false } },
+    },
+  };
+  h.kestra.failNext({ method: "GET", path: /\/outputs\/tasks\// }, routeMissing, 2);
+  const first = await h.notify({ executionId: run.id, event: "started" });
+  expect(first.status).toBe(503);
+  expect(JSON.stringify(first.body)).toContain(
+    `Kestra 2.0.0 answered 404 to GET /api/v1/main/outputs/tasks/${run.id}/`,
+  );
+  const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  expect(alert.text).toContain("The thread of acme/api#42 cannot follow its run");
+  expect(JSON.stringify(alert.blocks)).toContain("answered 404 to GET /api/v1/main/outputs/tasks/");
+  const note = await h.slack.waitFor(() =>
+    threadTexts(rootTs).find((t) => t.includes("cannot follow")),
+  );
+  expect(note).toContain("the admins have been told");
+  // Delivered again while it still fails: nothing said twice, nothing marked as posted.
+  expect((await h.notify({ executionId: run.id, event: "started" })).status).toBe(503);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+  expect(threadTexts(rootTs).filter((t) => t.includes("cannot follow"))).toHaveLength(1);
+  expect(h.slack.files).toHaveLength(0);
+  expect(threadTexts(rootTs).some((t) => /failed|no patch/i.test(t))).toBe(false);
+  // The server is fixed: the next delivery brings the thread up to date.
+  expect((await h.notify({ executionId: run.id, event: "started" })).status).toBe(200);
+  expect(h.slack.files).toHaveLength(1);
+  expect(rootText()).toMatch(/awaiting approval$/);
 });

@@ -102,5 +102,9 @@ it("with a good app-level token, connects over Socket Mode, serves /healthz and 
   await slack.waitFor(() => slack.socketMode.open === 1, { description: "connected" });
   p.child.kill("SIGTERM");
   expect(await p.exitWithin(10_000)).toBe(0);
-  expect(JSON.parse(p.out().split("\n")[0] ?? "{}")).toMatchObject({ mode: "socket" });
+  const up = p
+    .out()
+    .split("\n")
+    .find((l) => l.includes("autofix-slack is up"));
+  expect(JSON.parse(up ?? "{}")).toMatchObject({ mode: "socket" });
 }, 20_000);

@@ -129,7 +129,7 @@ describe("auth, tenant and routing", () => {
   it("serves configs with the version once authenticated", async () => {
     const res = await api("/api/v1/configs");
     expect(res.status).toBe(200);
-    expect((await json(res)).version).toBe("2.0.1");
+    expect((await json(res)).version).toBe("2.0.0");
   });
 
   it("rejects any tenant other than main, unknown endpoints and wrong methods", async () => {

@@ -115,7 +115,7 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
   let server: FakeHttpServer | undefined;
   const baseUrl = () => server?.url ?? "";
   registerExecutions(router, { store, baseUrl });
-  registerResources(router, { store, baseUrl, version: options.version ?? "2.0.1" });
+  registerResources(router, { store, baseUrl, version: options.version ?? "2.0.0" });
   const missing = router.unimplemented();
   if (missing.length > 0) throw new Error(`fake kestra: no handler for ${missing.join(", ")}`);
 
@@ -145,7 +145,7 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
   server = new FakeHttpServer({
     handle: async (ctx, record) => {
       if (!authorized(ctx.headers)) {
-        // Kestra 2.0.1 sends no body; newer builds' ProblemResponseFilter fills a problem document.
+        // Released 2.0 sends no body; newer builds' ProblemResponseFilter fills a problem document.
         const headers = { "www-authenticate": "Basic" };
         if (errorFormat === "classic") return { status: 401, headers };
         const rendered = renderError(

@@ -70,7 +70,7 @@ export class FlowDriver {
   /** The worker finished: patch stored, patch_ready sent; the Pause task starts afterwards. */
   async patchReady(
     patch = SAMPLE_PATCH,
-    opts: { summary?: string; pause?: boolean; result?: AutofixResult } = {},
+    opts: { summary?: string; pause?: boolean; result?: AutofixResult; lost?: boolean } = {},
   ): Promise<string> {
     const taskRunId = this.h.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
     // The worker always writes result.json next to the patch.
@@ -88,11 +88,16 @@ export class FlowDriver {
       OUTPUT_FILES.patch,
       patch,
     );
-    await this.notifyFrom("patch_ready", {
-      patchUri: this.patchUri,
-      ...(this.resultUri ? { resultUri: this.resultUri } : {}),
-      ...(opts.summary ? { summary: opts.summary } : {}),
-    });
+    if (opts.lost) {
+      // The notify task gave up (the bot was down): it ends in WARNING, nothing arrived.
+      this.h.kestra.addTaskRun(this.id, { taskId: NOTIFY_TASKS.patch_ready, state: "WARNING" });
+    } else {
+      await this.notifyFrom("patch_ready", {
+        patchUri: this.patchUri,
+        ...(this.resultUri ? { resultUri: this.resultUri } : {}),
+        ...(opts.summary ? { summary: opts.summary } : {}),
+      });
+    }
     if (opts.pause !== false) this.h.kestra.pause(this.id, TASKS.approval);
     return this.patchUri;
   }

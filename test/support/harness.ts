@@ -35,6 +35,10 @@ export interface HarnessOptions {
   slackRetry?: { retries: number; factor: number; minTimeout: number; maxTimeout: number };
   /** Socket Mode: SLACK_APP_TOKEN is the fake's app-level token. */
   socketMode?: boolean;
+  /** The version the fake Kestra answers on GET /api/v1/configs (default 2.0.0). */
+  kestraVersion?: string;
+  /** How often /readyz's checks run (default once a minute). */
+  readinessIntervalMs?: number;
 }
 
 export interface Harness {
@@ -69,7 +73,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const slack = await startFakeSlack(
     opts.slackTiers !== undefined ? { tiers: opts.slackTiers } : {},
   );
-  const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
+  const kestra = await startFakeKestra({
+    username: KESTRA_USER,
+    password: KESTRA_PASSWORD,
+    ...(opts.kestraVersion ? { version: opts.kestraVersion } : {}),
+  });
   for (const file of [
     "main_dev.autofix_ai-issue-autofix.yml",
     "main_dev.autofix_batch-issue-autofix.yml",
@@ -126,6 +134,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       githubRetries: 0,
       resumeBackoffMs: 20,
       digestWindowMs: opts.digestWindowMs ?? 100,
+      // Rare by default: the checks' Slack calls would count in tests that count calls.
+      readinessIntervalMs: opts.readinessIntervalMs ?? 60_000,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
     });

@@ -66,3 +66,52 @@ export function failureAlert(full: FailureInput): Message {
     blocks: failureBlocks(headline, input),
   };
 }
+
+/** In a run's thread: the bot cannot keep it up to date until someone fixes something. */
+export function unsyncedReply(input: { slug: string; kestraUrl: string }): Message {
+  const text = `⚠️ This thread cannot follow *${escapeText(input.slug)}* for now: the bot met an answer it cannot use. The admins have been told; the thread catches up once it is fixed.`;
+  return {
+    text: `This thread cannot follow ${input.slug} for now; the admins have been told.`,
+    blocks: [
+      section(text),
+      {
+        type: "actions",
+        block_id: BLOCKS.failureActions,
+        elements: [viewInKestraButton(input.kestraUrl)],
+      },
+    ],
+  };
+}
+
+/** To the admins: a run's thread is stuck, and the technical reason (route, version, answer). */
+export function unsyncedAlert(input: {
+  slug: string;
+  kestraUrl: string;
+  detail: string;
+  threadLink?: string | undefined;
+}): Message {
+  const where = input.threadLink ? ` — ${link(input.threadLink, "open the thread")}` : "";
+  return {
+    text: `The thread of ${input.slug} cannot follow its run: ${input.detail}`,
+    blocks: [
+      section(`🚨 *The thread of ${escapeText(input.slug)} cannot follow its run*${where}`),
+      section(codeBlock(truncate(input.detail, 2500))),
+      {
+        type: "actions",
+        block_id: BLOCKS.failureActions,
+        elements: [viewInKestraButton(input.kestraUrl)],
+      },
+    ],
+  };
+}
+
+/** To the admins, outside any run (an unsupported Kestra, a broken route): what and why. */
+export function adminAlert(headline: string, detail?: string): Message {
+  return {
+    text: `autofix-slack: ${headline}`,
+    blocks: [
+      section(`🚨 *autofix-slack*: ${escapeText(headline)}`),
+      ...(detail ? [section(codeBlock(truncate(detail, 2500)))] : []),
+    ],
+  };
+}

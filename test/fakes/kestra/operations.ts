@@ -27,10 +27,13 @@ export interface Operation {
   statuses: number[];
   /** The 2xx body: a self-contained JSON Schema, "binary", or null (no body). */
   success: { status: number; body: JsonSchema | "binary" | null };
+  /** The function of Kestra's released SDK (kestrapy) behind it, and what that function sends. */
+  sdk: { function: string; query: string[]; body: string | null; accept: string };
 }
 
 export interface OperationsTable {
   spec: { title: string; version: string };
+  sdk: { name: string; version: string; source: string };
   errata: string[];
   operations: Operation[];
 }

@@ -182,7 +182,7 @@ export interface FakeKestraOptions {
   password?: string;
   version?: string;
   /**
-   * "classic" (2.0.1): `{message, _links, _embedded:{errors}}`.
+   * "classic" (released 2.0): `{message, logref, path, _links}`, `_embedded.errors` for constraint violations.
    * "problem": RFC 9457 `application/problem+json` `{type,title,status,detail,instance,errors}` of newer builds.
    */
   errorFormat?: "classic" | "problem";
