@@ -25,9 +25,13 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("runs Kestra 2.0.x as a standalone server", () => {
+  it("runs, as a standalone server, the Kestra release the engine suite proves", () => {
     const kestra = service("kestra");
-    expect(kestra["image"]).toMatch(/^kestra\/kestra:v2\.0\.\d+$/);
+    const proven = /<kestra\.version>([^<]+)<\/kestra\.version>/.exec(
+      readRepoFile("kestra/engine/pom.xml"),
+    )?.[1];
+    expect(proven).toMatch(/^2\.0\.\d+$/);
+    expect(kestra["image"]).toBe(`kestra/kestra:v${proven}`);
     expect(String(kestra["command"]).trim()).toMatch(/^server standalone\b/);
   });
 
