@@ -145,7 +145,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const threads = new SlackThreads(slack, limiter, logger);
   const records = new RunRecords(threads, { shared: lock.shared });
   const reader = new RunReader(kestra);
-  const approvers = new Approvers(slack, logger);
+  const approvers = new Approvers(slack);
   const settings = new SettingsStore(kestra, config.policy, logger);
   const failures = new FailureReporter({ threads, settings, logger });
   let revisions: RunRevisions | undefined;

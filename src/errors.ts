@@ -31,6 +31,11 @@ export class ConfigError extends AutofixError {
   }
 }
 
+/** A channel's stored settings do not parse: nothing that depends on them goes ahead. */
+export class SettingsUnreadableError extends AutofixError {
+  readonly code = "SETTINGS_UNREADABLE";
+}
+
 export type UpstreamKind =
   | "unauthorized" // 401/403: credentials are wrong
   | "not_found" // 404

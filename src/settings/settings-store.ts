@@ -1,3 +1,4 @@
+import { SettingsUnreadableError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import {
@@ -40,8 +41,14 @@ export class SettingsStore {
     const parsed = channelSettingsSchema.safeParse(
       typeof raw === "string" ? safeJson(raw) : (raw ?? {}),
     );
-    if (!parsed.success) this.logger.warn({ channel }, "ignoring unreadable channel settings");
-    const value = parsed.success ? parsed.data : {};
+    // Never the defaults instead: they could grant approval to people the channel excluded.
+    if (!parsed.success) {
+      const where = parsed.error.issues[0];
+      throw new SettingsUnreadableError(
+        `The settings of <#${channel}> stored in Kestra (KV key \`${settingsKey(channel)}\` in ${this.kestra.namespace}) are not valid${where ? ` (${where.path.join(".") || "value"}: ${where.message})` : ""}. An admin should delete that key in Kestra (Namespaces → KV Store), then save the settings again from the App Home.`,
+      );
+    }
+    const value = parsed.data;
     this.cache.set(channel, { value, until: Date.now() + CACHE_MS });
     return value;
   }
@@ -68,10 +75,11 @@ export class SettingsStore {
   }
 }
 
+/** Text that is not JSON stays a string, which the schema then refuses. */
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return {};
+    return text;
   }
 }

@@ -2,9 +2,8 @@ import type { webApi } from "@slack/bolt";
 
 type WebClient = webApi.WebClient;
 
-import type { Logger } from "../logger.ts";
-
 import type { Policy } from "../settings/channel-settings.ts";
+import { slackCall } from "./errors.ts";
 
 type ApproverPolicy = Policy["approvers"];
 
@@ -15,12 +14,10 @@ const configured = (p: ApproverPolicy) => p.users.length > 0 || p.groups.length 
 /** Who may approve a run: the policy's users and group members, or only the requester when none are set. */
 export class Approvers {
   private readonly client: WebClient;
-  private readonly logger: Logger;
   private readonly groupCache = new Map<string, { members: Set<string>; until: number }>();
 
-  constructor(client: WebClient, logger: Logger) {
+  constructor(client: WebClient) {
     this.client = client;
-    this.logger = logger;
   }
 
   /** A line for the patch message saying who can approve. */
@@ -50,15 +47,13 @@ export class Approvers {
   private async members(group: string): Promise<Set<string>> {
     const cached = this.groupCache.get(group);
     if (cached && cached.until > Date.now()) return cached.members;
-    try {
-      const res = await this.client.usergroups.users.list({ usergroup: group });
-      const members = new Set(res.users ?? []);
-      this.groupCache.set(group, { members, until: Date.now() + GROUP_CACHE_MS });
-      return members;
-    } catch (err) {
-      // Fail closed: an unreadable group grants nobody.
-      this.logger.warn({ err, group }, "cannot read approver user group");
-      return new Set();
-    }
+    // An unreadable group grants nobody, and says so: the clicker is told it cannot be checked,
+    // not that they are no approver.
+    const res = await slackCall("usergroups.users.list", () =>
+      this.client.usergroups.users.list({ usergroup: group }),
+    );
+    const members = new Set(res.users ?? []);
+    this.groupCache.set(group, { members, until: Date.now() + GROUP_CACHE_MS });
+    return members;
   }
 }

@@ -37,7 +37,19 @@ function upstreamMessage(err: UpstreamError): string {
           return "GitHub is not reachable right now. Try again in a few minutes.";
       }
     case "slack":
-      return "Slack refused a call from the bot. An admin should check the bot's scopes and channel membership.";
+      switch (err.kind) {
+        case "unauthorized":
+          return `Slack refused the bot (${err.detail ?? err.kind}). An admin should check the bot's token and scopes.`;
+        case "not_found":
+          return `Slack cannot find the conversation or message (${err.detail ?? err.kind}).`;
+        case "conflict":
+          return `Slack does not allow it in this conversation (${err.detail ?? err.kind}): it may be archived, or the bot is not a member.`;
+        case "rate_limited":
+        case "unavailable":
+          return "Slack is not answering right now. Try again in a minute.";
+        default:
+          return `Slack refused a call from the bot (${err.detail ?? err.message}).`;
+      }
     default:
       return `${err.service} failed: ${err.message}`;
   }
