@@ -11,21 +11,13 @@ import { KestraClient } from "./kestra/client.ts";
 import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
-import { BatchDigest } from "./runs/batch/digest.ts";
-import { RunDecisions } from "./runs/decisions.ts";
-import { FailureReporter } from "./runs/failure.ts";
-import { DecisionFinisher } from "./runs/finish-decision.ts";
+import { composeRuns, type RunServices } from "./runs/compose.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
-import { RunOperations } from "./runs/operations.ts";
 import { RunQueries } from "./runs/queries.ts";
-import { RunReader } from "./runs/read.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
-import { RunRevisions } from "./runs/revise.ts";
-import { RunStarter } from "./runs/starter.ts";
 import { StuckDetector } from "./runs/stuck.ts";
-import { RunSyncer } from "./runs/sync.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
@@ -61,7 +53,7 @@ const READINESS_INTERVAL_MS = 15_000;
 export interface AppRuntime {
   /** Work started outside a request (event syncs, digests): drain() waits for it. */
   background: Background;
-  digest: BatchDigest;
+  digest: RunServices["digest"];
   reconciler: Reconciler;
   settings: SettingsStore;
   /** The bot's own clients. */
@@ -144,87 +136,27 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const limiter = new UpdateLimiter(deps.updateLimit);
   const threads = new SlackThreads(slack, limiter, logger);
   const records = new RunRecords(threads, { shared: lock.shared });
-  const reader = new RunReader(kestra);
   const approvers = new Approvers(slack);
   const settings = new SettingsStore(kestra, config.policy, logger);
-  const failures = new FailureReporter({ threads, settings, logger });
-  let revisions: RunRevisions | undefined;
-  const finisher = new DecisionFinisher({
-    kestra,
-    threads,
-    logger,
-    resumeBackoffMs: deps.resumeBackoffMs ?? 500,
-    signal: stopper.signal,
-    revisions: () => revisions,
-  });
-  const digest = new BatchDigest({
-    kestra,
-    records,
-    threads,
-    failures,
-    links,
-    lock,
-    background,
-    logger,
-    ...(deps.digestWindowMs !== undefined ? { windowMs: deps.digestWindowMs } : {}),
-  });
-  const syncer = new RunSyncer({
-    reader,
-    records,
-    lock,
-    finisher,
-    threads,
-    failures,
-    links,
-    approvers,
-    settings,
-    logger,
-    digest,
-  });
-  const starter = new RunStarter({
+  const webHost = config.github.webHost;
+  const runs = composeRuns({
     kestra,
     github,
     threads,
     records,
-    syncer,
-    failures,
-    logger,
+    lock,
     settings,
+    approvers,
     links,
-  });
-  const decisions = new RunDecisions({
-    kestra,
-    records,
-    lock,
-    syncer,
-    finisher,
-    approvers,
-    settings,
-  });
-  const operations = new RunOperations({
-    kestra,
-    records,
-    threads,
-    approvers,
-    lock,
-    syncer,
-    settings,
-    starter,
-  });
-  revisions = new RunRevisions({
-    kestra,
-    reader,
-    syncer,
-    decisions,
-    starter,
-    records,
-    lock,
-    threads,
-    settings,
-    approvers,
-    webHost: config.github.webHost,
+    background,
     logger,
+    webHost,
+    signal: stopper.signal,
+    resumeBackoffMs: deps.resumeBackoffMs ?? 500,
+    digestWindowMs: deps.digestWindowMs,
   });
+  const { reader, failures, views, digest, starter, syncer, decisions, operations, revisions } =
+    runs;
   const stuck = new StuckDetector({
     kestra,
     threads,
@@ -244,13 +176,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     stuck,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  const webHost = config.github.webHost;
   const queries = new RunQueries({
     kestra,
     reader,
     settings,
     approvers,
-    syncer,
+    views,
     slack,
     links,
     logger,
@@ -259,7 +190,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     kestra,
     github,
     queries,
-    syncer,
+    views,
     links,
     slack,
     logger,

@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import { contextOf } from "../runs/context.ts";
 import type { Links } from "../runs/links.ts";
 import type { RunQueries, RunVisibility, Viewer } from "../runs/queries.ts";
-import type { RunSyncer } from "../runs/sync.ts";
+import type { RunViews } from "../runs/views.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import { REPO_PATTERN } from "../settings/channel-settings.ts";
 import { issueUrl } from "../shared/issue-url.ts";
@@ -30,7 +30,7 @@ export interface HomeLoadDeps {
   kestra: KestraClient;
   github: GitHubClient;
   queries: RunQueries;
-  syncer: Pick<RunSyncer, "view">;
+  views: Pick<RunViews, "view">;
   links: Links;
   /** The workspace's URL, for thread links. */
   slack: webApi.WebClient;
@@ -89,7 +89,7 @@ async function runRow(d: HomeLoadDeps, light: Execution, base: string | undefine
   const ctx = contextOf(light);
   if (!ctx) return undefined;
   const execution = await d.queries.full(light);
-  const view = await d.syncer.view(execution);
+  const view = await d.views.view(execution);
   return {
     executionId: execution.id,
     status: view.status,
@@ -218,7 +218,7 @@ async function issueRow(
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
     const execution = await d.queries.full(newest);
-    const view = await d.syncer.view(execution);
+    const view = await d.views.view(execution);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {

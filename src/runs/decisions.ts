@@ -13,6 +13,7 @@ import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RunSyncer } from "./sync.ts";
 import { thread } from "./thread-sync.ts";
+import type { RunViews } from "./views.ts";
 
 export interface Click extends ButtonPlace {
   user: string;
@@ -27,6 +28,7 @@ export interface DecisionDeps {
   records: RunRecords;
   lock: RunLock;
   syncer: RunSyncer;
+  views: RunViews;
   finisher: DecisionFinisher;
   approvers: Approvers;
   settings: SettingsStore;
@@ -67,7 +69,7 @@ export class RunDecisions {
     const id = run.execution.id;
     return this.d.lock.run(id, async () => {
       const record = await this.d.records.load(id, thread(run.ctx));
-      const state = await this.d.syncer.state(run.execution, run.ctx, record);
+      const state = await this.d.views.state(run.execution, run.ctx, record);
       if (record.decision) return alreadyDecidedText(record.decision);
       if (!state.view.approvable) {
         return `This patch can no longer be decided: the run is now *${STATUS_TEXT[state.view.status]}*.`;
@@ -75,7 +77,7 @@ export class RunDecisions {
       record.decision = { ...verdict, at: new Date().toISOString(), attempt: state.view.attempt };
       await this.d.syncer.decided({
         ...state,
-        view: await this.d.syncer.view(run.execution, record),
+        view: await this.d.views.view(run.execution, record),
       });
       let resumed: Execution;
       try {

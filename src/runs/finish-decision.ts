@@ -21,24 +21,20 @@ const RESUME_SETTLE_MS = 60_000;
 export interface FinisherDeps {
   kestra: KestraClient;
   threads: SlackThreads;
+  /** The thread's posting steps (they also put buttons back). */
+  steps: ThreadSync;
+  /** Revise: starts the revision run once the old run is rejected. */
+  revisions: { ensureStarted(state: RunState): Promise<void> };
   logger: Logger;
   resumeBackoffMs: number;
   signal: AbortSignal;
-  /** Revise: starts the revision run once the old run is rejected (wired after construction). */
-  revisions: () => { ensureStarted(state: RunState): Promise<void> } | undefined;
 }
 
 export class DecisionFinisher {
   private readonly d: FinisherDeps;
-  private steps: ThreadSync | undefined;
 
   constructor(deps: FinisherDeps) {
     this.d = deps;
-  }
-
-  /** The syncer's posting steps (they also restore buttons). */
-  bind(steps: ThreadSync): void {
-    this.steps = steps;
   }
 
   /** Resumes a run whose recorded decision Kestra has not applied; returns Kestra's answer. */
@@ -46,7 +42,7 @@ export class DecisionFinisher {
     const decision = state.record.decision;
     if (!decision) return undefined;
     if (state.view.approval?.state.current !== "PAUSED" && !aboutToPause(state.execution)) {
-      if (decision.verdict === "revise") await this.d.revisions()?.ensureStarted(state);
+      if (decision.verdict === "revise") await this.d.revisions.ensureStarted(state);
       return undefined;
     }
     const resumedAt = state.record.resumedAt;
@@ -95,7 +91,7 @@ export class DecisionFinisher {
     state.record.decision = undefined;
     const view = deriveView(state.execution);
     const reopened = { ...state, view };
-    await this.steps?.reopened(reopened);
+    await this.d.steps.reopened(reopened);
     if (lost) {
       await this.d.threads.reply(
         thread(state.ctx),

@@ -12,7 +12,7 @@ import { factsOf } from "./facts.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
 import type { RunView } from "./status.ts";
-import type { RunSyncer } from "./sync.ts";
+import type { RunViews } from "./views.ts";
 
 // Kestra reads shared by the run-control subcommands and the App Home. Every listing is a
 // filtered, paginated search; every run is checked to belong to the asking Slack team, and a
@@ -53,7 +53,7 @@ export interface RunQueryDeps {
   settings: SettingsStore;
   approvers: Approvers;
   /** The one status derivation. */
-  syncer: Pick<RunSyncer, "view">;
+  views: Pick<RunViews, "view">;
   /** Thread permalinks. */
   slack: webApi.WebClient;
   links: Links;
@@ -187,7 +187,7 @@ export class RunQueries {
 
   /** The run's facts with its Slack thread link (chat.getPermalink) and, when asked, its PR. */
   async describeRun(run: TeamRun, opts: { withPr: boolean }): Promise<RunFacts> {
-    const view = await this.d.syncer.view(run.execution);
+    const view = await this.d.views.view(run.execution);
     const [threadUrl, prUrl] = await Promise.all([
       this.threadLink(run.ctx),
       opts.withPr ? this.prUrl(run.execution, view, run.ctx.repo) : Promise.resolve(undefined),

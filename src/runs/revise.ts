@@ -17,8 +17,8 @@ import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
 import type { RunStarter, StartResult } from "./starter.ts";
 import { attemptOf } from "./status.ts";
-import type { RunSyncer } from "./sync.ts";
 import { type RunState, thread } from "./thread-sync.ts";
+import type { RunViews } from "./views.ts";
 
 // Revise: the reviewer's feedback starts a new run in the same thread, with the previous patch as
 // context; the old run, if it still waits, is resumed with approved=false so nothing is pushed.
@@ -39,19 +39,17 @@ export interface RevisableRun {
 
 export interface RevisionDeps {
   kestra: KestraClient;
-  reader: RunReader;
-  syncer: RunSyncer;
+  views: RunViews;
   decisions: RunDecisions;
-  starter: RunStarter;
+  revisionStarter: RevisionStarter;
   records: RunRecords;
   lock: RunLock;
-  threads: SlackThreads;
   settings: SettingsStore;
   approvers: Approvers;
   webHost: string;
-  logger: Logger;
 }
 
+/** Revise from a button or a modal: who may, which run, and the decision it records. */
 export class RunRevisions {
   private readonly d: RevisionDeps;
   constructor(deps: RevisionDeps) {
@@ -73,7 +71,7 @@ export class RunRevisions {
         "Runs of a batch cannot be revised from the batch thread yet: reject this patch and start `/autofix <issue-url>` with the issue instead.",
       );
     }
-    const view = await this.d.syncer.view(execution);
+    const view = await this.d.views.view(execution);
     if (view.status === "pr_opened") {
       throw new InputError(
         "This patch already became a pull request: it can no longer be revised.",
@@ -95,9 +93,10 @@ export class RunRevisions {
   async submit(target: ReviseTarget, reviser: Reviser, feedback: string): Promise<ClickOutcome> {
     const run = await this.load(target, reviser.user);
     // Read the patch before changing anything: without it there is nothing to revise.
-    const previousPatch = await this.previousPatch(run.execution);
+    const revisions = this.d.revisionStarter;
+    const previousPatch = await revisions.previousPatch(run.execution);
     const policy = await this.d.settings.policy(run.ctx.channel);
-    const view = await this.d.syncer.view(run.execution);
+    const view = await this.d.views.view(run.execution);
     const verdict = {
       verdict: "revise" as const,
       by: reviser.user,
@@ -106,7 +105,7 @@ export class RunRevisions {
     };
     let started: StartResult | undefined;
     const start = async () => {
-      started = await this.start(run, reviser.user, feedback, previousPatch);
+      started = await revisions.start(run, reviser.user, feedback, previousPatch);
     };
     if (view.approvable) {
       const outcome = await this.d.decisions.record({ ...run, policy }, verdict, start);
@@ -122,6 +121,24 @@ export class RunRevisions {
       if (already) return alreadyDecidedText(already);
     }
     return started && !started.ok ? started.message : undefined;
+  }
+}
+
+export interface RevisionStarterDeps {
+  reader: RunReader;
+  views: RunViews;
+  starter: RunStarter;
+  records: RunRecords;
+  threads: SlackThreads;
+  webHost: string;
+  logger: Logger;
+}
+
+/** Starts the revision's run in the old run's thread, with the feedback and the previous patch. */
+export class RevisionStarter {
+  private readonly d: RevisionStarterDeps;
+  constructor(deps: RevisionStarterDeps) {
+    this.d = deps;
   }
 
   /** After a restart: the old run was rejected for a revision that never started. */
@@ -145,7 +162,7 @@ export class RunRevisions {
     await this.start(run, decision.by, decision.feedback, patch);
   }
 
-  private async start(
+  async start(
     run: RevisableRun,
     by: string,
     feedback: string,
@@ -182,8 +199,8 @@ export class RunRevisions {
     });
   }
 
-  private async previousPatch(execution: Execution): Promise<Buffer> {
-    const fix = (await this.d.syncer.view(execution)).fix;
+  async previousPatch(execution: Execution): Promise<Buffer> {
+    const fix = (await this.d.views.view(execution)).fix;
     const files = fix ? await this.d.reader.patchFiles(execution, fix) : { patch: undefined };
     if (!files.patch) {
       throw new InputError(

@@ -14,7 +14,7 @@ import { type RunContext, runLabels } from "./context.ts";
 import { type FailureReporter, startFailure } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunRecords } from "./record.ts";
-import type { RunSyncer } from "./sync.ts";
+import type { RootClaim } from "./root-claim.ts";
 
 export interface StartRequest {
   team: string;
@@ -36,7 +36,7 @@ export interface StarterDeps {
   github: GitHubClient;
   threads: SlackThreads;
   records: RunRecords;
-  syncer: RunSyncer;
+  rootClaim: RootClaim;
   failures: FailureReporter;
   logger: Logger;
   settings: SettingsStore;
@@ -128,7 +128,7 @@ export class RunStarter {
       // A new thread has nothing to read back; a revised one now follows this run.
       this.d.records.fresh(execution.id, thread);
       if (req.rootTs) {
-        await this.d.syncer.claimRoot(execution).catch((err: unknown) => {
+        await this.d.rootClaim.claim(execution).catch((err: unknown) => {
           this.d.logger.warn(
             { err, executionId: execution.id },
             "cannot move the root to the revision",
@@ -173,7 +173,7 @@ export class RunStarter {
     const execution = await this.d.kestra.createExecution(old.flowId, inputs, labels);
     this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
     // A batch child reports into the batch thread, whose root is the digest.
-    if (!ctx.batch) await this.d.syncer.claimRoot(execution);
+    if (!ctx.batch) await this.d.rootClaim.claim(execution);
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };
   }
 

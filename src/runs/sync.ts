@@ -3,21 +3,29 @@ import type { Notification } from "../contracts/notification.ts";
 import { isPermanent, type UpstreamError } from "../errors.ts";
 import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "./context.ts";
+import type { FailureReporter } from "./failure.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
+import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
-import type { RunRecord, RunRecords } from "./record.ts";
-import { attemptOf, deriveView, type RunView } from "./status.ts";
-import { type RunState, ThreadSync, type ThreadSyncDeps, thread } from "./thread-sync.ts";
+import type { RunRecords } from "./record.ts";
+import { type RunState, type ThreadSync, thread } from "./thread-sync.ts";
+import type { RunViews } from "./views.ts";
 
 // A notification comes in, the bot reads Kestra, derives what is true, and brings the thread up
 // to date: read (RunReader) → record (RunRecords) → derive (deriveView) → post (ThreadSync).
 
-export interface SyncDeps extends ThreadSyncDeps {
+export interface SyncDeps {
   reader: RunReader;
   records: RunRecords;
   lock: RunLock;
   finisher: DecisionFinisher;
+  steps: ThreadSync;
+  views: RunViews;
+  failures: FailureReporter;
+  links: Links;
+  /** A batch changed: its digest is redrawn (and awaited for the batch's own notifications). */
+  digest?: { schedule(batchId: string): void } | undefined;
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -31,12 +39,9 @@ export interface SyncInput {
 
 export class RunSyncer {
   private readonly d: SyncDeps;
-  private readonly steps: ThreadSync;
 
   constructor(deps: SyncDeps) {
     this.d = deps;
-    this.steps = new ThreadSync(deps);
-    deps.finisher.bind(this.steps);
   }
 
   sync(id: string, input: SyncInput = {}): Promise<SyncOutcome> {
@@ -83,10 +88,10 @@ export class RunSyncer {
       return "synced";
     }
     const record = await this.d.records.load(execution.id, thread(ctx));
-    let state = await this.state(execution, ctx, record, input.hint);
+    let state = await this.d.views.state(execution, ctx, record, input.hint);
     // A decision recorded in the thread that Kestra has not seen (the bot stopped mid-click).
     const resumed = await this.d.finisher.finish(state);
-    if (resumed) state = await this.state(resumed, ctx, record, input.hint);
+    if (resumed) state = await this.d.views.state(resumed, ctx, record, input.hint);
     await this.post(state);
     return "synced";
   }
@@ -106,50 +111,15 @@ export class RunSyncer {
   /** Posts what the state calls for; a batch thread takes one child at a time. */
   async post(state: RunState): Promise<void> {
     const batch = state.ctx.batch;
-    if (!batch) return this.steps.run(state);
+    if (!batch) return this.d.steps.run(state);
     // A child's patch and its buttons must follow each other in the shared thread.
     await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
-      this.steps.run(state),
+      this.d.steps.run(state),
     );
-  }
-
-  /** The derived view with what Kestra's tasks cannot tell alone (the recorded decision). */
-  async state(
-    execution: Execution,
-    ctx: RunContext,
-    record: RunRecord,
-    hint?: Notification,
-  ): Promise<RunState> {
-    // A decision belongs to one attempt: a restarted run that pauses again needs a new one.
-    if (record.decision && record.decision.attempt !== attemptOf(execution)) {
-      record.decision = undefined;
-    }
-    return { execution, ctx, record, hint, view: await this.view(execution, record) };
-  }
-
-  /** The one status of a run, for the thread, the digest, the Home and the commands. */
-  async view(execution: Execution, record?: RunRecord): Promise<RunView> {
-    const known = record?.decision?.verdict ?? this.d.records.peek(execution.id)?.decision?.verdict;
-    const view = deriveView(execution, { verdict: known });
-    if (!view.needsVerdict || !view.approval) return view;
-    return deriveView(execution, {
-      verdict: await this.d.reader.verdict(execution, view.approval),
-    });
-  }
-
-  /** A revision's run takes over its thread's root (the old run stops updating it). */
-  claimRoot(execution: Execution): Promise<void> {
-    return this.d.lock.run(execution.id, async () => {
-      const ctx = contextOf(execution);
-      if (!ctx) return;
-      const record = this.d.records.fresh(execution.id, thread(ctx));
-      record.shared.rootOwner = execution.id;
-      await this.steps.root(await this.state(execution, ctx, record));
-    });
   }
 
   /** Records a click's decision where the buttons are (see ThreadSync.decided). */
   decided(state: RunState): Promise<void> {
-    return this.steps.decided(state);
+    return this.d.steps.decided(state);
   }
 }

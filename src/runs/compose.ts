@@ -1,0 +1,147 @@
+import type { GitHubClient } from "../github/client.ts";
+import type { KestraClient } from "../kestra/client.ts";
+import type { Logger } from "../logger.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
+import type { Approvers } from "../slack/approvers.ts";
+import type { SlackThreads } from "../slack/thread.ts";
+import type { Background } from "./background.ts";
+import { BatchDigest } from "./batch/digest.ts";
+import { RunDecisions } from "./decisions.ts";
+import { FailureReporter } from "./failure.ts";
+import { DecisionFinisher } from "./finish-decision.ts";
+import type { Links } from "./links.ts";
+import type { RunLock } from "./lock.ts";
+import { RunOperations } from "./operations.ts";
+import { RunReader } from "./read.ts";
+import type { RunRecords } from "./record.ts";
+import { RevisionStarter, RunRevisions } from "./revise.ts";
+import { RootClaim } from "./root-claim.ts";
+import { RunStarter } from "./starter.ts";
+import { RunSyncer } from "./sync.ts";
+import { ThreadSync } from "./thread-sync.ts";
+import { RunViews } from "./views.ts";
+
+export interface RunServicesDeps {
+  kestra: KestraClient;
+  github: GitHubClient;
+  threads: SlackThreads;
+  records: RunRecords;
+  lock: RunLock;
+  settings: SettingsStore;
+  approvers: Approvers;
+  links: Links;
+  background: Background;
+  logger: Logger;
+  webHost: string;
+  /** Aborted at shutdown: ends the waits of resumes. */
+  signal: AbortSignal;
+  resumeBackoffMs: number;
+  digestWindowMs?: number | undefined;
+}
+
+/**
+ * The run services, each built once, in the order they depend on each other: nothing is bound
+ * late, so the dependency graph has no cycle (the no-circular rule checks the imports).
+ */
+export function composeRuns(d: RunServicesDeps) {
+  const { kestra, threads, records, lock, settings, approvers, links, logger, webHost } = d;
+  const reader = new RunReader(kestra);
+  const failures = new FailureReporter({ threads, settings, logger });
+  const views = new RunViews({ reader, records });
+  const digest = new BatchDigest({
+    kestra,
+    records,
+    threads,
+    failures,
+    links,
+    lock,
+    background: d.background,
+    logger,
+    ...(d.digestWindowMs !== undefined ? { windowMs: d.digestWindowMs } : {}),
+  });
+  const steps = new ThreadSync({
+    reader,
+    threads,
+    failures,
+    links,
+    approvers,
+    settings,
+    logger,
+    digest,
+  });
+  const rootClaim = new RootClaim({ lock, records, steps, views });
+  const starter = new RunStarter({
+    kestra,
+    github: d.github,
+    threads,
+    records,
+    rootClaim,
+    failures,
+    logger,
+    settings,
+    links,
+  });
+  const revisionStarter = new RevisionStarter({
+    reader,
+    views,
+    starter,
+    records,
+    threads,
+    webHost,
+    logger,
+  });
+  const finisher = new DecisionFinisher({
+    kestra,
+    threads,
+    steps,
+    revisions: revisionStarter,
+    logger,
+    resumeBackoffMs: d.resumeBackoffMs,
+    signal: d.signal,
+  });
+  const syncer = new RunSyncer({
+    reader,
+    records,
+    lock,
+    finisher,
+    steps,
+    views,
+    failures,
+    links,
+    digest,
+  });
+  const decisions = new RunDecisions({
+    kestra,
+    records,
+    lock,
+    syncer,
+    views,
+    finisher,
+    approvers,
+    settings,
+  });
+  const operations = new RunOperations({
+    kestra,
+    records,
+    threads,
+    approvers,
+    lock,
+    syncer,
+    settings,
+    starter,
+  });
+  const revisions = new RunRevisions({
+    kestra,
+    views,
+    decisions,
+    revisionStarter,
+    records,
+    lock,
+    settings,
+    approvers,
+    webHost,
+  });
+  return { reader, failures, views, digest, starter, syncer, decisions, operations, revisions };
+}
+
+export type RunServices = ReturnType<typeof composeRuns>;
