@@ -44,7 +44,12 @@ export interface AppDeps {
   eventDeadlineMs?: number;
   /** How often /readyz's checks of Kestra, Slack and the database run. */
   readinessIntervalMs?: number;
+  /** /healthz fails once work or a lock wait has gone on this long (the bot makes no progress). */
+  stuckAfterMs?: number;
 }
+
+/** Longer than the slowest honest sync (Slack's retries of a rate-limited call, a lock wait). */
+const LIVENESS_MS = 10 * 60_000;
 
 /** Readiness checks run this often in the background; /readyz answers from the last round. */
 const READINESS_INTERVAL_MS = 15_000;
@@ -76,6 +81,11 @@ const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
   minTimeout: 500,
   maxTimeout: 30_000,
 };
+
+/** "ok", or what has not moved for longer than the bound. */
+function stalled(what: string, ms: number, bound: number): string {
+  return ms < bound ? "ok" : `stuck: ${what} ${Math.round(ms / 1000)} s`;
+}
 
 /** Builds the whole bot from its configuration and injected dependencies; starts nothing. */
 export function createApp(config: Config, deps: AppDeps): AutofixApp {
@@ -116,7 +126,11 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
     },
     routes: [
-      { path: "/healthz", method: "GET", handler: healthzHandler() },
+      {
+        path: "/healthz",
+        method: "GET",
+        handler: (req, res) => healthzHandler(liveness)(req, res),
+      },
       { path: "/readyz", method: "GET", handler: (req, res) => readiness.handler()(req, res) },
       {
         path: KESTRA_EVENTS_PATH,
@@ -236,6 +250,11 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
     ...(deps.eventDeadlineMs !== undefined ? { deadlineMs: deps.eventDeadlineMs } : {}),
   });
+  const stuckAfter = deps.stuckAfterMs ?? LIVENESS_MS;
+  const liveness = {
+    work: () => stalled("work has run", background.oldestMs(), stuckAfter),
+    locks: () => stalled("a run lock has waited", lock.oldestWaitMs(), stuckAfter),
+  };
   const readiness = new Readiness(
     {
       kestra: kestraProbe({

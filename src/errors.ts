@@ -1,7 +1,7 @@
 // The project's error types. Each has a stable `code`; user-facing text is made in one place
 // (src/slack/error-messages.ts for Slack, the worker CLI for the terminal).
 
-export type Service = "kestra" | "slack" | "github" | "git" | "agent";
+export type Service = "kestra" | "slack" | "github" | "git" | "agent" | "database";
 
 export abstract class AutofixError extends Error {
   abstract readonly code: string;

@@ -51,3 +51,21 @@ it("a Kestra that is not 2.x is named in the log, in /readyz and once in the ale
   await h.slack.waitFor(() => h.logs.filter((l) => l.includes("is not a 2.x server")).length >= 3);
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
 });
+
+it("/healthz fails while work has not moved past its bound (an orchestrator restarts the bot), and recovers", async () => {
+  h = await startHarness({ stuckAfterMs: 300 });
+  const { startedRun } = await import("../support/scenarios.ts");
+  const { run } = await startedRun(h);
+  // Kestra stops answering the execution read: the notification's sync hangs until the timeout.
+  h.kestra.failNext({ method: "GET", path: `/api/v1/main/executions/${run.id}` }, "timeout");
+  const late = h.notify({ executionId: run.id, event: "started" });
+  const stuck = await eventually(async () => {
+    const res = await fetch(`${h.url}/healthz`);
+    return res.status === 503 ? ((await res.json()) as Record<string, unknown>) : undefined;
+  });
+  expect(stuck["checks"]).toMatchObject({
+    work: expect.stringMatching(/^stuck: work has run \d+ s$/),
+  });
+  expect((await late).status).toBe(503);
+  await eventually(async () => (await fetch(`${h.url}/healthz`)).status === 200);
+});

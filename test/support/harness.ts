@@ -39,6 +39,8 @@ export interface HarnessOptions {
   kestraVersion?: string;
   /** How often /readyz's checks run (default once a minute). */
   readinessIntervalMs?: number;
+  /** /healthz's bound on work and lock waits (default: production's). */
+  stuckAfterMs?: number;
 }
 
 export interface Harness {
@@ -136,6 +138,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       digestWindowMs: opts.digestWindowMs ?? 100,
       // Rare by default: the checks' Slack calls would count in tests that count calls.
       readinessIntervalMs: opts.readinessIntervalMs ?? 60_000,
+      ...(opts.stuckAfterMs ? { stuckAfterMs: opts.stuckAfterMs } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
     });
