@@ -42,9 +42,11 @@ case "${1:-}" in
     fi
     psql=("$(bin psql)" -h 127.0.0.1 -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -qAt)
     if [ -z "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'autofix'")" ]; then
-      "${psql[@]}" -c "CREATE ROLE autofix LOGIN PASSWORD 'autofix'"
+      # CREATEDB: each test world gets a database of its own (test/faults/world.ts freshDatabase).
+      "${psql[@]}" -c "CREATE ROLE autofix LOGIN CREATEDB PASSWORD 'autofix'"
       "${psql[@]}" -c "CREATE DATABASE autofix OWNER autofix"
     fi
+    "${psql[@]}" -c "ALTER ROLE autofix CREATEDB"
     echo "$URL"
     ;;
   stop)

@@ -12,6 +12,7 @@ import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { composeRuns, type RunServices } from "./runs/compose.ts";
+import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { RunQueries } from "./runs/queries.ts";
@@ -148,8 +149,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
 
   const slack = bolt.client;
   const limiter = new UpdateLimiter(deps.updateLimit);
-  const threads = new SlackThreads(slack, limiter, logger);
-  const records = new RunRecords(threads, { shared: lock.shared });
+  // Replicas keep what each run posted next to their locks (the thread is the record alone).
+  const journal = lock instanceof PostgresLock ? new PostgresJournal(lock) : undefined;
+  const threads = new SlackThreads(slack, limiter, logger, journal);
+  const records = new RunRecords(threads, { journal });
   const approvers = new Approvers(slack);
   const settings = new SettingsStore(kestra, config.policy, logger);
   const webHost = config.github.webHost;
@@ -285,6 +288,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     runtime: { background, digest, reconciler, settings, kestra, slack },
     async start() {
       await front.init();
+      await journal?.init();
       // Checks run while Socket Mode connects: /readyz tells them apart.
       readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
       const port = await front.start();

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { RunStatus, Verdict } from "../shared/run-status.ts";
 import type { SkippedIssue } from "../slack/blocks/digest-message.ts";
 import type { PostMeta, SlackThreads, ThreadRef, ThreadSnapshot } from "../slack/thread.ts";
+import type { RecordJournal } from "./journal.ts";
 
 // What the bot has shown for a run. The thread is the record: every post carries its identity and
 // the root (or a batch child's approval message) carries the decision, the PR link and the
@@ -120,34 +121,48 @@ export interface ThreadState {
 }
 
 export interface RunRecordsOptions {
-  /** Other replicas may post: read the thread again at every load. */
-  shared: boolean;
+  /**
+   * Other replicas post too (DATABASE_URL): what each run posted is kept in this journal, read at
+   * every load; the thread is read back only where the journal lacks it.
+   */
+  journal?: RecordJournal | undefined;
   /** Records kept in memory; the oldest are dropped first (they can be read back). */
   max?: number;
 }
 
-/** The records of runs, from memory or from their threads. */
+/** The records of runs, from memory, the journal (replicas), or their threads. */
 export class RunRecords {
   private readonly threads: SlackThreads;
-  private readonly shared: boolean;
+  private readonly journal: RecordJournal | undefined;
   private readonly max: number;
   private readonly cache = new Map<string, RunRecord>();
   private readonly threadStates = new Map<string, ThreadState>();
 
   constructor(threads: SlackThreads, opts: RunRecordsOptions) {
     this.threads = threads;
-    this.shared = opts.shared;
+    this.journal = opts.journal;
     this.max = opts.max ?? 5000;
   }
 
   /** Call under the run's lock: the record is then current until the lock is released. */
   async load(run: string, thread: ThreadRef): Promise<RunRecord> {
+    if (this.journal) {
+      return this.absorb(run, thread, await journaled(this.journal, this.threads, run, thread));
+    }
     const cached = this.cache.get(run);
-    if (cached && !this.shared) return cached;
+    if (cached) return cached;
     // Alone, this process made every post in a thread it has read or created since, and keeps a
     // record of each: a run new to it there has posted nothing (a batch's next child).
-    if (!this.shared && this.threadStates.has(threadKey(thread))) return this.fresh(run, thread);
-    const snapshot = await this.threads.read(thread);
+    if (this.threadStates.has(threadKey(thread))) return this.fresh(run, thread);
+    return this.absorb(run, thread, await this.threads.read(thread));
+  }
+
+  /** A thread the bot has just created: with replicas, the journal knows it has nothing to read. */
+  async created(thread: ThreadRef): Promise<void> {
+    await this.journal?.created(thread);
+  }
+
+  private absorb(run: string, thread: ThreadRef, snapshot: ThreadSnapshot): RunRecord {
     const shared = this.threadState(thread);
     shared.rootOwner = snapshot.root?.meta?.run;
     shared.snapshot = snapshot;
@@ -155,7 +170,7 @@ export class RunRecords {
     // post, what was read now is newer than what this process remembers of them (a PR link, a
     // decision that another replica recorded), so it replaces that.
     for (const other of new Set(snapshot.posts.map((p) => p.meta?.run))) {
-      if (other && other !== run && (this.shared || !this.cache.has(other))) {
+      if (other && other !== run && (this.journal || !this.cache.has(other))) {
         this.keep(new RunRecord(other, thread, shared, snapshot));
       }
     }
@@ -206,6 +221,19 @@ export class RunRecords {
       if (oldest) this.forget(threadKey(oldest.thread));
     }
   }
+}
+
+/** The journal's view of the thread; read back from Slack where it is in doubt for this run. */
+async function journaled(
+  journal: RecordJournal,
+  threads: SlackThreads,
+  run: string,
+  thread: ThreadRef,
+): Promise<ThreadSnapshot> {
+  const look = await journal.look(thread, run);
+  if (!look.doubt) return look.snapshot;
+  await journal.settle(thread, run, await threads.read(thread));
+  return (await journal.look(thread, run)).snapshot;
 }
 
 function threadKey(thread: ThreadRef): string {

@@ -102,6 +102,7 @@ export class RunStarter {
     }
     const thread = { channel: req.channel, rootTs };
     try {
+      if (!req.rootTs) await this.d.records.created(thread);
       const { requireApproval } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
         SINGLE_FLOW_ID,
@@ -209,7 +210,7 @@ export class RunStarter {
     if (thread && root && !req.rootTs) {
       await this.d.threads
         .update(
-          thread.channel,
+          thread,
           thread.rootTs,
           rootMessage({
             ...root,

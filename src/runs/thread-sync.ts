@@ -98,7 +98,7 @@ export class ThreadSync {
     });
     const render = renderOf(message);
     if (record.rootRender === render && record.shared.rootOwner === execution.id) return;
-    await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
+    await this.d.threads.update(thread(ctx), ctx.rootTs, message, {
       ...this.meta(s, KEYS.root),
       status: view.status,
       render,
@@ -122,7 +122,7 @@ export class ThreadSync {
     if (!open || !decision) return;
     const text = decidedText(decision.verdict, decision.by, s.ctx.slug);
     await this.d.threads.update(
-      s.ctx.channel,
+      thread(s.ctx),
       open.ts,
       decisionMessage(text, this.kestraUrl(s.execution)),
       {
@@ -146,7 +146,7 @@ export class ThreadSync {
       approverHint: await this.approverHint(s.ctx),
       slug: s.ctx.slug,
     });
-    await this.d.threads.update(s.ctx.channel, approval.ts, message, {
+    await this.d.threads.update(thread(s.ctx), approval.ts, message, {
       ...this.meta(s, approval.key),
       ...(s.record.metrics ? { metrics: s.record.metrics } : {}),
     });
@@ -243,7 +243,7 @@ export class ThreadSync {
       const text = record.decision
         ? decidedText(record.decision.verdict, record.decision.by, ctx.slug)
         : `*${ctx.slug}*: approval closed — the run is now *${STATUS_TEXT[view.status]}*.`;
-      await this.d.threads.update(ctx.channel, open.ts, decisionMessage(text, kestraUrl), {
+      await this.d.threads.update(thread(ctx), open.ts, decisionMessage(text, kestraUrl), {
         ...this.meta(s, open.key),
         closed: true,
         ...(record.decision ? { decision: record.decision } : {}),

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { types, webApi } from "@slack/bolt";
+import { isTransient } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
 import { slackCall } from "./errors.ts";
@@ -78,16 +79,39 @@ export interface FilePost {
   snippet: boolean;
 }
 
+/**
+ * Where identified posts are remembered besides their threads (PostgreSQL with DATABASE_URL): a
+ * write is noted before Slack is called and confirmed after, so a replica learns what was posted
+ * without reading the thread, and reads it back only when a write is in doubt.
+ */
+export interface PostJournal {
+  /** Before a write with an identity: until `done`, the write is in doubt. */
+  intend(t: ThreadRef, meta: PostMeta): Promise<void>;
+  /** Slack took the write (`ts`: the message; a file has its name instead). */
+  done(t: ThreadRef, post: ThreadPost): Promise<void>;
+  /** Slack refused the write: nothing was posted. */
+  cancel(t: ThreadRef, meta: PostMeta): Promise<void>;
+  /** Whether a post with this identity was made: undefined when it may be either. */
+  posted(t: ThreadRef, meta: PostMeta): Promise<boolean | undefined>;
+}
+
+/** Where the journal keeps alerts (posts outside any run thread), per channel. */
+export function alertsOf(channel: string): ThreadRef {
+  return { channel, rootTs: "alerts" };
+}
+
 /** Slack I/O for runs: posts with identity, the rate-limited updates, and thread reads. */
 export class SlackThreads {
   private readonly client: WebClient;
   private readonly limiter: UpdateLimiter;
   private readonly logger: Logger;
+  private readonly journal: PostJournal | undefined;
 
-  constructor(client: WebClient, limiter: UpdateLimiter, logger: Logger) {
+  constructor(client: WebClient, limiter: UpdateLimiter, logger: Logger, journal?: PostJournal) {
     this.client = client;
     this.limiter = limiter;
     this.logger = logger;
+    this.journal = journal;
   }
 
   /** Reads the whole thread with its metadata (conversations.replies, paged). */
@@ -129,71 +153,85 @@ export class SlackThreads {
   }
 
   async reply(t: ThreadRef, message: Message, meta?: PostMeta): Promise<string | undefined> {
-    const res = await slackCall("chat.postMessage", () =>
-      this.client.chat.postMessage({
-        channel: t.channel,
-        thread_ts: t.rootTs,
-        ...message,
-        ...metadata(meta),
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
-    return res.ts;
+    return this.recorded(t, meta, [], async () => {
+      const res = await slackCall("chat.postMessage", () =>
+        this.client.chat.postMessage({
+          channel: t.channel,
+          thread_ts: t.rootTs,
+          ...message,
+          ...metadata(meta),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
+      return res.ts;
+    });
   }
 
-  /** chat.update under the app-wide Tier 3 budget. */
-  async update(channel: string, ts: string, message: Message, meta?: PostMeta): Promise<void> {
-    await slackCall("chat.update", () =>
-      this.limiter.run(() =>
-        this.client.chat.update({ channel, ts, ...message, ...metadata(meta) }),
-      ),
-    );
+  /** chat.update of message `ts` of thread `t`, under the app-wide Tier 3 budget. */
+  async update(t: ThreadRef, ts: string, message: Message, meta?: PostMeta): Promise<void> {
+    await this.recorded(t, meta, [], async () => {
+      await slackCall("chat.update", () =>
+        this.limiter.run(() =>
+          this.client.chat.update({ channel: t.channel, ts, ...message, ...metadata(meta) }),
+        ),
+      );
+      return ts;
+    });
   }
 
   /** A file in the thread (files.uploadV2); its name carries the post's identity. */
   async upload(t: ThreadRef, file: FilePost, run: string, key: string): Promise<void> {
-    await slackCall("files.uploadV2", () =>
-      this.client.filesUploadV2({
-        channel_id: t.channel,
-        thread_ts: t.rootTs,
-        initial_comment: file.comment,
-        file: file.bytes,
-        filename: `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`,
-        title: file.title,
-        ...(file.snippet ? { snippet_type: "diff" } : {}),
-      }),
-    );
+    const filename = `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`;
+    await this.recorded(t, { run, key }, [filename], async () => {
+      await slackCall("files.uploadV2", () =>
+        this.client.filesUploadV2({
+          channel_id: t.channel,
+          thread_ts: t.rootTs,
+          initial_comment: file.comment,
+          file: file.bytes,
+          filename,
+          title: file.title,
+          ...(file.snippet ? { snippet_type: "diff" } : {}),
+        }),
+      );
+      return undefined;
+    });
   }
 
   /** A message outside any run thread (alerts), with an identity when it must be posted once. */
   async post(channel: string, message: Message, meta?: PostMeta): Promise<void> {
-    await slackCall("chat.postMessage", () =>
-      this.client.chat.postMessage({
-        channel,
-        ...message,
-        ...metadata(meta),
-        unfurl_links: false,
-      }),
-    );
+    await this.recorded(alertsOf(channel), meta, [], async () => {
+      const res = await slackCall("chat.postMessage", () =>
+        this.client.chat.postMessage({
+          channel,
+          ...message,
+          ...metadata(meta),
+          unfurl_links: false,
+        }),
+      );
+      return res.ts;
+    });
   }
 
   /**
    * Whether a top-level post with this identity is in the channel since `since` (a ts): how a
-   * post outside its run's thread (an alert) is found again. Reads conversations.history, newest
-   * first, HISTORY_PAGES pages at most.
+   * post outside its run's thread (an alert) is found again. The journal answers when it knows;
+   * else conversations.history, newest first, HISTORY_PAGES pages at most.
    */
   async hasPost(channel: string, since: string, meta: PostMeta): Promise<boolean> {
+    const known = await this.journal?.posted(alertsOf(channel), meta);
+    if (known !== undefined) return known;
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
-      const page = cursor;
+      const from = cursor;
       const res = await slackCall("conversations.history", () =>
         this.client.conversations.history({
           channel,
           oldest: since,
           include_all_metadata: true,
           limit: PAGE_SIZE,
-          ...(page ? { cursor: page } : {}),
+          ...(from ? { cursor: from } : {}),
         }),
       );
       for (const m of res.messages ?? []) {
@@ -218,6 +256,30 @@ export class SlackThreads {
       this.logger.warn({ err, channel: t.channel }, "cannot get thread permalink");
       return undefined;
     }
+  }
+
+  /**
+   * A write with an identity, through the journal: noted before, confirmed after; a refusal
+   * (Slack answered) cancels it, while a call whose fate is unknown stays in doubt.
+   */
+  private async recorded(
+    t: ThreadRef,
+    meta: PostMeta | undefined,
+    fileNames: string[],
+    write: () => Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    const journal = this.journal;
+    if (!journal || !meta) return write();
+    await journal.intend(t, meta);
+    let ts: string | undefined;
+    try {
+      ts = await write();
+    } catch (err) {
+      if (!isTransient(err)) await journal.cancel(t, meta);
+      throw err;
+    }
+    await journal.done(t, { ts: ts ?? "", meta, fileNames });
+    return ts;
   }
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BATCH_FILES, BATCH_TASKS, OUTPUT_FILES, TASKS } from "../../src/contracts/flow.ts";
 import type { NotificationInput } from "../../src/contracts/notification.ts";
+import type { AutofixResult } from "../../src/contracts/result.ts";
 import type { FakeKestra } from "../fakes/kestra.ts";
 import { type FlowEvent, NOTIFY_TASKS } from "../support/flow-driver.ts";
 import { WEBHOOK_TOKEN } from "../support/harness.ts";
@@ -94,12 +95,19 @@ export class FlowRun {
   /** The worker finished; patch_ready is sent; the Pause starts afterwards (approval runs). */
   async patchReady(patch: string, opts: { pause: boolean }): Promise<void> {
     const taskRunId = this.kestra.addTaskRun(this.id, { taskId: TASKS.fix, state: "SUCCESS" });
+    // What `autofix fix` writes (src/contracts/result.ts).
+    const url = String(this.kestra.execution(this.id).inputs["issue_url"] ?? "");
+    const number = Number(url.split("/").at(-1)) || 1;
     const result = JSON.stringify({
-      status: "fixed",
+      issue: { owner: "acme", repo: "api", number, url, title: `Issue ${number}` },
+      files: [{ path: `src/issue${number}.ts`, additions: 1, deletions: 1 }],
+      additions: 1,
+      deletions: 1,
       explanation: "Flipped the flag.",
       durationMs: 61_000,
+      agent: { name: "cline" },
       usage: { inputTokens: 1000, outputTokens: 200, costUsd: 0.01 },
-    });
+    } satisfies AutofixResult);
     const resultUri = this.kestra.addOutputFile(
       this.id,
       TASKS.fix,

@@ -8,7 +8,7 @@ import { type DeliveryStats, deliverTo } from "./flow.ts";
 import { callCounts, type Player, play, SCENARIOS, type Scenario } from "./play.ts";
 import { type Counts, costTable, delta, figuresLine, total } from "./report.ts";
 import { type Figures, inspect, type Played, sum } from "./verdict.ts";
-import { startWorld, type World } from "./world.ts";
+import { freshDatabase, startWorld, type World } from "./world.ts";
 
 // The same ten runs served by one bot without DATABASE_URL (the single-replica mode, for its call
 // costs), then by two bots sharing a PostgreSQL (DATABASE_URL, the multi-replica mode): every
@@ -19,9 +19,11 @@ const SEED = Number(process.env["REPLICA_SEED"] ?? 20_240_612);
 const DATABASE_URL = process.env["AUTOFIX_TEST_DATABASE_URL"];
 
 let world: World | undefined;
+const databases: { drop: () => Promise<void> }[] = [];
 afterEach(async () => {
   await world?.close();
   world = undefined;
+  await Promise.all(databases.splice(0).map((d) => d.drop()));
 });
 
 interface Outcome {
@@ -120,7 +122,9 @@ it("two replicas with DATABASE_URL: doubled and racing notifications, clicks to 
   }
   const w = await startWorld(issuesOf());
   world = w;
-  const env = { DATABASE_URL };
+  const db = await freshDatabase(DATABASE_URL);
+  databases.push(db);
+  const env = { DATABASE_URL: db.url };
   const a = await w.bot("A", env);
   const b = await w.bot("B", env);
   await Promise.all([a.start(), b.start()]);
@@ -152,8 +156,10 @@ it("two replicas: one shows a batch's children their patches, the other their de
   if (!DATABASE_URL) throw new Error("AUTOFIX_TEST_DATABASE_URL is not set (see above)");
   const w = await startWorld(issuesOf());
   world = w;
-  const a = await w.bot("A", { DATABASE_URL });
-  const b = await w.bot("B", { DATABASE_URL });
+  const db = await freshDatabase(DATABASE_URL);
+  databases.push(db);
+  const a = await w.bot("A", { DATABASE_URL: db.url });
+  const b = await w.bot("B", { DATABASE_URL: db.url });
   await Promise.all([a.start(), b.start()]);
   const stats = { notifications: 0, retries: 0 };
   // A remembers the children as they were at their patch; B moves them on; A renders the digest last.

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import pg from "pg";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
@@ -76,6 +77,37 @@ export async function startWorld(issueNumbers: number[]): Promise<World> {
       kestra.beforeReply(undefined);
       await Promise.allSettled(bots.map((b) => b.stop()));
       await Promise.allSettled([slack.close(), kestra.close(), github.close()]);
+    },
+  };
+}
+
+/**
+ * A database of its own for one test (the journal's rows of one world must not meet another's:
+ * the fake Slack's message ts start over in every world). Dropped by the returned function.
+ */
+export async function freshDatabase(
+  url: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `autofix_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return {
+    url: fresh.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }

@@ -148,7 +148,7 @@ export class BatchDigest {
     });
     const render = renderOf(message);
     if (record.rootRender !== render) {
-      await this.d.threads.update(ctx.channel, ctx.rootTs, message, {
+      await this.d.threads.update(thread(ctx), ctx.rootTs, message, {
         run: batchId,
         key: KEYS.root,
         status: view.status,

@@ -62,6 +62,7 @@ export async function startBatch(
   }
   const thread = { channel: req.channel, rootTs };
   try {
+    await d.records.created(thread);
     const { requireApproval } = await d.settings.policy(req.channel);
     const execution = await d.kestra.createExecution(
       BATCH_FLOW_ID,
@@ -93,7 +94,11 @@ export async function startBatch(
     const message = userMessage(err);
     d.logger.error({ err, repo: slug }, "cannot start the batch");
     await d.threads
-      .update(req.channel, rootTs, digestMessage({ ...digestBase, status: "failed" }))
+      .update(
+        { channel: req.channel, rootTs },
+        rootTs,
+        digestMessage({ ...digestBase, status: "failed" }),
+      )
       .catch((e: unknown) => d.logger.error({ err: e }, "cannot mark the digest failed"));
     await d.failures
       .report({
