@@ -12,7 +12,7 @@ import { access, constants, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, type RunningEngine, startEngine } from "./engine.ts";
+import { engineAuth, ROOT, type RunningEngine, startEngine } from "./engine.ts";
 import { writeFlowsDir } from "./flows.ts";
 
 const run = promisify(execFile);
@@ -115,15 +115,24 @@ function expectKestraError(r: unknown, exception: string, status: number, messag
   });
 }
 
+let engine: RunningEngine;
+let flowsDir: string;
+
+beforeAll(async () => {
+  flowsDir = await writeFlowsDir({ "sdk/sdk-probe.yml": PROBE });
+  engine = await startEngine({ flowsDir });
+});
+
+afterAll(async () => {
+  await engine?.stop();
+  if (flowsDir) await rm(flowsDir, { recursive: true, force: true });
+});
+
 describe("kestrapy 2.0.3 (Kestra's own SDK) against the engine", () => {
-  let engine: RunningEngine;
-  let flowsDir: string;
   let r: Json;
 
   beforeAll(async () => {
     const python = await kestrapyPython();
-    flowsDir = await writeFlowsDir({ "sdk/sdk-probe.yml": PROBE });
-    engine = await startEngine({ flowsDir });
     const { stdout, stderr } = await run(
       python,
       [
@@ -154,11 +163,6 @@ describe("kestrapy 2.0.3 (Kestra's own SDK) against the engine", () => {
     r = JSON.parse(stdout) as Json;
     if (stderr.trim()) console.info(`[kestrapy] stderr: ${stderr.trim().slice(0, 2000)}`);
     console.info(`[kestrapy] ${JSON.stringify(r)}`);
-  });
-
-  afterAll(async () => {
-    await engine?.stop();
-    if (flowsDir) await rm(flowsDir, { recursive: true, force: true });
   });
 
   it("configuration (open) and flow", () => {
@@ -357,5 +361,210 @@ describe("kestrapy 2.0.3 (Kestra's own SDK) against the engine", () => {
       404,
       /^Not Found: No value found for key 'sdk-no-such-key' in namespace 'dev\.autofix'$/,
     );
+  });
+});
+
+// What an SDK hides (headers, content types, raw JSON, framework errors), asked over plain HTTP.
+describe("the released 2.0 web layer over plain HTTP", () => {
+  const auth = () => engineAuth(engine);
+  const token = () => auth().slice("Basic ".length);
+  const api = (path: string) => `${engine.url}/api/v1/main${path}`;
+  const get = (url: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+    fetch(url, { ...init, headers: { authorization: auth(), ...headers }, redirect: "manual" });
+  const json = async (res: Response) => (await res.json()) as Json;
+  let id = "";
+  let other = "";
+  let execution: Json = {};
+
+  async function start(name: string): Promise<string> {
+    const form = new FormData();
+    form.append("name", name);
+    const res = await get(api(`/executions/${NS}/${FLOW}`), {}, { method: "POST", body: form });
+    expect(res.status).toBe(200);
+    return String((await json(res))["id"]);
+  }
+
+  async function ended(executionId: string): Promise<Json> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const e = await json(await get(api(`/executions/${executionId}`)));
+      const current = (e["state"] as Json)["current"];
+      if (current === "SUCCESS" || current === "FAILED") return e;
+      if (Date.now() > deadline) throw new Error(`${executionId} still ${String(current)}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+
+  beforeAll(async () => {
+    id = await start("raw");
+    other = await start("other");
+    execution = await ended(id);
+    await ended(other);
+  });
+
+  it("401: no body, no content type, WWW-Authenticate: Basic; lowercase basic and the BASIC_AUTH cookie work", async () => {
+    for (const headers of [{}, { authorization: "Basic bm9ib2R5Om5vcGU=" }]) {
+      const res = await fetch(api("/executions/search"), { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe("Basic");
+      expect(res.headers.get("content-type")).toBeNull();
+      expect(await res.text()).toBe("");
+    }
+    const lower = await fetch(api("/executions/search"), {
+      headers: { authorization: `basic ${token()}` },
+    });
+    expect(lower.status).toBe(200);
+    const cookie = await fetch(api("/executions/search"), {
+      headers: { cookie: `BASIC_AUTH=${token()}` },
+    });
+    expect(cookie.status).toBe(200);
+    // Only /api/v1/** is covered: elsewhere the router answers, with no credentials asked.
+    const outside = await fetch(`${engine.url}/api/v2/main/executions/search`);
+    expect(outside.status).toBe(404);
+    expect(outside.headers.get("www-authenticate")).toBeNull();
+  });
+
+  it("tenant: no tenant is served as main, another is a 400", async () => {
+    const aliased = await get(
+      `${engine.url}/api/v1/executions/search?filters[namespace][EQUALS]=${NS}&size=50`,
+    );
+    expect(aliased.status).toBe(200);
+    const ids = ((await json(aliased))["results"] as Json[]).map((e) => e["id"]);
+    expect(ids).toEqual(expect.arrayContaining([id, other]));
+    const acme = await get(`${engine.url}/api/v1/acme/executions/search`);
+    expect(acme.status).toBe(400);
+    expect(await json(acme)).toEqual({
+      message: "Bad Request: Tenant must be 'main' for OSS version",
+      logref: null,
+      path: null,
+      _links: { self: { href: "/api/v1/acme/executions/search", templated: false } },
+    });
+  });
+
+  it("GET execution: ISO-8601 durations, no outputs, task runs without their execution's ids", () => {
+    const state = execution["state"] as Json;
+    expect(state["duration"]).toMatch(/^PT[0-9.]+S$/);
+    expect(execution).not.toHaveProperty("outputs");
+    const allowed = new Set([
+      "id",
+      "taskId",
+      "parentTaskRunId",
+      "value",
+      "attempts",
+      "assets",
+      "state",
+      "iteration",
+      "dynamic",
+      "forceExecution",
+    ]);
+    const runs = execution["taskRunList"] as Json[];
+    expect(runs.length).toBe(6);
+    for (const run of runs) {
+      for (const key of Object.keys(run)) expect(allowed.has(key), key).toBe(true);
+      expect((run["state"] as Json)["duration"]).toMatch(/^PT[0-9.]+S$/);
+    }
+    expect((execution["inputs"] as Json)["doc"]).toBeNull();
+  });
+
+  it("the pre-release outputs routes are gone: 404 with the bare 'Not Found'", async () => {
+    const runId = String((execution["taskRunList"] as Json[])[2]?.["id"]);
+    for (const path of [`/outputs/${id}/${runId}`, `/outputs/${id}`]) {
+      const res = await get(api(path));
+      expect(res.status).toBe(404);
+      expect(await json(res)).toEqual({
+        message: "Not Found",
+        logref: null,
+        path: null,
+        _links: { self: { href: `/api/v1/main${path}`, templated: false } },
+      });
+    }
+    const moved = await get(api(`/outputs/tasks/${id}/${runId}`));
+    expect(moved.status).toBe(200);
+    expect((await json(moved))["uri"]).toMatch(/^kestra:\/\/\//);
+  });
+
+  it("framework errors (405, 406, 415) in the same JsonError shape", async () => {
+    const cases: [string, RequestInit & { headers?: Record<string, string> }, number, RegExp][] = [
+      [
+        `/executions/${id}/actions/kill`,
+        { method: "PUT" },
+        405,
+        /^Method Not Allowed: Method \[PUT\] not allowed for URI/,
+      ],
+      [
+        `/executions/${id}/actions/kill`,
+        { method: "DELETE", headers: { accept: "application/json" } },
+        406,
+        /^Not Acceptable: .*text\/json/,
+      ],
+      [
+        `/namespaces/${NS}/kv/k`,
+        { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
+        415,
+        /^Unsupported Media Type: .*text\/plain/,
+      ],
+    ];
+    for (const [path, init, status, message] of cases) {
+      const res = await get(api(path), init.headers ?? {}, init);
+      const body = await json(res);
+      expect({ path, status: res.status }).toEqual({ path, status });
+      expect(body["message"]).toMatch(message);
+      expect(body).toMatchObject({
+        logref: null,
+        path: null,
+        _links: { self: { templated: false } },
+      });
+      expect(body).not.toHaveProperty("_embedded");
+    }
+  });
+
+  it("logs: level EQUALS is a 400, GREATER_THAN_OR_EQUAL_TO filters, minLevel is not applied", async () => {
+    const equals = await get(api(`/logs/${id}?filters[level][EQUALS]=INFO`));
+    expect(equals.status).toBe(400);
+    expect((await json(equals))["message"]).toMatch(
+      /^Bad Request: .*Operation EQUALS is not supported for field LEVEL/,
+    );
+    const warn = (await (
+      await get(api(`/logs/${id}?filters[level][GREATER_THAN_OR_EQUAL_TO]=WARN`))
+    ).json()) as Json[];
+    expect(warn.map((l) => l["message"])).toContain("careful raw");
+    expect(warn.every((l) => l["level"] === "WARN" || l["level"] === "ERROR")).toBe(true);
+    const minLevel = (await (await get(api(`/logs/${id}?minLevel=ERROR`))).json()) as Json[];
+    expect(minLevel.map((l) => l["message"])).toContain("hello raw");
+  });
+
+  it("files: another execution's is a 301 to its route, JSONL of a non-Ion file 400, unknown execution 404", async () => {
+    const otherOutputs = await json(await get(api(`/outputs/executions/${other}`)));
+    const otherFile = String(otherOutputs["file"]);
+    const redirect = await get(
+      api(`/executions/${id}/file?path=${encodeURIComponent(otherFile)}`),
+      { accept: "application/octet-stream" },
+    );
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.get("location")).toBe(
+      `/api/v1/main/executions/${other}/file?path=${otherFile}`,
+    );
+    const ownFile = String((await json(await get(api(`/outputs/executions/${id}`))))["file"]);
+    const jsonl = await get(
+      api(`/executions/${id}/file?path=${encodeURIComponent(ownFile)}&format=JSONL`),
+    );
+    expect(jsonl.status).toBe(400);
+    const unknown = await get(
+      api(`/executions/0000000000000000000000/file?path=${encodeURIComponent(ownFile)}`),
+    );
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown))["message"]).toBe(
+      "Not Found: Unable to find execution id '0000000000000000000000'",
+    );
+  });
+
+  it("KV: a ttl that is not a duration is a 500", async () => {
+    const res = await get(
+      api(`/namespaces/${NS}/kv/ttl-probe`),
+      { "content-type": "text/plain", ttl: "soon" },
+      { method: "PUT", body: "1" },
+    );
+    expect(res.status).toBe(500);
+    expect((await json(res))["message"]).toMatch(/^Internal server error: /);
   });
 });
