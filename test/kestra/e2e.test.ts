@@ -379,14 +379,24 @@ describe("the product on the real Kestra 2.0 engine", () => {
     log("g: agreement", agreement);
     expect(agreement.executionsCompared).toBeGreaterThan(10);
     expect(agreement.differences).toEqual([]);
-    // Same status for the same mistake, except where the adapter (not Kestra's web server) answers
-    // its own way: it passes a kill of an ended run to the executor (the spec documents a 409, the
-    // fake answers it), and refuses another execution's file where Kestra redirects (the fake does).
-    const ADAPTER_OWN = ["kill an ended execution", "download a file of another execution"];
+    // Same status, and the same released error body (ErrorController's JsonError), for the same mistake.
     for (const [probe, { engine, fake }] of Object.entries(agreement.errors)) {
-      if (!ADAPTER_OWN.includes(probe))
-        expect({ probe, status: fake }).toEqual({ probe, status: engine });
+      expect({ probe, status: fake }).toEqual({ probe, status: engine });
     }
+    for (const [probe, { engine, fake }] of Object.entries(agreement.errorShapes)) {
+      expect({ probe, shape: fake }).toEqual({ probe, shape: engine });
+    }
+    expect(agreement.errorShapes["download a file of another execution"]?.engine.location).toBe(
+      `/api/v1/main/executions/0000000000000000000000/file?path=kestra:///dev/autofix/ai-issue-autofix/executions/0000000000000000000000/tasks/fix/x/patch.diff`,
+    );
+    expect(agreement.errorShapes["search with size 0"]?.engine.embedded).toBe(true);
+    expect(agreement.errorShapes["GET an unknown execution"]?.engine).toMatchObject({
+      reason: "Not Found",
+      logref: null,
+      path: null,
+      selfIsRequest: true,
+      embedded: false,
+    });
   });
 });
 

@@ -248,6 +248,9 @@ describe("real Kestra 2.0 behaviour the bot depends on", () => {
       histories: final.state.histories.map((h) => h.state),
     });
     expect(final.state.current).toBe("KILLED");
+    // Released 2.0 answers once the executor took the kill.
+    expect(["KILLING", "KILLED"]).toContain(reply.state.current);
+    expect(final.state.histories.map((h) => h.state)).toContain("KILLING");
   });
 
   it("kill during fix: KILLED, afterExecution runs, `finally` does not", async () => {

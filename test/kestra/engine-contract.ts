@@ -100,8 +100,47 @@ export interface Agreement {
   differences: string[];
   /** Error statuses: engine vs fake, per probe. */
   errors: Record<string, { engine: number; fake: number }>;
+  /**
+   * Error bodies, per probe: the shape Kestra 2.0's ErrorController gives (the message's reason prefix,
+   * null logref and path, _links.self of the request, _embedded only for constraint violations), engine
+   * vs fake; a redirect or an empty body as such.
+   */
+  errorShapes: Record<string, { engine: ErrorShape; fake: ErrorShape }>;
   /** What the engine answered where the fake, by design, differs (listed, not asserted equal). */
   notes: Record<string, unknown>;
+}
+
+export interface ErrorShape {
+  /** The message up to its first ': ' ("Not Found", "Illegal state"…), or the whole bare message. */
+  reason?: unknown;
+  keys?: string[];
+  logref?: unknown;
+  path?: unknown;
+  /** _links.self.href is the request's path and query, not templated. */
+  selfIsRequest?: boolean;
+  embedded?: boolean;
+  location?: string | null;
+  body?: string;
+}
+
+function errorShape(
+  res: { status: number; json: unknown; location: string | null },
+  request: string,
+): ErrorShape {
+  if (res.status >= 300 && res.status < 400) return { location: res.location };
+  if (typeof res.json !== "object" || res.json === null) return { body: String(res.json ?? "") };
+  const body = res.json as Json;
+  if (res.status < 300) return { keys: Object.keys(body).sort() };
+  const message = String(body["message"]);
+  const self = ((body["_links"] ?? {}) as Json)["self"] as Json | undefined;
+  return {
+    reason: message.includes(": ") ? message.slice(0, message.indexOf(": ")) : message,
+    keys: Object.keys(body).sort(),
+    logref: body["logref"],
+    path: body["path"],
+    selfIsRequest: self?.["href"] === request && self?.["templated"] === false,
+    embedded: body["_embedded"] !== undefined,
+  };
 }
 
 export async function fakeAgreement(s: Stack): Promise<Agreement> {
@@ -134,6 +173,8 @@ async function compare(s: Stack, fake: FakeKestra): Promise<Agreement> {
       status: res.status,
       type: res.headers.get("content-type"),
       json: text ? safeJson(text) : undefined,
+      location: res.headers.get("location"),
+      url: res.url,
     };
   };
   const found: string[] = [];
@@ -259,7 +300,11 @@ async function compare(s: Stack, fake: FakeKestra): Promise<Agreement> {
   fake.reset();
   flows();
   const fakeEnded = await mirrorInFake(fake, auth, engineEnded);
-  const probes: Record<string, (base: string, id: string) => Promise<{ status: number }>> = {
+  type Answer = Awaited<ReturnType<typeof get>>;
+  // The other execution's file: the redirect names that execution's route, on either server.
+  const otherFile =
+    "kestra:///dev/autofix/ai-issue-autofix/executions/0000000000000000000000/tasks/fix/x/patch.diff";
+  const probes: Record<string, (base: string, id: string) => Promise<Answer>> = {
     "GET an unknown execution": (b) => get(b, "/executions/0000000000000000000000"),
     "resume an ended execution": (b, id) =>
       get(b, `/executions/${id}/actions/resume`, {
@@ -278,23 +323,60 @@ async function compare(s: Stack, fake: FakeKestra): Promise<Agreement> {
         body: formOf({ issue_url: "not a url" }),
       }),
     "download a file of another execution": (b, id) =>
-      get(
-        b,
-        `/executions/${id}/file?path=${encodeURIComponent("kestra:///dev/autofix/ai-issue-autofix/executions/0000000000000000000000/tasks/fix/x/patch.diff")}`,
-        {
-          headers: { accept: "application/octet-stream" },
-          redirect: "manual",
-        },
-      ),
+      get(b, `/executions/${id}/file?path=${encodeURIComponent(otherFile)}`, {
+        headers: { accept: "application/octet-stream" },
+        redirect: "manual",
+      }),
+    "resume an unknown execution": (b) =>
+      get(b, "/executions/0000000000000000000000/actions/resume", {
+        method: "POST",
+        body: formOf({ approved: "true" }),
+      }),
+    "kill an ended execution without cascade": (b, id) =>
+      get(b, `/executions/${id}/actions/kill?isOnKillCascade=false`, {
+        method: "DELETE",
+        headers: { accept: "text/json" },
+      }),
+    "kill with Accept: application/json": (b, id) =>
+      get(b, `/executions/${id}/actions/kill`, { method: "DELETE" }),
+    "restart an ended, not failed execution": (b, id) =>
+      get(b, `/executions/${id}/actions/restart`, { method: "POST" }),
+    "start a run of an unknown flow": (b) =>
+      get(b, "/executions/dev.autofix/no-such-flow", { method: "POST", body: formOf({}) }),
+    "start a run with a system label": (b) =>
+      get(b, "/executions/dev.autofix/ai-issue-autofix?labels=system.username:me", {
+        method: "POST",
+        body: formOf({ issue_url: "https://github.com/acme/api/issues/1" }),
+      }),
+    "search with size 0": (b) => get(b, "/executions/search?size=0"),
+    "logs with filters[level][EQUALS]": (b, id) =>
+      get(b, `/logs/${id}?filters[level][EQUALS]=ERROR`),
+    "the pre-release task outputs route": (b, id) => get(b, `/outputs/${id}/x`),
+    "a KV PUT as application/json": (b) =>
+      get(b, "/namespaces/dev.autofix/kv/x", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      }),
   };
   const errors: Agreement["errors"] = {};
+  const errorShapes: Agreement["errorShapes"] = {};
   for (const [name, probe] of Object.entries(probes)) {
-    errors[name] = {
-      engine: (await probe(s.engine.url, endedId)).status,
-      fake: (await probe(fake.url, fakeEnded)).status,
+    const engineAnswer = await probe(s.engine.url, endedId);
+    const fakeAnswer = await probe(fake.url, fakeEnded);
+    errors[name] = { engine: engineAnswer.status, fake: fakeAnswer.status };
+    // Each server's own request (the ids differ): its path and query, as _links.self names it.
+    const request = (answer: Answer) => answer.url.slice(answer.url.indexOf("/api/v1/"));
+    errorShapes[name] = {
+      engine: errorShape(engineAnswer, request(engineAnswer)),
+      fake: errorShape(fakeAnswer, request(fakeAnswer)),
     };
+    if (engineAnswer.status >= 400) {
+      const message = (a: Answer) => (a.json as Json | undefined)?.["message"];
+      notes[`message: ${name}`] = { engine: message(engineAnswer), fake: message(fakeAnswer) };
+    }
   }
-  return { executionsCompared: seen.size, differences: found, errors, notes };
+  return { executionsCompared: seen.size, differences: found, errors, errorShapes, notes };
 }
 
 function safeJson(text: string): unknown {

@@ -59,6 +59,13 @@ final class EngineConfig {
         p.put("kestra.server.service.purge.fixed-delay", "1d");
         p.put("kestra.server.service.purge.retention", "30d");
 
+        // As the cli's application.yml: the web server's ObjectMapper (Micronaut's, made by Kestra's
+        // ObjectMapperFactory) writes ISO-8601 dates and durations ("PT1.2S") and leaves nulls out.
+        p.put("jackson.serialization.writeDatesAsTimestamps", false);
+        p.put("jackson.serialization.writeDurationsAsTimestamps", false);
+        p.put("jackson.serialization-inclusion", "non_null");
+        p.put("jackson.deserialization.FAIL_ON_UNKNOWN_PROPERTIES", false);
+
         // The HTTP adapter (Micronaut's Netty server) on loopback only.
         p.put("micronaut.server.host", "127.0.0.1");
         p.put("micronaut.server.port", httpPort);

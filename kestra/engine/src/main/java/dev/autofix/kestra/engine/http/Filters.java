@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.kestra.core.exceptions.InvalidQueryFiltersException;
 import io.kestra.core.models.QueryFilter;
 
 import io.micronaut.http.HttpRequest;
@@ -19,7 +20,8 @@ import io.micronaut.http.HttpRequest;
  * Reads Kestra 2.0's {@code filters[field][OP]=value} and {@code filters[labels][OP][key]=value} query
  * parameters into Kestra's {@link QueryFilter}s, as the webserver's binder does for the forms the bot uses
  * (no and/or nesting): IN/NOT_IN values are comma-separated, label filters with the same operation are merged
- * into one map. Unknown fields or operations are a 422 like in Kestra (IllegalArgumentException).
+ * into one map. Unknown fields or operations are a 400 (InvalidQueryFiltersException), as Kestra's own
+ * QueryFilter.validateQueryFilters answers a field or operation a resource does not take.
  */
 final class Filters {
     private static final Pattern FILTER = Pattern.compile("filters\\[([^\\]]*)]\\[([^\\]]*)](?:\\[(.+)])?");
@@ -35,8 +37,14 @@ final class Filters {
             if (!m.matches()) {
                 continue;
             }
-            QueryFilter.Field field = QueryFilter.Field.fromString(m.group(1));
-            QueryFilter.Op op = QueryFilter.Op.valueOf(m.group(2));
+            QueryFilter.Field field;
+            QueryFilter.Op op;
+            try {
+                field = QueryFilter.Field.fromString(m.group(1));
+                op = QueryFilter.Op.valueOf(m.group(2));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidQueryFiltersException("Invalid filter '" + param.getKey() + "': " + e.getMessage());
+            }
             String nested = m.group(3);
             if (field == QueryFilter.Field.LABELS && nested != null) {
                 labels.computeIfAbsent(op, k -> new LinkedHashMap<>()).put(nested, param.getValue().getFirst());

@@ -2,20 +2,26 @@ package dev.autofix.kestra.engine.http;
 
 import io.kestra.core.tenant.TenantService;
 
-/** OSS has one tenant: any other gets a 400 like Kestra. */
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.exceptions.HttpStatusException;
+
+/**
+ * OSS has one tenant. The routes take it as an optional path segment ({@code /api/v1{/tenant}/…}): a path without
+ * one is served as {@code main}, like Kestra 2.0's tenant aliasing; any other tenant is a 400
+ * "Tenant must be 'main' for OSS version".
+ */
 final class Tenants {
     private Tenants() {
     }
 
-    static void check(String tenant) {
+    static String check(@Nullable String tenant) {
+        if (tenant == null) {
+            return TenantService.MAIN_TENANT;
+        }
         if (!TenantService.MAIN_TENANT.equals(tenant)) {
-            throw new TenantException("Tenant '" + tenant + "' is not allowed: OSS has only the '" + TenantService.MAIN_TENANT + "' tenant");
+            throw new HttpStatusException(HttpStatus.BAD_REQUEST, "Tenant must be '" + TenantService.MAIN_TENANT + "' for OSS version");
         }
-    }
-
-    static final class TenantException extends RuntimeException {
-        TenantException(String message) {
-            super(message);
-        }
+        return tenant;
     }
 }
