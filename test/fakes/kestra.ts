@@ -144,7 +144,10 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
 
   server = new FakeHttpServer({
     handle: async (ctx, record) => {
-      if (!authorized(ctx.headers)) {
+      // Released 2.0's AuthenticationFilter covers /api/v1/** only, and leaves the configs open.
+      const guarded =
+        ctx.url.pathname.startsWith("/api/v1/") && ctx.url.pathname !== "/api/v1/configs";
+      if (guarded && !authorized(ctx.headers)) {
         // Released 2.0 sends no body; newer builds' ProblemResponseFilter fills a problem document.
         const headers = { "www-authenticate": "Basic" };
         if (errorFormat === "classic") return { status: 401, headers };
@@ -179,10 +182,7 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
       try {
         const tenant = params["tenant"];
         if (tenant !== undefined && tenant !== "main") {
-          throw new ApiError(
-            "bad-request",
-            `Tenant '${tenant}' is not valid: the open-source edition only has the 'main' tenant`,
-          );
+          throw new ApiError("bad-request", "Tenant must be 'main' for OSS version");
         }
         const reply = await handler({ ...ctx, params });
         if (reply.json !== undefined && reply.status < 300) {

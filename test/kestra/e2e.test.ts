@@ -322,7 +322,7 @@ describe("the product on the real Kestra 2.0 engine", () => {
     for (const loop of loops) expect(JSON.stringify(s.slack.messages)).not.toContain(loop);
   });
 
-  it("e. /autofix cancel while `fix` runs → KILLING → KILLED → the root reads Cancelled", async () => {
+  it("e. /autofix cancel while `fix` runs → KILLING → KILLED → Cancelled; retry starts it again as a new run in its thread", async () => {
     await s.agent.mode(ISSUES.cancel, "wait");
     const slug = `acme/api#${ISSUES.cancel}`;
     await s.command(s.issueUrl(ISSUES.cancel));
@@ -354,6 +354,25 @@ describe("the product on the real Kestra 2.0 engine", () => {
     const again = await s.ask(`cancel ${execution.id}`);
     expect(again.text).toContain("already finished (*Cancelled*)");
     expect(threadTexts(s, root.ts).filter((t) => t.includes(`Cancelled by`))).toHaveLength(1);
+    expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");
+
+    // Retry: released 2.0 restarts only FAILED or PAUSED runs, so the cancelled run starts again
+    // as a new execution with the same inputs and labels, in the same thread.
+    await s.agent.mode(ISSUES.cancel, "edit");
+    const retried = await s.ask(`retry ${execution.id}`);
+    const newId = /as `([A-Za-z0-9]+)`/.exec(retried.text)?.[1] ?? "";
+    log("e: retry answer", retried.text);
+    expect(newId).not.toBe("");
+    expect(newId).not.toBe(execution.id);
+    const fresh = await s.kestra.getExecution(newId);
+    expect(fresh.inputs).toEqual(done.inputs);
+    const slackLabels = (e: typeof fresh) =>
+      e.labels.filter((l) => !l.key.startsWith("system.")).map((l) => `${l.key}=${l.value}`);
+    expect(slackLabels(fresh).sort()).toEqual(slackLabels(done).sort());
+    // The root follows the new run to its patch, in the same thread.
+    await rootStatus(s, root.ts, "Patch ready — awaiting approval");
+    expect(s.slack.files.filter((f) => f.threadTs === root.ts)).toHaveLength(1);
+    expect(threadTexts(s, root.ts).some((t) => t.includes("started the run again"))).toBe(true);
     expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");
   });
 

@@ -29,20 +29,27 @@ const CREATION_SYSTEM_LABELS = new Set(["system.correlationId", "system.from"]);
 
 export function registerExecutions(router: Router, deps: Deps): void {
   const { store } = deps;
-  const find = (id: string): FakeExecution => {
+  /** An unknown id, in each route's own words (released 2.0, the engine suite compares them). */
+  const byId = (ctx: Ctx, unknown: (id: string) => ApiError): FakeExecution => {
+    const id = p(ctx, "executionId");
     const execution = store.executions.get(id);
-    if (!execution) throw new ApiError("not-found", `Unable to find execution '${id}'`);
+    if (!execution) throw unknown(id);
     return execution;
   };
-  const byId = (ctx: Ctx) => find(p(ctx, "executionId"));
+  // ExecutionController#getExecution answers null: Micronaut's bare 404.
+  const nullBody = () => new ApiError("not-found", "Not Found", { framework: true });
+  // ExecutionService (core 2.0.0): resume and restart read the run through it.
+  const service = (id: string) => new ApiError("not-found", `Execution '${id}' not found.`);
+  const fileRoute = (id: string) =>
+    new ApiError("not-found", `Unable to find execution id '${id}'`);
 
   router.handle("createExecution", (ctx) => create(ctx, deps));
   router.handle("searchExecutions", (ctx) => search(ctx, store));
-  router.handle("getExecution", (ctx) => ok(renderExecution(byId(ctx))));
-  router.handle("resumeExecution", (ctx) => resume(ctx, store, byId(ctx)));
-  router.handle("killExecution", (ctx) => kill(ctx, store, byId(ctx)));
-  router.handle("restartExecution", (ctx) => restart(store, byId(ctx)));
-  router.handle("downloadFileFromExecution", (ctx) => file(ctx, byId(ctx)));
+  router.handle("getExecution", (ctx) => ok(renderExecution(byId(ctx, nullBody))));
+  router.handle("resumeExecution", (ctx) => resume(ctx, store, byId(ctx, service)));
+  router.handle("killExecution", (ctx) => kill(ctx, store, byId(ctx, nullBody)));
+  router.handle("restartExecution", (ctx) => restart(store, byId(ctx, service)));
+  router.handle("downloadFileFromExecution", (ctx) => file(ctx, byId(ctx, fileRoute)));
 }
 
 export function p(ctx: Ctx, name: string): string {
@@ -393,7 +400,7 @@ function restart(store: Store, execution: FakeExecution): Reply {
   if (from !== "FAILED" && from !== "PAUSED") {
     throw new ApiError(
       "illegal-state",
-      `Execution must be failed or paused to be restarted, current state is '${from}' !`,
+      `Execution must be terminated or paused and not killed to be restarted, current state is '${from}' !`,
     );
   }
   for (const run of execution.taskRunList) {
