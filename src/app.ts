@@ -191,6 +191,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     logger,
     lookbackHours: config.reconcile.lookbackHours,
     stuck,
+    alert: (key, headline, detail) => failures.adminAlert(key, headline, detail),
+    intervalMs: config.reconcile.intervalMs,
     ...(deps.now ? { now: deps.now } : {}),
   });
   const queries = new RunQueries({

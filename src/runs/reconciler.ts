@@ -1,3 +1,4 @@
+import { isPermanent } from "../errors.ts";
 import type { KestraClient, SearchQuery } from "../kestra/client.ts";
 import { ACTIVE_STATES, type Execution, isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
@@ -14,8 +15,23 @@ export interface ReconcileReport {
   checked: number;
   synced: number;
   failed: number;
+  /** Runs left for later: they keep failing (see Failing). */
+  backedOff: number;
   stuckAlerts: number;
 }
+
+/** A run whose catch-up keeps failing: looked at again later and later, without holding the rest. */
+interface Failing {
+  failures: number;
+  nextAt: number;
+  /** A failure that will not pass by itself, or one that came back too often. */
+  stuck: boolean;
+}
+
+/** Failures of one run in a row before it is backed off and the admins are told. */
+const STUCK_AFTER = 5;
+const MAX_BACKOFF_MS = 6 * 3_600_000;
+const MAX_FAILING = 2000;
 
 export interface ReconcilerDeps {
   kestra: KestraClient;
@@ -25,6 +41,10 @@ export interface ReconcilerDeps {
   lookbackHours: number;
   /** Stuck-run detection reads the same search of runs that have not ended. */
   stuck?: { check(runs: readonly Execution[]): Promise<number> };
+  /** Tells the admins, once per key (a run the catch-up cannot bring up to date). */
+  alert?: (key: string, headline: string, detail?: string) => Promise<void>;
+  /** The pass interval: the first backoff step. */
+  intervalMs?: number;
   now?: () => number;
 }
 
@@ -38,6 +58,7 @@ export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly logger: Logger;
   private watermark: number | undefined;
+  private readonly failing = new Map<string, Failing>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport> | undefined;
 
@@ -75,29 +96,84 @@ export class Reconciler {
       this.watermark === undefined
         ? now - this.d.lookbackHours * 3_600_000
         : this.watermark - OVERLAP_MS;
-    const report: ReconcileReport = { checked: 0, synced: 0, failed: 0, stuckAlerts: 0 };
+    const report: ReconcileReport = {
+      checked: 0,
+      synced: 0,
+      failed: 0,
+      backedOff: 0,
+      stuckAlerts: 0,
+    };
     const ended = await this.search({ endedAfter: new Date(since).toISOString() });
     const active = await this.search({ states: ACTIVE_STATES });
-    for (const execution of [...ended, ...active]) await this.catchUp(execution, report);
+    const seen = new Set<string>();
+    for (const execution of [...ended, ...active]) {
+      seen.add(execution.id);
+      await this.catchUp(execution, report, now);
+    }
+    // Runs backed off earlier, gone from the windows since: their turn comes all the same.
+    for (const [id, f] of this.failing) {
+      if (!seen.has(id) && f.nextAt <= now) await this.attempt(id, report, now);
+    }
     if (this.d.stuck) report.stuckAlerts = await this.d.stuck.check(active);
-    // Only a complete pass moves the watermark: what failed is looked at again next time.
-    if (report.failed === 0) this.watermark = now;
+    // A failure holds the watermark back (what failed is looked at again next time), unless the
+    // run is backed off: one run that cannot pass never pins the window.
+    const holding = [...this.failing.values()].some((f) => !f.stuck);
+    if (!holding) this.watermark = now;
     this.logger.info(report, "reconciled");
     return report;
   }
 
-  private async catchUp(execution: Execution, report: ReconcileReport): Promise<void> {
+  private async catchUp(execution: Execution, report: ReconcileReport, now: number): Promise<void> {
     if (!contextOf(execution)) return;
     const known = this.d.records.peek(execution.id)?.status;
     // Shown here already in its final state, or still going (its notifications will come).
     if (known && (isFinalStatus(known) || !isTerminal(execution.state.current))) return;
+    const f = this.failing.get(execution.id);
+    if (f && f.nextAt > now) {
+      report.backedOff++;
+      return;
+    }
+    await this.attempt(execution.id, report, now);
+  }
+
+  private async attempt(id: string, report: ReconcileReport, now: number): Promise<void> {
     report.checked++;
     try {
-      await this.d.sync(execution.id);
+      await this.d.sync(id);
       report.synced++;
+      this.failing.delete(id);
     } catch (err) {
       report.failed++;
-      this.logger.warn({ err, executionId: execution.id }, "reconcile of a run failed");
+      this.failed(id, err, now);
+    }
+  }
+
+  /** The next look comes later each time (1, 2, 4… intervals, 6 h at most). */
+  private failed(id: string, err: unknown, now: number): void {
+    const before = this.failing.get(id);
+    const failures = (before?.failures ?? 0) + 1;
+    const stuck = isPermanent(err) || failures >= STUCK_AFTER;
+    const step = this.d.intervalMs || 60_000;
+    const delay = Math.min(MAX_BACKOFF_MS, step * 2 ** Math.min(failures - 1, 20));
+    this.failing.delete(id);
+    this.failing.set(id, { failures, nextAt: now + (stuck ? delay : 0), stuck });
+    if (this.failing.size > MAX_FAILING) {
+      const oldest = this.failing.keys().next().value;
+      if (oldest !== undefined) this.failing.delete(oldest);
+    }
+    const log = { err, executionId: id, failures, retryInMs: stuck ? delay : 0 };
+    if (!stuck) {
+      this.logger.warn(log, "reconcile of a run failed");
+      return;
+    }
+    this.logger.error(log, "reconcile of a run keeps failing; backing off");
+    // A permanent failure was already reported with the run (thread and alerts channel).
+    if (failures === STUCK_AFTER && !isPermanent(err)) {
+      void this.d.alert?.(
+        `reconcile:${id}`,
+        `the catch-up of run ${id} has failed ${failures} times in a row; it is now tried every few hours`,
+        err instanceof Error ? err.message : String(err),
+      );
     }
   }
 

@@ -24,8 +24,8 @@ export interface SyncDeps {
   views: RunViews;
   failures: FailureReporter;
   links: Links;
-  /** A batch changed: its digest is redrawn (and awaited for the batch's own notifications). */
-  digest?: { schedule(batchId: string): void } | undefined;
+  /** A batch's own notification redraws its digest at once (under the batch's lock). */
+  digest: { refresh(batchId: string): Promise<void> };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -84,7 +84,8 @@ export class RunSyncer {
     input: SyncInput,
   ): Promise<SyncOutcome> {
     if (execution.flowId === BATCH_FLOW_ID) {
-      this.d.digest?.schedule(execution.id);
+      // Answered once the digest shows it: 503 when it cannot, so the flow delivers it again.
+      await this.d.digest.refresh(execution.id);
       return "synced";
     }
     const record = await this.d.records.load(execution.id, thread(ctx));

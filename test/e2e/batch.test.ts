@@ -193,3 +193,26 @@ describe("a 50-issue batch under Slack's rate tiers", () => {
     expect((final.match(/Finished — patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
   }, 60_000);
 });
+
+describe("a batch's own notifications", () => {
+  it("are answered once the digest shows them: 200 with the final state drawn, 503 while it cannot be drawn", async () => {
+    h = await startHarness();
+    const batch = await startBatch("batch acme/api label:bug max:1");
+    await batch.listed([{ number: 1, title: "First" }]);
+    const child = await batch.child({ number: 1, title: "First" });
+    await child.started();
+    await child.patchReady(undefined, { pause: false });
+    await child.finished();
+    await settle(h);
+    // Slack refuses the digest's update for good this time (the blocks are refused).
+    h.slack.failNext("chat.update", "invalid_blocks");
+    h.kestra.setState(batch.id, "SUCCESS");
+    const refused = await h.notify({ executionId: batch.id, event: "finished" });
+    expect(refused.status).toBe(503);
+    expect(JSON.stringify(refused.body)).toContain("invalid_blocks");
+    // Delivered again: 200 means the digest now reads Finished (no waiting on a background refresh).
+    const again = await h.notify({ executionId: batch.id, event: "finished" });
+    expect(again.status).toBe(200);
+    expect(digest(h)?.text).toMatch(/Finished/);
+  });
+});

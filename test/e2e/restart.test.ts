@@ -10,7 +10,7 @@ import {
   startHarness,
 } from "../support/harness.ts";
 import { hasButtons, rootOf, startedRun } from "../support/scenarios.ts";
-import { seedRun } from "./commands-seed.ts";
+import { searchesSince, seedRun } from "./commands-seed.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -96,4 +96,42 @@ it("the reconciler reports a failure whose notification never arrived, once", as
   expect(search.length).toBeGreaterThan(0);
   for (const r of search)
     expect(decodeURIComponent(r.path)).toContain("filters[namespace][EQUALS]=dev.autofix");
+});
+
+it("a run whose thread Slack refuses for good is told to the admins once, backed off, and never holds the others back", async () => {
+  let offsetMs = 0;
+  h = await startHarness({ now: () => Date.now() + offsetMs });
+  h.slack.addChannel("C0ARCHIVE");
+  h.slack.addChannel("C0OTHER");
+  const gone = await seedRun(h, { issue: 5, channel: "C0ARCHIVE", state: "RUNNING" });
+  h.kestra.setState(gone.id, "FAILED");
+  // Someone archived the channel: every write to its thread is refused (is_archived).
+  h.slack.addChannel("C0ARCHIVE", { isArchived: true });
+
+  const first = await h.app.runtime.reconciler.runOnce();
+  expect(first.failed).toBe(1);
+  const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  expect(alert.text).toContain("cannot follow its run");
+  expect(JSON.stringify(alert.blocks)).toContain("is_archived");
+
+  // A later run in another channel ends; the next pass looks only since the last one, and the
+  // archived run waits for its turn (backed off) instead of failing every pass.
+  const other = await seedRun(h, { issue: 6, channel: "C0OTHER", state: "RUNNING" });
+  h.kestra.setState(other.id, "FAILED");
+  const from = h.kestra.requests.length;
+  const second = await h.app.runtime.reconciler.runOnce();
+  expect(second).toMatchObject({ synced: 1, failed: 0, backedOff: 1 });
+  const since = searchesSince(h, from)
+    .map((p) => /filters\[endDate\]\[GREATER_THAN_OR_EQUAL_TO\]=([^&]+)/.exec(p)?.[1])
+    .find(Boolean);
+  // Not the 48 h lookback again: the watermark moved past the failing run.
+  expect(Date.parse(since ?? "")).toBeGreaterThan(Date.now() - 10 * 60_000);
+  await h.slack.waitFor(() => h.slack.channelMessages("C0OTHER").length > 0);
+
+  // Its turn comes later (the backoff), it fails again, and nobody is told twice.
+  offsetMs = 3 * 60_000;
+  const third = await h.app.runtime.reconciler.runOnce();
+  expect(third.failed).toBe(1);
+  const stuckAlerts = h.slack.channelMessages(ALERTS).filter((m) => m.text.includes("acme/api#5"));
+  expect(stuckAlerts).toHaveLength(1);
 });
