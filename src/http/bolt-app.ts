@@ -57,6 +57,11 @@ export function createBoltApp(opts: {
         port: config.port,
         customRoutes: routes,
       });
+  // What a listener throws and does not handle itself ends here, with its message and stack.
+  bolt.error(async (error) => {
+    const cause = (error as { original?: unknown }).original ?? error;
+    logger.error({ err: cause, code: error.code }, "a Slack listener failed");
+  });
   const socket = receiver ? new SocketConnection(receiver.client, logger) : undefined;
   let server: RouteServer | undefined;
 

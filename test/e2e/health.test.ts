@@ -69,3 +69,32 @@ it("/healthz fails while work has not moved past its bound (an orchestrator rest
   expect((await late).status).toBe(503);
   await eventually(async () => (await fetch(`${h.url}/healthz`)).status === 200);
 });
+
+it("a listener that throws reaches the app's error handler: logged with its message and stack", async () => {
+  h = await startHarness();
+  h.app.bolt.command("/boom", async ({ ack }) => {
+    await ack();
+    throw new Error("listener exploded");
+  });
+  await h.app.bolt.processEvent({
+    body: {
+      command: "/boom",
+      text: "",
+      team_id: h.slack.teamId,
+      user_id: "U0REQ",
+      channel_id: "C0GENERAL",
+      response_url: h.slack.responseUrl(),
+      trigger_id: "t",
+    },
+    ack: async () => {},
+  });
+  const line = await h.slack.waitFor(() =>
+    h.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l["msg"] === "a Slack listener failed"),
+  );
+  expect(line["err"]).toMatchObject({
+    message: "listener exploded",
+    stack: expect.stringContaining("listener exploded"),
+  });
+});
