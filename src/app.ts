@@ -218,6 +218,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   });
   const listeners: ListenerDeps = {
     commands: {
+      outages: failures,
       settings,
       starter,
       batchStarter: { kestra, threads, records, failures, settings, digest, logger },
@@ -229,6 +230,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       webHost,
     },
     actions: {
+      outages: failures,
       slack,
       logger,
       decisions,

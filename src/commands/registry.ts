@@ -1,3 +1,4 @@
+import type { Outages } from "../runs/failure.ts";
 import { type BatchDeps, batchCommand } from "./batch.ts";
 import { cancelCommand } from "./cancel.ts";
 import { type FixDeps, fixCommand } from "./fix.ts";
@@ -9,7 +10,15 @@ import { type StatusDeps, statusCommand } from "./status.ts";
 import type { AnySubcommand } from "./types.ts";
 
 /** What the subcommands use between them; each one declares (and gets) only its own part. */
-export type CommandDeps = FixDeps & BatchDeps & StatusDeps & ListDeps & RunOperationDeps & LogsDeps;
+export type CommandDeps = FixDeps &
+  BatchDeps &
+  StatusDeps &
+  ListDeps &
+  RunOperationDeps &
+  LogsDeps & {
+    /** A command that failed on Kestra being down is told to the admins too. */
+    outages: Outages;
+  };
 
 /** Every `/autofix` subcommand, in the order help lists them. The default (issue URL) is first. */
 export const SUBCOMMANDS: AnySubcommand<CommandDeps>[] = [

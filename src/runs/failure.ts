@@ -1,3 +1,4 @@
+import { UpstreamError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import {
@@ -44,6 +45,14 @@ export interface FailureReport {
   thread: ThreadRef | undefined;
   /** The reply's identity in the thread, so that it is posted once. */
   meta?: PostMeta;
+}
+
+const OUTAGE_KINDS = ["unavailable", "unauthorized", "incompatible"] as const;
+const OUTAGE_WINDOW_MS = 15 * 60_000;
+
+/** Tells the admins when a person's request failed on a service that is down (FailureReporter.outage). */
+export interface Outages {
+  outage(err: unknown, what: string): Promise<void>;
 }
 
 export interface UnsyncedReport {
@@ -101,6 +110,28 @@ export class FailureReporter {
       .catch((err: unknown) =>
         this.logger.warn({ err, executionId: r.run }, "cannot tell the thread it is stuck"),
       );
+  }
+
+  /**
+   * A person's request failed because Kestra or the database is down or refuses the bot: the person
+   * was told, and the admins hear of it too (once per problem every OUTAGE_WINDOW_MS).
+   */
+  async outage(err: unknown, what: string): Promise<void> {
+    if (!(err instanceof UpstreamError)) return;
+    if (!(OUTAGE_KINDS as readonly string[]).includes(err.kind)) return;
+    if (err.service !== "kestra" && err.service !== "database") return;
+    const window = Math.floor(Date.now() / OUTAGE_WINDOW_MS);
+    const who = err.service === "kestra" ? "Kestra" : "PostgreSQL (DATABASE_URL)";
+    const how = {
+      unavailable: "cannot be reached",
+      unauthorized: "refuses the bot's credentials",
+      incompatible: "answers in a way the bot cannot use",
+    }[err.kind as (typeof OUTAGE_KINDS)[number]];
+    await this.adminAlert(
+      `outage:${err.code}:${window}`,
+      `${who} ${how}: ${what} failed`,
+      err.message,
+    );
   }
 
   /** Something the admins must fix, outside any run: the environment's alerts channel, once per key. */

@@ -176,3 +176,24 @@ describe("input that is not an allowed GitHub issue URL", () => {
     expect(h.kestra.executions).toHaveLength(0);
   });
 });
+
+it("Kestra down at command time: the requester is told, the alerts channel hears once per outage", async () => {
+  h = await startHarness();
+  await h.kestra.close();
+  const first = h.slack.responseUrl();
+  await h.command(ISSUE_URL, { response_url: first });
+  await h.slack.waitFor(() =>
+    /Kestra is not reachable/.test(JSON.stringify(h.slack.responses(first))),
+  );
+  const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+  expect(alert.text).toContain(
+    "Kestra cannot be reached: `/autofix <issue-url>` in <#C0GENERAL> failed",
+  );
+  // A second person a moment later: told as well, the admins are not told twice.
+  const second = h.slack.responseUrl();
+  await h.command(ISSUE_URL, { response_url: second, user_id: "U0OTHER" });
+  await h.slack.waitFor(() =>
+    /Kestra is not reachable/.test(JSON.stringify(h.slack.responses(second))),
+  );
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+});

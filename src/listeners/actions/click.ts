@@ -7,6 +7,7 @@ import type {
 } from "@slack/bolt";
 import type { Logger } from "../../logger.ts";
 import type { Click, ClickOutcome } from "../../runs/decisions.ts";
+import type { Outages } from "../../runs/failure.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -15,6 +16,8 @@ export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & 
 export interface ClickDeps {
   slack: webApi.WebClient;
   logger: Logger;
+  /** A click that failed on Kestra being down is told to the admins too. */
+  outages: Outages;
 }
 
 /** The run a button click is about, from the signed payload. */
@@ -50,6 +53,7 @@ export function clickHandler(d: ClickDeps, run: (click: Click) => Promise<ClickO
         { err, executionId: click.executionId, user: click.user },
         "click refused or failed",
       );
+      await d.outages.outage(err, `a button click in <#${click.channel}>`);
       text = userMessage(err);
     }
     if (text) await tellClicker(d, click, text);

@@ -63,7 +63,14 @@ export function autofixCommand(d: CommandDeps) {
       });
     } catch (err) {
       d.logger.error({ err, subcommand: sub.name || "fix" }, "/autofix failed");
-      await respond({ response_type: "ephemeral", text: userMessage(err) }).catch(() => {});
+      // The admins first: the answer to the person is then the sign that both are done.
+      await d.outages.outage(
+        err,
+        `\`/autofix ${sub.name || "<issue-url>"}\` in <#${command.channel_id}>`,
+      );
+      await respond({ response_type: "ephemeral", text: userMessage(err) }).catch((e: unknown) =>
+        d.logger.warn({ err: e }, "cannot answer through response_url"),
+      );
     }
   };
 }
