@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { userMessage } from "../slack/error-messages.ts";
+import { cannotPostMessage, userMessage } from "../slack/error-messages.ts";
 import { link } from "../slack/mrkdwn.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import { type RunContext, runLabels } from "./context.ts";
@@ -81,6 +81,8 @@ export class RunStarter {
     let rootTs = req.rootTs;
     if (rootTs === undefined) {
       try {
+        // Membership first: the bot reads its threads back later.
+        await this.d.threads.join(req.channel);
         rootTs = await this.d.threads.postRoot(
           req.channel,
           rootMessage({
@@ -93,11 +95,7 @@ export class RunStarter {
         );
       } catch (err) {
         this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
-        return {
-          ok: false,
-          message:
-            "I cannot post in this channel. Invite the bot first (`/invite @autofix`), or run the command in a channel where it is a member.",
-        };
+        return { ok: false, message: cannotPostMessage(err) };
       }
     }
     const thread = { channel: req.channel, rootTs };

@@ -55,3 +55,20 @@ function upstreamMessage(err: UpstreamError): string {
   }
   return err.message;
 }
+
+/**
+ * Why the bot cannot start a thread in a channel, for the person who asked there: an invitation
+ * is the fix when Slack does not let it in; otherwise what Slack said.
+ */
+export function cannotPostMessage(err: unknown): string {
+  const code = err instanceof UpstreamError && err.service === "slack" ? err.detail : undefined;
+  if (code === "not_in_channel" || code === "channel_not_found") {
+    return "I cannot post in this channel. Invite the bot first (`/invite @autofix`), or run the command in a channel where it is a member.";
+  }
+  if (code === "missing_scope") {
+    return "The bot may not join this channel by itself (its Slack app lacks the channels:join scope: an admin should reinstall it from manifest.yml). Invite it instead: `/invite @autofix`.";
+  }
+  if (code === "is_archived")
+    return "This channel is archived: the bot cannot start a thread in it.";
+  return `The run's thread could not be started: ${userMessage(err)}`;
+}

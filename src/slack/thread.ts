@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { types, webApi } from "@slack/bolt";
-import { isTransient } from "../errors.ts";
+import { isTransient, UpstreamError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
 import { slackCall } from "./errors.ts";
@@ -106,12 +106,33 @@ export class SlackThreads {
   private readonly limiter: UpdateLimiter;
   private readonly logger: Logger;
   private readonly journal: PostJournal | undefined;
+  /** Channels this process joined (or found it cannot join: private ones need an invitation). */
+  private readonly joined = new Set<string>();
 
   constructor(client: WebClient, limiter: UpdateLimiter, logger: Logger, journal?: PostJournal) {
     this.client = client;
     this.limiter = limiter;
     this.logger = logger;
     this.journal = journal;
+  }
+
+  /**
+   * Joins a public channel before the bot starts a thread there: it must read the thread back
+   * later (conversations.replies needs membership, chat:write.public does not give it). Private
+   * channels need an invitation, which the post then tells. A DM needs nothing.
+   */
+  async join(channel: string): Promise<void> {
+    if (this.joined.has(channel) || channel.startsWith("D")) return;
+    try {
+      await slackCall("conversations.join", () => this.client.conversations.join({ channel }));
+    } catch (err) {
+      if (
+        !(err instanceof UpstreamError && err.detail === "method_not_supported_for_channel_type")
+      ) {
+        throw err;
+      }
+    }
+    this.joined.add(channel);
   }
 
   /** Reads the whole thread with its metadata (conversations.replies, paged). */

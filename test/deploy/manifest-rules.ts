@@ -37,7 +37,8 @@ export const MANIFEST_KEYS = {
  * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups),
  * users:read (users.info: only workspace admins/owners or approvers may edit channel settings),
  * *:history (conversations.replies: the bot reads a run's thread back to know what it posted;
- * conversations.history: it finds an alert already posted in the alerts channel).
+ * conversations.history: it finds an alert already posted in the alerts channel), channels:join
+ * (it joins a public channel before its first thread there: reading back needs membership).
  */
 export const EXPECTED_BOT_SCOPES = [
   "commands",
@@ -50,6 +51,7 @@ export const EXPECTED_BOT_SCOPES = [
   "groups:history",
   "im:history",
   "mpim:history",
+  "channels:join",
 ] as const;
 
 export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";

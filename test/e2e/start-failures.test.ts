@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FaultResponse } from "../fakes/kestra.ts";
+import { FlowDriver } from "../support/flow-driver.ts";
 import { ALERTS, CHANNEL, type Harness, ISSUE_URL, startHarness } from "../support/harness.ts";
 
 let h: Harness;
@@ -196,4 +197,48 @@ it("Kestra down at command time: the requester is told, the alerts channel hears
     /Kestra is not reachable/.test(JSON.stringify(h.slack.responses(second))),
   );
   expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+});
+
+describe("where the bot may start a thread", () => {
+  it("a public channel it was never invited to: it joins first, so it can read the thread back after a restart", async () => {
+    h = await startHarness();
+    h.slack.addChannel("C0PUBLIC", { botMember: false });
+    await h.command(ISSUE_URL, { channel_id: "C0PUBLIC" });
+    const root = await h.slack.waitFor(() => h.slack.channelMessages("C0PUBLIC")[0]);
+    const calls = h.slack.calls.map((c) => c.method);
+    expect(calls.indexOf("conversations.join")).toBeLessThan(calls.indexOf("chat.postMessage"));
+    // A restarted bot reads the thread back (its record): membership makes that possible.
+    await h.stopApp();
+    await h.startNewApp();
+    await FlowDriver.latest(h).started();
+    expect(
+      h.slack.calls.some((c) => c.method === "conversations.replies" && c.error === undefined),
+    ).toBe(true);
+    expect(h.slack.message("C0PUBLIC", root.ts)?.text).toMatch(/Running$/);
+  });
+
+  it("a private channel it was not invited to: told to invite it, nothing started", async () => {
+    h = await startHarness();
+    h.slack.addChannel("G0SECRET", { isPrivate: true, botMember: false });
+    const responseUrl = h.slack.responseUrl();
+    await h.command(ISSUE_URL, { channel_id: "G0SECRET", response_url: responseUrl });
+    await h.slack.waitFor(() =>
+      /Invite the bot first/.test(JSON.stringify(h.slack.responses(responseUrl))),
+    );
+    expect(h.kestra.executions).toHaveLength(0);
+  });
+
+  it("Slack failing the root post for another reason is said as such, not as 'invite the bot'", async () => {
+    h = await startHarness();
+    h.slack.failNext("chat.postMessage", "invalid_blocks");
+    const responseUrl = h.slack.responseUrl();
+    await h.command(ISSUE_URL, { response_url: responseUrl });
+    const said = await h.slack.waitFor(() => {
+      const text = JSON.stringify(h.slack.responses(responseUrl));
+      return /could not be started/.test(text) ? text : undefined;
+    });
+    expect(said).toContain("invalid_blocks");
+    expect(said).not.toContain("Invite the bot");
+    expect(h.kestra.executions).toHaveLength(0);
+  });
 });

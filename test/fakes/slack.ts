@@ -145,7 +145,11 @@ export interface FakeSlack {
     },
   ): void;
   setUsergroup(id: string, userIds: string[]): void;
-  addChannel(id: string, opts?: { name?: string; isPrivate?: boolean; isArchived?: boolean }): void;
+  /** A channel; the bot is a member unless `botMember: false` (it can join a public one). */
+  addChannel(
+    id: string,
+    opts?: { name?: string; isPrivate?: boolean; isArchived?: boolean; botMember?: boolean },
+  ): void;
   /** A trigger_id views.open accepts once, within `ttlMs` (default 3000, like Slack). */
   issueTriggerId(opts?: { userId?: string; ttlMs?: number }): string;
   /** A fresh response_url on the fake (5 uses within 30 minutes). */
@@ -317,13 +321,14 @@ class FakeSlackServer implements FakeSlack {
   }
   addChannel(
     id: string,
-    opts: { name?: string; isPrivate?: boolean; isArchived?: boolean } = {},
+    opts: { name?: string; isPrivate?: boolean; isArchived?: boolean; botMember?: boolean } = {},
   ): void {
     this.#state.channels.set(id, {
       id,
       name: opts.name ?? id.replace(/^C0?/, "").toLowerCase(),
       isPrivate: opts.isPrivate ?? false,
       isArchived: opts.isArchived ?? false,
+      botMember: opts.botMember ?? true,
     });
   }
   issueTriggerId(opts: { userId?: string; ttlMs?: number } = {}): string {

@@ -3,7 +3,7 @@ import type { KestraClient } from "../../kestra/client.ts";
 import type { Logger } from "../../logger.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
 import { digestMessage } from "../../slack/blocks/digest-message.ts";
-import { userMessage } from "../../slack/error-messages.ts";
+import { cannotPostMessage, userMessage } from "../../slack/error-messages.ts";
 import type { SlackThreads } from "../../slack/thread.ts";
 import { runLabels } from "../context.ts";
 import { type FailureReporter, startFailure } from "../failure.ts";
@@ -49,16 +49,14 @@ export async function startBatch(
   };
   let rootTs: string;
   try {
+    await d.threads.join(req.channel);
     rootTs = await d.threads.postRoot(
       req.channel,
       digestMessage({ ...digestBase, status: "queued" }),
     );
   } catch (err) {
     d.logger.warn({ err, channel: req.channel }, "cannot post the batch digest");
-    return {
-      ok: false,
-      message: "I cannot post in this channel. Invite the bot first (`/invite @autofix`).",
-    };
+    return { ok: false, message: cannotPostMessage(err) };
   }
   const thread = { channel: req.channel, rootTs };
   try {

@@ -3,6 +3,7 @@
 import { bool, str } from "./api-request.ts";
 import {
   ApiError,
+  channelToWrite,
   type MethodContext,
   type MethodSpec,
   messageAttachments,
@@ -22,7 +23,7 @@ export const MAX_UPDATE_TEXT = 4_000;
 const MESSAGE_JSON_FIELDS = ["blocks", "attachments", "metadata"] as const;
 
 function postMessage(ctx: MethodContext) {
-  const channel = requireChannel(ctx);
+  const channel = channelToWrite(ctx);
   const threadTs = threadRoot(ctx, channel.id);
   const blocks = messageBlocks(ctx);
   const attachments = messageAttachments(ctx);

@@ -64,6 +64,26 @@ export function requireChannel(ctx: MethodContext, key = "channel"): FakeChannel
   return channel;
 }
 
+/**
+ * Posting: a member may; a non-member only in a public channel (chat:write.public), and a private
+ * channel it was not invited to does not exist for it.
+ */
+export function channelToWrite(ctx: MethodContext, key = "channel"): FakeChannel {
+  const channel = requireChannel(ctx, key);
+  if (!channel.botMember && channel.isPrivate) throw new ApiError("channel_not_found");
+  return channel;
+}
+
+/** Reading a conversation's messages takes membership (conversations.replies/history). */
+export function channelToRead(ctx: MethodContext): FakeChannel {
+  const id = str(ctx.params, "channel");
+  const channel = id === undefined ? undefined : ctx.state.channels.get(id);
+  if (!channel) throw new ApiError("channel_not_found");
+  if (!channel.botMember)
+    throw new ApiError(channel.isPrivate ? "channel_not_found" : "not_in_channel");
+  return channel;
+}
+
 const TS_PATTERN = /^\d{10}\.\d{6}$/;
 
 /** Validates thread_ts: well-formed, and the ts of a top-level message in the channel. */

@@ -64,13 +64,32 @@ function conversationsInfo(ctx: MethodContext) {
       is_private: channel.isPrivate,
       is_archived: channel.isArchived,
       is_general: channel.name === "general",
-      is_member: true,
+      is_member: channel.botMember,
       context_team_id: ctx.config.teamId,
     },
   };
 }
 
+/** conversations.join (channels:join): public channels only; a member stays one (a warning). */
+function conversationsJoin(ctx: MethodContext) {
+  const id = str(ctx.params, "channel");
+  const channel = id === undefined ? undefined : ctx.state.channels.get(id);
+  if (!channel || (channel.isPrivate && !channel.botMember))
+    throw new ApiError("channel_not_found");
+  if (channel.isArchived) throw new ApiError("is_archived");
+  if (channel.isPrivate) throw new ApiError("method_not_supported_for_channel_type");
+  const already = channel.botMember;
+  channel.botMember = true;
+  return {
+    channel: { id: channel.id, name: channel.name, is_member: true },
+    ...(already
+      ? { warning: "already_in_channel", response_metadata: { warnings: ["already_in_channel"] } }
+      : {}),
+  };
+}
+
 export const DIRECTORY_METHODS: Record<string, MethodSpec> = {
+  "conversations.join": { tier: 3, acceptsJson: false, jsonFields: [], run: conversationsJoin },
   "auth.test": { tier: 4, acceptsJson: false, jsonFields: [], run: authTest },
   "users.info": { tier: 4, acceptsJson: false, jsonFields: [], run: usersInfo },
   "usergroups.users.list": { tier: 2, acceptsJson: false, jsonFields: [], run: usergroupUsers },

@@ -8,10 +8,10 @@
 import { bool, int, str } from "./api-request.ts";
 import {
   ApiError,
+  channelToRead,
   type MethodContext,
   type MethodSpec,
   messageJson,
-  requireChannel,
 } from "./context.ts";
 
 /** Slack documents 1000 as the largest page; it may return fewer. */
@@ -22,7 +22,7 @@ const HISTORY_DEFAULT_LIMIT = 100;
 const HISTORY_MAX_LIMIT = 999;
 
 function replies(ctx: MethodContext) {
-  const channel = requireChannel(ctx);
+  const channel = channelToRead(ctx);
   const ts = str(ctx.params, "ts");
   if (ts === undefined) throw new ApiError("invalid_arguments");
   const parent = ctx.state.findMessage(channel.id, ts);
@@ -63,7 +63,7 @@ function replies(ctx: MethodContext) {
 }
 
 function history(ctx: MethodContext) {
-  const channel = requireChannel(ctx);
+  const channel = channelToRead(ctx);
   const oldest = str(ctx.params, "oldest");
   const latest = str(ctx.params, "latest");
   const inclusive = bool(ctx.params, "inclusive");

@@ -90,6 +90,8 @@ export interface FakeChannel {
   name: string;
   isPrivate: boolean;
   isArchived: boolean;
+  /** The bot is a member: it reads the history only then; it posts in a public channel anyway. */
+  botMember: boolean;
 }
 
 export interface ResponseUrlRecord {
