@@ -18,6 +18,7 @@ import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { RunQueries } from "./runs/queries.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
+import { MemoryStartLedger, PostgresStartLedger } from "./runs/start-ledger.ts";
 import { StuckDetector } from "./runs/stuck.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
@@ -162,6 +163,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     threads,
     records,
     lock,
+    ledger: lock instanceof PostgresLock ? new PostgresStartLedger(lock) : new MemoryStartLedger(),
     settings,
     approvers,
     links,

@@ -16,6 +16,7 @@ import { RunReader } from "./read.ts";
 import type { RunRecords } from "./record.ts";
 import { RevisionStarter, RunRevisions } from "./revise.ts";
 import { RootClaim } from "./root-claim.ts";
+import type { StartLedger } from "./start-ledger.ts";
 import { RunStarter } from "./starter.ts";
 import { RunSyncer } from "./sync.ts";
 import { ThreadSync } from "./thread-sync.ts";
@@ -27,6 +28,8 @@ export interface RunServicesDeps {
   threads: SlackThreads;
   records: RunRecords;
   lock: RunLock;
+  /** The runs just started, by issue (one live run per issue). */
+  ledger: StartLedger;
   settings: SettingsStore;
   approvers: Approvers;
   links: Links;
@@ -76,6 +79,8 @@ export function composeRuns(d: RunServicesDeps) {
     threads,
     records,
     rootClaim,
+    lock,
+    ledger: d.ledger,
     failures,
     logger,
     settings,

@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS autofix_post (
   pending boolean NOT NULL,
   at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (thread, run, key)
+);
+CREATE TABLE IF NOT EXISTS autofix_start (
+  issue text PRIMARY KEY,
+  execution text NOT NULL,
+  at timestamptz NOT NULL DEFAULT now()
 );`;
 
 interface Row {
@@ -82,6 +87,7 @@ export class PostgresJournal implements RecordJournal {
         `DELETE FROM autofix_thread WHERE at < now() - interval '${KEEP_DAYS} days'`,
         [],
       );
+      await this.db.query("DELETE FROM autofix_start WHERE at < now() - interval '1 day'", []);
     });
   }
 

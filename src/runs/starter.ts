@@ -2,7 +2,7 @@ import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import { type GitHubClient, getIssue } from "../github/client.ts";
 import type { InputValue, KestraClient } from "../kestra/client.ts";
-import { ACTIVE_STATES, type Execution } from "../kestra/types.ts";
+import { ACTIVE_STATES, type Execution, isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
@@ -13,8 +13,10 @@ import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import { type RunContext, runLabels } from "./context.ts";
 import { type FailureReporter, startFailure } from "./failure.ts";
 import type { Links } from "./links.ts";
+import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RootClaim } from "./root-claim.ts";
+import type { StartLedger } from "./start-ledger.ts";
 
 export interface StartRequest {
   team: string;
@@ -31,12 +33,19 @@ export type StartResult =
   | { ok: true; executionId: string; rootTs: string }
   | { ok: false; message: string; rootTs?: string };
 
+/** The lock (and ledger key) of one issue's starts. */
+function issueKey(repo: string, issue: string): string {
+  return `issue:${repo.toLowerCase()}#${issue}`;
+}
+
 export interface StarterDeps {
   kestra: KestraClient;
   github: GitHubClient;
   threads: SlackThreads;
   records: RunRecords;
   rootClaim: RootClaim;
+  lock: RunLock;
+  ledger: StartLedger;
   failures: FailureReporter;
   logger: Logger;
   settings: SettingsStore;
@@ -50,21 +59,39 @@ export class RunStarter {
     this.d = deps;
   }
 
+  /**
+   * One live run per issue: the check and the start hold the issue's lock (across replicas), so
+   * two quick commands start one run. A revision replaces its run in the same thread, so it may
+   * overlap it.
+   */
   async start(req: StartRequest): Promise<StartResult> {
+    if (req.rootTs) return this.startNow(req);
+    const repo = `${req.issue.owner}/${req.issue.repo}`;
+    const issue = String(req.issue.number);
+    return this.d.lock.run(issueKey(repo, issue), async () => {
+      const slug = issueSlug(req.issue);
+      try {
+        const active = await this.liveRun(repo, issue);
+        if (active) return this.busy(slug, active);
+      } catch (err) {
+        return this.cannotStart(req, slug, issueUrl(req.issue), undefined, err);
+      }
+      const result = await this.startNow(req);
+      if (result.ok) await this.d.ledger.started(issueKey(repo, issue), result.executionId);
+      return result;
+    });
+  }
+
+  private busy(slug: string, active: string): StartResult {
+    return {
+      ok: false,
+      message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
+    };
+  }
+
+  private async startNow(req: StartRequest): Promise<StartResult> {
     const slug = issueSlug(req.issue);
     const url = issueUrl(req.issue);
-    try {
-      // One live run per issue (a revision replaces its run in the same thread, so it may overlap).
-      const active = req.rootTs ? undefined : await this.activeRun(req.issue);
-      if (active) {
-        return {
-          ok: false,
-          message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
-        };
-      }
-    } catch (err) {
-      return this.cannotStart(req, slug, url, undefined, err);
-    }
     let title: string | undefined;
     try {
       const info = await getIssue(this.d.github, req.issue);
@@ -146,14 +173,18 @@ export class RunStarter {
    * whose root then follows the new run. One live run per issue, as for any start.
    */
   async rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
-    const issue = ctx.repo && ctx.issue ? { repo: ctx.repo, number: ctx.issue } : undefined;
-    const active = issue ? await this.activeRunOf(issue.repo, issue.number) : undefined;
-    if (active) {
-      return {
-        ok: false,
-        message: `A run for ${ctx.slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread.`,
-      };
-    }
+    const { repo, issue } = ctx;
+    if (!repo || !issue) return this.rerunHeld(old, ctx);
+    return this.d.lock.run(issueKey(repo, issue), async () => {
+      const active = await this.liveRun(repo, issue);
+      if (active) return this.busy(ctx.slug, active);
+      const result = await this.rerunHeld(old, ctx);
+      if (result.ok) await this.d.ledger.started(issueKey(repo, issue), result.executionId);
+      return result;
+    });
+  }
+
+  private async rerunHeld(old: Execution, ctx: RunContext): Promise<StartResult> {
     const inputs: Record<string, InputValue> = {};
     for (const [id, value] of Object.entries(old.inputs ?? {})) {
       if (value === null || value === undefined) continue;
@@ -176,12 +207,16 @@ export class RunStarter {
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };
   }
 
-  /** The newest run of this issue that has not ended, if any. */
-  private activeRun(issue: IssueRef): Promise<string | undefined> {
-    return this.activeRunOf(`${issue.owner}/${issue.repo}`, String(issue.number));
-  }
-
-  private async activeRunOf(repo: string, issue: string): Promise<string | undefined> {
+  /**
+   * The run of this issue that has not ended, if any: the one this bot started last (read by id:
+   * a search may not show it yet), else the newest the search finds.
+   */
+  private async liveRun(repo: string, issue: string): Promise<string | undefined> {
+    const last = await this.d.ledger.last(issueKey(repo, issue));
+    if (last) {
+      const execution = await this.d.kestra.findExecution(last);
+      if (execution && !isTerminal(execution.state.current)) return execution.id;
+    }
     const { results } = await this.d.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
       labels: { [LABELS.repo]: repo, [LABELS.issue]: issue },

@@ -125,3 +125,19 @@ it("a second /autofix for an issue with a run in progress is refused with a link
   expect(h.kestra.executions).toHaveLength(1);
   expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
 });
+
+it("two quick /autofix for one issue start one run, although Kestra's search does not show the first yet", async () => {
+  h = await startHarness({ kestraIndexLagMs: 5_000 });
+  const first = h.slack.responseUrl();
+  const second = h.slack.responseUrl();
+  await Promise.all([
+    h.command(ISSUE_URL, { response_url: first }),
+    h.command(ISSUE_URL, { response_url: second, user_id: "U0OTHER" }),
+  ]);
+  const told = await h.slack.waitFor(() =>
+    [first, second].find((u) => /already in progress/.test(JSON.stringify(h.slack.responses(u)))),
+  );
+  expect(told).toBeDefined();
+  expect(h.kestra.executions).toHaveLength(1);
+  expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+});

@@ -114,7 +114,11 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
   const router = new Router(TABLE.operations);
   let server: FakeHttpServer | undefined;
   const baseUrl = () => server?.url ?? "";
-  registerExecutions(router, { store, baseUrl });
+  registerExecutions(router, {
+    store,
+    baseUrl,
+    ...(options.indexLagMs ? { indexLagMs: options.indexLagMs } : {}),
+  });
   registerResources(router, { store, baseUrl, version: options.version ?? "2.0.0" });
   const missing = router.unimplemented();
   if (missing.length > 0) throw new Error(`fake kestra: no handler for ${missing.join(", ")}`);

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** The version the fake Kestra answers on GET /api/v1/configs (default 2.0.0). */
   kestraVersion?: string;
+  /** The fake Kestra's search lag behind its writes (its indexer). */
+  kestraIndexLagMs?: number;
   /** How often /readyz's checks run (default once a minute). */
   readinessIntervalMs?: number;
   /** /healthz's bound on work and lock waits (default: production's). */
@@ -79,6 +81,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     username: KESTRA_USER,
     password: KESTRA_PASSWORD,
     ...(opts.kestraVersion ? { version: opts.kestraVersion } : {}),
+    ...(opts.kestraIndexLagMs ? { indexLagMs: opts.kestraIndexLagMs } : {}),
   });
   for (const file of [
     "main_dev.autofix_ai-issue-autofix.yml",

@@ -19,6 +19,8 @@ import { type FakeExecution, isStateType, isTerminal, type Label } from "./types
 export interface Deps {
   store: Store;
   baseUrl: () => string;
+  /** See FakeKestraOptions.indexLagMs. */
+  indexLagMs?: number;
 }
 
 /** Label#key in the 2.0 spec; same rule as src/contracts/flow.ts LABEL_KEY_PATTERN. */
@@ -44,7 +46,7 @@ export function registerExecutions(router: Router, deps: Deps): void {
     new ApiError("not-found", `Unable to find execution id '${id}'`);
 
   router.handle("createExecution", (ctx) => create(ctx, deps));
-  router.handle("searchExecutions", (ctx) => search(ctx, store));
+  router.handle("searchExecutions", (ctx) => search(ctx, store, deps.indexLagMs ?? 0));
   router.handle("getExecution", (ctx) => ok(renderExecution(byId(ctx, nullBody))));
   router.handle("resumeExecution", (ctx) => resume(ctx, store, byId(ctx, service)));
   router.handle("killExecution", (ctx) => kill(ctx, store, byId(ctx, nullBody)));
@@ -201,7 +203,7 @@ const SORT_FIELDS: Record<string, (e: FakeExecution) => string> = {
   "state.endDate": (e) => e.state.histories.at(-1)?.date ?? "",
 };
 
-function search(ctx: Ctx, store: Store): Reply {
+function search(ctx: Ctx, store: Store, indexLagMs: number): Reply {
   const params = ctx.url.searchParams;
   rejectLegacyParams(params, SEARCH_LEGACY);
   const { page, size } = paging(params, 10);
@@ -240,8 +242,10 @@ function search(ctx: Ctx, store: Store): Reply {
   // As Kestra 2.0.0's JDBC repository: without a kind filter only normal runs (kind null or
   // NORMAL) are searched, so Loop iterations stay out; a kind filter compares the stored value.
   const byKind = filters.some((f) => f.field === "kind");
+  const indexed = Date.now() - indexLagMs;
   const matching = [...store.executions.values()].filter(
     (e) =>
+      Date.parse(e.state.histories[0]?.date ?? "") <= indexed &&
       (byKind || e.kind === undefined) &&
       filters.every((f) => dates.includes(f) || matchesFilter(e, f)) &&
       matchesDates(e, dates, dateFilter),

@@ -186,4 +186,9 @@ export interface FakeKestraOptions {
    * "problem": RFC 9457 `application/problem+json` `{type,title,status,detail,instance,errors}` of newer builds.
    */
   errorFormat?: "classic" | "problem";
+  /**
+   * Kestra's search reads what its indexer has written: an execution younger than this is not
+   * found yet (GET by id finds it at once). Default 0.
+   */
+  indexLagMs?: number;
 }
