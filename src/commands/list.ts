@@ -1,5 +1,6 @@
 import { LABELS } from "../contracts/flow.ts";
 import { ACTIVE_STATES, FAILED_STATES, type RunQueries } from "../runs/queries.ts";
+import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import { pageCount } from "../shared/paging.ts";
 import {
   isListFilter,
@@ -76,8 +77,8 @@ export async function listRuns(
     page = pageCount(found.total, LIST_PAGE_SIZE);
     found = await search(page);
   }
-  const runs = await Promise.all(
-    found.runs.map((r) => d.queries.describeRun(r, { withPr: false })),
+  const runs = await mapLimit(found.runs, FAN_OUT, (r) =>
+    d.queries.describeRun(r, { withPr: false }),
   );
   return runListMessage({
     channel: where.channel,

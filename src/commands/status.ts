@@ -8,6 +8,7 @@ import {
   type Viewer,
 } from "../runs/queries.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import { activeRunsMessage, runStatusMessage } from "../slack/blocks/run-status.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { badExecutionId, quoted } from "./run-args.ts";
@@ -105,7 +106,7 @@ async function activeRuns(d: StatusDeps, ctx: CommandContext) {
     page: 1,
     size: ACTIVE_SHOWN,
   });
-  const facts = await Promise.all(runs.map((r) => d.queries.describeRun(r, { withPr: false })));
+  const facts = await mapLimit(runs, FAN_OUT, (r) => d.queries.describeRun(r, { withPr: false }));
   const message = activeRunsMessage({ channel: ctx.channel, runs: facts, total });
   await ctx.respond({ response_type: "ephemeral", ...message });
 }

@@ -11,6 +11,7 @@ import type { RunViews } from "../runs/views.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import { REPO_PATTERN } from "../settings/channel-settings.ts";
 import { issueUrl } from "../shared/issue-url.ts";
+import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import { clampPage, pageCount } from "../shared/paging.ts";
 import {
   ISSUES_PER_PAGE,
@@ -41,7 +42,6 @@ export interface HomeLoadDeps {
 const ISSUE_CACHE_MS = 30_000;
 /** Open issues read per repository (GitHub pages of 100); more are not listed. */
 const MAX_ISSUE_PAGES = 3;
-const CONCURRENCY = 5;
 
 /** Runs read per search page while looking for those the viewer may see. */
 const RUNS_SCAN_PAGE = 100;
@@ -68,7 +68,7 @@ export async function loadRuns(
     const current = clampPage(page, total, RUNS_PER_PAGE);
     const slice = scan.runs.slice((current - 1) * RUNS_PER_PAGE, current * RUNS_PER_PAGE);
     const base = await workspaceUrl(d);
-    const rows = await mapLimit(slice, CONCURRENCY, (run) => runRow(d, run.execution, base));
+    const rows = await mapLimit(slice, FAN_OUT, (run) => runRow(d, run.execution, base));
     return {
       page: current,
       pageCount: pageCount(total, RUNS_PER_PAGE),
@@ -174,7 +174,7 @@ export async function loadIssues(
   const current = clampPage(page, all.length, ISSUES_PER_PAGE);
   const slice = all.slice((current - 1) * ISSUES_PER_PAGE, current * ISSUES_PER_PAGE);
   const visible = d.queries.visibility({ team: viewer.team, user: viewer.user });
-  const rows = await mapLimit(slice, CONCURRENCY, (issue) => issueRow(d, issue, viewer, visible));
+  const rows = await mapLimit(slice, FAN_OUT, (issue) => issueRow(d, issue, viewer, visible));
   return {
     page: current,
     pageCount: pageCount(all.length, ISSUES_PER_PAGE),
@@ -299,21 +299,4 @@ async function fetchOpenIssues(d: HomeLoadDeps, repo: string, labels: string[]):
           : `GitHub refused to list its issues (${typeof status === "number" ? status : "no answer"})`,
     };
   }
-}
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

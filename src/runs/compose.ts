@@ -53,6 +53,7 @@ export function composeRuns(d: RunServicesDeps) {
   const views = new RunViews({ reader, records });
   const digest = new BatchDigest({
     kestra,
+    reader,
     records,
     threads,
     failures,

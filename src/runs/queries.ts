@@ -5,6 +5,7 @@ import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
 import { contextOf, type RunContext } from "./context.ts";
@@ -168,7 +169,7 @@ export class RunQueries {
       ...query,
       labels: { ...query.labels, [LABELS.team]: team },
     });
-    const full = await Promise.all(results.map((light) => this.full(light)));
+    const full = await mapLimit(results, FAN_OUT, (light) => this.full(light));
     const runs: TeamRun[] = [];
     for (const execution of full) {
       const ctx = contextOf(execution);

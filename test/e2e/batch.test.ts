@@ -8,6 +8,11 @@ afterEach(async () => h?.close());
 
 const digest = (h: Harness) => h.slack.channelMessages(CHANNEL)[0];
 const digestText = (h: Harness) => JSON.stringify(digest(h)?.blocks ?? []);
+/** The digest's line for one issue. */
+const rowOf = (h: Harness, slug: string) =>
+  JSON.stringify(digest(h)?.blocks ?? [])
+    .split("\\n")
+    .find((line) => line.includes(slug)) ?? "";
 const settle = async (h: Harness) => {
   await h.app.runtime.background.drain();
   await h.app.runtime.digest.idle();
@@ -214,5 +219,59 @@ describe("a batch's own notifications", () => {
     const again = await h.notify({ executionId: batch.id, event: "finished" });
     expect(again.status).toBe(200);
     expect(digest(h)?.text).toMatch(/Finished/);
+  });
+});
+
+describe("a batch's rows", () => {
+  it("after a restart still show each child's time, read from its result.json in Kestra", async () => {
+    h = await startHarness();
+    const batch = await startBatch("batch acme/api label:bug max:2");
+    await batch.listed([
+      { number: 1, title: "First" },
+      { number: 2, title: "Second" },
+    ]);
+    const c1 = await batch.child({ number: 1, title: "First" });
+    await c1.started();
+    await c1.patchReady(undefined, { pause: false });
+    await c1.finished();
+    await settle(h);
+    expect(rowOf(h, "acme/api#1")).toContain("1m 1s");
+    // A new process, which never saw the child's patch (a dry run posts no approval message).
+    await h.stopApp();
+    await h.startNewApp();
+    const c2 = await batch.child({ number: 2, title: "Second" });
+    await c2.started();
+    await c2.patchReady(undefined, { pause: false });
+    await c2.finished();
+    await batch.finished();
+    await settle(h);
+    expect(rowOf(h, "acme/api#1")).toContain("1m 1s");
+    expect(rowOf(h, "acme/api#2")).toContain("1m 1s");
+  });
+
+  it("a cancelled child started again takes its issue's row (one row per issue)", async () => {
+    h = await startHarness();
+    const batch = await startBatch("batch acme/api label:bug max:2");
+    await batch.listed([{ number: 1, title: "First" }]);
+    const c1 = await batch.child({ number: 1, title: "First" });
+    await c1.started();
+    h.kestra.setState(c1.id, "KILLING");
+    await c1.killed();
+    await settle(h);
+    expect(rowOf(h, "acme/api#1")).toContain("Cancelled");
+    const responseUrl = h.slack.responseUrl();
+    await h.command(`retry ${c1.id}`, { response_url: responseUrl });
+    await h.slack.waitFor(
+      () => h.kestra.executions.filter((e) => e.flowId === "ai-issue-autofix").length === 2,
+    );
+    const again = new (await import("../support/flow-driver.ts")).FlowDriver(
+      h,
+      h.kestra.executions.at(-1)?.id ?? "",
+    );
+    await again.started();
+    await settle(h);
+    const lines = JSON.stringify(digest(h)?.blocks ?? []).split("\\n");
+    expect(lines.filter((line) => line.includes("acme/api#1"))).toHaveLength(1);
+    expect(rowOf(h, "acme/api#1")).toContain("Running");
   });
 });

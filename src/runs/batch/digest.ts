@@ -11,6 +11,7 @@ import { UpstreamError } from "../../errors.ts";
 import type { KestraClient } from "../../kestra/client.ts";
 import { type Execution, isTerminal, labelValue } from "../../kestra/types.ts";
 import type { Logger } from "../../logger.ts";
+import { FAN_OUT, mapLimit } from "../../shared/map-limit.ts";
 import { isFinalStatus, type RunStatus } from "../../shared/run-status.ts";
 import {
   type DigestRow,
@@ -23,9 +24,48 @@ import { contextOf, type RunContext } from "../context.ts";
 import type { FailureReporter } from "../failure.ts";
 import type { Links } from "../links.ts";
 import type { RunLock } from "../lock.ts";
-import { KEYS, type RunRecord, type RunRecords, renderOf } from "../record.ts";
+import type { RunReader } from "../read.ts";
+import { KEYS, type Metrics, type RunRecord, type RunRecords, renderOf } from "../record.ts";
 import { deriveView } from "../status.ts";
 import { thread } from "../thread-sync.ts";
+
+/** Statuses after the worker's patch, when the child's figures exist. */
+const PATCHED: RunStatus[] = [
+  "awaiting_approval",
+  "creating_pr",
+  "pr_opened",
+  "rejected",
+  "expired",
+  "finished",
+];
+/** Children remembered per map (derived statuses, figures); the oldest go first. */
+const MAX_REMEMBERED = 5000;
+
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+}
+
+/** Children in start order, one per issue: a later run of an issue takes its earlier run's place. */
+function latestPerIssue(children: Execution[]): Execution[] {
+  const place = new Map<string, number>();
+  const out: Execution[] = [];
+  for (const child of children) {
+    const slug = contextOf(child)?.slug ?? child.id;
+    const at = place.get(slug);
+    if (at === undefined) {
+      place.set(slug, out.length);
+      out.push(child);
+    } else {
+      out[at] = child;
+    }
+  }
+  return out;
+}
 
 /** One digest refresh per batch per window; the app-wide chat.update budget comes on top. */
 export const DIGEST_WINDOW_MS = 1500;
@@ -37,6 +77,7 @@ const skippedSchema = z.array(
 
 export interface DigestDeps {
   kestra: KestraClient;
+  reader: RunReader;
   records: RunRecords;
   threads: SlackThreads;
   failures: FailureReporter;
@@ -65,6 +106,8 @@ export class BatchDigest {
   private readonly windowMs: number;
   private readonly pending = new Map<string, Pending>();
   private readonly derived = new Map<string, RunStatus>();
+  /** Children's figures read from Kestra (null: none to read). */
+  private readonly figures = new Map<string, Metrics | null>();
 
   constructor(deps: DigestDeps) {
     this.d = deps;
@@ -143,7 +186,7 @@ export class BatchDigest {
       requester: ctx.user,
       status: view.status,
       kestraUrl,
-      rows: await this.rows(batchId),
+      rows: await this.rows(batchId, isFinalStatus(view.status)),
       skipped: record.skipped ?? [],
     });
     const render = renderOf(message);
@@ -164,37 +207,61 @@ export class BatchDigest {
     }
   }
 
-  private async rows(batchId: string): Promise<DigestRow[]> {
+  private async rows(batchId: string, final: boolean): Promise<DigestRow[]> {
     const { results } = await this.d.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
       labels: { [LABELS.batch]: batchId },
       size: MAX_CHILDREN,
     });
-    // Oldest first, so rows keep their place as the batch goes on.
-    const children = [...results].reverse();
-    return Promise.all(
-      children.map(async (light) => {
-        const c = contextOf(light);
-        const record = this.d.records.peek(light.id);
-        // Another replica may have synced the child since this one did: Kestra says, not memory.
-        const status = this.d.lock.shared
-          ? await this.statusOf(light, record)
-          : (record?.status ?? (await this.statusOf(light, record)));
-        const issueUrl = light.inputs?.[SINGLE_INPUTS.issueUrl];
-        const kestraUrl = this.d.links.execution(light.flowId, light.id);
-        return {
-          slug: c?.slug ?? light.id,
-          issueUrl: typeof issueUrl === "string" ? issueUrl : kestraUrl,
-          title: c?.title,
-          status,
-          kestraUrl,
-          prUrl: record?.prUrl,
-          durationMs: record?.metrics?.durationMs,
-          tokens: record?.metrics?.tokens,
-          costUsd: record?.metrics?.costUsd,
-        };
-      }),
-    );
+    // Oldest first, so rows keep their place as the batch goes on; a child started again (Retry of
+    // a cancelled one) takes its issue's row.
+    const children = latestPerIssue([...results].reverse());
+    const rows = await mapLimit(children, FAN_OUT, async (light) => {
+      const c = contextOf(light);
+      const record = this.d.records.peek(light.id);
+      // Another replica may have synced the child since this one did: Kestra says, not memory.
+      const status = this.d.lock.shared
+        ? await this.statusOf(light, record)
+        : (record?.status ?? (await this.statusOf(light, record)));
+      const issueUrl = light.inputs?.[SINGLE_INPUTS.issueUrl];
+      const kestraUrl = this.d.links.execution(light.flowId, light.id);
+      const metrics = record?.metrics ?? (await this.figuresOf(light, status));
+      return {
+        slug: c?.slug ?? light.id,
+        issueUrl: typeof issueUrl === "string" ? issueUrl : kestraUrl,
+        title: c?.title,
+        status,
+        kestraUrl,
+        prUrl: record?.prUrl,
+        durationMs: metrics?.durationMs,
+        tokens: metrics?.tokens,
+        costUsd: metrics?.costUsd,
+      };
+    });
+    // A batch that ended is drawn from what is known now: what was derived of its children goes.
+    if (final) {
+      for (const child of children) {
+        this.derived.delete(child.id);
+        this.figures.delete(child.id);
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * The worker's time, tokens and cost of a child whose patch this process did not post (another
+   * replica did, or before a restart): its result.json, read once.
+   */
+  private async figuresOf(light: Execution, status: RunStatus): Promise<Metrics | undefined> {
+    if (this.figures.has(light.id)) return this.figures.get(light.id) ?? undefined;
+    if (!PATCHED.includes(status)) return undefined;
+    const full = await this.d.kestra.getExecution(light.id);
+    const fix = deriveView(full).fix;
+    if (fix?.state.current !== "SUCCESS") return undefined;
+    const files = await this.d.reader.patchFiles(full, fix);
+    const account = await this.d.reader.result(full, files.result);
+    bounded(this.figures, light.id, account.metrics ?? null);
+    return account.metrics;
   }
 
   /**
@@ -209,7 +276,7 @@ export class BatchDigest {
     if (seen && !this.d.lock.shared && !isTerminal(light.state.current)) return seen;
     const full = (await this.d.kestra.findExecution(light.id)) ?? light;
     const status = deriveView(full, { verdict: record?.decision?.verdict }).status;
-    this.derived.set(light.id, status);
+    bounded(this.derived, light.id, status);
     return status;
   }
 
