@@ -48,6 +48,8 @@ export interface AppDeps {
   readinessIntervalMs?: number;
   /** /healthz fails once work or a lock wait has gone on this long (the bot makes no progress). */
   stuckAfterMs?: number;
+  /** Socket Mode: how long a new socket may go without Slack's hello before another is opened. */
+  socketHelloTimeoutMs?: number;
 }
 
 /** Longer than the slowest honest sync (Slack's retries of a rate-limited call, a lock wait). */
@@ -123,6 +125,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const front = createBoltApp({
     config,
     logger,
+    ...(deps.socketHelloTimeoutMs ? { helloTimeoutMs: deps.socketHelloTimeoutMs } : {}),
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
@@ -251,7 +254,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     views: { revisions, home, settings, approvers, slack, logger, webHost },
   };
 
+  /** Slack reached and the database ready: notifications are taken (503 before). */
+  let started = false;
   const kestraEvents = kestraEventsHandler({
+    accepting: () => started,
     token: config.webhookToken,
     sync: (id, hint) => syncer.sync(id, { hint }),
     background,
@@ -293,11 +299,21 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     bolt,
     runtime: { background, digest, reconciler, settings, kestra, slack },
     async start() {
-      await front.init();
-      await journal?.init();
-      // Checks run while Socket Mode connects: /readyz tells them apart.
-      readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
-      const port = await front.start();
+      // HTTP first: /healthz answers while Slack and the database are reached.
+      const port = await front.listen();
+      logger.info({ port }, "listening");
+      try {
+        await front.init();
+        await journal?.init();
+        started = true;
+        // Checks run while Socket Mode connects: /readyz tells them apart.
+        readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
+        await front.connect();
+      } catch (err) {
+        readiness.stop();
+        await front.stop().catch(() => {});
+        throw err;
+      }
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
       return { port };

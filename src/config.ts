@@ -45,6 +45,12 @@ const envSchema = z.object({
   SLACK_API_URL: httpUrl("https://slack.com/api/")
     .default("https://slack.com/api/")
     .transform((u) => (u.endsWith("/") ? u : `${u}/`)),
+  /** How long the bot keeps trying to reach Slack at start-up before it gives up (exit 2). */
+  SLACK_START_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int()
+    .min(1, { error: "must be 1 or more seconds" })
+    .default(90),
 
   KESTRA_URL: httpUrl("http://kestra:8080").transform((u) => u.replace(/\/+$/, "")),
   KESTRA_USERNAME: z.string({ error: "is required: the Kestra basic-auth user (an email)" }).min(1),
@@ -140,6 +146,7 @@ export interface Config {
     signingSecret: string;
     appToken: string | undefined;
     apiUrl: string;
+    startTimeoutMs: number;
   };
   kestra: {
     url: string;
@@ -181,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      startTimeoutMs: e.SLACK_START_TIMEOUT_SECONDS * 1000,
     },
     kestra: {
       url: e.KESTRA_URL,

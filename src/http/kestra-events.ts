@@ -22,6 +22,8 @@ export interface KestraEventsDeps {
   deadlineMs?: number;
   /** Aborted when shutdown gives up on work in flight: the wait ends with a 503. */
   signal?: AbortSignal;
+  /** False while the bot starts (Slack, the database): 503, delivered again. */
+  accepting?: () => boolean;
 }
 
 /**
@@ -79,6 +81,14 @@ export function kestraEventsHandler(deps: KestraEventsDeps) {
     const note = parsed.data;
     const where = { executionId: note.executionId, event: note.event };
     if (deps.signal?.aborted) return shuttingDown(res);
+    if (deps.accepting && !deps.accepting()) {
+      return sendJson(
+        res,
+        503,
+        { ok: false, error: "the bot is starting" },
+        { "retry-after": "5" },
+      );
+    }
     log.info(where, "notification");
     const work = deps.background.watch(deps.sync(note.executionId, note));
     const timer = new AbortController();

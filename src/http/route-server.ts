@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-// The HTTP server of Socket Mode, where Bolt serves no Slack requests: /healthz, /readyz and
-// /kestra/events only. Bolt's SocketModeReceiver would serve them too, but it does not wait for
-// the port (so PORT=0 cannot be told) nor report a listen error; HTTP mode keeps Bolt's server.
+// The bot's one HTTP server: /healthz, /readyz and /kestra/events from the start, and (HTTP mode)
+// Slack's requests handed to Bolt. Bolt's own servers do not serve before Slack has been reached,
+// nor wait for the port (so PORT=0 could not be told), nor report a listen error.
 
 export interface Route {
   path: string;
@@ -17,12 +17,19 @@ export interface RouteServer {
   close(): Promise<void>;
 }
 
-export async function startRouteServer(routes: Route[], port: number): Promise<RouteServer> {
+/** What is not one of the routes: true when it was answered (Slack's requests, to Bolt). */
+export type Fallback = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export async function startRouteServer(
+  routes: Route[],
+  port: number,
+  fallback?: Fallback,
+): Promise<RouteServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const route = routes.find((r) => r.path === path && r.method === req.method);
     if (route) route.handler(req, res);
-    else res.writeHead(404).end();
+    else if (!fallback?.(req, res)) res.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -39,4 +46,10 @@ export async function startRouteServer(routes: Route[], port: number): Promise<R
         server.closeIdleConnections();
       }),
   };
+}
+
+/** 503 with a Retry-After: the request comes again (Slack retries, so does the flow). */
+export function sendUnavailable(res: ServerResponse, why: string): void {
+  res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
+  res.end(JSON.stringify({ ok: false, error: why }));
 }

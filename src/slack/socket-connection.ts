@@ -14,21 +14,30 @@ type SocketClient = SocketModeReceiver["client"];
 export type SocketState = "connecting" | "ok" | "reconnecting" | "refused" | "stopped";
 
 const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+/** A socket Slack accepted but never said hello on is given up after this, and another opened. */
+const HELLO_TIMEOUT_MS = 30_000;
 
 export class SocketConnection {
   #state: SocketState = "connecting";
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
   #started: { resolve: () => void; reject: (err: ConfigError) => void } | undefined;
+  #hello: NodeJS.Timeout | undefined;
   readonly #client: SocketClient;
   readonly #log: Logger;
+  readonly #helloTimeoutMs: number;
 
-  constructor(client: SocketClient, logger: Logger) {
+  constructor(client: SocketClient, logger: Logger, helloTimeoutMs = HELLO_TIMEOUT_MS) {
     this.#client = client;
     this.#log = logger.child({ component: "socket-mode" });
+    this.#helloTimeoutMs = helloTimeoutMs;
     // apps.connections.open accepted the token: start() is done, the hello (readiness) follows.
-    client.on("authenticated", () => this.#settle());
+    client.on("authenticated", () => {
+      this.#settle();
+      this.#awaitHello();
+    });
     client.on("connected", () => {
+      clearTimeout(this.#hello);
       this.#state = "ok";
       this.#failures = 0;
       this.#log.info("Socket Mode connected");
@@ -57,6 +66,24 @@ export class SocketConnection {
   stop(): void {
     this.#state = "stopped";
     clearTimeout(this.#timer);
+    clearTimeout(this.#hello);
+  }
+
+  /** No hello on the new socket in time: drop it and open another (with the usual backoff). */
+  #awaitHello(): void {
+    clearTimeout(this.#hello);
+    this.#hello = setTimeout(() => {
+      if (this.#state === "stopped" || this.#state === "ok") return;
+      const delay = BACKOFF_MS[Math.min(this.#failures, BACKOFF_MS.length - 1)] ?? 30_000;
+      this.#failures += 1;
+      this.#log.warn(
+        { waitedMs: this.#helloTimeoutMs, retryInMs: delay },
+        "Slack never said hello on the Socket Mode connection; opening another",
+      );
+      void this.#client.disconnect().catch(() => {});
+      this.#timer = setTimeout(() => this.#attempt(), delay);
+    }, this.#helloTimeoutMs);
+    this.#hello.unref();
   }
 
   #attempt(): void {

@@ -108,3 +108,33 @@ it("with a good app-level token, connects over Socket Mode, serves /healthz and 
     .find((l) => l.includes("autofix-slack is up"));
   expect(JSON.parse(up ?? "{}")).toMatchObject({ mode: "socket" });
 }, 20_000);
+
+it("a Slack it cannot reach at start-up: /healthz answers meanwhile, then a plain message and exit 2", async () => {
+  const { p } = await main(() => ({
+    // Nothing listens there.
+    SLACK_API_URL: "http://127.0.0.1:9/api/",
+    SLACK_START_TIMEOUT_SECONDS: "3",
+    PORT: "0",
+  }));
+  // The HTTP server is up before Slack answers: find its port in the log and ask /healthz.
+  const port = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const line = p
+        .out()
+        .split("\n")
+        .find((l) => l.includes("checking the bot token"));
+      const listening = p
+        .out()
+        .split("\n")
+        .find((l) => l.includes('"listening"'));
+      if (line && listening) return (JSON.parse(listening) as { port: number }).port;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no listening line:\n${p.out()}`);
+  })();
+  expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  expect(await p.exitWithin(15_000)).toBe(2);
+  expect(p.err()).toContain("autofix-slack cannot start.");
+  expect(p.err()).toMatch(/cannot reach Slack at http:\/\/127\.0\.0\.1:9\/api\//);
+  expect(p.err()).not.toMatch(/\n\s+at /);
+});

@@ -106,3 +106,23 @@ it("answers a slash command delivered over the socket with an ack on the socket"
     text: expect.stringContaining("/autofix"),
   });
 });
+
+it("a socket Slack never says hello on is given up and another opened, until one is greeted", async () => {
+  h = await startHarness({
+    socketMode: true,
+    start: false,
+    readinessIntervalMs: 100,
+    socketHelloTimeoutMs: 300,
+  });
+  h.slack.socketMode.holdHello = true;
+  await h.startNewApp();
+  const opens = () => h.slack.calls.filter((c) => c.method === "apps.connections.open").length;
+  await h.slack.waitFor(() => opens() >= 2, {
+    description: "a second socket after the silent one",
+    timeoutMs: 8000,
+  });
+  expect(h.logs.join("")).toContain("Slack never said hello on the Socket Mode connection");
+  h.slack.socketMode.holdHello = false;
+  expect(h.slack.socketMode.sendHello()).toBeGreaterThanOrEqual(1);
+  expect((await readyzBecomes(200)).body.checks["socketMode"]).toBe("ok");
+});

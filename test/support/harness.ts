@@ -43,6 +43,8 @@ export interface HarnessOptions {
   readinessIntervalMs?: number;
   /** /healthz's bound on work and lock waits (default: production's). */
   stuckAfterMs?: number;
+  /** Socket Mode: the wait for Slack's hello on a new socket (default: production's). */
+  socketHelloTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -142,6 +144,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // Rare by default: the checks' Slack calls would count in tests that count calls.
       readinessIntervalMs: opts.readinessIntervalMs ?? 60_000,
       ...(opts.stuckAfterMs ? { stuckAfterMs: opts.stuckAfterMs } : {}),
+      ...(opts.socketHelloTimeoutMs ? { socketHelloTimeoutMs: opts.socketHelloTimeoutMs } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
     });
