@@ -20,6 +20,7 @@ import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
 import { MemoryStartLedger, PostgresStartLedger } from "./runs/start-ledger.ts";
 import { StuckDetector } from "./runs/stuck.ts";
+import { KvPendingStore, PostgresPendingStore } from "./runs/unstarted.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
@@ -167,6 +168,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     records,
     lock,
     ledger: lock instanceof PostgresLock ? new PostgresStartLedger(lock) : new MemoryStartLedger(),
+    pending:
+      lock instanceof PostgresLock ? new PostgresPendingStore(lock) : new KvPendingStore(kestra),
     settings,
     approvers,
     links,
@@ -177,11 +180,22 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     resumeBackoffMs: deps.resumeBackoffMs ?? 500,
     digestWindowMs: deps.digestWindowMs,
   });
-  const { reader, failures, views, digest, starter, syncer, decisions, operations, revisions } =
-    runs;
+  const {
+    reader,
+    failures,
+    views,
+    digest,
+    starter,
+    syncer,
+    decisions,
+    operations,
+    revisions,
+    unstarted,
+  } = runs;
   const stuck = new StuckDetector({
     kestra,
     threads,
+    records,
     settings,
     links,
     lock,
@@ -196,6 +210,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     logger,
     lookbackHours: config.reconcile.lookbackHours,
     stuck,
+    unstarted,
     alert: (key, headline, detail) => failures.adminAlert(key, headline, detail),
     intervalMs: config.reconcile.intervalMs,
     ...(deps.now ? { now: deps.now } : {}),
@@ -226,7 +241,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       outages: failures,
       settings,
       starter,
-      batchStarter: { kestra, threads, records, failures, settings, digest, logger },
+      batchStarter: { kestra, threads, records, failures, settings, digest, unstarted, logger },
       queries,
       operations,
       kestra,

@@ -7,7 +7,7 @@ import type { SlackThreads } from "../slack/thread.ts";
 import type { Background } from "./background.ts";
 import { BatchDigest } from "./batch/digest.ts";
 import { RunDecisions } from "./decisions.ts";
-import { FailureReporter } from "./failure.ts";
+import { FailureReporter, startFailure } from "./failure.ts";
 import { DecisionFinisher } from "./finish-decision.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
@@ -20,6 +20,7 @@ import type { StartLedger } from "./start-ledger.ts";
 import { RunStarter } from "./starter.ts";
 import { RunSyncer } from "./sync.ts";
 import { ThreadSync } from "./thread-sync.ts";
+import { type PendingStore, UnstartedRuns } from "./unstarted.ts";
 import { RunViews } from "./views.ts";
 
 export interface RunServicesDeps {
@@ -30,6 +31,8 @@ export interface RunServicesDeps {
   lock: RunLock;
   /** The runs just started, by issue (one live run per issue). */
   ledger: StartLedger;
+  /** Roots posted whose execution is not created yet. */
+  pending: PendingStore;
   settings: SettingsStore;
   approvers: Approvers;
   links: Links;
@@ -74,6 +77,20 @@ export function composeRuns(d: RunServicesDeps) {
     digest,
   });
   const rootClaim = new RootClaim({ lock, records, steps, views });
+  const unstarted = new UnstartedRuns({
+    store: d.pending,
+    shared: lock.shared,
+    kestra,
+    threads,
+    logger,
+    report: (p, reason) =>
+      failures.report({
+        failure: startFailure(p.slug, p.user, reason, p.issueUrl),
+        channel: p.channel,
+        thread: { channel: p.channel, rootTs: p.rootTs },
+        meta: { run: `start:${p.rootTs}`, key: "failure:start" },
+      }),
+  });
   const starter = new RunStarter({
     kestra,
     github: d.github,
@@ -82,6 +99,7 @@ export function composeRuns(d: RunServicesDeps) {
     rootClaim,
     lock,
     ledger: d.ledger,
+    unstarted,
     failures,
     logger,
     settings,
@@ -147,7 +165,18 @@ export function composeRuns(d: RunServicesDeps) {
     approvers,
     webHost,
   });
-  return { reader, failures, views, digest, starter, syncer, decisions, operations, revisions };
+  return {
+    reader,
+    failures,
+    views,
+    digest,
+    starter,
+    syncer,
+    decisions,
+    operations,
+    revisions,
+    unstarted,
+  };
 }
 
 export type RunServices = ReturnType<typeof composeRuns>;

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS autofix_post (
   at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (thread, run, key)
 );
+CREATE TABLE IF NOT EXISTS autofix_pending_start (
+  thread text PRIMARY KEY,
+  start jsonb NOT NULL
+);
 CREATE TABLE IF NOT EXISTS autofix_start (
   issue text PRIMARY KEY,
   execution text NOT NULL,

@@ -18,6 +18,8 @@ export interface ReconcileReport {
   /** Runs left for later: they keep failing (see Failing). */
   backedOff: number;
   stuckAlerts: number;
+  /** Roots told their run never started. */
+  unstarted: number;
 }
 
 /** A run whose catch-up keeps failing: looked at again later and later, without holding the rest. */
@@ -41,6 +43,8 @@ export interface ReconcilerDeps {
   lookbackHours: number;
   /** Stuck-run detection reads the same search of runs that have not ended. */
   stuck?: { check(runs: readonly Execution[]): Promise<number> };
+  /** Roots whose run never started (the bot stopped in between) are looked at each pass. */
+  unstarted?: { sweep(now?: number): Promise<number> };
   /** Tells the admins, once per key (a run the catch-up cannot bring up to date). */
   alert?: (key: string, headline: string, detail?: string) => Promise<void>;
   /** The pass interval: the first backoff step. */
@@ -102,6 +106,7 @@ export class Reconciler {
       failed: 0,
       backedOff: 0,
       stuckAlerts: 0,
+      unstarted: 0,
     };
     const ended = await this.search({ endedAfter: new Date(since).toISOString() });
     const active = await this.search({ states: ACTIVE_STATES });
@@ -115,6 +120,7 @@ export class Reconciler {
       if (!seen.has(id) && f.nextAt <= now) await this.attempt(id, report, now);
     }
     if (this.d.stuck) report.stuckAlerts = await this.d.stuck.check(active);
+    if (this.d.unstarted) report.unstarted = await this.d.unstarted.sweep(now);
     // A failure holds the watermark back (what failed is looked at again next time), unless the
     // run is backed off: one run that cannot pass never pins the window.
     const holding = [...this.failing.values()].some((f) => !f.stuck);

@@ -17,6 +17,7 @@ import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RootClaim } from "./root-claim.ts";
 import type { StartLedger } from "./start-ledger.ts";
+import { UNSTARTED, type UnstartedRuns } from "./unstarted.ts";
 
 export interface StartRequest {
   team: string;
@@ -46,6 +47,7 @@ export interface StarterDeps {
   rootClaim: RootClaim;
   lock: RunLock;
   ledger: StartLedger;
+  unstarted: UnstartedRuns;
   failures: FailureReporter;
   logger: Logger;
   settings: SettingsStore;
@@ -126,8 +128,27 @@ export class RunStarter {
       }
     }
     const thread = { channel: req.channel, rootTs };
+    const fresh = !req.rootTs;
     try {
-      if (!req.rootTs) await this.d.records.created(thread);
+      if (fresh) {
+        await this.d.records.created(thread);
+        // Noted until the execution exists: a bot stopped in between leaves no Queued root.
+        await this.d.unstarted.noted({
+          channel: req.channel,
+          rootTs,
+          user: req.user,
+          slug,
+          issueUrl: url,
+          failedRoot: rootMessage({
+            ...root,
+            status: "failed",
+            kestraUrl: undefined,
+            prUrl: undefined,
+            note: UNSTARTED,
+          }),
+          at: Date.now(),
+        });
+      }
       const { requireApproval } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
         SINGLE_FLOW_ID,
@@ -153,6 +174,7 @@ export class RunStarter {
       );
       // A new thread has nothing to read back; a revised one now follows this run.
       this.d.records.fresh(execution.id, thread);
+      if (fresh) await this.d.unstarted.settled(req.channel, rootTs);
       if (req.rootTs) {
         await this.d.rootClaim.claim(execution).catch((err: unknown) => {
           this.d.logger.warn(
@@ -254,6 +276,11 @@ export class RunStarter {
           }),
         )
         .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot mark the root failed"));
+    }
+    if (thread && !req.rootTs) {
+      await this.d.unstarted
+        .settled(thread.channel, thread.rootTs)
+        .catch((e: unknown) => this.d.logger.warn({ err: e }, "cannot forget a failed start"));
     }
     const failure = startFailure(slug, req.user, message, url);
     await this.d.failures

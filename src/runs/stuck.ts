@@ -7,6 +7,7 @@ import type { SlackThreads } from "../slack/thread.ts";
 import { contextOf } from "./context.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
+import type { RunRecords } from "./record.ts";
 import { thread } from "./thread-sync.ts";
 
 /** Moving states; PAUSED is left out on purpose: waiting for an approver is not being stuck. */
@@ -15,6 +16,7 @@ const MOVING = ["CREATED", "QUEUED", "SUBMITTED", "RUNNING", "RESTARTED", "RETRY
 export interface StuckDeps {
   kestra: KestraClient;
   threads: SlackThreads;
+  records: RunRecords;
   settings: SettingsStore;
   links: Links;
   lock: RunLock;
@@ -25,8 +27,8 @@ export interface StuckDeps {
 
 /**
  * One alert per state a run got stuck in (no change for stuckAfterMs), with Cancel and Retry.
- * It reads the runs the reconciler already searched; what was alerted is kept in memory, so a
- * restart may raise an alert for a run still stuck once more.
+ * It reads the runs the reconciler already searched. The alert carries its identity (run and
+ * stuck state), so a restarted process or another replica finds it instead of raising it again.
  */
 export class StuckDetector {
   private readonly d: StuckDeps;
@@ -75,9 +77,24 @@ export class StuckDetector {
         kestraUrl: this.d.links.execution(execution.flowId, id),
         threadLink,
       });
-      // In the alerts channel when there is one, else in the run's own thread.
-      if (policy.alertChannel) await this.d.threads.post(policy.alertChannel, message);
-      else await this.d.threads.reply(thread(ctx), message, { run: id, key: `stuck:${since}` });
+      // In the alerts channel when there is one, else in the run's own thread; once per stuck
+      // state, also across restarts and replicas (the post's identity is looked for first).
+      const meta = { run: id, key: `stuck:${since}` };
+      if (policy.alertChannel) {
+        if (await this.d.threads.hasPost(policy.alertChannel, ctx.rootTs, meta)) {
+          this.alerted.set(id, since);
+          return false;
+        }
+        await this.d.threads.post(policy.alertChannel, message, meta);
+      } else {
+        const record = await this.d.records.load(id, thread(ctx));
+        if (record.has(meta.key)) {
+          this.alerted.set(id, since);
+          return false;
+        }
+        await this.d.threads.reply(thread(ctx), message, meta);
+        record.mark(meta.key);
+      }
       this.alerted.set(id, since);
       return true;
     });

@@ -101,3 +101,14 @@ it("Retry kills the stuck run, then starts it again as a new run (2.0 will not r
     h.slack.message(ALERTS, alert?.ts ?? "")?.text.includes("Started again by"),
   );
 });
+
+it("a restarted bot does not raise the same stuck alert again", async () => {
+  await runningRun();
+  offsetMs = 31 * 60_000;
+  expect((await h.app.runtime.reconciler.runOnce()).stuckAlerts).toBe(1);
+  await h.stopApp();
+  await h.startNewApp();
+  const report = await h.app.runtime.reconciler.runOnce();
+  expect(report.stuckAlerts).toBe(0);
+  expect(h.slack.channelMessages(ALERTS)).toHaveLength(1);
+});

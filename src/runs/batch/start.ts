@@ -8,6 +8,7 @@ import type { SlackThreads } from "../../slack/thread.ts";
 import { runLabels } from "../context.ts";
 import { type FailureReporter, startFailure } from "../failure.ts";
 import type { RunRecords } from "../record.ts";
+import type { UnstartedRuns } from "../unstarted.ts";
 import type { BatchDigest } from "./digest.ts";
 
 export interface BatchRequest {
@@ -27,6 +28,7 @@ export interface BatchStarterDeps {
   failures: FailureReporter;
   settings: SettingsStore;
   digest: BatchDigest;
+  unstarted: UnstartedRuns;
   logger: Logger;
 }
 
@@ -61,6 +63,15 @@ export async function startBatch(
   const thread = { channel: req.channel, rootTs };
   try {
     await d.records.created(thread);
+    await d.unstarted.noted({
+      channel: req.channel,
+      rootTs,
+      user: req.user,
+      slug: `batch for ${slug}`,
+      issueUrl: undefined,
+      failedRoot: digestMessage({ ...digestBase, status: "failed" }),
+      at: Date.now(),
+    });
     const { requireApproval } = await d.settings.policy(req.channel);
     const execution = await d.kestra.createExecution(
       BATCH_FLOW_ID,
@@ -86,11 +97,15 @@ export async function startBatch(
       },
     );
     d.records.fresh(execution.id, thread);
+    await d.unstarted.settled(req.channel, rootTs);
     d.digest.schedule(execution.id);
     return { ok: true };
   } catch (err) {
     const message = userMessage(err);
     d.logger.error({ err, repo: slug }, "cannot start the batch");
+    await d.unstarted
+      .settled(req.channel, rootTs)
+      .catch((e: unknown) => d.logger.warn({ err: e }, "cannot forget a failed start"));
     await d.threads
       .update(
         { channel: req.channel, rootTs },
