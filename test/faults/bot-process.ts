@@ -8,11 +8,20 @@ import { createServer } from "node:net";
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const UP_TIMEOUT_MS = 20_000;
 
+export interface BotProcessOptions {
+  /** The script node runs (default src/main.ts). */
+  entry?: string;
+  /** Node's own flags, before the script (e.g. --inspect for a look at the heap from outside). */
+  execArgv?: string[];
+}
+
 export class BotProcess {
   readonly name: string;
   readonly port: number;
   readonly url: string;
   private readonly env: Record<string, string>;
+  private readonly entry: string;
+  private readonly execArgv: string[];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private up: Promise<void> = Promise.resolve();
@@ -21,22 +30,34 @@ export class BotProcess {
   /** Processes started, the first included. */
   starts = 0;
 
-  constructor(name: string, port: number, env: Record<string, string>) {
+  constructor(
+    name: string,
+    port: number,
+    env: Record<string, string>,
+    options: BotProcessOptions = {},
+  ) {
     this.name = name;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.env = { ...env, PORT: String(port) };
+    this.entry = options.entry ?? MAIN;
+    this.execArgv = options.execArgv ?? [];
   }
 
   get alive(): boolean {
     return this.child !== undefined;
   }
 
+  /** The current process's id (undefined when none runs). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts a process; resolves once it logs that it serves HTTP. */
   start(): Promise<void> {
     if (this.child) throw new Error(`${this.name}: already running`);
     const generation = ++this.starts;
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...this.execArgv, this.entry], {
       env: { PATH: process.env["PATH"] ?? "", ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -179,6 +179,8 @@ export class BatchRun {
   private readonly kestra: FakeKestra;
   private readonly deliver: Deliver;
   private readonly iterations: string[] = [];
+  /** Loop iterations handed out (two may be started at once: the Loop's concurrencyLimit). */
+  private started = 0;
 
   constructor(kestra: FakeKestra, id: string, deliver: Deliver) {
     this.kestra = kestra;
@@ -209,7 +211,7 @@ export class BatchRun {
     const { iteration, child: id } = await startLoopChild(
       this.kestra,
       this.id,
-      this.iterations.length,
+      this.started++,
       issue,
       approval,
       { [DRIVER_HEADER]: "batch" },

@@ -157,7 +157,7 @@ async function playBatch(
 }
 
 /** `/autofix …` from the requester; resolves with the execution it started. */
-async function command(
+export async function command(
   w: World,
   p: Player,
   text: string,
@@ -182,7 +182,7 @@ async function command(
  * The user clicks while the buttons are live, and again only if they still are a while later
  * (the bot may have died mid-click). Resolves once Kestra applied a resume, or gives up.
  */
-async function decide(
+export async function decide(
   w: World,
   p: Player,
   id: string,

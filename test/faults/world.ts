@@ -11,7 +11,7 @@ import {
   SIGNING_SECRET,
   WEBHOOK_TOKEN,
 } from "../support/harness.ts";
-import { BotProcess, freePort } from "./bot-process.ts";
+import { BotProcess, type BotProcessOptions, freePort } from "./bot-process.ts";
 
 // Everything the bot processes talk to: the fakes of Slack, Kestra and GitHub, shared by every
 // process of a test, and the environment the processes start with.
@@ -26,12 +26,22 @@ export interface World {
   kestra: FakeKestra;
   github: FakeGitHub;
   /** A bot process (not started) on a port of its own, kept across restarts. */
-  bot(name: string, env?: Record<string, string>): Promise<BotProcess>;
+  bot(name: string, env?: Record<string, string>, options?: BotProcessOptions): Promise<BotProcess>;
   close(): Promise<void>;
 }
 
-export async function startWorld(issueNumbers: number[]): Promise<World> {
-  const slack = await startFakeSlack();
+export interface WorldOptions {
+  /** The fake Slack's rate tiers (off by default). */
+  slackTiers?: boolean | { windowMs?: number };
+}
+
+export async function startWorld(
+  issueNumbers: number[],
+  options: WorldOptions = {},
+): Promise<World> {
+  const slack = await startFakeSlack(
+    options.slackTiers !== undefined ? { tiers: options.slackTiers } : {},
+  );
   const kestra = await startFakeKestra({ username: KESTRA_USER, password: KESTRA_PASSWORD });
   for (const file of [
     "main_dev.autofix_ai-issue-autofix.yml",
@@ -67,8 +77,8 @@ export async function startWorld(issueNumbers: number[]): Promise<World> {
     slack,
     kestra,
     github,
-    async bot(name, env = {}) {
-      const bot = new BotProcess(name, await freePort(), { ...baseEnv, ...env });
+    async bot(name, env = {}, options = {}) {
+      const bot = new BotProcess(name, await freePort(), { ...baseEnv, ...env }, options);
       bots.push(bot);
       return bot;
     },
