@@ -1,0 +1,240 @@
+import { afterEach, expect, it } from "vitest";
+import { BATCH_FLOW_ID, LABELS, SINGLE_FLOW_ID } from "../../src/contracts/flow.ts";
+import type { FakeExecution } from "../fakes/kestra.ts";
+import { CHANNEL } from "../support/harness.ts";
+import { BatchRun, type DeliveryStats, deliverTo, FlowRun, PATCH } from "./flow.ts";
+import { cpuSeconds, HeapProbe, INSPECT_FLAGS, rssMb } from "./memory.ts";
+import { callCounts, command, decide, type Player, waitFor } from "./play.ts";
+import { total } from "./report.ts";
+import { type Expected, finalText, inspect, type Played, sum } from "./verdict.ts";
+import { startWorld, type World } from "./world.ts";
+
+// 2,000 completed runs through one bot process (no DATABASE_URL), a few at a time, each a short
+// real one: /autofix, started, patch_ready, a click, pr_created (or the rejection), the end; and
+// now and then a dry-run batch of two. Every 100 runs the process's resident memory is read from
+// /proc and its live V8 heap through the inspector (memory.ts): past the warm-up, neither may grow
+// by 50 MB. SOAK_RUNS=<n> plays another number.
+
+const RUNS = Number(process.env["SOAK_RUNS"] ?? 2000);
+/**
+ * Slack's pace 1,000 times faster: each run updates its root four times, and at Tier 3's ~50
+ * chat.update a minute (the app's budget, 45) 2,000 runs would take three hours.
+ */
+const SLACK_SCALE = 1000;
+const SCALED_MAIN = new URL("./scaled-main.ts", import.meta.url).pathname;
+const CONCURRENCY = 8;
+const SAMPLE_EVERY = 100;
+const WARM_UP = 500;
+const MAX_GROWTH_MB = 50;
+
+type Job = { kind: "approve" | "reject"; issue: number } | { kind: "batch"; issues: number[] };
+
+/** The runs in a fixed order: mostly approved, every tenth rejected, a dry batch of two now and then. */
+function jobsOf(runs: number): Job[] {
+  const jobs: Job[] = [];
+  let issue = 0;
+  for (let j = 0; issue < runs; j++) {
+    if (j % 40 === 39 && issue + 2 <= runs) {
+      jobs.push({ kind: "batch", issues: [++issue, ++issue] });
+    } else {
+      jobs.push({ kind: j % 10 === 9 ? "reject" : "approve", issue: ++issue });
+    }
+  }
+  return jobs;
+}
+
+function label(e: FakeExecution, key: string): string | undefined {
+  return e.labels.find((l) => l.key === key)?.value;
+}
+
+async function single(
+  w: World,
+  p: Player,
+  verdict: "approve" | "reject",
+  issue: number,
+): Promise<Played> {
+  const exec = await command(
+    w,
+    p,
+    `https://github.com/acme/api/issues/${issue}`,
+    (e) => e.flowId === SINGLE_FLOW_ID && label(e, LABELS.issue) === String(issue),
+  );
+  const rootTs = label(exec, LABELS.ts) ?? "";
+  const run = new FlowRun(w.kestra, exec.id, p.deliver);
+  await run.started();
+  await run.patchReady(PATCH(issue), { pause: true });
+  const decided = await decide(w, p, exec.id, verdict, () => w.slack.message(CHANNEL, rootTs));
+  if (!decided.applied) throw new Error(`the ${verdict} of ${exec.id} was never applied`);
+  const expected: Expected = { id: exec.id, issue, outcome: "rejected", verdict };
+  if (verdict === "approve") {
+    expected.outcome = "pr";
+    expected.prUrl = `https://github.com/acme/api/pull/${issue + 100_000}`;
+    await run.prCreated(expected.prUrl);
+  } else {
+    await run.finished();
+  }
+  const text = finalText(expected.outcome);
+  await waitFor(() => w.slack.message(CHANNEL, rootTs)?.text.endsWith(text), `${text} on ${issue}`);
+  return { rootTs, runs: [expected], clicks: decided.clicks };
+}
+
+async function dryBatch(w: World, p: Player, issues: number[]): Promise<Played> {
+  const exec = await command(w, p, `batch acme/api label:bug max:${issues.length}`, (e) => {
+    if (e.flowId !== BATCH_FLOW_ID || claimed.has(e.id)) return false;
+    claimed.add(e.id);
+    return true;
+  });
+  const rootTs = label(exec, LABELS.ts) ?? "";
+  const batch = new BatchRun(w.kestra, exec.id, p.deliver);
+  const list = issues.map((number) => ({ number, title: `Issue ${number}` }));
+  await batch.listed(list);
+  const runs: Expected[] = [];
+  for (const issue of list) {
+    const run = await batch.child(issue, false, p.deliver);
+    await run.started();
+    await run.patchReady(PATCH(issue.number), { pause: false });
+    await run.end("SUCCESS");
+    runs.push({ id: run.id, issue: issue.number, outcome: "dry" });
+  }
+  await batch.finished();
+  await waitFor(() => {
+    const digest = JSON.stringify(w.slack.message(CHANNEL, rootTs)?.blocks ?? []);
+    return (
+      digest.includes(`*${finalText("dry")}*`) &&
+      runs.every((r) =>
+        digest.includes(`acme/api#${r.issue}> Issue ${r.issue} — ${finalText("dry")} ·`),
+      )
+    );
+  }, `the digest of ${exec.id}`).catch((err: Error) => {
+    const m = w.slack.message(CHANNEL, rootTs);
+    throw new Error(`${err.message}: ${m?.text} ${JSON.stringify(m?.blocks)}`);
+  });
+  return { rootTs, batchId: exec.id, runs, clicks: 0 };
+}
+const claimed = new Set<string>();
+
+let world: World | undefined;
+let probe: HeapProbe | undefined;
+afterEach(async () => {
+  probe?.close();
+  probe = undefined;
+  await world?.close();
+  world = undefined;
+});
+
+it(`${RUNS} runs through one bot process: memory levels off after the warm-up`, async () => {
+  const jobs = jobsOf(RUNS);
+  const w = await startWorld(Array.from({ length: RUNS }, (_, i) => i + 1));
+  world = w;
+  const bot = await w.bot(
+    "soak",
+    { FAULTS_SLACK_SCALE: String(SLACK_SCALE) },
+    { entry: SCALED_MAIN, execArgv: INSPECT_FLAGS },
+  );
+  await bot.start();
+  await bot.caughtUp();
+  const pid = bot.pid;
+  if (pid === undefined) throw new Error("no bot process");
+  probe = await HeapProbe.attach(bot);
+  const heap = probe;
+
+  const stats: DeliveryStats = { notifications: 0, retries: 0 };
+  const player: Player = {
+    deliver: (body) => {
+      stats.notifications++;
+      return deliverTo(bot.url, body, stats);
+    },
+    userUrl: async () => bot.url,
+  };
+
+  const curve: {
+    runs: number;
+    rssMb: number;
+    heapMb: number;
+    s: number;
+    botCpu: number;
+    testCpu: number;
+  }[] = [];
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const sample = async (runs: number) => {
+    const rss = await rssMb(pid);
+    const botCpu = await cpuSeconds(pid);
+    const own = process.cpuUsage(cpu0);
+    curve.push({
+      runs,
+      rssMb: rss,
+      heapMb: await heap.liveHeapMb(),
+      s: (performance.now() - started) / 1000,
+      botCpu,
+      testCpu: (own.user + own.system) / 1e6,
+    });
+  };
+  await sample(0);
+
+  const played: Played[] = [];
+  let completed = 0;
+  let nextSample = SAMPLE_EVERY;
+  let samples = Promise.resolve();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const job = jobs[next++];
+      if (!job) return;
+      const p =
+        job.kind === "batch"
+          ? await dryBatch(w, player, job.issues)
+          : await single(w, player, job.kind, job.issue);
+      played.push(p);
+      completed += p.runs.length;
+      while (completed >= nextSample) {
+        const at = nextSample;
+        nextSample += SAMPLE_EVERY;
+        samples = samples.then(() => sample(at));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await samples;
+  const seconds = (performance.now() - started) / 1000;
+  const calls = callCounts(w);
+  const checking = performance.now();
+  const figures = sum(played.map((p) => inspect(w, p)));
+  const checked = (performance.now() - checking) / 1000;
+  probe.close();
+  probe = undefined;
+  await bot.stop();
+
+  const at = (runs: number) => curve.find((c) => c.runs >= runs) ?? curve[0];
+  const warm = at(WARM_UP);
+  const last = curve.at(-1);
+  if (!warm || !last) throw new Error("no samples");
+  const peakAfter = (key: "rssMb" | "heapMb") =>
+    Math.max(...curve.filter((c) => c.runs >= warm.runs).map((c) => c[key]));
+  const rssGrowth = peakAfter("rssMb") - warm.rssMb;
+  const heapGrowth = peakAfter("heapMb") - warm.heapMb;
+  console.log(
+    [
+      `fault suite — soak: ${completed} runs (${played.length} commands: ${jobs.filter((j) => j.kind === "approve").length} approved → PR, ${jobs.filter((j) => j.kind === "reject").length} rejected, ${jobs.filter((j) => j.kind === "batch").length} dry batches of two) through one bot process, ${CONCURRENCY} at a time, in ${seconds.toFixed(0)} s (${(completed / seconds).toFixed(1)} runs/s)`,
+      `  notifications ${stats.notifications}, redelivered ${stats.retries} times; calls: Slack ${total(calls.slack)} (${(total(calls.slack) / completed).toFixed(1)}/run), Kestra ${total(calls.kestra)} (${(total(calls.kestra) / completed).toFixed(1)}/run)`,
+      "   runs      RSS   V8 heap    time   bot CPU   test CPU (RSS: VmRSS; heap: live, after a full GC; CPU: seconds used so far)",
+      ...curve.map(
+        (c) =>
+          `  ${String(c.runs).padStart(5)} ${c.rssMb.toFixed(1).padStart(6)} MB ${c.heapMb.toFixed(1).padStart(6)} MB ${c.s.toFixed(0).padStart(5)} s ${c.botCpu.toFixed(1).padStart(7)} s ${c.testCpu.toFixed(1).padStart(8)} s`,
+      ),
+      `  after the first ${warm.runs} runs: RSS ${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)} MB at most (${warm.rssMb.toFixed(1)} → peak ${peakAfter("rssMb").toFixed(1)} MB), heap ${heapGrowth >= 0 ? "+" : ""}${heapGrowth.toFixed(1)} MB at most (${warm.heapMb.toFixed(1)} → peak ${peakAfter("heapMb").toFixed(1)} MB)`,
+      `  checked every thread in ${checked.toFixed(0)} s: ${Object.entries(figures)
+        .filter(([k]) => k !== "problems")
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+      ...figures.problems.slice(0, 20).map((p) => `  ! ${p}`),
+    ].join("\n"),
+  );
+
+  expect(completed).toBe(RUNS);
+  expect(curve.length).toBe(RUNS / SAMPLE_EVERY + 1);
+  expect(stats.retries).toBe(0);
+  expect(figures.problems).toEqual([]);
+  expect(rssGrowth).toBeLessThan(MAX_GROWTH_MB);
+  expect(heapGrowth).toBeLessThan(MAX_GROWTH_MB);
+});
