@@ -150,8 +150,23 @@ export class SlackState {
     this.ts = new TsSequence();
   }
 
+  /** Messages by channel and ts, indexed as `messages` grows (messages are only ever appended). */
+  #byTs = new Map<string, FakeMessage>();
+  #indexedOf: FakeMessage[] | undefined;
+  #indexed = 0;
+
   findMessage(channel: string, ts: string): FakeMessage | undefined {
-    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+    if (this.#indexedOf !== this.messages) {
+      this.#byTs = new Map();
+      this.#indexedOf = this.messages;
+      this.#indexed = 0;
+    }
+    for (; this.#indexed < this.messages.length; this.#indexed++) {
+      const m = this.messages[this.#indexed];
+      const key = m ? `${m.channel} ${m.ts}` : "";
+      if (m && !this.#byTs.has(key)) this.#byTs.set(key, m);
+    }
+    return this.#byTs.get(`${channel} ${ts}`);
   }
 
   findView(id: string): FakeView | undefined {
