@@ -6,6 +6,7 @@ import { ACTIVE_STATES, type Execution, isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
+import { WorkQueue } from "../shared/work-queue.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
 import { cannotPostMessage, userMessage } from "../slack/error-messages.ts";
 import { link } from "../slack/mrkdwn.ts";
@@ -34,6 +35,8 @@ export type StartResult =
   | { ok: true; executionId: string; rootTs: string }
   | { ok: false; message: string; rootTs?: string };
 
+const START_CONCURRENCY = 4;
+
 /** The lock (and ledger key) of one issue's starts. */
 function issueKey(repo: string, issue: string): string {
   return `issue:${repo.toLowerCase()}#${issue}`;
@@ -57,6 +60,8 @@ export interface StarterDeps {
 /** Starts one autofix run: root message first (its ts labels the run), then the Kestra execution. */
 export class RunStarter {
   private readonly d: StarterDeps;
+  /** Starts in flight at once; the others queue (a burst of commands keeps its acks fast). */
+  private readonly queue = new WorkQueue(START_CONCURRENCY);
   constructor(deps: StarterDeps) {
     this.d = deps;
   }
@@ -66,7 +71,11 @@ export class RunStarter {
    * two quick commands start one run. A revision replaces its run in the same thread, so it may
    * overlap it.
    */
-  async start(req: StartRequest): Promise<StartResult> {
+  start(req: StartRequest): Promise<StartResult> {
+    return this.queue.run(() => this.startOne(req));
+  }
+
+  private async startOne(req: StartRequest): Promise<StartResult> {
     if (req.rootTs) return this.startNow(req);
     const repo = `${req.issue.owner}/${req.issue.repo}`;
     const issue = String(req.issue.number);
