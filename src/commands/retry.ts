@@ -19,7 +19,7 @@ export const retryCommand = subcommand<{ executionId: string }, RunOperationDeps
       (run) => d.operations.retry(run, ctx.user),
       (result) =>
         result.done === "rerun"
-          ? `🔁 Started the cancelled run again as \`${result.executionId}\`; its thread follows the new run.`
-          : `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
+          ? `🔄 Started the cancelled run again as \`${result.executionId}\`; its thread follows the new run.`
+          : `🔄 Restarted the run \`${executionId}\`; its thread follows it again.`,
     ),
 });

@@ -78,7 +78,7 @@ describe("/autofix batch", () => {
     const text = digestText(h);
     expect(text.indexOf("acme/api#1")).toBeLessThan(text.indexOf("acme/api#2"));
     expect(text.indexOf("acme/api#2")).toBeLessThan(text.indexOf("acme/api#3"));
-    expect(text).toMatch(/acme\/api#2.*Patch ready — awaiting approval/);
+    expect(text).toMatch(/acme\/api#2.*Patch ready, awaiting approval/);
     expect(text).toMatch(/acme\/api#3.*Failed/);
     expect(text).toContain("#9");
     expect(text).toContain("an autofix PR is already open");
@@ -195,7 +195,7 @@ describe("a 50-issue batch under Slack's rate tiers", () => {
     expect(updates.length).toBeLessThan(40);
     const final = digestText(h);
     expect(final).toMatch(/Fixed 50 · awaiting approval 0 · failed 0/);
-    expect((final.match(/Finished — patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
+    expect((final.match(/Finished: patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
   }, 60_000);
 });
 

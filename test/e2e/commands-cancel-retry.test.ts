@@ -126,12 +126,12 @@ describe("/autofix retry", () => {
     await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 1);
 
     const answer = await ask(h, `retry ${run.id}`);
-    expect(answer.text).toBe(`🔁 Restarted the run \`${run.id}\`; its thread follows it again.`);
+    expect(answer.text).toBe(`🔄 Restarted the run \`${run.id}\`; its thread follows it again.`);
     expect(h.kestra.restarts).toEqual([
       expect.objectContaining({ executionId: run.id, from: "FAILED" }),
     ]);
     await h.slack.waitFor(() =>
-      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+      threadTexts(rootTs).includes(`🔄 <@${REQUESTER}> restarted the run.`),
     );
 
     // The record counts the attempt, so a second failure is reported again.
@@ -150,11 +150,11 @@ describe("/autofix retry", () => {
     expect(h.kestra.executions).toHaveLength(2);
     const fresh = new FlowDriver(h, h.kestra.executions[1]?.id ?? "");
     expect(answer.text).toBe(
-      `🔁 Started the cancelled run again as \`${fresh.id}\`; its thread follows the new run.`,
+      `🔄 Started the cancelled run again as \`${fresh.id}\`; its thread follows the new run.`,
     );
     expect(h.kestra.execution(fresh.id).inputs).toEqual(h.kestra.execution(run.id).inputs);
     expect(threadTexts(rootTs)).toContain(
-      `🔁 <@${REQUESTER}> started the run again; this thread follows the new run.`,
+      `🔄 <@${REQUESTER}> started the run again; this thread follows the new run.`,
     );
     // The root follows the new run to its end.
     await fresh.started();
@@ -216,7 +216,7 @@ describe("/autofix retry", () => {
     });
     await h.slack.waitFor(() => h.kestra.restarts.length === 1);
     await h.slack.waitFor(() =>
-      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+      threadTexts(rootTs).includes(`🔄 <@${REQUESTER}> restarted the run.`),
     );
   });
 });

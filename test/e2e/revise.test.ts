@@ -154,10 +154,10 @@ describe("Revise", () => {
     // One root only; the thread says who asked for what, escaped.
     expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
     const note = await h.slack.waitFor(() =>
-      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.startsWith("🔁 Revision requested")),
+      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.startsWith("✏️ Revision requested")),
     );
     expect(note.text).toBe(
-      `🔁 Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
+      `✏️ Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
     );
     // The root now follows the new run (once it has taken the root over), without the old buttons.
     await h.slack.waitFor(() => h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith("Queued"), {

@@ -188,7 +188,7 @@ it("retrying a run whose approval expired offers the buttons again when it pause
   h.kestra.setState(run.id, "FAILED");
   await h.notify({ executionId: run.id, event: "failed", error: "approval expired" });
   await h.slack.waitFor(() =>
-    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Expired — approval window closed"),
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Expired: nobody decided in time"),
   );
   await h.slack.waitFor(() => approveMessages().length === 0, { description: "buttons closed" });
 

@@ -205,6 +205,7 @@ describe("where the bot may start a thread", () => {
     h.slack.addChannel("C0PUBLIC", { botMember: false });
     await h.command(ISSUE_URL, { channel_id: "C0PUBLIC" });
     const root = await h.slack.waitFor(() => h.slack.channelMessages("C0PUBLIC")[0]);
+    await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "the run" });
     const calls = h.slack.calls.map((c) => c.method);
     expect(calls.indexOf("conversations.join")).toBeLessThan(calls.indexOf("chat.postMessage"));
     // A restarted bot reads the thread back (its record): membership makes that possible.

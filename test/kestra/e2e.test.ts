@@ -96,7 +96,7 @@ async function runToApproval(n: number) {
     () => s.slack.files.find((f) => f.threadTs === root.ts && f.snippetType === "diff"),
     { timeoutMs: 120_000, description: `the patch snippet of ${slug}` },
   );
-  const waiting = await rootStatus(s, root.ts, "Patch ready — awaiting approval");
+  const waiting = await rootStatus(s, root.ts, "Patch ready, awaiting approval");
   expect(hasButtons(waiting)).toBe(true);
   const paused = await waitExecution(
     s,
@@ -370,7 +370,7 @@ describe("the product on the real Kestra 2.0 engine", () => {
       e.labels.filter((l) => !l.key.startsWith("system.")).map((l) => `${l.key}=${l.value}`);
     expect(slackLabels(fresh).sort()).toEqual(slackLabels(done).sort());
     // The root follows the new run to its patch, in the same thread.
-    await rootStatus(s, root.ts, "Patch ready — awaiting approval");
+    await rootStatus(s, root.ts, "Patch ready, awaiting approval");
     expect(s.slack.files.filter((f) => f.threadTs === root.ts)).toHaveLength(1);
     expect(threadTexts(s, root.ts).some((t) => t.includes("started the run again"))).toBe(true);
     expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");

@@ -45,6 +45,6 @@ export const stuckRetryAction = (d: StuckDeps) =>
     if (!run) return "This run no longer exists in Kestra.";
     const result = await d.operations.retryStuck(run, click.user);
     if (!result.ok) return result.message;
-    await closeAlert(d, click, `🔁 Started again by <@${click.user}>.`);
+    await closeAlert(d, click, `🔄 Started again by <@${click.user}>.`);
     return undefined;
   });

@@ -24,7 +24,7 @@ export interface RootMessageInput {
 const DECIDED: Record<Verdict, string> = {
   approve: "✅ Approved by",
   reject: "🚫 Rejected by",
-  revise: "🔁 Revision requested by",
+  revise: "✏️ Revision requested by",
 };
 
 /** The run's root message in the channel: its status, links and, while it waits, its buttons. */

@@ -47,18 +47,18 @@ export function cancelledNote(user: string, slug?: string): Message {
 }
 
 export function restartedNote(user: string, slug?: string): Message {
-  return note(`🔁 <@${user}> restarted the run.`, slug);
+  return note(`🔄 <@${user}> restarted the run.`, slug);
 }
 
 /** A cancelled run cannot be restarted: a new one took its place in this thread. */
 export function rerunNote(user: string, slug?: string): Message {
-  return note(`🔁 <@${user}> started the run again; this thread follows the new run.`, slug);
+  return note(`🔄 <@${user}> started the run again; this thread follows the new run.`, slug);
 }
 
 /** Revise: the request, shown shortened; the new run gets all of it. */
 export function revisionNote(user: string, feedback: string): Message {
   return note(
-    `🔁 Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`,
+    `✏️ Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`,
   );
 }
 
@@ -93,5 +93,5 @@ export function decidedText(verdict: Verdict, by: string, slug?: string): string
   const forWhat = slug ? ` for *${escapeText(slug)}*` : "";
   if (verdict === "approve") return `✅ Approved by ${who} — creating PR${forWhat}…`;
   if (verdict === "reject") return `🚫 Rejected by ${who} — nothing will be pushed${forWhat}.`;
-  return `🔁 ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
+  return `✏️ ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
 }
