@@ -37,6 +37,8 @@ export const KEYS = {
   root: "root",
   patch: (fixTaskRun: string, fixAttempt: number) => `patch:${fixTaskRun}:${fixAttempt}`,
   approval: (attempt: number) => `approval:${attempt}`,
+  /** The reply naming who must decide on a patch (one per patch). */
+  ping: (fixTaskRun: string, fixAttempt: number) => `ping:${fixTaskRun}:${fixAttempt}`,
   pr: (createPrTaskRun: string) => `pr:${createPrTaskRun}`,
   failure: (attempt: number) => `failure:${attempt}`,
   closed: (status: RunStatus, attempt: number) => `closed:${status}:${attempt}`,

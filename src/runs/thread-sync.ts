@@ -8,6 +8,7 @@ import type { Approvers } from "../slack/approvers.ts";
 import { formatMetrics } from "../slack/blocks/digest-message.ts";
 import {
   approvalMessage,
+  approvalPing,
   decisionMessage,
   emptyPatchMessage,
   patchComment,
@@ -61,6 +62,10 @@ export class ThreadSync {
     const { view } = s;
     if (view.patchAvailable && view.fix) await this.patch(s, view.fix);
     if (s.ctx.batch) await this.childButtons(s);
+    // A batch child's buttons are a new message that names them; a single run's sit on its root.
+    else if (view.approvable && view.fix && patchShown(s) && !s.record.decision) {
+      await this.ping(s, view.fix);
+    }
     if (view.status === "pr_opened" && view.createPr) await this.pr(s, view.createPr);
     if (view.status === "failed") await this.failure(s);
     if (view.status === "rejected" || view.status === "expired" || view.status === "cancelled") {
@@ -251,6 +256,20 @@ export class ThreadSync {
       });
       open.open = false;
     }
+  }
+
+  /** Who must decide hears of it: a new reply, since the root's edit notifies nobody. */
+  private async ping(s: RunState, fix: TaskRun): Promise<void> {
+    const key = KEYS.ping(fix.id, fix.attempts?.length ?? 1);
+    if (s.record.has(key)) return;
+    const policy = await this.d.settings.policyOrDefaults(s.ctx.channel);
+    const message = approvalPing({
+      slug: s.ctx.slug,
+      requester: s.ctx.user,
+      approvers: policy.approvers,
+    });
+    await this.d.threads.reply(thread(s.ctx), message, this.meta(s, key));
+    s.record.mark(key);
   }
 
   private async pr(s: RunState, createPr: TaskRun): Promise<void> {

@@ -37,7 +37,7 @@ describe("/autofix status <execution-id>", () => {
     expect(running.json).toContain(`${KESTRA_UI}/${run.id}|Kestra execution`);
     const permalink = `https://fake.slack.com/archives/${CHANNEL}/p${rootTs.replace(".", "")}`;
     expect(running.json).toContain(`${permalink}|Slack thread`);
-    expect(running.json).not.toContain("Pull request");
+    expect(running.json).not.toContain("PR #");
     expect(running.json).toContain(`<https://github.com/acme/api/issues/42|acme/api#42>`);
 
     await run.patchReady();
@@ -45,7 +45,7 @@ describe("/autofix status <execution-id>", () => {
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("PR opened"));
     const done = await ask(h, `status ${run.id}`);
     expect(done.json).toContain("*PR opened*");
-    expect(done.json).toContain("https://github.com/acme/api/pull/43|Pull request");
+    expect(done.json).toContain("https://github.com/acme/api/pull/43|PR #43");
     expect(done.json).not.toContain("step `");
   });
 

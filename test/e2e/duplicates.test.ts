@@ -111,7 +111,7 @@ it("without a pull-request URL anywhere, the PR is announced without a link, nev
   expect(reply?.text).toContain("see <https://kestra.example.com");
   const root = rootOf(h, rootTs);
   expect(root.text).toMatch(/PR opened$/);
-  expect(JSON.stringify(root.blocks)).not.toContain("|Pull request>");
+  expect(JSON.stringify(root.blocks)).not.toContain("|PR #");
 });
 
 it("a second /autofix for an issue with a run in progress is refused with a link, and starts nothing", async () => {

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../shared/duration.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
@@ -83,7 +83,7 @@ export function formatMetrics(m: {
 
 function rowLine(r: DigestRow): string {
   const title = r.title ? ` ${escapeText(truncate(r.title, 60))}` : "";
-  const extra = [r.prUrl ? link(r.prUrl, "PR") : link(r.kestraUrl, "run"), formatMetrics(r)].filter(
+  const extra = [r.prUrl ? prLink(r.prUrl) : link(r.kestraUrl, "run"), formatMetrics(r)].filter(
     (p) => p.length > 0,
   );
   return `${STATUS_EMOJI[r.status]} ${link(r.issueUrl, r.slug)}${title} — ${STATUS_TEXT[r.status]} · ${extra.join(" · ")}`;

@@ -79,3 +79,22 @@ export function decisionMessage(text: string, kestraUrl: string): Message {
     ],
   };
 }
+
+/**
+ * A new reply (edits notify nobody) naming who must act on a patch: the requester and the
+ * approvers, people and user groups.
+ */
+export function approvalPing(input: {
+  slug: string;
+  requester: string;
+  approvers: { users: string[]; groups: string[] };
+}): Message {
+  const people = [input.requester, ...input.approvers.users.filter((u) => u !== input.requester)];
+  const who = [
+    ...people.map((u) => `<@${u}>`),
+    ...input.approvers.groups.map((g) => `<!subteam^${g}>`),
+  ].join(" ");
+  const slug = escapeText(input.slug);
+  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *Approve & create PR*, *Reject* or *Revise* at the top of this thread.`;
+  return { text: `The patch for ${input.slug} waits for a decision`, blocks: [section(text)] };
+}

@@ -1,6 +1,6 @@
 import type { RunStatus, Verdict } from "../../shared/run-status.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { button, viewInKestraButton } from "./buttons.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_TEXT, statusLabel } from "./status-text.ts";
@@ -32,7 +32,7 @@ export function rootMessage(input: RootMessageInput): Message {
   const title = input.title ? ` — ${escapeText(truncate(input.title, 200))}` : "";
   const meta = [`Requested by <@${input.requester}>`, statusLabel(input.status)];
   if (input.kestraUrl) meta.push(link(input.kestraUrl, "Kestra execution"));
-  if (input.prUrl) meta.push(link(input.prUrl, "Pull request"));
+  if (input.prUrl) meta.push(prLink(input.prUrl));
   const blocks: KnownBlock[] = [
     section(`*Autofix for ${link(input.issueUrl, input.slug)}*${title}`),
     context(meta.join("  ·  ")),

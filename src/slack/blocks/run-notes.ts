@@ -1,5 +1,5 @@
 import type { Verdict } from "../../shared/run-status.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { section } from "./parts.ts";
 import type { Message } from "./types.ts";
 
@@ -18,7 +18,7 @@ export function prOpenedNote(opts: {
 }): Message {
   return note(
     opts.prUrl
-      ? `🎉 <@${opts.requester}> pull request opened: ${link(opts.prUrl, opts.prUrl)}`
+      ? `🎉 <@${opts.requester}> pull request opened: ${prLink(opts.prUrl)}`
       : `🎉 <@${opts.requester}> pull request opened (see ${link(opts.kestraUrl, "the execution")} for its link).`,
     opts.slug,
   );
@@ -57,9 +57,7 @@ export function rerunNote(user: string, slug?: string): Message {
 
 /** Revise: the request, shown shortened; the new run gets all of it. */
 export function revisionNote(user: string, feedback: string): Message {
-  return note(
-    `✏️ Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`,
-  );
+  return note(`✏️ Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`);
 }
 
 /** How a verdict reads: "approved" / "an approval". */

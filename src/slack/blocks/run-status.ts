@@ -1,6 +1,6 @@
 import { formatDuration } from "../../shared/duration.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
-import { escapeText, link, slackDate, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, slackDate, truncate } from "../mrkdwn.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
@@ -39,7 +39,7 @@ function stateLine(f: RunFacts): string {
 function linkLine(f: RunFacts): string {
   const parts = [link(f.kestraUrl, "Kestra execution")];
   if (f.threadUrl) parts.push(link(f.threadUrl, "Slack thread"));
-  if (f.prUrl) parts.push(link(f.prUrl, "Pull request"));
+  if (f.prUrl) parts.push(prLink(f.prUrl));
   return parts.join("  ·  ");
 }
 

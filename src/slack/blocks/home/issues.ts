@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
-import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../../mrkdwn.ts";
 import { button } from "../buttons.ts";
 import { context, header, section } from "../parts.ts";
 import type { KnownBlock } from "../types.ts";
@@ -71,7 +71,7 @@ export function issuesBlocks(issues: IssuesSection, nav: HomeNav): KnownBlock[] 
 
 export function issueBlock(row: IssueRow): KnownBlock {
   const status = row.runUrl
-    ? `${FIX_TEXT[row.fix]} (${link(row.runUrl, "run")}${row.prUrl ? ` · ${link(row.prUrl, "PR")}` : ""})`
+    ? `${FIX_TEXT[row.fix]} (${link(row.runUrl, "run")}${row.prUrl ? ` · ${prLink(row.prUrl)}` : ""})`
     : FIX_TEXT[row.fix];
   const text = `${link(row.url, issueKey(row))} ${escapeText(truncate(row.title, 200))}\n${status}`;
   return section(text, issueAction(row));

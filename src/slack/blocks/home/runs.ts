@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { HOME_ACTIONS } from "../../ids.ts";
-import { escapeText, link, slackDate, truncate } from "../../mrkdwn.ts";
+import { escapeText, link, prLink, slackDate, truncate } from "../../mrkdwn.ts";
 import { button } from "../buttons.ts";
 import { context, header, section } from "../parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "../status-text.ts";
@@ -50,7 +50,7 @@ export function runBlock(row: RunRow): KnownBlock {
   const links = [
     link(row.kestraUrl, "Kestra"),
     row.threadUrl ? link(row.threadUrl, "thread") : undefined,
-    row.prUrl ? link(row.prUrl, "PR") : undefined,
+    row.prUrl ? prLink(row.prUrl) : undefined,
   ].filter(Boolean);
   const lines = [
     `${STATUS_EMOJI[row.status]} *${escapeText(row.slug)}*${title}`,
