@@ -129,7 +129,9 @@ describe("/autofix batch", () => {
     const final = digestText(h);
     expect(final).toMatch(/Fixed 1 · awaiting approval 0 · failed 1 · rejected 1 · skipped 1/);
     expect(final).toContain("https://github.com/acme/api/pull/20");
-    expect(digest(h)?.text).toContain("Finished");
+    // The batch's own line sums up its children (not a single run's "patch only").
+    expect(digest(h)?.text).toContain("Finished: 1 PR opened, 1 rejected, 1 failed");
+    expect(digestText(h)).not.toContain("Finished: patch only");
     // The failed child is reported in the batch thread, naming its issue.
     expect(
       h.slack.thread(CHANNEL, root?.ts ?? "").some((m) => m.text.includes("acme/api#3 failed")),
@@ -273,5 +275,59 @@ describe("a batch's rows", () => {
     const lines = JSON.stringify(digest(h)?.blocks ?? []).split("\\n");
     expect(lines.filter((line) => line.includes("acme/api#1"))).toHaveLength(1);
     expect(rowOf(h, "acme/api#1")).toContain("Running");
+  });
+});
+
+describe("a batch thread says each thing once", () => {
+  it("a rejection once (on the child's buttons message), and an approval there until its PR is open", async () => {
+    h = await startHarness();
+    const batch = await startBatch("batch acme/api label:bug max:2 pr");
+    await batch.listed([
+      { number: 1, title: "First" },
+      { number: 2, title: "Second" },
+    ]);
+    const c1 = await batch.child({ number: 1, title: "First" }, true);
+    const c2 = await batch.child({ number: 2, title: "Second" }, true);
+    for (const c of [c1, c2]) {
+      await c.started();
+      await c.patchReady();
+    }
+    const rootTs = digest(h)?.ts ?? "";
+    const buttonsOf = (id: string) =>
+      h.slack
+        .thread(CHANNEL, rootTs)
+        .find(
+          (m) =>
+            JSON.stringify(m.blocks ?? []).includes(`"${id}"`) &&
+            m.text.includes("approve or reject"),
+        );
+    const b1 = await h.slack.waitFor(() => buttonsOf(c1.id));
+    const b2 = await h.slack.waitFor(() => buttonsOf(c2.id));
+    await h.click({
+      user: REQUESTER,
+      messageTs: b1.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: c1.id,
+    });
+    await h.click({
+      user: REQUESTER,
+      messageTs: b2.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.reject,
+      value: c2.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 2);
+    await c1.prCreated("https://github.com/acme/api/pull/20");
+    await c2.finished();
+    await batch.finished();
+    await settle(h);
+    const texts = h.slack.thread(CHANNEL, rootTs).map((m) => m.text);
+    expect(texts.filter((t) => /[Rr]ejected by/.test(t))).toHaveLength(1);
+    expect(h.slack.message(CHANNEL, b2.ts)?.text).toContain("Rejected by");
+    const approved = h.slack.message(CHANNEL, b1.ts);
+    expect(approved?.text).toContain("is open for *acme/api#1*");
+    expect(JSON.stringify(approved?.blocks)).toContain("|PR #20>");
+    expect(texts.some((t) => t.includes("opening the PR"))).toBe(false);
   });
 });

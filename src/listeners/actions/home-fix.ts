@@ -2,6 +2,7 @@ import type { RunStarter } from "../../runs/starter.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
 import { isRepoAllowed } from "../../shared/allowed-repos.ts";
 import type { IssueRef } from "../../shared/issue-url.ts";
+import { plural } from "../../shared/plural.ts";
 import { type HomeNotice, ISSUES_PER_PAGE } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
@@ -90,7 +91,7 @@ async function startFixes(
   const lines: string[] = [];
   if (started.length > 0) {
     lines.push(
-      `Started ${started.length === 1 ? "a run" : `${started.length} runs`} in <#${channel}>: ${started.join(", ")}.`,
+      `Started ${started.length === 1 ? "a run" : plural(started.length, "run")} in <#${channel}>: ${started.join(", ")}.`,
     );
   }
   if (problems.length > 0) lines.push(`Not started — ${problems.join("; ")}`);

@@ -1,4 +1,5 @@
 import { formatDuration } from "../../shared/duration.ts";
+import { plural } from "../../shared/plural.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
 import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { context, section } from "./parts.ts";
@@ -89,16 +90,34 @@ function rowLine(r: DigestRow): string {
   return `${STATUS_EMOJI[r.status]} ${link(r.issueUrl, r.slug)}${title} — ${STATUS_TEXT[r.status]} · ${extra.join(" · ")}`;
 }
 
+/**
+ * How the batch itself reads: its own status, except once it has finished, when what its children
+ * came to is the news ("Finished: 3 PRs opened, 1 patch, 1 rejected, 1 failed").
+ */
+function batchStatus(status: RunStatus, rows: DigestRow[]): string {
+  if (status !== "finished") return STATUS_TEXT[status];
+  const count = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).length;
+  const parts = [
+    [count("pr_opened"), "PR opened", "PRs opened"],
+    [count("finished"), "patch", "patches"],
+    [count("rejected"), "rejected", "rejected"],
+    [count("failed", "expired", "cancelled"), "failed", "failed"],
+  ] as const;
+  const said = parts.filter(([n]) => n > 0).map(([n, one, many]) => plural(n, one, many));
+  return `Finished: ${said.length > 0 ? said.join(", ") : "no issue to fix"}`;
+}
+
 /** The batch's root message: one row per issue, updated in place, with totals. */
 export function digestMessage(input: DigestInput): Message {
   const t = totals(input.rows, input.skipped);
+  const status = batchStatus(input.status, input.rows);
   const mode = input.prs ? "pull requests" : "dry run";
   const blocks: KnownBlock[] = [
     section(
-      `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${input.max} issues, ${mode}`,
+      `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${plural(input.max, "issue")}, ${mode}`,
     ),
     context(
-      `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
+      `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${status}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
     ),
   ];
   for (let i = 0; i < input.rows.length; i += ROWS_PER_SECTION) {
@@ -124,10 +143,7 @@ export function digestMessage(input: DigestInput): Message {
   const summary = `Fixed ${t.fixed} · awaiting approval ${t.awaiting} · failed ${t.failed} · rejected ${t.rejected} · skipped ${t.skipped}${t.inProgress ? ` · in progress ${t.inProgress}` : ""}`;
   blocks.push(context(summary));
   return {
-    text: truncate(
-      `Batch autofix for ${input.repo}: ${STATUS_TEXT[input.status]} — ${summary}`,
-      3000,
-    ),
+    text: truncate(`Batch autofix for ${input.repo}: ${status} — ${summary}`, 3000),
     blocks,
   };
 }

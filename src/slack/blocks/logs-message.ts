@@ -52,7 +52,7 @@ export function logsMessage(opts: {
     lines.length < opts.entries.length
       ? `the last ${lines.length} of ${opts.entries.length}`
       : `${lines.length}`;
-  const header = `Warnings and errors of ${name}: ${count} line${lines.length === 1 ? "" : "s"}`;
+  const header = `Warnings and errors of ${name}: ${count} ${lines.length === 1 ? "line" : "lines"}`;
   return {
     text: `Warnings and errors of ${opts.slug}`,
     blocks: [

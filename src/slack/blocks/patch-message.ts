@@ -1,4 +1,5 @@
 import type { DiffStats } from "../../shared/diff-stats.ts";
+import { plural } from "../../shared/plural.ts";
 import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
@@ -21,7 +22,7 @@ export function patchComment(
     files.push(`• …and ${stats.files.length - MAX_FILES_LISTED} more`);
   }
   const forIssue = extra.slug ? ` for ${escapeText(extra.slug)}` : "";
-  const head = `*Patch ready${forIssue}*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
+  const head = `*Patch ready${forIssue}*: ${plural(stats.files.length, "file")} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
   if (extra.metrics) parts.push(extra.metrics);
   if (extra.unreadable) {

@@ -1,6 +1,7 @@
-import type { Verdict } from "../../shared/run-status.ts";
+import type { RunStatus, Verdict } from "../../shared/run-status.ts";
 import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { section } from "./parts.ts";
+import { STATUS_TEXT } from "./status-text.ts";
 import type { Message } from "./types.ts";
 
 // Short thread replies about a run. In a batch thread they name their issue (`slug`).
@@ -89,7 +90,29 @@ export function decisionLostNote(
 export function decidedText(verdict: Verdict, by: string, slug?: string): string {
   const who = `<@${by}>`;
   const forWhat = slug ? ` for *${escapeText(slug)}*` : "";
-  if (verdict === "approve") return `✅ Approved by ${who} — creating PR${forWhat}…`;
-  if (verdict === "reject") return `🚫 Rejected by ${who} — nothing will be pushed${forWhat}.`;
+  if (verdict === "approve") return `✅ Approved by ${who} — opening the PR${forWhat}…`;
+  if (verdict === "reject") return `🚫 Rejected by ${who} — nothing was pushed${forWhat}.`;
   return `✏️ ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
+}
+
+/**
+ * A batch child's buttons message, where its decision and outcome are said once (no separate
+ * note repeats it): who decided, then the PR once it is open, or how the run ended.
+ */
+export function approvalOutcomeText(input: {
+  slug: string;
+  status: RunStatus;
+  decision: { verdict: Verdict; by: string } | undefined;
+  prUrl: string | undefined;
+}): string {
+  const slug = escapeText(input.slug);
+  const d = input.decision;
+  if (d?.verdict === "approve" && input.status === "pr_opened") {
+    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is open for *${slug}*.`;
+  }
+  if (d && (input.status === "creating_pr" || d.verdict !== "approve")) {
+    return decidedText(d.verdict, d.by, input.slug);
+  }
+  const by = d ? ` (approved by <@${d.by}>)` : "";
+  return `*${slug}*: the run is now *${STATUS_TEXT[input.status]}*${by}.`;
 }
