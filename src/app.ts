@@ -2,6 +2,7 @@ import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { HomePrefs } from "./home/home-prefs.ts";
 import { HomeTab } from "./home/publish.ts";
 import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, Readiness } from "./http/health.ts";
@@ -236,6 +237,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     webHost,
     settings,
   });
+  const prefs = new HomePrefs(kestra, logger);
   const listeners: ListenerDeps = {
     commands: {
       outages: failures,
@@ -262,9 +264,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       starter,
       approvers,
       home,
+      prefs,
       webHost,
     },
-    events: { home, slack, logger },
+    events: { home, prefs, slack, logger },
     shortcuts: { slack, logger, settings, starter, webHost },
     views: { revisions, home, settings, approvers, slack, logger, webHost },
   };

@@ -5,7 +5,7 @@ import type { RunStatus } from "../../../shared/run-status.ts";
 
 /** Runs and issues shown per page: small enough that any page stays far below 100 blocks. */
 export const RUNS_PER_PAGE = 10;
-/** Also the checkboxes limit (10 options per element). */
+/** Also the most issues one "Fix selected" starts. */
 export const ISSUES_PER_PAGE = 10;
 
 /** Which page of each list the dashboard shows, and the channel new runs go to. */
@@ -32,7 +32,7 @@ export interface RunRow {
 }
 
 /** The dashboard's run groups, in display order. */
-export type RunGroup = "awaiting" | "active" | "failed" | "done";
+export type RunGroup = "awaiting" | "active" | "failed" | "stopped" | "done";
 
 /** The runs the viewer may see (their own, and those of channels they approve in). */
 export interface RunsSection {
