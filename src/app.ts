@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
 import { HomePrefs } from "./home/home-prefs.ts";
 import { HomeTab } from "./home/publish.ts";
+import { SetupCheck } from "./home/setup-check.ts";
 import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, Readiness } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
@@ -226,6 +227,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     links,
     logger,
   });
+  const prefs = new HomePrefs(kestra, logger);
+  const setup = new SetupCheck({ kestra, slack, settings, links, logger });
   const home = new HomeTab({
     kestra,
     github,
@@ -236,8 +239,9 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     logger,
     webHost,
     settings,
+    prefs,
+    setup,
   });
-  const prefs = new HomePrefs(kestra, logger);
   const listeners: ListenerDeps = {
     commands: {
       outages: failures,
@@ -265,6 +269,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       approvers,
       home,
       prefs,
+      setup,
       webHost,
     },
     events: { home, prefs, slack, logger },
@@ -277,7 +282,9 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const kestraEvents = kestraEventsHandler({
     accepting: () => started,
     token: config.webhookToken,
-    sync: (id, hint) => syncer.sync(id, { hint }),
+    // setup-check's report goes to the Home of whoever started it; every other event is a run's.
+    sync: (id, hint) =>
+      hint.event === "setup_check" ? home.setupCheckReported(id) : syncer.sync(id, { hint }),
     background,
     logger,
     signal: stopper.signal,

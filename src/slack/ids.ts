@@ -35,6 +35,7 @@ export const HOME_ACTIONS = {
   cancel: "autofix_home_cancel",
   select: "autofix_home_select",
   fixSelected: "autofix_home_fix_selected",
+  setupCheck: "autofix_home_setup_check",
 } as const;
 
 export const HOME_BLOCKS = {
@@ -42,6 +43,7 @@ export const HOME_BLOCKS = {
   /** An issue row: the prefix, then the issue key ("acme/api#42"). */
   issuePrefix: "autofix_home_issue.",
   fixActions: "autofix_home_fix_actions",
+  setup: "autofix_home_setup",
 } as const;
 
 /** Settings modal (src/slack/blocks/settings-modal.ts, src/listeners/views/settings.ts). */

@@ -10,8 +10,13 @@ import {
 } from "./home-nav.ts";
 import { type HomeRunDeps, homeRunAction } from "./home-runs.ts";
 import { homeSettingsAction, settingsChannelAction } from "./home-settings.ts";
+import { type HomeSetupCheckDeps, homeSetupCheckAction } from "./home-setup-check.ts";
 
-export type HomeActionDeps = HomeFixDeps & HomeRunDeps & HomeChannelDeps & SettingsAccessDeps;
+export type HomeActionDeps = HomeFixDeps &
+  HomeRunDeps &
+  HomeChannelDeps &
+  HomeSetupCheckDeps &
+  SettingsAccessDeps;
 
 /** Every action of the App Home dashboard and of the settings modal. */
 export function registerHomeActions(app: App, d: HomeActionDeps): void {
@@ -31,6 +36,7 @@ export function registerHomeActions(app: App, d: HomeActionDeps): void {
   on(HOME_ACTIONS.retry, homeRunAction(d, "retry"));
   on(HOME_ACTIONS.cancel, homeRunAction(d, "cancel"));
   on(HOME_ACTIONS.settings, homeSettingsAction(d));
+  on(HOME_ACTIONS.setupCheck, homeSetupCheckAction(d));
   on(HOME_ACTIONS.select, homeAckOnly());
   on(SETTINGS.channelAction, settingsChannelAction(d));
 }

@@ -81,9 +81,29 @@ export interface HomeNotice {
   text: string;
 }
 
+/** One line of the setup check: ✅, ❌, or ⏳ while not known yet; a failed one says how to fix it. */
+export interface SetupLine {
+  ok: boolean | "pending";
+  /** mrkdwn, composed by the bot (untrusted parts escaped where it is made). */
+  text: string;
+  fix?: string;
+}
+
+/** The admins' setup check: what the bot checks itself, then what the newest setup-check run reported. */
+export interface SetupSection {
+  live: SetupLine[];
+  report: {
+    /** "Not run yet", "Running", or when it ran, with its Kestra link (mrkdwn). */
+    heading: string;
+    lines: SetupLine[];
+  };
+}
+
 export interface HomeModel {
   nav: HomeNav;
   notice: HomeNotice | undefined;
   runs: RunsSection;
   issues: IssuesSection;
+  /** Only for workspace admins and owners. */
+  setup?: SetupSection | undefined;
 }
