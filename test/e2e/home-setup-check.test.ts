@@ -12,10 +12,10 @@ import { HOME_ACTIONS, HOME_BLOCKS } from "../../src/slack/ids.ts";
 import { runCli } from "../../src/worker/run-cli.ts";
 import { ALERTS, GITHUB_TOKEN, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import {
-  blocksOf,
   homeVersions,
   nextHome,
   openHome,
+  setupText,
   type ViewRecord,
   viewAction,
 } from "./home-helpers.ts";
@@ -32,26 +32,6 @@ async function start(opts: { env?: Record<string, string>; withoutFlows?: string
     ...(opts.withoutFlows ? { withoutFlows: opts.withoutFlows } : {}),
   });
   h.slack.addUser(ADMIN, { isAdmin: true });
-}
-
-/** The text of the Setup check section, as a person reads it (mrkdwn of its blocks). */
-function setupText(view: ViewRecord): string | undefined {
-  const blocks = blocksOf(view.view);
-  const at = blocks.findIndex((b) => JSON.stringify(b).includes('"text":"Setup check"'));
-  if (at < 0) return undefined;
-  return blocks
-    .slice(at)
-    .map((b) => {
-      const text = b["text"] as { text?: string } | undefined;
-      const elements = (b["elements"] as { text?: string | { text: string } }[] | undefined) ?? [];
-      return [
-        text?.text,
-        ...elements.map((e) => (typeof e.text === "string" ? e.text : e.text?.text)),
-      ]
-        .filter(Boolean)
-        .join("\n");
-    })
-    .join("\n");
 }
 
 async function press(view: ViewRecord, user: string): Promise<ViewRecord> {
