@@ -107,7 +107,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--skip-existing", "leave out issues that already have an open PR from autofix/issue-<n>"],
       [
         "--skipped-out <file>",
-        'write the issues left out as JSON [{number, title, url, reason}], reason "open_pr" or "over_max"',
+        'write the issues left out as JSON [{number, title, url, reason, prUrl}], reason "open_pr" (prUrl: that PR) or "over_max"',
       ],
       ["--kestra", 'print ::{"outputs":{"issues":[…],"count":n}}:: instead of bare JSON'],
     ],

@@ -60,7 +60,7 @@ describe("/autofix batch", () => {
         { number: 2, title: "Second" },
         { number: 3, title: "Third" },
       ],
-      [{ number: 9, reason: "open_pr" }],
+      [{ number: 9, title: "Ninth", reason: "open_pr", prUrl: "https://github.com/acme/api/pull/90" }],
     );
     const [c1, c2, c3] = [
       await batch.child({ number: 1, title: "First" }, true),
@@ -80,8 +80,10 @@ describe("/autofix batch", () => {
     expect(text.indexOf("acme/api#2")).toBeLessThan(text.indexOf("acme/api#3"));
     expect(text).toMatch(/acme\/api#2.*Patch ready, awaiting approval/);
     expect(text).toMatch(/acme\/api#3.*Failed/);
-    expect(text).toContain("#9");
-    expect(text).toContain("an autofix PR is already open");
+    // A skipped row names its issue and links the open PR that caused the skip.
+    expect(text).toContain(
+      "#9> Ninth — skipped: an autofix PR is already open (<https://github.com/acme/api/pull/90|PR #90>)",
+    );
 
     // Approval works per child, from the batch thread.
     const root = digest(h);

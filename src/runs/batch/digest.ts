@@ -72,7 +72,13 @@ export const DIGEST_WINDOW_MS = 1500;
 const MAX_CHILDREN = 100;
 
 const skippedSchema = z.array(
-  z.looseObject({ number: z.number().int(), url: z.string(), reason: z.string() }),
+  z.looseObject({
+    number: z.number().int(),
+    url: z.string(),
+    reason: z.string(),
+    title: z.string().optional(),
+    prUrl: z.string().optional(),
+  }),
 );
 
 export interface DigestDeps {
@@ -301,7 +307,14 @@ export class BatchDigest {
     }
     const parsed = skippedSchema.safeParse(json);
     if (!parsed.success) throw unusable(`${BATCH_FILES.skipped} is not a list of skipped issues`);
-    return parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }));
+    // Kept in the digest's metadata: the title as the row shows it.
+    return parsed.data.map((s) => ({
+      number: s.number,
+      url: s.url,
+      reason: s.reason,
+      ...(s.title ? { title: s.title.slice(0, 60) } : {}),
+      ...(s.prUrl ? { prUrl: s.prUrl } : {}),
+    }));
   }
 
   private async reportFailure(

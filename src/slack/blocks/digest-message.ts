@@ -22,6 +22,9 @@ export interface SkippedIssue {
   url: string;
   number: number;
   reason: string;
+  title?: string | undefined;
+  /** open_pr: the pull request that caused the skip. */
+  prUrl?: string | undefined;
 }
 
 export interface DigestInput {
@@ -90,6 +93,12 @@ function rowLine(r: DigestRow): string {
   return `${STATUS_EMOJI[r.status]} ${link(r.issueUrl, r.slug)}${title} — ${STATUS_TEXT[r.status]} · ${extra.join(" · ")}`;
 }
 
+function skippedLine(s: SkippedIssue): string {
+  const title = s.title ? ` ${escapeText(truncate(s.title, 60))}` : "";
+  const pr = s.prUrl ? ` (${prLink(s.prUrl)})` : "";
+  return `⏭️ ${link(s.url, `#${s.number}`)}${title} — skipped: ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}${pr}`;
+}
+
 /**
  * How the batch itself reads: its own status, except once it has finished, when what its children
  * came to is the news ("Finished: 3 PRs opened, 1 patch, 1 rejected, 1 failed").
@@ -133,10 +142,7 @@ export function digestMessage(input: DigestInput): Message {
   if (input.skipped.length > 0) {
     const lines = input.skipped
       .slice(0, 30)
-      .map(
-        (s) =>
-          `⏭️ ${link(s.url, `#${s.number}`)} — ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}`,
-      );
+      .map(skippedLine);
     if (input.skipped.length > 30) lines.push(`…and ${input.skipped.length - 30} more`);
     blocks.push(section(truncate(lines.join("\n"), 3000)));
   }
