@@ -22,7 +22,7 @@ import {
 } from "../slack/blocks/run-notes.ts";
 import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
-import type { FailureReporter } from "./failure.ts";
+import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
@@ -319,11 +319,7 @@ export class ThreadSync {
     if (s.record.has(key)) return;
     const logs = await this.d.reader.errorLogs(s.execution, 50);
     const step = s.view.failedTask;
-    const relevant = step ? logs.filter((l) => l.taskId === step) : logs;
-    const lines = (relevant.length > 0 ? relevant : logs)
-      .slice(-LOG_EXCERPT_LINES)
-      .map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`);
-    const excerpt = lines.length > 0 ? lines.join("\n") : s.hint?.error;
+    const excerpt = logExcerpt(logs, step, LOG_EXCERPT_LINES) ?? s.hint?.error;
     await this.d.failures.report({
       failure: this.failureInput(s, step, undefined, excerpt),
       channel: s.ctx.channel,

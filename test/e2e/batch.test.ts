@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { BatchDriver } from "../support/batch-driver.ts";
-import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -60,7 +60,14 @@ describe("/autofix batch", () => {
         { number: 2, title: "Second" },
         { number: 3, title: "Third" },
       ],
-      [{ number: 9, title: "Ninth", reason: "open_pr", prUrl: "https://github.com/acme/api/pull/90" }],
+      [
+        {
+          number: 9,
+          title: "Ninth",
+          reason: "open_pr",
+          prUrl: "https://github.com/acme/api/pull/90",
+        },
+      ],
     );
     const [c1, c2, c3] = [
       await batch.child({ number: 1, title: "First" }, true),
@@ -331,5 +338,35 @@ describe("a batch thread says each thing once", () => {
     expect(approved?.text).toContain("is open for *acme/api#1*");
     expect(JSON.stringify(approved?.blocks)).toContain("|PR #20>");
     expect(texts.some((t) => t.includes("opening the PR"))).toBe(false);
+  });
+});
+
+describe("a batch Kestra will not start", () => {
+  it("is said once per audience: the digest in one line, the requester in short, the admins in full", async () => {
+    h = await startHarness();
+    h.kestra.failNext(
+      { method: "POST", path: "/api/v1/main/executions/dev.autofix/batch-issue-autofix" },
+      { status: 404, error: "Requested Flow is not found." },
+    );
+    const url = h.slack.responseUrl();
+    await h.command("batch acme/api label:bug max:3 pr", { response_url: url });
+    const answer = await h.slack.waitFor(() =>
+      h.slack
+        .responses(url)
+        .map((r) => String((r as { text?: unknown }).text))
+        .find((t) => t.startsWith("Couldn't start")),
+    );
+    expect(answer).toBe(
+      "Couldn't start the batch for acme/api: Kestra does not have the autofix flow. The admins have been told; try again once they have fixed it.",
+    );
+    await h.slack.waitFor(() => /\*Failed\*/.test(digestText(h)), { description: "digest Failed" });
+    expect(digestText(h)).toContain(
+      "Couldn't start: Kestra does not have the autofix flow. The admins have been told.",
+    );
+    const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+    expect(alert.text).toContain("batch for acme/api failed before it started (step start)");
+    expect(JSON.stringify(alert.blocks)).toContain("does not know the autofix flow (404)");
+    await h.app.runtime.background.drain();
+    expect(h.slack.thread(CHANNEL, digest(h)?.ts ?? "")).toEqual([]);
   });
 });

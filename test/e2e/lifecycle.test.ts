@@ -146,7 +146,7 @@ describe("the closing notification comes after the execution has ended", () => {
     await run.fail("fix", ["agent crashed"]);
     const reply = h.slack
       .thread(CHANNEL, rootTs)
-      .find((m) => m.text.includes("failed at step fix"));
+      .find((m) => m.text.includes("failed while writing the fix"));
     expect(text(reply?.blocks)).toContain("agent crashed");
     expect(rootOf(h, rootTs).text).toMatch(/Failed$/);
   });

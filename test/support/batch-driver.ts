@@ -48,7 +48,9 @@ export class BatchDriver {
       BATCH_TASKS.issues,
       taskRunId,
       BATCH_FILES.skipped,
-      JSON.stringify(skipped.map((s) => ({ title: `Issue ${s.number}`, ...s, url: url(s.number) }))),
+      JSON.stringify(
+        skipped.map((s) => ({ title: `Issue ${s.number}`, ...s, url: url(s.number) })),
+      ),
     );
     await this.notifyFrom("notify_started", "started");
   }

@@ -6,6 +6,7 @@ import { plural } from "../../shared/plural.ts";
 import { type HomeNotice, ISSUES_PER_PAGE } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
+import { refusalText } from "../../slack/refusal-text.ts";
 import {
   clickerTeam,
   type HomeArgs,
@@ -76,7 +77,7 @@ async function startFixes(
     }
     const result = await d.starter.start({ team, channel, user, issue });
     if (result.ok) started.push(label);
-    else problems.push(`${label}: ${result.message}`);
+    else problems.push(`${label}: ${refusalText(result.refusal)}`);
   }
   const lines: string[] = [];
   if (started.length > 0) {

@@ -21,7 +21,7 @@ import {
 import type { SlackThreads } from "../../slack/thread.ts";
 import type { Background } from "../background.ts";
 import { contextOf, type RunContext } from "../context.ts";
-import type { FailureReporter } from "../failure.ts";
+import { type FailureReporter, logExcerpt } from "../failure.ts";
 import type { Links } from "../links.ts";
 import type { RunLock } from "../lock.ts";
 import type { RunReader } from "../read.ts";
@@ -327,8 +327,7 @@ export class BatchDigest {
     key: string,
   ): Promise<void> {
     const logs = await this.d.kestra.errorLogs(execution.id, 8);
-    const excerpt =
-      logs.map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`).join("\n") || undefined;
+    const excerpt = logExcerpt(logs, failedTask, 8);
     await this.d.failures.report({
       failure: {
         slug: `batch for ${repo}`,

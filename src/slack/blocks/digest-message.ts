@@ -38,6 +38,8 @@ export interface DigestInput {
   kestraUrl: string;
   rows: DigestRow[];
   skipped: SkippedIssue[];
+  /** One line under the header (a batch that couldn't start). */
+  note?: string;
 }
 
 export interface Totals {
@@ -129,6 +131,7 @@ export function digestMessage(input: DigestInput): Message {
       `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${status}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
     ),
   ];
+  if (input.note) blocks.push(context(escapeText(input.note)));
   for (let i = 0; i < input.rows.length; i += ROWS_PER_SECTION) {
     const lines = input.rows
       .slice(i, i + ROWS_PER_SECTION)
@@ -140,9 +143,7 @@ export function digestMessage(input: DigestInput): Message {
     blocks.push(context("No child runs yet."));
   }
   if (input.skipped.length > 0) {
-    const lines = input.skipped
-      .slice(0, 30)
-      .map(skippedLine);
+    const lines = input.skipped.slice(0, 30).map(skippedLine);
     if (input.skipped.length > 30) lines.push(`…and ${input.skipped.length - 30} more`);
     blocks.push(section(truncate(lines.join("\n"), 3000)));
   }

@@ -19,6 +19,8 @@ export interface RootMessageInput {
   approval?: { executionId: string; approverHint: string } | undefined;
   /** Who decided, once someone did. */
   decision?: { verdict: Verdict; by: string } | undefined;
+  /** A run that never started: Retry starts the issue again. */
+  retryIssueUrl?: string | undefined;
 }
 
 const DECIDED: Record<Verdict, string> = {
@@ -44,6 +46,13 @@ export function rootMessage(input: RootMessageInput): Message {
     blocks.push(...approvalBlocks(input.approval, input.requester, input.kestraUrl));
   if (input.note) {
     blocks.push(context(escapeText(truncate(input.note, 1000))));
+  }
+  if (input.retryIssueUrl) {
+    blocks.push({
+      type: "actions",
+      block_id: BLOCKS.failureActions,
+      elements: [button("Retry", ACTIONS.retryStart, { value: input.retryIssueUrl })],
+    });
   }
   return {
     text: truncate(

@@ -116,3 +116,15 @@ export function approvalOutcomeText(input: {
   const by = d ? ` (approved by <@${d.by}>)` : "";
   return `*${slug}*: the run is now *${STATUS_TEXT[input.status]}*${by}.`;
 }
+
+/** A root whose run couldn't start: one line; the details are the admins'. */
+export function notStartedText(why: string): string {
+  return `Couldn't start: ${why}. The admins have been told.`;
+}
+
+/** In a thread whose root belongs to another run (a revision that couldn't start). */
+export function notStartedNote(slug: string, why: string): Message {
+  return note(
+    `❌ The revision of *${escapeText(slug)}* couldn't start: ${escapeText(why)}. The admins have been told.`,
+  );
+}
