@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     console.log(
       `  autofix-slack              n=${ack.autofix.n}  median ${ms(ack.autofix.median)}  p99 ${ms(ack.autofix.p99)}`,
     );
+    console.log(
+      `  p99 ratio ${(ack.autofix.p99 / ack.bolt.p99).toFixed(2)}× the bare app (starts run 4 at a time, the rest queue)`,
+    );
   } finally {
     await h.close();
   }

@@ -21,7 +21,7 @@ export const OPERATIONS: readonly { method: string; path: string; usedBy: string
     {
       method: "GET",
       path: "/api/v1/{tenant}/flows/{namespace}/{id}",
-      usedBy: "checking that a flow loaded (README troubleshooting)",
+      usedBy: "KestraClient.flow (the Home's setup check)",
       sdk: "FlowsApi.flow",
     },
     {

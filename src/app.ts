@@ -2,7 +2,9 @@ import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { HomePrefs } from "./home/home-prefs.ts";
 import { HomeTab } from "./home/publish.ts";
+import { SetupCheck } from "./home/setup-check.ts";
 import { createBoltApp } from "./http/bolt-app.ts";
 import { healthzHandler, Readiness } from "./http/health.ts";
 import { KESTRA_EVENTS_PATH, kestraEventsHandler } from "./http/kestra-events.ts";
@@ -225,6 +227,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     links,
     logger,
   });
+  const prefs = new HomePrefs(kestra, logger);
+  const setup = new SetupCheck({ kestra, slack, settings, links, logger });
   const home = new HomeTab({
     kestra,
     github,
@@ -235,6 +239,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     logger,
     webHost,
     settings,
+    prefs,
+    setup,
   });
   const listeners: ListenerDeps = {
     commands: {
@@ -262,9 +268,11 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       starter,
       approvers,
       home,
+      prefs,
+      setup,
       webHost,
     },
-    events: { home, slack, logger },
+    events: { home, prefs, slack, logger },
     shortcuts: { slack, logger, settings, starter, webHost },
     views: { revisions, home, settings, approvers, slack, logger, webHost },
   };
@@ -274,7 +282,9 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const kestraEvents = kestraEventsHandler({
     accepting: () => started,
     token: config.webhookToken,
-    sync: (id, hint) => syncer.sync(id, { hint }),
+    // setup-check's report goes to the Home of whoever started it; every other event is a run's.
+    sync: (id, hint) =>
+      hint.event === "setup_check" ? home.setupCheckReported(id) : syncer.sync(id, { hint }),
     background,
     logger,
     signal: stopper.signal,

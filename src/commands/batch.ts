@@ -3,6 +3,7 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import { parseRepoUrl, repoUrl } from "../shared/issue-url.ts";
 import { notAllowedMessage } from "../slack/allow-list.ts";
 import { COMMAND } from "../slack/ids.ts";
+import { refusalText } from "../slack/refusal-text.ts";
 import { subcommand } from "./types.ts";
 
 export const BATCH_MAX_ISSUES = 50;
@@ -100,7 +101,8 @@ export const batchCommand = subcommand<BatchArgs, BatchDeps>({
       max: args.max ?? DEFAULT_MAX,
       prs: args.prs,
     });
-    if (!result.ok && result.message)
-      await ctx.respond({ response_type: "ephemeral", text: result.message });
+    if (!result.ok) {
+      await ctx.respond({ response_type: "ephemeral", text: refusalText(result.refusal) });
+    }
   },
 });

@@ -1,9 +1,10 @@
 import type { Logger } from "../logger.ts";
 import type { RunStarter } from "../runs/starter.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
-import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { type IssueRef, issueSlug, parseIssueRef } from "../shared/issue-url.ts";
 import { notAllowedMessage } from "../slack/allow-list.ts";
 import { COMMAND } from "../slack/ids.ts";
+import { refusalText } from "../slack/refusal-text.ts";
 import { subcommand } from "./types.ts";
 
 export interface FixDeps {
@@ -16,17 +17,17 @@ export interface FixDeps {
 /** `/autofix <issue-url>`: one run for one issue. */
 export const fixCommand = subcommand<{ issue: IssueRef }, FixDeps>({
   name: "",
-  usage: `${COMMAND} https://github.com/<owner>/<repo>/issues/<number>`,
+  usage: `${COMMAND} https://github.com/<owner>/<repo>/issues/<number> | <owner>/<repo>#<number>`,
   summary: "fix one issue; the run is followed in a thread",
-  examples: [`${COMMAND} https://github.com/acme/api/issues/42`],
+  examples: [`${COMMAND} https://github.com/acme/api/issues/42`, `${COMMAND} acme/api#42`],
   parse(words, { webHost }) {
-    const parsed = parseIssueUrl(words[0] ?? "", webHost);
+    const parsed = parseIssueRef(words[0] ?? "", webHost);
     if (!parsed.ok)
       return { ok: false, message: `That is not a GitHub issue URL: ${parsed.reason}.` };
     if (words.length > 1) {
       return {
         ok: false,
-        message: "Send exactly one GitHub issue URL, with nothing else after it.",
+        message: "Send exactly one GitHub issue, with nothing else after it.",
       };
     }
     return { ok: true, args: { issue: parsed.issue } };
@@ -49,6 +50,8 @@ export const fixCommand = subcommand<{ issue: IssueRef }, FixDeps>({
       user: ctx.user,
       issue,
     });
-    if (!result.ok) await ctx.respond({ response_type: "ephemeral", text: result.message });
+    if (!result.ok) {
+      await ctx.respond({ response_type: "ephemeral", text: refusalText(result.refusal) });
+    }
   },
 });

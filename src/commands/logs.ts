@@ -1,9 +1,11 @@
 import type { KestraClient } from "../kestra/client.ts";
 import type { Links } from "../runs/links.ts";
-import { noSuchRun, type RunQueries } from "../runs/queries.ts";
+import type { RunQueries } from "../runs/queries.ts";
+import type { RunRef } from "../shared/run-ref.ts";
 import { logsMessage } from "../slack/blocks/logs-message.ts";
 import { COMMAND } from "../slack/ids.ts";
-import { parseExecutionIdArg } from "./run-args.ts";
+import { noSuchRunText } from "../slack/refusal-text.ts";
+import { parseRunArg } from "./run-args.ts";
 import { subcommand, viewerOf } from "./types.ts";
 
 /** Read from Kestra; only the newest that fit one message are shown. */
@@ -15,27 +17,26 @@ export interface LogsDeps {
   links: Links;
 }
 
-/** `/autofix logs <execution-id>`: the last WARN/ERROR lines, privately. */
-export const logsCommand = subcommand<{ executionId: string }, LogsDeps>({
+/** `/autofix logs <issue | execution-id>`: the last WARN/ERROR lines, privately. */
+export const logsCommand = subcommand<{ run: RunRef }, LogsDeps>({
   name: "logs",
-  usage: `${COMMAND} logs <execution-id>`,
+  usage: `${COMMAND} logs <owner/repo#number | execution-id>`,
   summary: "the run's last warning and error log lines, with a link to the full logs",
-  examples: [`${COMMAND} logs 4Jx2bC9kQeLmN0pR7sTuVw`],
-  parse: (words) => parseExecutionIdArg("logs", words),
-  async run(d, ctx, { executionId }) {
-    // Another channel's run answers like an unknown id unless the user may see it.
-    const run = await d.queries.findVisibleRun(executionId, viewerOf(ctx));
+  examples: [`${COMMAND} logs acme/api#42`],
+  parse: (words, { webHost }) => parseRunArg("logs", words, webHost),
+  async run(d, ctx, { run: ref }) {
+    // Another channel's run answers like an unknown one unless the user may see it.
+    const run = await d.queries.findRun(ref, viewerOf(ctx));
     if (!run) {
-      await ctx.respond({ response_type: "ephemeral", text: noSuchRun(executionId) });
+      await ctx.respond({ response_type: "ephemeral", text: noSuchRunText(ref) });
       return;
     }
-    const entries = await d.kestra.logsAtLeast(executionId, "WARN", LOG_LINES);
-    const slug = run.ctx.repo && run.ctx.issue ? `${run.ctx.repo}#${run.ctx.issue}` : executionId;
+    const { id, flowId } = run.execution;
+    const entries = await d.kestra.logsAtLeast(id, "WARN", LOG_LINES);
     const message = logsMessage({
-      slug,
-      executionId,
+      slug: run.ctx.slug,
       entries,
-      logsUrl: d.links.logs(run.execution.flowId, executionId),
+      logsUrl: d.links.logs(flowId, id),
     });
     await ctx.respond({ response_type: "ephemeral", ...message });
   },

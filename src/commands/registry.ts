@@ -1,4 +1,5 @@
 import type { Outages } from "../runs/failure.ts";
+import { closest } from "../shared/closest.ts";
 import { type BatchDeps, batchCommand } from "./batch.ts";
 import { cancelCommand } from "./cancel.ts";
 import { type FixDeps, fixCommand } from "./fix.ts";
@@ -33,8 +34,19 @@ export const SUBCOMMANDS: AnySubcommand<CommandDeps>[] = [
 
 export const HELP_WORDS = ["help", "-h", "--help", "?"];
 
-/** The subcommand a first word names, or the default one (an issue URL). */
-export function findSubcommand(word: string): AnySubcommand<CommandDeps> {
+export type Found =
+  | { ok: true; sub: AnySubcommand<CommandDeps> }
+  | { ok: false; word: string; suggestion: string | undefined; names: string[] };
+
+/**
+ * The subcommand a first word names, or the default one (an issue) for anything else that is not
+ * a bare word: a bare word is a mistyped or unknown subcommand, not an issue.
+ */
+export function findSubcommand(word: string): Found {
   const lower = word.toLowerCase();
-  return SUBCOMMANDS.find((c) => c.name !== "" && c.name === lower) ?? fixCommand;
+  const named = SUBCOMMANDS.find((c) => c.name !== "" && c.name === lower);
+  if (named) return { ok: true, sub: named };
+  if (!/^[a-z][a-z-]*$/i.test(word)) return { ok: true, sub: fixCommand };
+  const names = [...SUBCOMMANDS.map((c) => c.name).filter((n) => n !== ""), "help"];
+  return { ok: false, word, suggestion: closest(word, names), names };
 }

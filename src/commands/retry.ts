@@ -1,25 +1,27 @@
+import type { RunRef } from "../shared/run-ref.ts";
 import { COMMAND } from "../slack/ids.ts";
-import { parseExecutionIdArg } from "./run-args.ts";
+import { escapeText } from "../slack/mrkdwn.ts";
+import { parseRunArg } from "./run-args.ts";
 import { type RunOperationDeps, runOperationCommand } from "./run-operation.ts";
 import { subcommand } from "./types.ts";
 
-/** `/autofix retry <execution-id>`: what the Retry button does; requester or approver only. */
-export const retryCommand = subcommand<{ executionId: string }, RunOperationDeps>({
+/** `/autofix retry <issue | execution-id>`: what the Retry button does; requester or approver only. */
+export const retryCommand = subcommand<{ run: RunRef }, RunOperationDeps>({
   name: "retry",
-  usage: `${COMMAND} retry <execution-id>`,
+  usage: `${COMMAND} retry <owner/repo#number | execution-id>`,
   summary:
     "restart a failed or cancelled run, like its Retry button (the requester or an approver)",
-  examples: [`${COMMAND} retry 4Jx2bC9kQeLmN0pR7sTuVw`],
-  parse: (words) => parseExecutionIdArg("retry", words),
-  run: (d, ctx, { executionId }) =>
+  examples: [`${COMMAND} retry acme/api#42`],
+  parse: (words, { webHost }) => parseRunArg("retry", words, webHost),
+  run: (d, ctx, { run: ref }) =>
     runOperationCommand(
       d,
       ctx,
-      executionId,
+      ref,
       (run) => d.operations.retry(run, ctx.user),
-      (result) =>
+      (run, result) =>
         result.done === "rerun"
-          ? `🔁 Started the cancelled run again as \`${result.executionId}\`; its thread follows the new run.`
-          : `🔁 Restarted the run \`${executionId}\`; its thread follows it again.`,
+          ? `🔄 Started *${escapeText(run.ctx.slug)}* again as a new run; its thread follows it.`
+          : `🔄 Restarted *${escapeText(run.ctx.slug)}*; its thread follows it again.`,
     ),
 });

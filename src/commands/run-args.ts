@@ -1,4 +1,6 @@
 import { EXECUTION_ID_PATTERN } from "../contracts/notification.ts";
+import { parseIssueHandle, parseIssueUrl } from "../shared/issue-url.ts";
+import type { RunRef } from "../shared/run-ref.ts";
 import { escapeText, truncate } from "../slack/mrkdwn.ts";
 import type { ParseResult } from "./types.ts";
 
@@ -7,25 +9,52 @@ export function quoted(word: string): string {
   return `\`${escapeText(truncate(word.replace(/`/g, "'"), 80))}\``;
 }
 
-export function badExecutionId(word: string): string {
-  return `${quoted(word)} is not a Kestra execution id (letters, digits, - and _, at most 64).`;
+/**
+ * A run as people name it: its issue (acme/api#42, or the issue's URL: its newest run) or
+ * Kestra's execution id.
+ */
+export function parseRunRef(word: string, webHost: string): ParseResult<RunRef> {
+  const handle = parseIssueHandle(word, webHost);
+  if (handle) return { ok: true, args: { kind: "issue", issue: handle } };
+  // Anything with a scheme or a slash was meant as an issue: say what is wrong with it.
+  if (/^<?https?:|\//i.test(word)) {
+    const parsed = parseIssueUrl(word, webHost);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        message: `${quoted(word)} is not an issue: ${parsed.reason}. Name it as acme/api#42 or by its URL.`,
+      };
+    }
+    return { ok: true, args: { kind: "issue", issue: parsed.issue } };
+  }
+  if (EXECUTION_ID_PATTERN.test(word)) {
+    return { ok: true, args: { kind: "execution", executionId: word } };
+  }
+  return {
+    ok: false,
+    message: `${quoted(word)} names no run: give its issue (acme/api#42) or its Kestra execution id.`,
+  };
 }
 
-/** Exactly one execution id, as `cancel`, `retry` and `logs` take. */
-export function parseExecutionIdArg(
+/** Exactly one run, as `cancel`, `retry` and `logs` take. */
+export function parseRunArg(
   name: string,
   words: string[],
-): ParseResult<{ executionId: string }> {
+  webHost: string,
+): ParseResult<{ run: RunRef }> {
   const [first, ...rest] = words;
   if (first === undefined) {
-    return { ok: false, message: `\`/autofix ${name}\` needs the run's execution id.` };
+    return {
+      ok: false,
+      message: `\`/autofix ${name}\` needs the run: its issue (acme/api#42) or its execution id.`,
+    };
   }
-  if (!EXECUTION_ID_PATTERN.test(first)) return { ok: false, message: badExecutionId(first) };
   if (rest.length > 0) {
     return {
       ok: false,
-      message: `\`/autofix ${name}\` takes one execution id; remove ${quoted(rest.join(" "))}.`,
+      message: `\`/autofix ${name}\` takes one run; remove ${quoted(rest.join(" "))}.`,
     };
   }
-  return { ok: true, args: { executionId: first } };
+  const ref = parseRunRef(first, webHost);
+  return ref.ok ? { ok: true, args: { run: ref.args } } : ref;
 }

@@ -4,6 +4,8 @@
 export const DEFAULT_NAMESPACE = "dev.autofix";
 export const SINGLE_FLOW_ID = "ai-issue-autofix";
 export const BATCH_FLOW_ID = "batch-issue-autofix";
+/** Checks, inside Kestra, what only Kestra holds (its secrets), and tells the bot. */
+export const SETUP_CHECK_FLOW_ID = "setup-check";
 
 /** Inputs of ai-issue-autofix that the bot sends when it starts a run. */
 export const SINGLE_INPUTS = {
@@ -36,6 +38,13 @@ export const BATCH_TASKS = {
 export const BATCH_FILES = {
   issues: "issues.json",
   skipped: "skipped.json",
+} as const;
+
+/** Inputs, tasks and the report file of setup-check. */
+export const SETUP_CHECK = {
+  inputs: { repo: "repo" },
+  tasks: { check: "check", notify: "notify_setup_check" },
+  file: "check.json",
 } as const;
 
 /** `onResume` inputs of the approval Pause task. */

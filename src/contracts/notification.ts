@@ -9,6 +9,8 @@ export const NOTIFICATION_EVENTS = [
   "pr_created",
   "failed",
   "finished",
+  /** From setup-check: its report is ready (and the bot's token was accepted, or it would be 401). */
+  "setup_check",
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

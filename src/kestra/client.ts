@@ -42,6 +42,14 @@ export interface SearchQuery {
 /** GET /api/v1/configs (MiscController.Configuration); only what the bot reads. */
 const configSchema = z.looseObject({ version: z.string() });
 const kvSchema = z.looseObject({ value: z.unknown() });
+/** GET flows/{namespace}/{id} (Flow); only what the bot reads. */
+const flowSchema = z.looseObject({
+  id: z.string(),
+  namespace: z.string(),
+  revision: z.number().nullish(),
+  disabled: z.boolean().nullish(),
+});
+export type FlowInfo = z.output<typeof flowSchema>;
 const outputsSchema = z.record(z.string(), z.unknown());
 
 /**
@@ -65,6 +73,17 @@ export class KestraClient {
     const { version } = await this.http.json("GET", "/api/v1/configs", {}, configSchema);
     this.http.serverVersion = version;
     return version;
+  }
+
+  /**
+   * kestrapy: FlowsApi.flow. The flow as Kestra has loaded it, or undefined on a 404: whether the
+   * flow is unknown or the route is, Kestra cannot run it for the bot.
+   */
+  async flow(namespace: string, id: string): Promise<FlowInfo | undefined> {
+    const path = `${this.base}/flows/${enc(namespace)}/${enc(id)}`;
+    const reply = await this.http.send("GET", path, { answers: { 404: () => true } });
+    if (reply.status === 404) return undefined;
+    return this.http.parse("GET", path, reply.body, flowSchema);
   }
 
   /** kestrapy: ExecutionsApi.create_execution. */

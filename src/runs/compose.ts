@@ -84,8 +84,8 @@ export function composeRuns(d: RunServicesDeps) {
     threads,
     logger,
     report: (p, reason) =>
-      failures.report({
-        failure: startFailure(p.slug, p.user, reason, p.issueUrl),
+      failures.alert({
+        failure: startFailure(p.slug, p.user, reason),
         channel: p.channel,
         thread: { channel: p.channel, rootTs: p.rootTs },
         meta: { run: `start:${p.rootTs}`, key: "failure:start" },

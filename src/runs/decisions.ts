@@ -2,11 +2,9 @@ import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { Refusal } from "../shared/refusal.ts";
 import type { Verdict } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
-import { alreadyDecidedText } from "../slack/blocks/run-notes.ts";
-import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
-import { userMessage } from "../slack/error-messages.ts";
 import { type ButtonPlace, type ClickedRun, clickedRun } from "./clicked-run.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
 import type { RunLock } from "./lock.ts";
@@ -20,8 +18,8 @@ export interface Click extends ButtonPlace {
   userName: string | undefined;
 }
 
-/** What the clicker should be told privately; undefined when the thread itself says it. */
-export type ClickOutcome = string | undefined;
+/** Why the click did nothing, for the clicker; undefined when it did (the thread says it). */
+export type ClickOutcome = Refusal | undefined;
 
 export interface DecisionDeps {
   kestra: KestraClient;
@@ -70,10 +68,8 @@ export class RunDecisions {
     return this.d.lock.run(id, async () => {
       const record = await this.d.records.load(id, thread(run.ctx));
       const state = await this.d.views.state(run.execution, run.ctx, record);
-      if (record.decision) return alreadyDecidedText(record.decision);
-      if (!state.view.approvable) {
-        return `This patch can no longer be decided: the run is now *${STATUS_TEXT[state.view.status]}*.`;
-      }
+      if (record.decision) return { code: "already_decided", decision: record.decision };
+      if (!state.view.approvable) return { code: "not_decidable", status: state.view.status };
       record.decision = { ...verdict, at: new Date().toISOString(), attempt: state.view.attempt };
       await this.d.syncer.decided({
         ...state,
@@ -83,14 +79,13 @@ export class RunDecisions {
       try {
         resumed = await this.d.finisher.resume(state, record.decision);
       } catch (err) {
-        const reason = userMessage(err);
         if (err instanceof UpstreamError && err.kind === "conflict") {
           // Kestra moved on meanwhile (expired, cancelled): the sync shows what happened.
           record.decision = undefined;
           await this.d.syncer.syncHeld(id);
-          return `Kestra refused: the run no longer waits for a decision (${reason}).`;
+          return { code: "resume_refused", cause: err };
         }
-        await this.d.finisher.restore(state, reason);
+        await this.d.finisher.restore(state, err);
         throw err;
       }
       await afterResume?.();

@@ -1,4 +1,5 @@
 import { UpstreamError } from "../errors.ts";
+import type { LogEntry } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import {
@@ -19,13 +20,25 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 // carries that identity too, so a report cut off in between (the bot killed) finds its alert in
 // the alerts channel instead of posting it again, and is never left without one.
 
+/**
+ * The end of a failure's ERROR lines: the failed step's alone when it has some, without a prefix
+ * (the headline names the step); otherwise all of them, each saying its step.
+ */
+export function logExcerpt(
+  logs: LogEntry[],
+  step: string | undefined,
+  max: number,
+): string | undefined {
+  const own = step ? logs.filter((l) => l.taskId === step) : [];
+  const lines =
+    own.length > 0
+      ? own.slice(-max).map((l) => l.message ?? "")
+      : logs.slice(-max).map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`);
+  return lines.length > 0 ? lines.join("\n") : undefined;
+}
+
 /** A run (or batch) that never started: nothing ran, so no execution and no log. */
-export function startFailure(
-  slug: string,
-  requester: string,
-  reason: string,
-  retryIssueUrl?: string,
-): FailureInput {
+export function startFailure(slug: string, requester: string, reason: string): FailureInput {
   return {
     slug,
     executionId: undefined,
@@ -34,7 +47,6 @@ export function startFailure(
     logExcerpt: undefined,
     kestraUrl: undefined,
     requester,
-    ...(retryIssueUrl ? { retryIssueUrl } : {}),
   };
 }
 

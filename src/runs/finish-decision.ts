@@ -62,7 +62,7 @@ export class DecisionFinisher {
       }
       // 409: Kestra moved on (expired, killed); the sync shows what happened instead.
       if (err instanceof UpstreamError && err.kind === "conflict") return undefined;
-      await this.restore(state, userMessage(err));
+      await this.restore(state, err);
       return undefined;
     }
   }
@@ -86,7 +86,7 @@ export class DecisionFinisher {
   }
 
   /** The decision is dropped from the record and the buttons come back, with why. */
-  async restore(state: RunState, reason: string): Promise<void> {
+  async restore(state: RunState, cause: unknown): Promise<void> {
     const lost = state.record.decision;
     state.record.decision = undefined;
     const view = deriveView(state.execution);
@@ -95,7 +95,7 @@ export class DecisionFinisher {
     if (lost) {
       await this.d.threads.reply(
         thread(state.ctx),
-        decisionLostNote(lost, reason, state.ctx.batch ? state.ctx.slug : undefined),
+        decisionLostNote(lost, userMessage(cause), state.ctx.batch ? state.ctx.slug : undefined),
       );
     }
   }

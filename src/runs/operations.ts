@@ -4,9 +4,10 @@ import { NotAuthorizedError, UpstreamError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import { type Execution, isTerminal } from "../kestra/types.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { Refusal } from "../shared/refusal.ts";
+import type { RunStatus } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { cancelledNote, rerunNote, restartedNote } from "../slack/blocks/run-notes.ts";
-import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
 import type { RunLock } from "./lock.ts";
@@ -39,7 +40,9 @@ export interface LoadedRun {
 export type OperationResult =
   | { ok: true; done: "cancelled" | "restarted" }
   | { ok: true; done: "rerun"; executionId: string }
-  | { ok: false; message: string };
+  | { ok: false; refusal: Refusal };
+
+const refused = (refusal: Refusal): OperationResult => ({ ok: false, refusal });
 
 /**
  * Cancel and retry, shared by the buttons, the Home and `/autofix cancel|retry`: authorization
@@ -61,13 +64,13 @@ export class RunOperations {
         killed = await this.d.kestra.kill(id);
       } catch (err) {
         if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
-        return { ok: false, message: await this.endedText(id, "cancel") };
+        return refused({ code: "already_ended", status: await this.statusNow(id) });
       }
       // Kestra 2.0.0's executor also takes a kill of a run that has ended, and the answer is then
       // that run unchanged: a kill that cancelled something always passes through KILLING.
       const since = killed.state.histories.slice(run.execution.state.histories.length);
       if (!since.some((h) => h.state === "KILLING") && killed.state.current !== "KILLING") {
-        return { ok: false, message: await this.endedText(id, "cancel") };
+        return refused({ code: "already_ended", status: await this.statusNow(id) });
       }
       const record = await this.d.records.load(id, thread(run.ctx));
       // The note says it; the sync must not add "The run was cancelled." as well.
@@ -92,10 +95,7 @@ export class RunOperations {
     const state = run.execution.state.current;
     const status = deriveView(run.execution).status;
     if (state !== "FAILED" && status !== "cancelled") {
-      return {
-        ok: false,
-        message: `There is nothing to retry: the run is ${STATUS_TEXT[status]}.`,
-      };
+      return refused({ code: "nothing_to_retry", status });
     }
     if (state !== "FAILED") return this.rerun(run, user);
     return this.d.lock.run(id, async (): Promise<OperationResult> => {
@@ -104,7 +104,7 @@ export class RunOperations {
         restarted = await this.d.kestra.restart(id);
       } catch (err) {
         if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
-        return { ok: false, message: await this.endedText(id, "retry") };
+        return refused({ code: "restart_refused", status: await this.statusNow(id) });
       }
       const record = await this.d.records.load(id, thread(run.ctx));
       // A restarted run that pauses again needs a fresh decision.
@@ -123,14 +123,10 @@ export class RunOperations {
   /** A cancelled run, started again as a new execution (RunStarter.rerun). */
   private async rerun(run: LoadedRun, user: string): Promise<OperationResult> {
     if (run.execution.flowId === BATCH_FLOW_ID) {
-      return {
-        ok: false,
-        message:
-          "A cancelled batch cannot be started again from here: run `/autofix batch` again with the same repository and labels.",
-      };
+      return refused({ code: "batch_not_rerun" });
     }
     const started = await this.d.starter.rerun(run.execution, run.ctx);
-    if (!started.ok) return { ok: false, message: started.message };
+    if (!started.ok) return refused(started.refusal);
     const slug = run.ctx.batch ? run.ctx.slug : undefined;
     await this.d.threads.reply(thread(run.ctx), rerunNote(user, slug), {
       run: started.executionId,
@@ -157,9 +153,7 @@ export class RunOperations {
       },
       { retries: 20, minTimeout: 250, factor: 1.3, maxTimeout: 2000, maxRetryTime: KILL_WAIT_MS },
     ).catch(() => undefined);
-    if (!ended) {
-      return { ok: false, message: "The run is still stopping; press Retry again in a moment." };
-    }
+    if (!ended) return refused({ code: "still_stopping" });
     return this.retry(ended, user);
   }
 
@@ -172,11 +166,8 @@ export class RunOperations {
   }
 
   /** Kestra answered 409: the run moved on since it was read. */
-  private async endedText(id: string, verb: "cancel" | "retry"): Promise<string> {
+  private async statusNow(id: string): Promise<RunStatus | undefined> {
     const execution = await this.d.kestra.findExecution(id);
-    const status = execution ? STATUS_TEXT[deriveView(execution).status] : "gone";
-    return verb === "cancel"
-      ? `The run has already finished (*${status}*), so there is nothing to cancel.`
-      : `Kestra refused to restart the run; it is now *${status}*.`;
+    return execution ? deriveView(execution).status : undefined;
   }
 }

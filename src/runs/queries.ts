@@ -5,7 +5,9 @@ import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { IssueRef } from "../shared/issue-url.ts";
 import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
+import type { RunRef } from "../shared/run-ref.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
 import { contextOf, type RunContext } from "./context.ts";
@@ -22,6 +24,9 @@ import type { RunViews } from "./views.ts";
 export { ACTIVE_STATES } from "../kestra/types.ts";
 
 export const FAILED_STATES = ["FAILED"] as const;
+
+/** Runs of one issue looked at for the newest one the viewer may see. */
+const ISSUE_RUNS_SCANNED = 50;
 
 export interface TeamRun {
   execution: Execution;
@@ -59,11 +64,6 @@ export interface RunQueryDeps {
   slack: webApi.WebClient;
   links: Links;
   logger: Logger;
-}
-
-/** The answer for unknown ids and other teams' runs alike, so nothing leaks across teams. */
-export function noSuchRun(executionId: string): string {
-  return `No such run: \`${executionId}\`. Copy the id from the run's thread or from \`/autofix list\`.`;
 }
 
 export class RunQueries {
@@ -122,6 +122,34 @@ export class RunQueries {
     const run = await this.findTeamRun(executionId, viewer.team);
     if (!run || !(await this.visibility(viewer)(run.ctx))) return undefined;
     return run;
+  }
+
+  /**
+   * The run a person named, when the viewer may see it: by id, or the issue's newest run. Unknown,
+   * another team's and hidden runs alike are undefined, so a run's existence does not leak.
+   */
+  findRun(ref: RunRef, viewer: Viewer): Promise<TeamRun | undefined> {
+    return ref.kind === "execution"
+      ? this.findVisibleRun(ref.executionId, viewer)
+      : this.newestVisibleRunFor(viewer, ref.issue);
+  }
+
+  /** The issue's newest run that the viewer may see, re-read in full (search results are light). */
+  async newestVisibleRunFor(viewer: Viewer, issue: IssueRef): Promise<TeamRun | undefined> {
+    // The labels the starter set: runLabels in src/runs/context.ts.
+    const { runs } = await this.scanVisibleRuns(
+      viewer,
+      {
+        labels: {
+          [LABELS.repo]: `${issue.owner}/${issue.repo}`,
+          [LABELS.issue]: String(issue.number),
+        },
+      },
+      { pageSize: ISSUE_RUNS_SCANNED, maxPages: 1, enough: 1 },
+    );
+    const newest = runs[0];
+    if (!newest) return undefined;
+    return this.findVisibleRun(newest.execution.id, viewer);
   }
 
   /**

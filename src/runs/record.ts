@@ -37,6 +37,8 @@ export const KEYS = {
   root: "root",
   patch: (fixTaskRun: string, fixAttempt: number) => `patch:${fixTaskRun}:${fixAttempt}`,
   approval: (attempt: number) => `approval:${attempt}`,
+  /** The reply naming who must decide on a patch (one per patch). */
+  ping: (fixTaskRun: string, fixAttempt: number) => `ping:${fixTaskRun}:${fixAttempt}`,
   pr: (createPrTaskRun: string) => `pr:${createPrTaskRun}`,
   failure: (attempt: number) => `failure:${attempt}`,
   closed: (status: RunStatus, attempt: number) => `closed:${status}:${attempt}`,
@@ -55,7 +57,7 @@ export class RunRecord {
   /** The worker's patch was empty: there is nothing to approve. */
   emptyPatch = false;
   /** Batch children: the message with their buttons, under their patch. */
-  approval: { ts: string; key: string; open: boolean } | undefined;
+  approval: { ts: string; key: string; open: boolean; said?: string } | undefined;
   /** Singles: a hash of what the root shows, as this run last rendered it. */
   rootRender: string | undefined;
   /** Shared by the records of one thread: which run the root follows (Revise moves it). */
@@ -108,7 +110,13 @@ export class RunRecord {
       if (Array.isArray(meta["skipped"])) this.skipped = meta["skipped"] as SkippedIssue[];
     }
     if (meta.key.startsWith("approval:")) {
-      this.approval = { ts, key: meta.key, open: !decision && meta["closed"] !== true };
+      const said = str(meta["said"]);
+      this.approval = {
+        ts,
+        key: meta.key,
+        open: !decision && meta["closed"] !== true,
+        ...(said ? { said } : {}),
+      };
     }
   }
 }

@@ -7,7 +7,7 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
-import { alreadyDecidedText, revisionNote } from "../slack/blocks/run-notes.ts";
+import { revisionNote } from "../slack/blocks/run-notes.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import { clickedRun } from "./clicked-run.ts";
 import type { RunContext } from "./context.ts";
@@ -118,9 +118,9 @@ export class RunRevisions {
         await start();
         return undefined;
       });
-      if (already) return alreadyDecidedText(already);
+      if (already) return { code: "already_decided", decision: already };
     }
-    return started && !started.ok ? started.message : undefined;
+    return started && !started.ok ? started.refusal : undefined;
   }
 }
 

@@ -6,9 +6,12 @@ import { ACTIVE_STATES, type Execution, isTerminal } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url.ts";
+import type { Refusal } from "../shared/refusal.ts";
+import { WorkQueue } from "../shared/work-queue.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { cannotPostMessage, userMessage } from "../slack/error-messages.ts";
-import { link } from "../slack/mrkdwn.ts";
+import { notStartedNote, notStartedText } from "../slack/blocks/run-notes.ts";
+import type { Message } from "../slack/blocks/types.ts";
+import { shortReason, userMessage } from "../slack/error-messages.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import { type RunContext, runLabels } from "./context.ts";
 import { type FailureReporter, startFailure } from "./failure.ts";
@@ -32,7 +35,9 @@ export interface StartRequest {
 
 export type StartResult =
   | { ok: true; executionId: string; rootTs: string }
-  | { ok: false; message: string; rootTs?: string };
+  | { ok: false; refusal: Refusal; rootTs?: string };
+
+const START_CONCURRENCY = 4;
 
 /** The lock (and ledger key) of one issue's starts. */
 function issueKey(repo: string, issue: string): string {
@@ -57,6 +62,8 @@ export interface StarterDeps {
 /** Starts one autofix run: root message first (its ts labels the run), then the Kestra execution. */
 export class RunStarter {
   private readonly d: StarterDeps;
+  /** Starts in flight at once; the others queue (a burst of commands keeps its acks fast). */
+  private readonly queue = new WorkQueue(START_CONCURRENCY);
   constructor(deps: StarterDeps) {
     this.d = deps;
   }
@@ -66,7 +73,11 @@ export class RunStarter {
    * two quick commands start one run. A revision replaces its run in the same thread, so it may
    * overlap it.
    */
-  async start(req: StartRequest): Promise<StartResult> {
+  start(req: StartRequest): Promise<StartResult> {
+    return this.queue.run(() => this.startOne(req));
+  }
+
+  private async startOne(req: StartRequest): Promise<StartResult> {
     if (req.rootTs) return this.startNow(req);
     const repo = `${req.issue.owner}/${req.issue.repo}`;
     const issue = String(req.issue.number);
@@ -76,7 +87,7 @@ export class RunStarter {
         const active = await this.liveRun(repo, issue);
         if (active) return this.busy(slug, active);
       } catch (err) {
-        return this.cannotStart(req, slug, issueUrl(req.issue), undefined, err);
+        return this.cannotStart(req, slug, undefined, err);
       }
       const result = await this.startNow(req);
       if (result.ok) await this.d.ledger.started(issueKey(repo, issue), result.executionId);
@@ -85,10 +96,8 @@ export class RunStarter {
   }
 
   private busy(slug: string, active: string): StartResult {
-    return {
-      ok: false,
-      message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
-    };
+    const kestraUrl = this.d.links.execution(SINGLE_FLOW_ID, active);
+    return { ok: false, refusal: { code: "busy", slug, executionId: active, kestraUrl } };
   }
 
   private async startNow(req: StartRequest): Promise<StartResult> {
@@ -101,7 +110,7 @@ export class RunStarter {
       title = info.title;
     } catch (err) {
       if (!(err instanceof UpstreamError && err.kind === "unavailable")) {
-        return { ok: false, message: userMessage(err) };
+        return { ok: false, refusal: { code: "issue_refused", cause: err } };
       }
       // The worker reads the issue itself; a GitHub blip here only costs the title.
       this.d.logger.warn({ err, slug }, "issue title unavailable");
@@ -124,7 +133,7 @@ export class RunStarter {
         );
       } catch (err) {
         this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
-        return { ok: false, message: cannotPostMessage(err) };
+        return { ok: false, refusal: { code: "cannot_post", cause: err } };
       }
     }
     const thread = { channel: req.channel, rootTs };
@@ -139,13 +148,7 @@ export class RunStarter {
           user: req.user,
           slug,
           issueUrl: url,
-          failedRoot: rootMessage({
-            ...root,
-            status: "failed",
-            kestraUrl: undefined,
-            prUrl: undefined,
-            note: UNSTARTED,
-          }),
+          failedRoot: notStartedRoot(root, UNSTARTED),
           at: Date.now(),
         });
       }
@@ -185,7 +188,7 @@ export class RunStarter {
       }
       return { ok: true, executionId: execution.id, rootTs };
     } catch (err) {
-      return this.cannotStart(req, slug, url, thread, err, root);
+      return this.cannotStart(req, slug, thread, err, root);
     }
   }
 
@@ -249,47 +252,62 @@ export class RunStarter {
   }
 
   /**
-   * Nothing stays at Queued: the root shows Failed, the thread explains, the alerts channel hears
-   * (the environment's when the channel's settings cannot be read, e.g. Kestra is down).
+   * Nothing stays at Queued, and each audience hears it once: the root (the channel) says the run
+   * couldn't start and offers Retry, the alerts channel gets the details, the requester a short
+   * private answer. A revision's thread belongs to the run it revises: a reply says it there.
    */
   private async cannotStart(
     req: StartRequest,
     slug: string,
-    url: string,
     thread: ThreadRef | undefined,
     err: unknown,
-    root?: { slug: string; issueUrl: string; title: string | undefined; requester: string },
+    root?: RootFacts,
   ): Promise<StartResult> {
-    const message = userMessage(err);
     this.d.logger.error({ err, slug }, "cannot start the Kestra run");
+    const why = shortReason(err);
+    let retry = false;
     if (thread && root && !req.rootTs) {
       await this.d.threads
-        .update(
-          thread,
-          thread.rootTs,
-          rootMessage({
-            ...root,
-            status: "failed",
-            kestraUrl: undefined,
-            prUrl: undefined,
-            note: message,
-          }),
-        )
+        .update(thread, thread.rootTs, notStartedRoot(root, why))
+        .then(() => {
+          retry = true;
+        })
         .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot mark the root failed"));
-    }
-    if (thread && !req.rootTs) {
       await this.d.unstarted
         .settled(thread.channel, thread.rootTs)
         .catch((e: unknown) => this.d.logger.warn({ err: e }, "cannot forget a failed start"));
+    } else if (thread) {
+      await this.d.threads
+        .reply(thread, notStartedNote(slug, why))
+        .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot say the revision failed"));
     }
-    const failure = startFailure(slug, req.user, message, url);
+    const failure = startFailure(slug, req.user, userMessage(err));
     await this.d.failures
-      .report({ failure, channel: req.channel, thread })
+      .alert({ failure, channel: req.channel, thread })
       .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot report the start failure"));
     return {
       ok: false,
-      message: `The run could not start: ${message}`,
+      refusal: { code: "not_started", slug, cause: err, retry },
       ...(thread ? { rootTs: thread.rootTs } : {}),
     };
   }
+}
+
+interface RootFacts {
+  slug: string;
+  issueUrl: string;
+  title: string | undefined;
+  requester: string;
+}
+
+/** The root of a run that couldn't start: one line, and Retry. */
+function notStartedRoot(root: RootFacts, why: string): Message {
+  return rootMessage({
+    ...root,
+    status: "failed",
+    kestraUrl: undefined,
+    prUrl: undefined,
+    note: notStartedText(why),
+    retryIssueUrl: root.issueUrl,
+  });
 }

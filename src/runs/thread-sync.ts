@@ -8,16 +8,21 @@ import type { Approvers } from "../slack/approvers.ts";
 import { formatMetrics } from "../slack/blocks/digest-message.ts";
 import {
   approvalMessage,
+  approvalPing,
   decisionMessage,
   emptyPatchMessage,
   patchComment,
 } from "../slack/blocks/patch-message.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { closingNote, decidedText, prOpenedNote } from "../slack/blocks/run-notes.ts";
-import { STATUS_TEXT } from "../slack/blocks/status-text.ts";
+import {
+  approvalOutcomeText,
+  closingNote,
+  decidedText,
+  prOpenedNote,
+} from "../slack/blocks/run-notes.ts";
 import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
-import type { FailureReporter } from "./failure.ts";
+import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
@@ -60,8 +65,12 @@ export class ThreadSync {
   async run(s: RunState): Promise<void> {
     const { view } = s;
     if (view.patchAvailable && view.fix) await this.patch(s, view.fix);
-    if (s.ctx.batch) await this.childButtons(s);
     if (view.status === "pr_opened" && view.createPr) await this.pr(s, view.createPr);
+    if (s.ctx.batch) await this.childButtons(s);
+    // A batch child's buttons are a new message that names them; a single run's sit on its root.
+    else if (view.approvable && view.fix && patchShown(s) && !s.record.decision) {
+      await this.ping(s, view.fix);
+    }
     if (view.status === "failed") await this.failure(s);
     if (view.status === "rejected" || view.status === "expired" || view.status === "cancelled") {
       await this.closing(s, view.status);
@@ -121,6 +130,7 @@ export class ThreadSync {
     const decision = s.record.decision;
     if (!open || !decision) return;
     const text = decidedText(decision.verdict, decision.by, s.ctx.slug);
+    const said = renderOf(text);
     await this.d.threads.update(
       thread(s.ctx),
       open.ts,
@@ -128,10 +138,12 @@ export class ThreadSync {
       {
         ...this.meta(s, open.key),
         decision,
+        said,
         ...(s.record.metrics ? { metrics: s.record.metrics } : {}),
       },
     );
     open.open = false;
+    open.said = said;
   }
 
   /** Puts the buttons back after a decision Kestra refused (the record no longer holds it). */
@@ -238,19 +250,42 @@ export class ThreadSync {
       if (ts) record.approval = { ts, key, open: true };
       return;
     }
-    const open = record.approval?.open ? record.approval : undefined;
-    if (open && !view.approvable) {
-      const text = record.decision
-        ? decidedText(record.decision.verdict, record.decision.by, ctx.slug)
-        : `*${ctx.slug}*: approval closed — the run is now *${STATUS_TEXT[view.status]}*.`;
-      await this.d.threads.update(thread(ctx), open.ts, decisionMessage(text, kestraUrl), {
-        ...this.meta(s, open.key),
-        closed: true,
-        ...(record.decision ? { decision: record.decision } : {}),
-        ...(record.metrics ? { metrics: record.metrics } : {}),
-      });
-      open.open = false;
-    }
+    // Once decided or closed, the buttons' message says how it went, and again when that changes
+    // (the PR opens): said there, not in another reply.
+    const approval = record.approval;
+    if (!approval || view.approvable) return;
+    const text = approvalOutcomeText({
+      slug: ctx.slug,
+      status: view.status,
+      decision: record.decision,
+      prUrl: record.prUrl,
+    });
+    const said = renderOf(text);
+    if (approval.said === said) return;
+    await this.d.threads.update(thread(ctx), approval.ts, decisionMessage(text, kestraUrl), {
+      ...this.meta(s, approval.key),
+      closed: true,
+      said,
+      ...(record.prUrl ? { prUrl: record.prUrl } : {}),
+      ...(record.decision ? { decision: record.decision } : {}),
+      ...(record.metrics ? { metrics: record.metrics } : {}),
+    });
+    approval.open = false;
+    approval.said = said;
+  }
+
+  /** Who must decide hears of it: a new reply, since the root's edit notifies nobody. */
+  private async ping(s: RunState, fix: TaskRun): Promise<void> {
+    const key = KEYS.ping(fix.id, fix.attempts?.length ?? 1);
+    if (s.record.has(key)) return;
+    const policy = await this.d.settings.policyOrDefaults(s.ctx.channel);
+    const message = approvalPing({
+      slug: s.ctx.slug,
+      requester: s.ctx.user,
+      approvers: policy.approvers,
+    });
+    await this.d.threads.reply(thread(s.ctx), message, this.meta(s, key));
+    s.record.mark(key);
   }
 
   private async pr(s: RunState, createPr: TaskRun): Promise<void> {
@@ -258,6 +293,12 @@ export class ThreadSync {
     if (s.record.has(key)) return;
     const { execution, ctx, record } = s;
     const prUrl = await this.d.reader.prUrl(execution, createPr, ctx.repo, s.hint);
+    if (ctx.batch && record.approval) {
+      // Said by the child's buttons message (childButtons, next): one place per child.
+      record.mark(key);
+      if (prUrl) record.prUrl = prUrl;
+      return;
+    }
     const note = prOpenedNote({
       requester: ctx.user,
       prUrl,
@@ -278,11 +319,7 @@ export class ThreadSync {
     if (s.record.has(key)) return;
     const logs = await this.d.reader.errorLogs(s.execution, 50);
     const step = s.view.failedTask;
-    const relevant = step ? logs.filter((l) => l.taskId === step) : logs;
-    const lines = (relevant.length > 0 ? relevant : logs)
-      .slice(-LOG_EXCERPT_LINES)
-      .map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`);
-    const excerpt = lines.length > 0 ? lines.join("\n") : s.hint?.error;
+    const excerpt = logExcerpt(logs, step, LOG_EXCERPT_LINES) ?? s.hint?.error;
     await this.d.failures.report({
       failure: this.failureInput(s, step, undefined, excerpt),
       channel: s.ctx.channel,
@@ -295,6 +332,8 @@ export class ThreadSync {
   private async closing(s: RunState, status: "rejected" | "expired" | "cancelled"): Promise<void> {
     const key = KEYS.closed(status, s.view.attempt);
     if (s.record.has(key)) return;
+    // A batch child's buttons message already says how it ended.
+    if (s.ctx.batch && s.record.approval) return;
     // A revision's own note already said why this patch goes no further.
     if (status === "rejected" && s.record.decision?.verdict === "revise") return;
     const note = closingNote(status, s.record.decision, s.ctx.batch ? s.ctx.slug : undefined);

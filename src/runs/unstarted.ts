@@ -33,7 +33,7 @@ export interface PendingStore {
 }
 
 /** The reason a root that never got its run gives. */
-export const UNSTARTED = "The bot stopped before it could start this run in Kestra.";
+export const UNSTARTED = "the bot stopped before Kestra created the run";
 
 /** How long a start may take before it is looked at. */
 const STALE_MS = 3 * 60_000;
@@ -47,7 +47,7 @@ export interface UnstartedDeps {
   shared: boolean;
   kestra: KestraClient;
   threads: SlackThreads;
-  /** Reports a start that never happened (the thread and the alerts channel). */
+  /** Tells the admins of a start that never happened (the root says it to the channel). */
   report: (p: PendingStart, reason: string) => Promise<void>;
   logger: Logger;
 }

@@ -68,6 +68,23 @@ export function parseIssueUrl(input: string, webHost: string): ParseResult {
   return { ok: true, issue: { host: webHost, owner, repo, number: Number(num) } };
 }
 
+const HANDLE = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100})#([1-9][0-9]{0,9})$/;
+
+/** "acme/api#42", as people write an issue in Slack: an issue of `webHost`. */
+export function parseIssueHandle(text: string, webHost: string): IssueRef | undefined {
+  const m = HANDLE.exec(text.trim());
+  if (!m?.[1] || !m[2] || !m[3] || m[2] === "." || m[2] === "..") return undefined;
+  const number = Number(m[3]);
+  if (number > 2_147_483_647) return undefined;
+  return { host: webHost, owner: m[1], repo: m[2], number };
+}
+
+/** An issue as typed: its handle (acme/api#42) or its URL. */
+export function parseIssueRef(text: string, webHost: string): ParseResult {
+  const handle = parseIssueHandle(text, webHost);
+  return handle ? { ok: true, issue: handle } : parseIssueUrl(text, webHost);
+}
+
 export function issueUrl(ref: IssueRef): string {
   return `https://${ref.host}/${ref.owner}/${ref.repo}/issues/${ref.number}`;
 }

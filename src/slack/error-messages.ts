@@ -72,3 +72,39 @@ export function cannotPostMessage(err: unknown): string {
     return "This channel is archived: the bot cannot start a thread in it.";
   return `The run's thread could not be started: ${userMessage(err)}`;
 }
+
+/**
+ * Why something could not start, in a few words for the person who asked: the details (and what
+ * to change) go to the admins, who are told at the same time.
+ */
+export function shortReason(err: unknown): string {
+  if (err instanceof InputError || err instanceof NotAuthorizedError) return err.message;
+  if (!(err instanceof UpstreamError)) return "something unexpected went wrong";
+  const who = {
+    kestra: "Kestra",
+    slack: "Slack",
+    github: "GitHub",
+    git: "git",
+    agent: "the coding agent",
+    database: "the bot's database",
+  }[err.service];
+  switch (err.kind) {
+    case "unavailable":
+    case "rate_limited":
+      return `${who} is not reachable right now`;
+    case "unauthorized":
+      return `${who} refused the bot's credentials`;
+    case "not_found":
+      return err.service === "kestra"
+        ? "Kestra does not have the autofix flow"
+        : `${who} could not find it`;
+    case "conflict":
+      return err.service === "kestra"
+        ? "Kestra refused to start it (the flow may be disabled)"
+        : `${who} refused it`;
+    case "invalid":
+      return `${who} refused the run's inputs`;
+    case "incompatible":
+      return `${who} answered in a way the bot cannot use`;
+  }
+}

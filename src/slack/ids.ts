@@ -33,15 +33,17 @@ export const HOME_ACTIONS = {
   issuesNext: "autofix_home_issues_next",
   retry: "autofix_home_retry",
   cancel: "autofix_home_cancel",
-  link: "autofix_home_link",
-  fix: "autofix_home_fix",
   select: "autofix_home_select",
   fixSelected: "autofix_home_fix_selected",
+  setupCheck: "autofix_home_setup_check",
 } as const;
 
 export const HOME_BLOCKS = {
   controls: "autofix_home_controls",
-  selection: "autofix_home_selection",
+  /** An issue row: the prefix, then the issue key ("acme/api#42"). */
+  issuePrefix: "autofix_home_issue.",
+  fixActions: "autofix_home_fix_actions",
+  setup: "autofix_home_setup",
 } as const;
 
 /** Settings modal (src/slack/blocks/settings-modal.ts, src/listeners/views/settings.ts). */

@@ -29,3 +29,9 @@ export function slackDate(iso: string | undefined): string | undefined {
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** A pull request's link as people name it: "PR #43" (the URL's number), else "pull request". */
+export function prLink(url: string): string {
+  const n = /\/pull\/(\d+)(?:[/?#]|$)/.exec(url)?.[1];
+  return link(url, n ? `PR #${n}` : "pull request");
+}

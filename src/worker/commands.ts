@@ -5,7 +5,7 @@ import { MAX_OVER_MAX_LISTED } from "./issues.ts";
 // The CLI's commands: their options (for util.parseArgs) and their --help text.
 
 export interface CommandSpec {
-  name: "fix" | "pr" | "issues";
+  name: "fix" | "pr" | "issues" | "check";
   summary: string;
   usage: string;
   options: ParseArgsOptionsConfig;
@@ -107,7 +107,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--skip-existing", "leave out issues that already have an open PR from autofix/issue-<n>"],
       [
         "--skipped-out <file>",
-        'write the issues left out as JSON [{number, title, url, reason}], reason "open_pr" or "over_max"',
+        'write the issues left out as JSON [{number, title, url, reason, prUrl}], reason "open_pr" (prUrl: that PR) or "over_max"',
       ],
       ["--kestra", 'print ::{"outputs":{"issues":[…],"count":n}}:: instead of bare JSON'],
     ],
@@ -119,6 +119,28 @@ export const COMMANDS: readonly CommandSpec[] = [
     notes: [
       "Pull requests are never listed, although GitHub's issues API returns them too.",
       `With --skipped-out, up to ${MAX_OVER_MAX_LISTED} issues beyond --max are read to list them as over_max.`,
+    ],
+  },
+  {
+    name: "check",
+    summary: "Check the GitHub tokens and the LLM key; write a report of booleans as JSON",
+    usage: "autofix check [--repo <url>] [--out <file>]",
+    options: {
+      repo: { type: "string" },
+      out: { type: "string" },
+      help,
+    },
+    optionHelp: [
+      ["--repo <url>", "the repository to try the tokens on (URL or owner/repo)"],
+      ["--out <file>", "where to write the report (default: check.json)"],
+    ],
+    examples: ["autofix check --repo acme/api --out check.json", "autofix check"],
+    notes: [
+      "GITHUB_READ_TOKEN and GITHUB_TOKEN (the PR token) are each tried with GET /repos/<owner>/<repo>:",
+      '"valid" (GitHub did not answer 401), "canRead" (it answered the repository) and "canPush"',
+      "(the repository's permissions.push for that token). Without --repo only whether each is set.",
+      'The LLM key is "set" when OPENAI_API_KEY (or another provider key) is. The report is',
+      '{"repo", "readToken", "prToken", "llmKey"}, booleans only: no secret is ever written.',
     ],
   },
 ];

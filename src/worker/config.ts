@@ -128,6 +128,8 @@ export interface WorkerConfig {
   githubToken: string | undefined;
   /** For pushes and PRs: GITHUB_TOKEN only. */
   githubWriteToken: string | undefined;
+  /** GITHUB_READ_TOKEN alone, for `autofix check`. */
+  githubReadToken: string | undefined;
   /** API base without a trailing slash. */
   apiUrl: string;
   /** Host of issue and repository URLs (github.com for api.github.com). */
@@ -173,6 +175,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     // Reads and clones may use the read-only token the fix task gets; pushes need GITHUB_TOKEN.
     githubToken: e.GITHUB_TOKEN ?? e.GITHUB_READ_TOKEN,
     githubWriteToken: e.GITHUB_TOKEN,
+    githubReadToken: e.GITHUB_READ_TOKEN,
     apiUrl,
     webHost,
     cloneUrlTemplate: e.AUTOFIX_CLONE_URL ?? `https://${webHost}/{owner}/{repo}.git`,

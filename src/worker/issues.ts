@@ -13,6 +13,8 @@ export type SkipReason = "open_pr" | "over_max";
 
 export interface SkippedIssue extends IssueSummary {
   reason: SkipReason;
+  /** open_pr: the pull request that caused the skip. */
+  prUrl?: string;
 }
 
 export interface IssuesOptions {
@@ -45,11 +47,11 @@ export async function listFixableIssues(
       overMax++;
       continue;
     }
-    if (
-      opts.skipExisting &&
-      (await ctx.github.openPullFromBranch(repo, branchForIssue(issue.number))) !== undefined
-    ) {
-      if (opts.collectSkipped) skipped.push({ ...issue, reason: "open_pr" });
+    const open = opts.skipExisting
+      ? await ctx.github.openPullFromBranch(repo, branchForIssue(issue.number))
+      : undefined;
+    if (open) {
+      if (opts.collectSkipped) skipped.push({ ...issue, reason: "open_pr", prUrl: open.url });
       continue;
     }
     issues.push(issue);
@@ -58,7 +60,7 @@ export async function listFixableIssues(
   return { issues, skipped };
 }
 
-/** Writes the skipped issues as a JSON array of {number, title, url, reason}. */
+/** Writes the skipped issues as a JSON array of {number, title, url, reason, prUrl?}. */
 export async function writeSkipped(
   ctx: WorkerContext,
   file: string,

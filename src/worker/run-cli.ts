@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { AutofixError, ConfigError, InputError, UpstreamError } from "../errors.ts";
 import { createOctokit, type OctokitOptions } from "../github/octokit.ts";
+import { checkSetup } from "./check.ts";
 import { type CommandSpec, commandHelp, commandSpec, mainHelp } from "./commands.ts";
 import { knownSecrets, loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
@@ -90,15 +91,15 @@ async function dispatch(argv: string[], opts: RunCliOptions, io: CliIo): Promise
     { level: config.logLevel, base: { cmd: spec.name } },
     { write: (line: string) => io.stderr(line) },
   );
-  const github = new GitHub(
+  const octokitFor = (token: string | undefined) =>
     createOctokit({
       baseUrl: config.apiUrl,
-      token: config.githubToken,
+      token,
       userAgent: "autofix-worker",
       logger,
       ...opts.octokit,
-    }),
-  );
+    });
+  const github = new GitHub(octokitFor(config.githubToken));
   const ctx: WorkerContext = {
     config,
     github,
@@ -128,6 +129,12 @@ async function dispatch(argv: string[], opts: RunCliOptions, io: CliIo): Promise
         draft: values["draft"] === true,
       });
       printPr(ctx, pr);
+      return EXIT_OK;
+    }
+    case "check": {
+      const out = optional(values, "out") ?? "check.json";
+      await checkSetup(ctx, { repoUrl: optional(values, "repo"), outFile: out, octokitFor });
+      ctx.print(`setup check written to ${out}`);
       return EXIT_OK;
     }
     case "issues": {

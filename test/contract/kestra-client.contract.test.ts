@@ -79,6 +79,10 @@ const CASES: Record<string, () => Promise<void>> = {
   version: async () => {
     expect(await client.version()).toBe("2.0.0");
   },
+  flow: async () => {
+    expect(await client.flow(NS, "fix")).toMatchObject({ id: "fix", namespace: NS });
+    expect(await client.flow(NS, "missing")).toBeUndefined();
+  },
   createExecution: async () => {
     const created = await client.createExecution(
       "fix",

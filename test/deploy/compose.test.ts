@@ -1,9 +1,10 @@
+import { readdirSync } from "node:fs";
 // docker-compose.yml: pinned images, Kestra 2.0.x standalone on Postgres, flows, secrets, the bot.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FORCE_EXIT_MS } from "../../src/shutdown.ts";
-import { isObject, type Json } from "../flows/flow-walk.ts";
-import { BOT_ENV, KESTRA_SECRETS, parseDotenv, readRepoFile } from "./repo-files.ts";
+import { FLOW_FILES, isObject, type Json } from "../flows/flow-walk.ts";
+import { BOT_ENV, KESTRA_SECRETS, parseDotenv, ROOT, readRepoFile } from "./repo-files.ts";
 
 const text = readRepoFile("docker-compose.yml");
 const compose = parse(text) as Json;
@@ -71,9 +72,11 @@ describe("docker-compose.yml", () => {
     expect(watch).toEqual({ enabled: true, paths: ["/flows"] });
   });
 
-  it("mounts the flows folder and the Docker socket into Kestra", () => {
+  it("mounts the flows folder (every flow in it) and the Docker socket into Kestra", () => {
     const volumes = (service("kestra")["volumes"] as string[]).map(String);
     expect(volumes).toContain("./kestra/workflows:/flows:ro");
+    // The folder is mounted whole: each flow the tests check is one file in it, none elsewhere.
+    expect(readdirSync(`${ROOT}kestra/workflows`).sort()).toEqual([...FLOW_FILES].sort());
     expect(volumes).toContain("/var/run/docker.sock:/var/run/docker.sock");
   });
 
@@ -82,9 +85,7 @@ describe("docker-compose.yml", () => {
     expect(env["ENV_AUTOFIX_BOT_URL"]).toBe("http://bot:3000");
     expect(env["ENV_AUTOFIX_WORKER_IMAGE"]).toBe("autofix-slack:local");
     expect(service("bot")["image"]).toBe("autofix-slack:local");
-    const flows =
-      readRepoFile("kestra/workflows/main_dev.autofix_ai-issue-autofix.yml") +
-      readRepoFile("kestra/workflows/main_dev.autofix_batch-issue-autofix.yml");
+    const flows = FLOW_FILES.map((f) => readRepoFile(`kestra/workflows/${f}`)).join("\n");
     const used = new Set([...flows.matchAll(/secret\('([A-Z0-9_]+)'\)/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual(Object.keys(KESTRA_SECRETS).sort());
     for (const name of used) {

@@ -36,6 +36,7 @@ export const MANIFEST_KEYS = {
  * commands (/autofix), chat:write (run thread), chat:write.public (threads and alerts in public
  * channels the bot is not a member of), files:write (diff snippet), usergroups:read (approver groups),
  * users:read (users.info: only workspace admins/owners or approvers may edit channel settings),
+ * channels:read and groups:read (conversations.info: the setup check asks whether the bot is a member),
  * *:history (conversations.replies: the bot reads a run's thread back to know what it posted;
  * conversations.history: it finds an alert already posted in the alerts channel), channels:join
  * (it joins a public channel before its first thread there: reading back needs membership).
@@ -47,6 +48,8 @@ export const EXPECTED_BOT_SCOPES = [
   "files:write",
   "usergroups:read",
   "users:read",
+  "channels:read",
+  "groups:read",
   "channels:history",
   "groups:history",
   "im:history",

@@ -158,3 +158,22 @@ describe("forged requests", () => {
     expect(h.slack.messages).toHaveLength(0);
   });
 });
+
+describe("who hears that a patch waits", () => {
+  it("a new thread reply names the requester and the approvers (people and groups), once per patch", async () => {
+    const { run, rootTs } = await awaitingApproval({ AUTOFIX_APPROVERS: "U0LEAD,S0REVIEWERS" });
+    const pings = () =>
+      h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.includes("waits for a decision"));
+    const ping = await h.slack.waitFor(() => pings()[0]);
+    const text = JSON.stringify(ping.blocks);
+    expect(text).toContain(`<@${REQUESTER}>`);
+    expect(text).toContain("<@U0LEAD>");
+    expect(text).toContain("<!subteam^S0REVIEWERS>");
+    // A new message (chat.postMessage), not an edit: Slack notifies the people it names.
+    expect(ping.updates).toBe(0);
+    // Delivered again, synced again: still one.
+    await run.notify("patch_ready");
+    await h.app.runtime.reconciler.runOnce();
+    expect(pings()).toHaveLength(1);
+  });
+});

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { BatchDriver } from "../support/batch-driver.ts";
-import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -60,7 +60,14 @@ describe("/autofix batch", () => {
         { number: 2, title: "Second" },
         { number: 3, title: "Third" },
       ],
-      [{ number: 9, reason: "open_pr" }],
+      [
+        {
+          number: 9,
+          title: "Ninth",
+          reason: "open_pr",
+          prUrl: "https://github.com/acme/api/pull/90",
+        },
+      ],
     );
     const [c1, c2, c3] = [
       await batch.child({ number: 1, title: "First" }, true),
@@ -78,10 +85,12 @@ describe("/autofix batch", () => {
     const text = digestText(h);
     expect(text.indexOf("acme/api#1")).toBeLessThan(text.indexOf("acme/api#2"));
     expect(text.indexOf("acme/api#2")).toBeLessThan(text.indexOf("acme/api#3"));
-    expect(text).toMatch(/acme\/api#2.*Patch ready — awaiting approval/);
+    expect(text).toMatch(/acme\/api#2.*Patch ready, awaiting approval/);
     expect(text).toMatch(/acme\/api#3.*Failed/);
-    expect(text).toContain("#9");
-    expect(text).toContain("an autofix PR is already open");
+    // A skipped row names its issue and links the open PR that caused the skip.
+    expect(text).toContain(
+      "#9> Ninth — skipped: an autofix PR is already open (<https://github.com/acme/api/pull/90|PR #90>)",
+    );
 
     // Approval works per child, from the batch thread.
     const root = digest(h);
@@ -129,7 +138,9 @@ describe("/autofix batch", () => {
     const final = digestText(h);
     expect(final).toMatch(/Fixed 1 · awaiting approval 0 · failed 1 · rejected 1 · skipped 1/);
     expect(final).toContain("https://github.com/acme/api/pull/20");
-    expect(digest(h)?.text).toContain("Finished");
+    // The batch's own line sums up its children (not a single run's "patch only").
+    expect(digest(h)?.text).toContain("Finished: 1 PR opened, 1 rejected, 1 failed");
+    expect(digestText(h)).not.toContain("Finished: patch only");
     // The failed child is reported in the batch thread, naming its issue.
     expect(
       h.slack.thread(CHANNEL, root?.ts ?? "").some((m) => m.text.includes("acme/api#3 failed")),
@@ -195,7 +206,7 @@ describe("a 50-issue batch under Slack's rate tiers", () => {
     expect(updates.length).toBeLessThan(40);
     const final = digestText(h);
     expect(final).toMatch(/Fixed 50 · awaiting approval 0 · failed 0/);
-    expect((final.match(/Finished — patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
+    expect((final.match(/Finished: patch only/g) ?? []).length).toBeGreaterThanOrEqual(50);
   }, 60_000);
 });
 
@@ -273,5 +284,89 @@ describe("a batch's rows", () => {
     const lines = JSON.stringify(digest(h)?.blocks ?? []).split("\\n");
     expect(lines.filter((line) => line.includes("acme/api#1"))).toHaveLength(1);
     expect(rowOf(h, "acme/api#1")).toContain("Running");
+  });
+});
+
+describe("a batch thread says each thing once", () => {
+  it("a rejection once (on the child's buttons message), and an approval there until its PR is open", async () => {
+    h = await startHarness();
+    const batch = await startBatch("batch acme/api label:bug max:2 pr");
+    await batch.listed([
+      { number: 1, title: "First" },
+      { number: 2, title: "Second" },
+    ]);
+    const c1 = await batch.child({ number: 1, title: "First" }, true);
+    const c2 = await batch.child({ number: 2, title: "Second" }, true);
+    for (const c of [c1, c2]) {
+      await c.started();
+      await c.patchReady();
+    }
+    const rootTs = digest(h)?.ts ?? "";
+    const buttonsOf = (id: string) =>
+      h.slack
+        .thread(CHANNEL, rootTs)
+        .find(
+          (m) =>
+            JSON.stringify(m.blocks ?? []).includes(`"${id}"`) &&
+            m.text.includes("approve or reject"),
+        );
+    const b1 = await h.slack.waitFor(() => buttonsOf(c1.id));
+    const b2 = await h.slack.waitFor(() => buttonsOf(c2.id));
+    await h.click({
+      user: REQUESTER,
+      messageTs: b1.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.approve,
+      value: c1.id,
+    });
+    await h.click({
+      user: REQUESTER,
+      messageTs: b2.ts,
+      threadTs: rootTs,
+      actionId: ACTIONS.reject,
+      value: c2.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 2);
+    await c1.prCreated("https://github.com/acme/api/pull/20");
+    await c2.finished();
+    await batch.finished();
+    await settle(h);
+    const texts = h.slack.thread(CHANNEL, rootTs).map((m) => m.text);
+    expect(texts.filter((t) => /[Rr]ejected by/.test(t))).toHaveLength(1);
+    expect(h.slack.message(CHANNEL, b2.ts)?.text).toContain("Rejected by");
+    const approved = h.slack.message(CHANNEL, b1.ts);
+    expect(approved?.text).toContain("is open for *acme/api#1*");
+    expect(JSON.stringify(approved?.blocks)).toContain("|PR #20>");
+    expect(texts.some((t) => t.includes("opening the PR"))).toBe(false);
+  });
+});
+
+describe("a batch Kestra will not start", () => {
+  it("is said once per audience: the digest in one line, the requester in short, the admins in full", async () => {
+    h = await startHarness();
+    h.kestra.failNext(
+      { method: "POST", path: "/api/v1/main/executions/dev.autofix/batch-issue-autofix" },
+      { status: 404, error: "Requested Flow is not found." },
+    );
+    const url = h.slack.responseUrl();
+    await h.command("batch acme/api label:bug max:3 pr", { response_url: url });
+    const answer = await h.slack.waitFor(() =>
+      h.slack
+        .responses(url)
+        .map((r) => String((r as { text?: unknown }).text))
+        .find((t) => t.startsWith("Couldn't start")),
+    );
+    expect(answer).toBe(
+      "Couldn't start the batch for acme/api: Kestra does not have the autofix flow. The admins have been told; try again once they have fixed it.",
+    );
+    await h.slack.waitFor(() => /\*Failed\*/.test(digestText(h)), { description: "digest Failed" });
+    expect(digestText(h)).toContain(
+      "Couldn't start: Kestra does not have the autofix flow. The admins have been told.",
+    );
+    const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+    expect(alert.text).toContain("batch for acme/api failed before it started (step start)");
+    expect(JSON.stringify(alert.blocks)).toContain("does not know the autofix flow (404)");
+    await h.app.runtime.background.drain();
+    expect(h.slack.thread(CHANNEL, digest(h)?.ts ?? "")).toEqual([]);
   });
 });

@@ -17,25 +17,29 @@ describe("bad arguments are answered in the ack, with the usage, before any Kest
       "/autofix list [all|failed|active]",
     ],
     ["list failed now", /takes one filter; remove `now`/, "/autofix list [all|failed|active]"],
-    ["cancel", /needs the run's execution id/, "/autofix cancel <execution-id>"],
-    ["cancel abc!def", /^`abc!def` is not a Kestra execution id/, "/autofix cancel <execution-id>"],
-    ["cancel abc def", /takes one execution id; remove `def`/, "/autofix cancel <execution-id>"],
-    ["retry", /needs the run's execution id/, "/autofix retry <execution-id>"],
-    ["retry a/b", /is not a Kestra execution id/, "/autofix retry <execution-id>"],
-    ["logs x y z", /remove `y z`/, "/autofix logs <execution-id>"],
     [
-      "logs `<!here>`",
-      /^`'&lt;!here&gt;'` is not a Kestra execution id/,
-      "/autofix logs <execution-id>",
+      "cancel",
+      /needs the run: its issue \(acme\/api#42\) or its execution id/,
+      "/autofix cancel <owner/repo#number | execution-id>",
     ],
-    ["status one two", /takes one execution id or issue URL; remove `two`/, "/autofix status ["],
+    [
+      "cancel abc!def",
+      /^`abc!def` names no run: give its issue \(acme\/api#42\)/,
+      "/autofix cancel <",
+    ],
+    ["cancel abc def", /takes one run; remove `def`/, "/autofix cancel <"],
+    ["retry", /needs the run/, "/autofix retry <owner/repo#number | execution-id>"],
+    ["retry a/b", /^`a\/b` is not an issue: it is not a URL/, "/autofix retry <"],
+    ["logs x y z", /remove `y z`/, "/autofix logs <owner/repo#number | execution-id>"],
+    ["logs `<!here>`", /^`'&lt;!here&gt;'` names no run/, "/autofix logs <"],
+    ["status one two", /takes one run; remove `two`/, "/autofix status ["],
     [
       "status https://github.com/acme/api/pull/3",
       /pull request, not an issue/,
       "/autofix status [",
     ],
-    ["status acme/api#4", /not a GitHub issue URL/, "/autofix status ["],
-    ["status r$n", /^`r\$n` is not a Kestra execution id/, "/autofix status ["],
+    ["status acme/api#x", /^`acme\/api#x` is not an issue: it is not a URL/, "/autofix status ["],
+    ["status r$n", /^`r\$n` names no run/, "/autofix status ["],
   ])("/autofix %s", async (text, reason, usage) => {
     const before = h.kestra.requests.length;
     const res = await h.command(text);
@@ -49,7 +53,24 @@ describe("bad arguments are answered in the ack, with the usage, before any Kest
 
   it("an execution id longer than Kestra's is refused", async () => {
     const res = await h.command(`logs ${"a".repeat(65)}`);
-    expect((res.body as { text: string }).text).toMatch(/is not a Kestra execution id/);
+    expect((res.body as { text: string }).text).toMatch(/names no run/);
+  });
+});
+
+describe("a word that is no subcommand", () => {
+  it.each([
+    ["stats", "Unknown subcommand `stats` — did you mean `status`?"],
+    ["lsit", "Unknown subcommand `lsit` — did you mean `list`?"],
+    ["cancle acme/api#42", "Unknown subcommand `cancle` — did you mean `cancel`?"],
+    ["deploy", "Unknown subcommand `deploy`. The subcommands are `batch`, `status`"],
+  ])("/autofix %s is answered as such, before any Kestra call", async (text, said) => {
+    const before = h.kestra.requests.length;
+    const res = await h.command(text);
+    const body = res.body as { response_type: string; text: string };
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toContain(said);
+    expect(body.text).not.toContain("not a GitHub issue URL");
+    expect(h.kestra.requests.length).toBe(before);
   });
 });
 
@@ -58,21 +79,21 @@ describe("help", () => {
     const res = await h.command("help");
     const text = (res.body as { text: string }).text;
     for (const usage of [
-      "/autofix status [<execution-id> | https://github.com/<owner>/<repo>/issues/<number>]",
+      "/autofix status [<owner/repo#number | issue-url | execution-id>]",
       "/autofix list [all|failed|active]",
-      "/autofix cancel <execution-id>",
-      "/autofix retry <execution-id>",
-      "/autofix logs <execution-id>",
+      "/autofix cancel <owner/repo#number | execution-id>",
+      "/autofix retry <owner/repo#number | execution-id>",
+      "/autofix logs <owner/repo#number | execution-id>",
     ]) {
       expect(text).toContain(`\`${usage}\``);
     }
     for (const example of [
       "/autofix status",
-      "/autofix status https://github.com/acme/api/issues/42",
+      "/autofix status acme/api#42",
       "/autofix list failed",
-      "/autofix cancel 4Jx2bC9kQeLmN0pR7sTuVw",
-      "/autofix retry 4Jx2bC9kQeLmN0pR7sTuVw",
-      "/autofix logs 4Jx2bC9kQeLmN0pR7sTuVw",
+      "/autofix cancel acme/api#42",
+      "/autofix retry acme/api#42",
+      "/autofix logs acme/api#42",
     ]) {
       expect(text).toContain(`\`${example}\``);
     }

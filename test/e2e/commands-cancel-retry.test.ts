@@ -18,9 +18,10 @@ const threadTexts = (rootTs: string) => h.slack.thread(CHANNEL, rootTs).map((m) 
 describe("/autofix cancel", () => {
   it("the requester kills the run; the thread says who, once, and the root shows Cancelled", async () => {
     const { run, rootTs } = await runningRun();
-    const answer = await ask(h, `cancel ${run.id}`);
+    // Named as people write the issue: its newest run.
+    const answer = await ask(h, "cancel acme/api#42");
     expect(answer.response_type).toBe("ephemeral");
-    expect(answer.text).toBe(`⏹️ Cancelled the run \`${run.id}\`; its thread says so.`);
+    expect(answer.text).toBe("✋ Cancelling *acme/api#42*; its thread says when it has stopped.");
     expect(h.kestra.kills).toEqual([expect.objectContaining({ executionId: run.id })]);
     // The kill is Kestra 2.x's DELETE .../actions/kill.
     expect(
@@ -83,7 +84,7 @@ describe("/autofix cancel", () => {
     expect(h.kestra.kills).toHaveLength(0);
 
     const ok = await ask(h, `cancel ${run.id}`, { user_id: "U0LEAD", channel_id: ALERTS });
-    expect(ok.text).toMatch(/^⏹️ Cancelled the run/);
+    expect(ok.text).toMatch(/^✋ Cancelling \*acme\/api#42\*/);
     expect(h.kestra.kills).toHaveLength(1);
   });
 
@@ -115,6 +116,9 @@ describe("/autofix cancel", () => {
     expect(answer.text).toMatch(/^No such run: `/);
     const unknown = await ask(h, "cancel 0000000000000000000000");
     expect(unknown.text).toMatch(/^No such run: `0000000000000000000000`/);
+    // By its issue, the other team's run is not found either.
+    const byIssue = await ask(h, "cancel acme/api#9");
+    expect(byIssue.text).toBe("No autofix run found for acme/api#9.");
     expect(h.kestra.kills).toHaveLength(0);
   });
 });
@@ -125,13 +129,13 @@ describe("/autofix retry", () => {
     await run.fail("fix", ["boom"]);
     await h.slack.waitFor(() => h.slack.channelMessages(ALERTS).length === 1);
 
-    const answer = await ask(h, `retry ${run.id}`);
-    expect(answer.text).toBe(`🔁 Restarted the run \`${run.id}\`; its thread follows it again.`);
+    const answer = await ask(h, "retry https://github.com/acme/api/issues/42");
+    expect(answer.text).toBe("🔄 Restarted *acme/api#42*; its thread follows it again.");
     expect(h.kestra.restarts).toEqual([
       expect.objectContaining({ executionId: run.id, from: "FAILED" }),
     ]);
     await h.slack.waitFor(() =>
-      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+      threadTexts(rootTs).includes(`🔄 <@${REQUESTER}> restarted the run.`),
     );
 
     // The record counts the attempt, so a second failure is reported again.
@@ -149,12 +153,10 @@ describe("/autofix retry", () => {
     expect(h.kestra.restarts).toHaveLength(0);
     expect(h.kestra.executions).toHaveLength(2);
     const fresh = new FlowDriver(h, h.kestra.executions[1]?.id ?? "");
-    expect(answer.text).toBe(
-      `🔁 Started the cancelled run again as \`${fresh.id}\`; its thread follows the new run.`,
-    );
+    expect(answer.text).toBe("🔄 Started *acme/api#42* again as a new run; its thread follows it.");
     expect(h.kestra.execution(fresh.id).inputs).toEqual(h.kestra.execution(run.id).inputs);
     expect(threadTexts(rootTs)).toContain(
-      `🔁 <@${REQUESTER}> started the run again; this thread follows the new run.`,
+      `🔄 <@${REQUESTER}> started the run again; this thread follows the new run.`,
     );
     // The root follows the new run to its end.
     await fresh.started();
@@ -183,7 +185,7 @@ describe("/autofix retry", () => {
   it("says there is nothing to retry on a running run, and Kestra's 409 in a race", async () => {
     const { run } = await runningRun();
     const running = await ask(h, `retry ${run.id}`);
-    expect(running.text).toBe("There is nothing to retry: the run is Running.");
+    expect(running.text).toBe("There is nothing to retry: the run is *Running*.");
     expect(h.kestra.restarts).toHaveLength(0);
 
     await run.fail("fix", ["boom"]);
@@ -195,7 +197,7 @@ describe("/autofix retry", () => {
       },
     );
     const race = await ask(h, `retry ${run.id}`);
-    expect(race.text).toBe("Kestra refused to restart the run; it is now *Failed*.");
+    expect(race.text).toBe("The run could not be restarted: it is now *Failed*.");
     expect(h.kestra.restarts).toHaveLength(0);
   });
 
@@ -216,7 +218,7 @@ describe("/autofix retry", () => {
     });
     await h.slack.waitFor(() => h.kestra.restarts.length === 1);
     await h.slack.waitFor(() =>
-      threadTexts(rootTs).includes(`🔁 <@${REQUESTER}> restarted the run.`),
+      threadTexts(rootTs).includes(`🔄 <@${REQUESTER}> restarted the run.`),
     );
   });
 });

@@ -31,7 +31,7 @@ async function seedChannel(): Promise<{ mine: SeededRun[]; hidden: SeededRun[] }
 function rowIds(answer: Answer): string[] {
   return sectionTexts(answer)
     .slice(1)
-    .map((t) => /id `([^`]+)`/.exec(t)?.[1] ?? "?");
+    .map((t) => /\/([^/|]+)\|Kestra execution>/.exec(t)?.[1] ?? "?");
 }
 
 function buttons(answer: Answer): { action_id: string; value: string }[] {

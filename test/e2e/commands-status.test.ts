@@ -32,12 +32,13 @@ describe("/autofix status <execution-id>", () => {
     const running = await ask(h, `status ${run.id}`);
     expect(running.response_type).toBe("ephemeral");
     expect(running.json).toContain("*Running*");
-    expect(running.json).toContain("step `fix`");
-    expect(running.json).toMatch(/step `fix` {2}· {2}\d+s"/);
+    // The step in people's words, not Kestra's task id.
+    expect(running.json).toMatch(/\*Running\* {2}· {2}writing the fix {2}· {2}\d+s"/);
+    expect(running.json).not.toContain("`fix`");
     expect(running.json).toContain(`${KESTRA_UI}/${run.id}|Kestra execution`);
     const permalink = `https://fake.slack.com/archives/${CHANNEL}/p${rootTs.replace(".", "")}`;
     expect(running.json).toContain(`${permalink}|Slack thread`);
-    expect(running.json).not.toContain("Pull request");
+    expect(running.json).not.toContain("PR #");
     expect(running.json).toContain(`<https://github.com/acme/api/issues/42|acme/api#42>`);
 
     await run.patchReady();
@@ -45,8 +46,8 @@ describe("/autofix status <execution-id>", () => {
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("PR opened"));
     const done = await ask(h, `status ${run.id}`);
     expect(done.json).toContain("*PR opened*");
-    expect(done.json).toContain("https://github.com/acme/api/pull/43|Pull request");
-    expect(done.json).not.toContain("step `");
+    expect(done.json).toContain("https://github.com/acme/api/pull/43|PR #43");
+    expect(done.json).not.toContain("writing the fix");
   });
 
   it("shows where a failed run failed", async () => {
@@ -56,7 +57,7 @@ describe("/autofix status <execution-id>", () => {
     await run.fail("fix", ["agent crashed"]);
     const answer = await ask(h, `status ${run.id}`);
     expect(answer.json).toContain("*Failed*");
-    expect(answer.json).toContain("failed at `fix`");
+    expect(answer.json).toContain("failed while writing the fix");
   });
 
   it("answers 'no such run' alike for an unknown id and for another team's run, without leaking it", async () => {
@@ -84,7 +85,7 @@ describe("/autofix status <issue-url>", () => {
 
     const mark = h.kestra.requests.length;
     const answer = await ask(h, `status ${ISSUE_URL}`);
-    expect(answer.json).toContain(`\`${second.run.id}\``);
+    expect(answer.json).toContain(`/${second.run.id}|Kestra execution>`);
     expect(answer.json).not.toContain(first.run.id);
     const [search] = searchesSince(h, mark);
     expect(search).toContain("filters[labels][EQUALS][autofix-repo]=acme/api");
@@ -97,6 +98,8 @@ describe("/autofix status <issue-url>", () => {
     h = await startHarness();
     const answer = await ask(h, "status https://github.com/acme/api/issues/5");
     expect(answer.text).toBe("No autofix run found for acme/api#5.");
+    const byHandle = await ask(h, "status acme/api#5");
+    expect(byHandle.text).toBe("No autofix run found for acme/api#5.");
   });
 });
 

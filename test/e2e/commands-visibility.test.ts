@@ -75,12 +75,12 @@ describe("/autofix status <issue-url>", () => {
     const hidden = await privateRun(42);
 
     const requester = await ask(h, "status https://github.com/acme/api/issues/42");
-    expect(requester.json).toContain(`\`${mine.id}\``);
+    expect(requester.json).toContain(`/${mine.id}|Kestra execution>`);
     expect(requester.json).not.toContain(hidden.id);
     expect(requester.json).not.toContain(SECRET_TITLE);
 
     const approver = await ask(h, "status https://github.com/acme/api/issues/42", from(APPROVER));
-    expect(approver.json).toContain(`\`${hidden.id}\``);
+    expect(approver.json).toContain(`/${hidden.id}|Kestra execution>`);
 
     const never = await ask(h, "status https://github.com/acme/api/issues/5", from(STRANGER));
     const stranger = await ask(

@@ -111,7 +111,7 @@ it("without a pull-request URL anywhere, the PR is announced without a link, nev
   expect(reply?.text).toContain("see <https://kestra.example.com");
   const root = rootOf(h, rootTs);
   expect(root.text).toMatch(/PR opened$/);
-  expect(JSON.stringify(root.blocks)).not.toContain("|Pull request>");
+  expect(JSON.stringify(root.blocks)).not.toContain("|PR #");
 });
 
 it("a second /autofix for an issue with a run in progress is refused with a link, and starts nothing", async () => {
@@ -140,4 +140,18 @@ it("two quick /autofix for one issue start one run, although Kestra's search doe
   expect(told).toBeDefined();
   expect(h.kestra.executions).toHaveLength(1);
   expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
+});
+
+it("a burst of 30 /autofix commands for 30 issues: every one acked at once, every run started (queued, not refused)", async () => {
+  h = await startHarness();
+  for (let n = 100; n < 130; n++)
+    h.github.addIssue("acme", "api", { number: n, title: `Issue ${n}` });
+  const acks = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      h.command(`https://github.com/acme/api/issues/${100 + i}`),
+    ),
+  );
+  expect(acks.every((a) => a.status === 200)).toBe(true);
+  await h.slack.waitFor(() => h.kestra.executions.length === 30, { timeoutMs: 15_000 });
+  expect(h.slack.channelMessages(CHANNEL)).toHaveLength(30);
 });

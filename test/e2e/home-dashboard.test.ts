@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, SINGLE_FLOW_ID, SINGLE_INPUTS, TASKS } from "../../src/contracts/flow.ts";
-import { HOME_ACTIONS, HOME_BLOCKS } from "../../src/slack/ids.ts";
+import { ACTIONS, HOME_ACTIONS, HOME_BLOCKS } from "../../src/slack/ids.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
 import { CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import {
   blocksOf,
+  elementsOf,
   homeVersions,
   nextHome,
   openHome,
@@ -70,14 +71,12 @@ async function click(
       },
     },
   };
-  if (opts.selected) {
-    state[HOME_BLOCKS.selection] = {
+  // Each issue row holds its own checkbox, so Slack sends each ticked row under its block.
+  for (const v of opts.selected ?? []) {
+    state[`${HOME_BLOCKS.issuePrefix}${v}`] = {
       [HOME_ACTIONS.select]: {
         type: "checkboxes",
-        selected_options: opts.selected.map((v) => ({
-          text: { type: "plain_text", text: v },
-          value: v,
-        })),
+        selected_options: [{ text: { type: "plain_text", text: "Fix" }, value: v }],
       },
     };
   }
@@ -92,6 +91,20 @@ async function click(
   return nextHome(h, user, before);
 }
 
+/** The issues that can be ticked for "Fix selected": every row checkbox's option value. */
+function picksOf(view: ViewRecord): string[] {
+  return elementsOf(view.view)
+    .filter((e) => e.element["action_id"] === HOME_ACTIONS.select)
+    .flatMap((e) => (e.element["options"] as { value: string }[]).map((o) => o.value));
+}
+
+/** How many blocks of the Open issues section name `needle`. */
+function issueBlocksNaming(view: ViewRecord, needle: string): number {
+  const blocks = blocksOf(view.view);
+  const start = blocks.findIndex((b) => JSON.stringify(b).includes("Open issues"));
+  return blocks.slice(start).filter((b) => JSON.stringify(b).includes(needle)).length;
+}
+
 /** The group headings and run slugs of the Recent runs section, in display order. */
 function runsOutline(view: ViewRecord): string[] {
   const out: string[] = [];
@@ -100,8 +113,8 @@ function runsOutline(view: ViewRecord): string[] {
     const text = JSON.stringify(block);
     if (block["type"] === "header") inRuns = text.includes("Recent runs");
     if (!inRuns) continue;
-    if (block["type"] === "context" && /\*(👀|⚙️|❌|✅) [A-Z]/.test(text)) {
-      out.push(/\*(?:👀|⚙️|❌|✅) ([A-Za-z ]+)\*/.exec(text)?.[1] ?? "?");
+    if (block["type"] === "context" && /\*(👀|⚙️|❌|🚫|✅) [A-Z]/.test(text)) {
+      out.push(/\*(?:👀|⚙️|❌|🚫|✅) ([A-Za-z, ]+)\*/.exec(text)?.[1] ?? "?");
     }
     const slug = /acme\/api#(\d+)/.exec(text);
     if (block["type"] === "section" && slug) out.push(`#${slug[1]}`);
@@ -112,7 +125,7 @@ function runsOutline(view: ViewRecord): string[] {
 describe("App Home dashboard", () => {
   it("app_home_opened publishes the workspace's recent runs grouped by state, with links and actions", async () => {
     h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
-    for (const n of [101, 102, 103, 104]) {
+    for (const n of [101, 102, 103, 104, 106]) {
       h.github.addIssue("acme", "api", { number: n, title: `Bug ${n}`, labels: ["bug"] });
     }
     const awaiting = await startRun(101);
@@ -132,6 +145,19 @@ describe("App Home dashboard", () => {
       "SUCCESS",
     );
     await done.prCreated();
+    const rejected = await startRun(106);
+    await rejected.started();
+    await rejected.patchReady();
+    const rejectedTs =
+      h.kestra.execution(rejected.id).labels.find((l) => l.key === LABELS.ts)?.value ?? "";
+    await h.click({
+      user: REQUESTER,
+      messageTs: rejectedTs,
+      actionId: ACTIONS.reject,
+      value: rejected.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+    await rejected.finished();
     // The PR link reaches the run record when the notification's sync has run.
     await h.app.runtime.background.drain();
     // Another workspace's run must not show.
@@ -146,19 +172,29 @@ describe("App Home dashboard", () => {
       "#102",
       "Failed",
       "#103",
+      // Rejected is not finished: it has its own group.
+      "Rejected, expired or cancelled",
+      "#106",
       "Finished",
       "#104",
     ]);
     const text = viewText(home.view);
     expect(text).not.toContain("#105");
-    // Retry on the failed run, Cancel on the active ones, a Kestra link on the finished one.
+    // Retry on the failed run, Cancel on the active ones, nothing on those that are over.
     expect(valuesOf(home.view, HOME_ACTIONS.retry)).toEqual([failed.id]);
     expect(valuesOf(home.view, HOME_ACTIONS.cancel).sort()).toEqual(
       [awaiting.id, running.id].sort(),
     );
-    expect(text).toContain(
-      `https://kestra.example.com/ui/main/executions/dev.autofix/${SINGLE_FLOW_ID}/${done.id}`,
-    );
+    // Each run's Kestra link shows once in Recent runs, in its row: no "Open in Kestra" repeats it.
+    const runsText = text.slice(0, text.indexOf("Open issues"));
+    for (const run of [awaiting, running, failed, done, rejected]) {
+      const kestraUrl = `https://kestra.example.com/ui/main/executions/dev.autofix/${SINGLE_FLOW_ID}/${run.id}`;
+      expect(runsText.split(kestraUrl).length - 1, run.id).toBe(1);
+    }
+    expect(text).not.toContain("Open in Kestra");
+    // Only the view's main action is primary (green).
+    const primary = elementsOf(home.view).filter((e) => e.element["style"] === "primary");
+    expect(primary.map((e) => e.element["action_id"])).toEqual([HOME_ACTIONS.fixSelected]);
     expect(text).toContain("https://github.com/acme/api/pull/43");
     // The thread link is exactly what chat.getPermalink answers for the root message.
     const rootTs =
@@ -178,7 +214,11 @@ describe("App Home dashboard", () => {
     expect(issues).toContain("awaiting approval");
     expect(issues).toContain("PR open");
     expect(issues).not.toContain("acme/api#7 ");
-    expect(valuesOf(home.view, HOME_ACTIONS.fix)).toEqual(["acme/api#103"]);
+    // One row per issue: each is named once, and only fixable ones can be ticked.
+    for (const n of [101, 102, 103, 104, 106]) {
+      expect(issueBlocksNaming(home, `acme/api#${n}`), `#${n}`).toBe(1);
+    }
+    expect(picksOf(home).sort()).toEqual(["acme/api#103", "acme/api#106"]);
   });
 
   it("pages runs and issues with Previous/Next: every page is valid and together they show everything", async () => {
@@ -219,8 +259,7 @@ describe("App Home dashboard", () => {
     for (let page = 1; ; page++) {
       expect(blocksOf(home.view).length).toBeLessThanOrEqual(100);
       expect(viewText(home.view)).toContain(`Page ${page} of 5 · 45 open issues`);
-      for (const v of valuesOf(home.view, HOME_ACTIONS.fix))
-        seenIssues.add(Number(v.split("#")[1]));
+      for (const v of picksOf(home)) seenIssues.add(Number(v.split("#")[1]));
       const next = valuesOf(home.view, HOME_ACTIONS.issuesNext)[0];
       if (!next) break;
       home = await click(home, HOME_ACTIONS.issuesNext, { value: next });
@@ -232,19 +271,15 @@ describe("App Home dashboard", () => {
     expect(h.slack.calls.filter((c) => c.method === "views.publish" && c.error)).toEqual([]);
   });
 
-  it("Fix and Fix selected start single runs in the picked channel; without a channel they explain", async () => {
+  it("Fix selected starts single runs in the picked channel; without a channel they explain", async () => {
     h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
     for (const n of [301, 302, 303]) {
       h.github.addIssue("acme", "api", { number: n, title: `Bug ${n}`, labels: ["bug"] });
     }
     let home = await openHome(h, REQUESTER);
-    expect(valuesOf(home.view, HOME_ACTIONS.fix)).toEqual([
-      "acme/api#303",
-      "acme/api#302",
-      "acme/api#301",
-    ]);
+    expect(picksOf(home)).toEqual(["acme/api#303", "acme/api#302", "acme/api#301"]);
 
-    home = await click(home, HOME_ACTIONS.fix, { value: "acme/api#301" });
+    home = await click(home, HOME_ACTIONS.fixSelected, { selected: ["acme/api#301"] });
     expect(viewText(home.view)).toContain("Pick a channel in “Post runs in…” first");
     expect(h.kestra.executions).toHaveLength(0);
 
@@ -268,7 +303,10 @@ describe("App Home dashboard", () => {
     home = await openHome(h, REQUESTER, home);
     expect(viewText(home.view)).toContain(`"initial_conversation":"${CHANNEL}"`);
 
-    home = await click(home, HOME_ACTIONS.fix, { value: "acme/api#301", channel: CHANNEL });
+    home = await click(home, HOME_ACTIONS.fixSelected, {
+      channel: CHANNEL,
+      selected: ["acme/api#301"],
+    });
     expect(h.kestra.executions).toHaveLength(1);
     const first = h.kestra.executions[0];
     expect(first?.flowId).toBe(SINGLE_FLOW_ID);
@@ -306,14 +344,51 @@ describe("App Home dashboard", () => {
     expect(h.kestra.executions).toHaveLength(3);
   });
 
-  it("Fix re-checks the channel's allow-list: a forged value for another repository starts nothing", async () => {
+  it("remembers each person's last “Post runs in…” pick in Kestra's KV store and opens the Home with it", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    let home = await openHome(h, REQUESTER);
+    expect(viewText(home.view)).not.toContain("initial_conversation");
+    const before = homeVersions(h, REQUESTER);
+    await viewAction(h, {
+      user: REQUESTER,
+      view: home,
+      actionId: HOME_ACTIONS.channel,
+      actionType: "conversations_select",
+      extra: { selected_conversation: CHANNEL },
+      state: {
+        [HOME_BLOCKS.controls]: {
+          [HOME_ACTIONS.channel]: { type: "conversations_select", selected_conversation: CHANNEL },
+        },
+      },
+    });
+    home = await nextHome(h, REQUESTER, before);
+    expect(viewText(home.view)).toContain(`"initial_conversation":"${CHANNEL}"`);
+    const puts = h.kestra.requests.filter(
+      (r) => r.method === "PUT" && r.path.endsWith(`/kv/slack-home-${REQUESTER}`),
+    );
+    expect(puts).toHaveLength(1);
+
+    // Opened again without a view in the event (a new device, another replica, a restart).
+    await h.stopApp();
+    await h.startNewApp();
+    home = await openHome(h, REQUESTER);
+    expect(viewText(home.view)).toContain(`"initial_conversation":"${CHANNEL}"`);
+    // Someone else's Home does not get it.
+    const other = await openHome(h, "U0OTHER");
+    expect(viewText(other.view)).not.toContain("initial_conversation");
+  });
+
+  it("Fix selected re-checks the channel's allow-list: a forged value for another repository starts nothing", async () => {
     h = await startHarness({
       env: { AUTOFIX_DEFAULT_REPO: "acme/api", AUTOFIX_ALLOWED_REPOS: "acme/api" },
     });
     h.github.addRepo("evil", "repo");
     h.github.addIssue("evil", "repo", { number: 1, title: "x", labels: ["bug"] });
     const home = await openHome(h, REQUESTER);
-    const after = await click(home, HOME_ACTIONS.fix, { value: "evil/repo#1", channel: CHANNEL });
+    const after = await click(home, HOME_ACTIONS.fixSelected, {
+      channel: CHANNEL,
+      selected: ["evil/repo#1"],
+    });
     expect(viewText(after.view)).toContain("evil/repo is not on");
     expect(h.kestra.executions).toHaveLength(0);
   });

@@ -136,6 +136,26 @@ export function viewText(view: Record<string, unknown>): string {
   return JSON.stringify(view["blocks"]);
 }
 
+/** The text of the Setup check section, as a person reads it (mrkdwn of its blocks). */
+export function setupText(view: ViewRecord): string | undefined {
+  const blocks = blocksOf(view.view);
+  const at = blocks.findIndex((b) => JSON.stringify(b).includes('"text":"Setup check"'));
+  if (at < 0) return undefined;
+  return blocks
+    .slice(at)
+    .map((b) => {
+      const text = b["text"] as { text?: string } | undefined;
+      const elements = (b["elements"] as { text?: string | { text: string } }[] | undefined) ?? [];
+      return [
+        text?.text,
+        ...elements.map((e) => (typeof e.text === "string" ? e.text : e.text?.text)),
+      ]
+        .filter(Boolean)
+        .join("\n");
+    })
+    .join("\n");
+}
+
 /** Publishes through app_home_opened and waits for the new Home version of `user`. */
 export async function openHome(
   h: Harness,

@@ -33,7 +33,7 @@ it("/autofix cancel: the kill answers KILLING, the thread says who cancelled, an
   h = await startHarness();
   const { run, rootTs } = await startedRun(h);
   const answer = await ask(h, `cancel ${run.id}`);
-  expect(answer.text).toBe(`⏹️ Cancelled the run \`${run.id}\`; its thread says so.`);
+  expect(answer.text).toBe("✋ Cancelling *acme/api#42*; its thread says when it has stopped.");
   const kill = h.kestra.requests.find((r) => r.path.endsWith(`/${run.id}/actions/kill`));
   expect(kill).toMatchObject({ method: "DELETE", status: 200 });
   expect(kill?.table).toEqual({ passed: true, operationId: "killExecution" });
@@ -67,7 +67,7 @@ it("/autofix list shows a batch and its child runs, not the batch's Loop iterati
   expect(h.kestra.executions.filter((e) => e.kind === "LOOP")).toHaveLength(2);
 
   const answer = await ask(h, "list");
-  const ids = [...answer.json.matchAll(/id `([^`]+)`/g)].map((m) => m[1]);
+  const ids = [...answer.json.matchAll(/\/([^/|]+)\|Kestra execution>/g)].map((m) => m[1]);
   expect(ids.sort()).toEqual([batch.id, ...children.map((c) => c.id)].sort());
 });
 

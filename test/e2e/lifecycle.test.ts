@@ -69,7 +69,7 @@ describe("one run, from /autofix to a pull request", () => {
     // Patch text lives only in the snippet, never in message markup.
     for (const m of h.slack.messages) expect(text(m.blocks)).not.toContain("throw new Error");
     // The root waits for the decision, with the buttons.
-    expect(rootOf(h, root.ts).text).toMatch(/Patch ready — awaiting approval$/);
+    expect(rootOf(h, root.ts).text).toMatch(/Patch ready, awaiting approval$/);
     expect(hasButtons(rootOf(h, root.ts))).toBe(true);
 
     const click = await h.click({
@@ -146,7 +146,7 @@ describe("the closing notification comes after the execution has ended", () => {
     await run.fail("fix", ["agent crashed"]);
     const reply = h.slack
       .thread(CHANNEL, rootTs)
-      .find((m) => m.text.includes("failed at step fix"));
+      .find((m) => m.text.includes("failed while writing the fix"));
     expect(text(reply?.blocks)).toContain("agent crashed");
     expect(rootOf(h, rootTs).text).toMatch(/Failed$/);
   });

@@ -5,6 +5,7 @@ import { STATUS_TEXT } from "../../src/slack/blocks/status-text.ts";
 import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
 import { FlowDriver, SAMPLE_PATCH } from "../support/flow-driver.ts";
 import {
+  ALERTS,
   CHANNEL,
   type Harness,
   ISSUE_URL,
@@ -154,10 +155,10 @@ describe("Revise", () => {
     // One root only; the thread says who asked for what, escaped.
     expect(h.slack.channelMessages(CHANNEL)).toHaveLength(1);
     const note = await h.slack.waitFor(() =>
-      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.startsWith("🔁 Revision requested")),
+      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.startsWith("✏️ Revision requested")),
     );
     expect(note.text).toBe(
-      `🔁 Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
+      `✏️ Revision requested by <@${REQUESTER}>: Keep &lt;the&gt; public API &amp; fix it in the parser &lt;!channel&gt;`,
     );
     // The root now follows the new run (once it has taken the root over), without the old buttons.
     await h.slack.waitFor(() => h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith("Queued"), {
@@ -196,6 +197,33 @@ describe("Revise", () => {
     expect(eph.text).toBe("Only the requester or an approver can revise this patch.");
     expect(h.kestra.resumes).toHaveLength(0);
     expect(h.kestra.executions).toHaveLength(1);
+  });
+
+  it("a revision Kestra will not start: one line in the thread, a short private answer, details to the admins", async () => {
+    const ctx = await awaitingApproval();
+    const modal = await openModal(REQUESTER, ctx);
+    h.kestra.failNext(
+      { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-issue-autofix" },
+      { status: 503, body: { message: "down" } },
+    );
+    await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: feedbackValues("use the cache"),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    const eph = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === REQUESTER));
+    expect(eph.text).toBe(
+      "Couldn't start the run for acme/api#42: Kestra is not reachable right now. The admins have been told; try again once they have fixed it.",
+    );
+    const note = await h.slack.waitFor(() =>
+      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.includes("couldn't start")),
+    );
+    expect(note.text).toBe(
+      "❌ The revision of *acme/api#42* couldn't start: Kestra is not reachable right now. The admins have been told.",
+    );
+    const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+    expect(JSON.stringify(alert.blocks)).toContain("Try again in a few minutes");
   });
 
   it("answers empty feedback inline and keeps the modal open", async () => {

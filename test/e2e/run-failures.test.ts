@@ -23,7 +23,7 @@ it("a failed run: thread reply with step, ERROR log excerpt and Retry; alert lin
   const { run, rootTs } = await begin();
   await run.fail("fix", ["agent exited with code 3", "<!here> ``` injected"]);
   const reply = await h.slack.waitFor(() =>
-    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed at step fix")),
+    h.slack.thread(CHANNEL, rootTs).find((m) => m.text.includes("failed while writing the fix")),
   );
   const blocks = JSON.stringify(reply.blocks);
   expect(blocks).toContain("agent exited with code 3");
@@ -39,7 +39,11 @@ it("a failed run: thread reply with step, ERROR log excerpt and Retry; alert lin
   ).toBe(true);
 
   const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
-  expect(alert.text).toContain("failed at step fix");
+  // The thread says it in people's words; the admins also get Kestra's step.
+  expect(alert.text).toContain("failed while writing the fix (step fix)");
+  expect(reply.text).not.toContain("step fix");
+  // The excerpt is the failed step's lines, without Kestra's "fix:" on each.
+  expect(blocks).not.toContain("fix: agent exited");
   expect(JSON.stringify(alert.blocks)).toContain("open the thread");
   expect(JSON.stringify(alert.blocks)).toContain(ACTIONS.retry);
   await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
@@ -164,13 +168,13 @@ it("an alerts channel the bot cannot post in does not make the thread repeat its
   const { run, rootTs } = await begin({ AUTOFIX_ALERT_CHANNEL: "C0NOWHERE" });
   await run.fail("fix", ["boom"]);
   await h.slack.waitFor(() =>
-    h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("failed at step fix")),
+    h.slack.thread(CHANNEL, rootTs).some((m) => m.text.includes("failed while writing the fix")),
   );
   await h.app.runtime.background.drain();
   for (let i = 0; i < 3; i++) await h.app.runtime.reconciler.runOnce();
   const failures = h.slack
     .thread(CHANNEL, rootTs)
-    .filter((m) => m.text.includes("failed at step fix"));
+    .filter((m) => m.text.includes("failed while writing the fix"));
   expect(failures).toHaveLength(1);
   expect(
     h.slack.calls.some((c) => c.method === "chat.postMessage" && c.error === "channel_not_found"),
@@ -188,7 +192,7 @@ it("retrying a run whose approval expired offers the buttons again when it pause
   h.kestra.setState(run.id, "FAILED");
   await h.notify({ executionId: run.id, event: "failed", error: "approval expired" });
   await h.slack.waitFor(() =>
-    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Expired — approval window closed"),
+    h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Expired: nobody decided in time"),
   );
   await h.slack.waitFor(() => approveMessages().length === 0, { description: "buttons closed" });
 

@@ -10,9 +10,21 @@ const CREATE = { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-i
 
 describe("Kestra refuses or fails to start the run", () => {
   it.each([
-    [{ status: 401 }, /refused the bot's credentials/],
-    [{ status: 404, error: "Requested Flow is not found." }, /does not know the autofix flow/],
-    [{ status: 409, error: "Requested Flow is disabled." }, /flow may be disabled/],
+    [
+      { status: 401 },
+      "Kestra refused the bot's credentials",
+      /refused the bot's credentials \(401\)/,
+    ],
+    [
+      { status: 404, error: "Requested Flow is not found." },
+      "Kestra does not have the autofix flow",
+      /does not know the autofix flow/,
+    ],
+    [
+      { status: 409, error: "Requested Flow is disabled." },
+      "Kestra refused to start it (the flow may be disabled)",
+      /refused because of the run's state \(409\)/,
+    ],
     [
       {
         status: 422,
@@ -22,22 +34,38 @@ describe("Kestra refuses or fails to start the run", () => {
           _embedded: { errors: [{ message: "issue_url is invalid", path: "issue_url" }] },
         },
       },
+      "Kestra refused the run's inputs",
       /rejected the request as invalid: Invalid entity: issue_url: is invalid; issue_url is invalid/,
     ],
-    [{ status: 503, body: { message: "down" } }, /not reachable right now/],
+    [
+      { status: 503, body: { message: "down" } },
+      "Kestra is not reachable right now",
+      /not reachable right now \(.*503.*\)\. Try again in a few minutes/,
+    ],
     [
       "timeout",
+      "Kestra is not reachable right now",
       /did not answer POST \/api\/v1\/main\/executions\/dev.autofix\/ai-issue-autofix within/,
     ],
-    ["reset", /unreachable/],
-  ] as [FaultResponse, RegExp][])(
-    "%j: the user is told, the root shows Failed, an alert is raised",
-    async (fault, message) => {
+    ["reset", "Kestra is not reachable right now", /unreachable/],
+  ] as [FaultResponse, string, RegExp][])(
+    "%j: each audience hears it once: the requester in short, the channel in one line with Retry, the admins in full",
+    async (fault, short, details) => {
       h = await startHarness();
       h.kestra.failNext(CREATE, fault);
-      const res = await h.command(ISSUE_URL);
+      const responseUrl = h.slack.responseUrl();
+      const res = await h.command(ISSUE_URL, { response_url: responseUrl });
       expect(res.status).toBe(200);
 
+      const answer = await h.slack.waitFor(() =>
+        h.slack
+          .responses(responseUrl)
+          .map((r) => String((r as { text?: unknown }).text))
+          .find((t) => t.startsWith("Couldn't start")),
+      );
+      expect(answer).toBe(
+        `Couldn't start the run for acme/api#42: ${short}. The admins have been told; press *Retry* on its message once they have fixed it.`,
+      );
       const root = await h.slack.waitFor(
         () => {
           const r = h.slack.channelMessages(CHANNEL)[0];
@@ -45,14 +73,20 @@ describe("Kestra refuses or fails to start the run", () => {
         },
         { description: "root shows Failed", timeoutMs: 8000 },
       );
-      expect(JSON.stringify(root.blocks)).toMatch(message);
-      const reply = await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts)[0]);
-      expect(reply.text).toContain("failed at step start");
-      expect(JSON.stringify(reply.blocks)).toContain("autofix_retry_start");
+      const rootBlocks = JSON.stringify(root.blocks);
+      expect(rootBlocks).toContain(`Couldn't start: ${short}. The admins have been told.`);
+      expect(rootBlocks).toContain("autofix_retry_start");
+      expect(rootBlocks).not.toMatch(details);
       const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
+      expect(alert.text).toContain("acme/api#42 failed before it started (step start)");
+      expect(JSON.stringify(alert.blocks)).toMatch(details);
       expect(JSON.stringify(alert.blocks)).toContain("open the thread");
-      // A run that never started is retried from its thread only (the alerts channel has other settings).
+      // A run that never started is retried from its own message only (the alerts channel has other settings).
       expect(JSON.stringify(alert.blocks)).not.toContain("autofix_retry_start");
+      // Nothing more is said in the thread: the root and the alert were all of it.
+      await h.app.runtime.background.drain();
+      expect(h.slack.thread(CHANNEL, root.ts)).toEqual([]);
+      expect(answer).not.toMatch(details);
       expect(h.kestra.executions).toHaveLength(0);
     },
   );
@@ -65,31 +99,20 @@ describe("Kestra refuses or fails to start the run", () => {
     const responseUrl = h.slack.responseUrl();
     await h.command(ISSUE_URL, { response_url: responseUrl });
     await h.slack.waitFor(() =>
-      /could not start: Kestra is not reachable right now/.test(
-        JSON.stringify(h.slack.responses(responseUrl)),
+      JSON.stringify(h.slack.responses(responseUrl)).includes(
+        "Couldn't start the run for acme/api#42: Kestra is not reachable right now. The admins have been told; try again once they have fixed it.",
       ),
     );
     const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0], {
       description: "alert",
     });
-    expect(alert.text).toContain("acme/api#42 failed at step start");
+    expect(alert.text).toContain("acme/api#42 failed before it started");
     expect(JSON.stringify(alert.blocks)).toContain("Kestra is unreachable");
     expect(h.kestra.executions).toHaveLength(0);
+    expect(h.slack.channelMessages(CHANNEL)).toHaveLength(0);
   });
 
-  it("tells the requester privately through the response_url", async () => {
-    h = await startHarness();
-    h.kestra.failNext(CREATE, { status: 404, error: "Requested Flow is not found." });
-    const responseUrl = h.slack.responseUrl();
-    await h.command(ISSUE_URL, { response_url: responseUrl });
-    await h.slack.waitFor(() =>
-      /The run could not start: Kestra does not know the autofix flow/.test(
-        JSON.stringify(h.slack.responses(responseUrl)),
-      ),
-    );
-  });
-
-  it("Retry on a run that never started starts it again", async () => {
+  it("Retry on the root of a run that never started starts it again", async () => {
     h = await startHarness();
     h.kestra.failNext(CREATE, { status: 503 });
     await h.command(ISSUE_URL);
@@ -97,11 +120,9 @@ describe("Kestra refuses or fails to start the run", () => {
       const r = h.slack.channelMessages(CHANNEL)[0];
       return r?.text.endsWith("Failed") ? r : undefined;
     });
-    const reply = await h.slack.waitFor(() => h.slack.thread(CHANNEL, root.ts)[0]);
     await h.click({
       user: "U0OTHER",
-      messageTs: reply.ts,
-      threadTs: root.ts,
+      messageTs: root.ts,
       actionId: "autofix_retry_start",
       value: ISSUE_URL,
     });
@@ -205,6 +226,7 @@ describe("where the bot may start a thread", () => {
     h.slack.addChannel("C0PUBLIC", { botMember: false });
     await h.command(ISSUE_URL, { channel_id: "C0PUBLIC" });
     const root = await h.slack.waitFor(() => h.slack.channelMessages("C0PUBLIC")[0]);
+    await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "the run" });
     const calls = h.slack.calls.map((c) => c.method);
     expect(calls.indexOf("conversations.join")).toBeLessThan(calls.indexOf("chat.postMessage"));
     // A restarted bot reads the thread back (its record): membership makes that possible.

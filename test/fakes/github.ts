@@ -24,7 +24,8 @@
 // a head branch that does not exist is a 422 {resource:"PullRequest", field:"head", code:"invalid"},
 // a bad token is 401 "Bad credentials" on every endpoint, a private repository is 404 without a
 // token, POST without a token is 401 "Requires authentication", a read-only token gets 403
-// "Resource not accessible by personal access token", requests without User-Agent are 403.
+// "Resource not accessible by personal access token", requests without User-Agent are 403, and
+// GET /repos/{owner}/{repo} carries the token's `permissions` (push only for the write token).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { webHostForApi } from "../../src/shared/issue-url.ts";
@@ -174,7 +175,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (!repo || (repo.private && access === "none")) return notFound(res);
     const rest = restParts.join("/");
 
-    if (method === "GET" && rest === "") return sendJson(res, 200, repoJson(repo));
+    if (method === "GET" && rest === "") return sendJson(res, 200, repoJson(repo, access));
     if (method === "GET" && rest === "issues") return listIssues(res, url, repo);
     let m = /^issues\/(\d+)$/.exec(rest);
     if (method === "GET" && m) {
@@ -221,9 +222,16 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return "bad";
   }
 
-  function repoJson(repo: RepoState) {
+  /** GitHub adds `permissions` (the token's own) only to an authenticated request. */
+  function repoJson(repo: RepoState, access: Access) {
     const full = `${repo.owner}/${repo.name}`;
+    const write = access === "write";
     return {
+      ...(access === "none"
+        ? {}
+        : {
+            permissions: { admin: false, maintain: false, push: write, triage: write, pull: true },
+          }),
       id: repo.id,
       node_id: `R_${repo.id}`,
       name: repo.name,
@@ -308,8 +316,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       draft: pr.draft,
       url: `${apiUrl}/repos/${full}/pulls/${pr.number}`,
       html_url: pr.htmlUrl,
-      head: { label: `${pr.headOwner}:${pr.head}`, ref: pr.head, repo: repoJson(repo) },
-      base: { label: `${repo.owner}:${pr.base}`, ref: pr.base, repo: repoJson(repo) },
+      head: { label: `${pr.headOwner}:${pr.head}`, ref: pr.head, repo: repoJson(repo, "none") },
+      base: { label: `${repo.owner}:${pr.base}`, ref: pr.base, repo: repoJson(repo, "none") },
       user: { login: "autofix-bot", type: "User" },
       merged_at: null,
       created_at: "2024-01-01T00:00:00Z",

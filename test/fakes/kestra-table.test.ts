@@ -33,8 +33,8 @@ function call(path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${fake.url}${path}`, { ...init, headers });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: error bodies are inspected field by field.
 /** Kestra 2.0's JsonError: "<reason>: <detail>", or the bare reason of a route that does not exist. */
+// biome-ignore lint/suspicious/noExplicitAny: error bodies are inspected field by field.
 async function refusal(res: Response): Promise<{ status: number; detail: any; message: any }> {
   const body = (await res.json()) as { message: string; logref: null; path: null };
   expect(body).toMatchObject({ logref: null, path: null, _links: { self: { templated: false } } });

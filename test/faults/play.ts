@@ -147,7 +147,7 @@ async function playBatch(
   await settle(() => {
     const digest = JSON.stringify(w.slack.message(CHANNEL, rootTs)?.blocks ?? []);
     return (
-      digest.includes(`*${finalText("dry")}*`) &&
+      /\*Finished: [^*]+\*/.test(digest) &&
       runs.every((r) =>
         digest.includes(`acme/api#${r.issue}> Issue ${r.issue} — ${finalText(r.outcome)} ·`),
       )

@@ -46,10 +46,13 @@ it("a root posted just before a kill, with no execution created, reads Failed wi
   await w.slack.waitFor(() => w.slack.message(CHANNEL, root.ts)?.text.endsWith("Failed"), {
     description: "the root says the run never started",
   });
-  expect(JSON.stringify(w.slack.message(CHANNEL, root.ts)?.blocks)).toContain(
-    "The bot stopped before it could start this run in Kestra.",
+  // Said once per audience: the root in one line with Retry, the admins in the alerts channel.
+  const blocks = JSON.stringify(w.slack.message(CHANNEL, root.ts)?.blocks);
+  expect(blocks).toContain(
+    "Couldn't start: the bot stopped before Kestra created the run. The admins have been told.",
   );
-  const reply = await w.slack.waitFor(() => w.slack.thread(CHANNEL, root.ts)[0]);
-  expect(JSON.stringify(reply.blocks)).toContain(ACTIONS.retryStart);
-  expect(w.slack.channelMessages(ALERTS)).toHaveLength(1);
+  expect(blocks).toContain(ACTIONS.retryStart);
+  const alert = await w.slack.waitFor(() => w.slack.channelMessages(ALERTS)[0]);
+  expect(alert.text).toContain("acme/api#42 failed before it started");
+  expect(w.slack.thread(CHANNEL, root.ts)).toEqual([]);
 });

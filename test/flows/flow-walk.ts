@@ -65,4 +65,5 @@ export function stringList(v: unknown): string[] {
 export const FLOW_FILES = [
   "main_dev.autofix_ai-issue-autofix.yml",
   "main_dev.autofix_batch-issue-autofix.yml",
+  "main_dev.autofix_setup-check.yml",
 ] as const;

@@ -7,8 +7,16 @@
 import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BATCH_FLOW_ID, SINGLE_FLOW_ID } from "../../src/contracts/flow.ts";
-import { ACTIONS } from "../../src/slack/ids.ts";
+import {
+  BATCH_FLOW_ID,
+  SETUP_CHECK,
+  SETUP_CHECK_FLOW_ID,
+  SINGLE_FLOW_ID,
+} from "../../src/contracts/flow.ts";
+import { setupCheckReportSchema } from "../../src/contracts/setup-check.ts";
+import { ACTIONS, HOME_ACTIONS } from "../../src/slack/ids.ts";
+import { openHome, setupText, viewAction } from "../e2e/home-helpers.ts";
+import type { Harness } from "../support/harness.ts";
 import { branchSha } from "../worker/helpers.ts";
 import {
   blocksText,
@@ -96,7 +104,7 @@ async function runToApproval(n: number) {
     () => s.slack.files.find((f) => f.threadTs === root.ts && f.snippetType === "diff"),
     { timeoutMs: 120_000, description: `the patch snippet of ${slug}` },
   );
-  const waiting = await rootStatus(s, root.ts, "Patch ready — awaiting approval");
+  const waiting = await rootStatus(s, root.ts, "Patch ready, awaiting approval");
   expect(hasButtons(waiting)).toBe(true);
   const paused = await waitExecution(
     s,
@@ -370,7 +378,7 @@ describe("the product on the real Kestra 2.0 engine", () => {
       e.labels.filter((l) => !l.key.startsWith("system.")).map((l) => `${l.key}=${l.value}`);
     expect(slackLabels(fresh).sort()).toEqual(slackLabels(done).sort());
     // The root follows the new run to its patch, in the same thread.
-    await rootStatus(s, root.ts, "Patch ready — awaiting approval");
+    await rootStatus(s, root.ts, "Patch ready, awaiting approval");
     expect(s.slack.files.filter((f) => f.threadTs === root.ts)).toHaveLength(1);
     expect(threadTexts(s, root.ts).some((t) => t.includes("started the run again"))).toBe(true);
     expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");
@@ -416,6 +424,71 @@ describe("the product on the real Kestra 2.0 engine", () => {
       selfIsRequest: true,
       embedded: false,
     });
+  });
+
+  it("h. Run setup check on the App Home: setup-check runs on the engine against the GitHub fake, and the admin's Home shows ✅/❌", async () => {
+    const ADMIN = "U0ADMIN";
+    s.slack.addUser(ADMIN, { isAdmin: true });
+    // The Home helpers need only the bot's URL and the Slack fake.
+    const h = { url: s.bot.url, slack: s.slack } as unknown as Harness;
+    const home = await openHome(h, ADMIN);
+    const before = setupText(home) ?? "";
+    expect(before).toMatch(/✅ Kestra reachable: version 2\.0\./);
+    for (const id of [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID]) {
+      expect(before).toContain(`✅ Flow \`dev.autofix/${id}\` loaded`);
+    }
+    expect(before).toContain("✅ The bot is a member of <#C0ALERTS>.");
+
+    const res = await viewAction(h, {
+      user: ADMIN,
+      view: home,
+      actionId: HOME_ACTIONS.setupCheck,
+      value: "run",
+    });
+    expect(res.status).toBe(200);
+    // The flow's notification re-publishes the admin's Home with the report.
+    const reported = await s.slack.waitFor(
+      () => {
+        const view = s.slack.views.home.get(ADMIN)?.view;
+        return view && JSON.stringify(view).includes("has reported back") ? view : undefined;
+      },
+      { timeoutMs: 120_000, description: "the setup check's report on the admin's Home" },
+    );
+    const text = setupText({ id: "", hash: "", view: reported }) ?? "";
+    expect(text).toContain("✅ Webhook token accepted");
+    expect(text).toContain(
+      "✅ GitHub read token (`GITHUB_READ_TOKEN`, from `GITHUB_TOKEN` in .env) valid: can read acme/api.",
+    );
+    expect(text).toContain(
+      "✅ GitHub PR token (`GITHUB_PR_TOKEN`) valid: can read and push to acme/api.",
+    );
+    expect(text).toContain("✅ LLM key set");
+    expect(text).not.toContain("❌");
+
+    // What Kestra holds: the run, its report (booleans, no secret), the notify task's 2xx.
+    const { results } = await s.kestra.searchExecutions({ flowId: SETUP_CHECK_FLOW_ID });
+    const id = results[0]?.id ?? "";
+    const done = await waitExecution(s, id, ended, "ended");
+    expect(done.state.current).toBe("SUCCESS");
+    expect(done.inputs).toMatchObject({ [SETUP_CHECK.inputs.repo]: "acme/api" });
+    expect(taskState(done, SETUP_CHECK.tasks.notify)).toBe("SUCCESS");
+    const check = done.taskRunList.find((t) => t.taskId === SETUP_CHECK.tasks.check);
+    const outputs = (await s.kestra.taskRunOutputs(id, check?.id ?? "")) as {
+      outputFiles?: Record<string, string>;
+    };
+    const file = await s.kestra.downloadFile(id, outputs.outputFiles?.[SETUP_CHECK.file] ?? "");
+    expect(setupCheckReportSchema.parse(JSON.parse(file.toString("utf8")))).toEqual({
+      repo: "acme/api",
+      readToken: { set: true, valid: true, canRead: true, canPush: true },
+      prToken: { set: true, valid: true, canRead: true, canPush: true },
+      llmKey: { set: true },
+    });
+    expect(file.toString("utf8")).not.toContain(s.sb.github.token);
+
+    // Opened again: read back from Kestra.
+    const again = setupText(await openHome(h, ADMIN)) ?? "";
+    expect(again).toContain("✅ Webhook token accepted");
+    expect(again).toContain("✅ LLM key set");
   });
 });
 

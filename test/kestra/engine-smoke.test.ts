@@ -108,12 +108,16 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
     await sb?.close();
   });
 
-  it("loads both product flows and reports version 2.0.x", async () => {
+  it("loads the product's flows and reports version 2.0.x", async () => {
     expect(engine.flows).toEqual(
-      expect.arrayContaining(["dev.autofix/ai-issue-autofix", "dev.autofix/batch-issue-autofix"]),
+      expect.arrayContaining([
+        "dev.autofix/ai-issue-autofix",
+        "dev.autofix/batch-issue-autofix",
+        "dev.autofix/setup-check",
+      ]),
     );
     expect(await client.version()).toMatch(/^2\.0\./);
-    for (const id of ["ai-issue-autofix", "batch-issue-autofix"]) {
+    for (const id of ["ai-issue-autofix", "batch-issue-autofix", "setup-check"]) {
       const res = await request(`${engine.url}/api/v1/main/flows/dev.autofix/${id}`, {
         headers: { authorization: auth(), accept: "application/json" },
       });

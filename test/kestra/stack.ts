@@ -13,6 +13,8 @@
 import { performance } from "node:perf_hooks";
 import type { KestraClient } from "../../src/kestra/client.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
+// The harness's signing secret, so the App Home helpers (test/e2e/home-helpers.ts) sign for this bot.
+import { SIGNING_SECRET } from "../support/harness.ts";
 import { sendBlockAction, sendCommand } from "../support/slack-requests.ts";
 import { createBareRepo, createSandbox, issueUrlOf, type Sandbox } from "../worker/helpers.ts";
 import { type BotProcess, freePort, startBot } from "./bot-process.ts";
@@ -24,7 +26,6 @@ export const CHANNEL = "C0GENERAL";
 export const ALERTS = "C0ALERTS";
 export const REQUESTER = "U0REQ";
 export const APPROVER = "U0LEAD";
-const SIGNING_SECRET = "e2e-signing-secret-0123456789";
 const WEBHOOK_TOKEN = "e2e-webhook-token-0123456789abcdef";
 
 /** One issue per case, so that no run is refused as a duplicate of another. */
@@ -139,6 +140,8 @@ export async function startStack(): Promise<Stack> {
       GITHUB_API_URL: sb.github.url,
       AUTOFIX_ALERT_CHANNEL: ALERTS,
       AUTOFIX_APPROVERS: APPROVER,
+      // The repository the setup check tries the tokens on (h).
+      AUTOFIX_DEFAULT_REPO: "acme/api",
       // Only the start-up pass: every change below must come from the flows' notifications.
       AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
     });

@@ -28,7 +28,7 @@ export class BatchDriver {
   /** The `issues` task ran: issues.json and skipped.json are outputs; notify_started is sent. */
   async listed(
     issues: BatchIssue[],
-    skipped: { number: number; reason: string }[] = [],
+    skipped: { number: number; reason: string; title?: string; prUrl?: string }[] = [],
   ): Promise<void> {
     this.h.kestra.setState(this.id, "RUNNING");
     const taskRunId = this.h.kestra.addTaskRun(this.id, {
@@ -48,7 +48,9 @@ export class BatchDriver {
       BATCH_TASKS.issues,
       taskRunId,
       BATCH_FILES.skipped,
-      JSON.stringify(skipped.map((s) => ({ ...s, url: url(s.number), title: "x" }))),
+      JSON.stringify(
+        skipped.map((s) => ({ title: `Issue ${s.number}`, ...s, url: url(s.number) })),
+      ),
     );
     await this.notifyFrom("notify_started", "started");
   }

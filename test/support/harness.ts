@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { type AutofixApp, createApp } from "../../src/app.ts";
 import { parseConfig, secretValues } from "../../src/config.ts";
@@ -45,6 +45,8 @@ export interface HarnessOptions {
   stuckAfterMs?: number;
   /** Socket Mode: the wait for Slack's hello on a new socket (default: production's). */
   socketHelloTimeoutMs?: number;
+  /** Flow files of kestra/workflows the fake Kestra does not load (default: it loads them all). */
+  withoutFlows?: string[];
 }
 
 export interface Harness {
@@ -85,10 +87,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(opts.kestraVersion ? { version: opts.kestraVersion } : {}),
     ...(opts.kestraIndexLagMs ? { indexLagMs: opts.kestraIndexLagMs } : {}),
   });
-  for (const file of [
-    "main_dev.autofix_ai-issue-autofix.yml",
-    "main_dev.autofix_batch-issue-autofix.yml",
-  ]) {
+  const flowFiles = readdirSync(FLOWS_DIR).filter((f) => f.endsWith(".yml"));
+  for (const file of flowFiles.filter((f) => !opts.withoutFlows?.includes(f))) {
     kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
   }
   for (const id of ["U0OTHER", "U0STRANGER", "U0REVIEWER", "U0LEAD"]) slack.addUser(id);

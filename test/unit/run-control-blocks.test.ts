@@ -149,7 +149,6 @@ describe("log excerpt", () => {
     expect(lines.length).toBeLessThan(30);
     const message = logsMessage({
       slug: "acme/api#1",
-      executionId: "e1",
       entries,
       logsUrl: "https://k/logs",
     });

@@ -7,17 +7,24 @@ import { helpText } from "../../src/slack/blocks/help-message.ts";
 const env = { webHost: "github.com" };
 
 describe("the default subcommand: an issue URL", () => {
-  it("is chosen for anything that is not a subcommand name", () => {
-    expect(findSubcommand("https://github.com/acme/api/issues/1")).toBe(fixCommand);
+  it("is chosen for an issue, and a bare word that names no subcommand is not an issue", () => {
+    expect(findSubcommand("https://github.com/acme/api/issues/1")).toEqual({
+      ok: true,
+      sub: fixCommand,
+    });
+    expect(findSubcommand("acme/api#1")).toEqual({ ok: true, sub: fixCommand });
+    expect(findSubcommand("stats")).toMatchObject({ ok: false, suggestion: "status" });
+    expect(findSubcommand("zzz")).toMatchObject({ ok: false, suggestion: undefined });
   });
 
-  it("accepts one issue URL", () => {
+  it("accepts one issue URL or handle", () => {
     expect(fixCommand.parseAndBind(["https://github.com/tools/cli/issues/7"], env).ok).toBe(true);
+    expect(fixCommand.parseAndBind(["tools/cli#7"], env).ok).toBe(true);
   });
 
   it.each([
-    [["https://github.com/acme/api/issues/1", "please"], /exactly one GitHub issue URL/],
-    [["fix", "the", "login", "bug"], /not a GitHub issue URL: it is not a URL/],
+    [["https://github.com/acme/api/issues/1", "please"], /exactly one GitHub issue, with nothing/],
+    [["<!here>", "the", "login", "bug"], /not a GitHub issue URL: it is not a URL/],
     [["https://github.com/acme/api/pull/3"], /pull request, not an issue/],
   ])("rejects %j with the reason and the usage", (words, reason) => {
     const r = fixCommand.parseAndBind(words, env);
@@ -25,7 +32,7 @@ describe("the default subcommand: an issue URL", () => {
     if (!r.ok) {
       expect(r.message).toMatch(reason);
       expect(r.message).toContain(
-        "Usage: `/autofix https://github.com/<owner>/<repo>/issues/<number>`",
+        "Usage: `/autofix https://github.com/<owner>/<repo>/issues/<number> | <owner>/<repo>#<number>`",
       );
     }
   });

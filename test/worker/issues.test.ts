@@ -90,7 +90,7 @@ describe("autofix issues", () => {
     for (let n = 1; n <= 5; n++)
       gh.addIssue("acme", "api", { number: n, title: `bug ${n}`, labels: ["bug"] });
     gh.addIssue("acme", "api", { number: 6, title: "a PR", labels: ["bug"], isPullRequest: true });
-    gh.addPull("acme", "api", { head: "autofix/issue-4" });
+    const open = gh.addPull("acme", "api", { head: "autofix/issue-4" });
     const out = join(sb.dir, "skipped.json");
 
     const run = await issues(
@@ -107,7 +107,8 @@ describe("autofix issues", () => {
     expect(parse(run.stdout).map((i) => i.number)).toEqual([5, 3]);
     const url = (n: number) => `https://${gh.webHost}/acme/api/issues/${n}`;
     expect(JSON.parse(await readFile(out, "utf8"))).toEqual([
-      { number: 4, title: "bug 4", url: url(4), reason: "open_pr" },
+      // The PR that caused the skip, so the digest can link it.
+      { number: 4, title: "bug 4", url: url(4), reason: "open_pr", prUrl: open.htmlUrl },
       { number: 2, title: "bug 2", url: url(2), reason: "over_max" },
       { number: 1, title: "bug 1", url: url(1), reason: "over_max" },
     ]);

@@ -8,7 +8,9 @@ import type {
 import type { Logger } from "../../logger.ts";
 import type { Click, ClickOutcome } from "../../runs/decisions.ts";
 import type { Outages } from "../../runs/failure.ts";
+import { tellPrivately } from "../../slack/ephemeral.ts";
 import { userMessage } from "../../slack/error-messages.ts";
+import { refusalText } from "../../slack/refusal-text.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -39,15 +41,19 @@ export function clickOf(args: ButtonArgs): Click | undefined {
   };
 }
 
-/** Acks at once, runs the click, and tells the clicker privately what happened when needed. */
-export function clickHandler(d: ClickDeps, run: (click: Click) => Promise<ClickOutcome>) {
+/**
+ * Acks at once, runs the click, and tells the clicker privately why it did nothing: run logic's
+ * refusal, or the listener's own words (a button value that does not check out).
+ */
+export function clickHandler(d: ClickDeps, run: (click: Click) => Promise<ClickOutcome | string>) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
     if (!click) return;
     let text: string | undefined;
     try {
-      text = await run(click);
+      const outcome = await run(click);
+      text = typeof outcome === "object" ? refusalText(outcome) : outcome;
     } catch (err) {
       d.logger.warn(
         { err, executionId: click.executionId, user: click.user },
@@ -56,24 +62,12 @@ export function clickHandler(d: ClickDeps, run: (click: Click) => Promise<ClickO
       await d.outages.outage(err, `a button click in <#${click.channel}>`);
       text = userMessage(err);
     }
-    if (text) await tellClicker(d, click, text);
-  };
-}
-
-/** In the thread when possible; the thread ts comes from the payload, so fall back to the channel. */
-async function tellClicker(d: ClickDeps, click: Click, text: string): Promise<void> {
-  const base = { channel: click.channel, user: click.user, text };
-  try {
-    await d.slack.chat.postEphemeral(
-      click.threadTs ? { ...base, thread_ts: click.threadTs } : base,
-    );
-  } catch (err) {
-    if (!click.threadTs) {
-      d.logger.warn({ err }, "cannot post ephemeral");
-      return;
+    if (text) {
+      await tellPrivately(
+        d,
+        { channel: click.channel, user: click.user, threadTs: click.threadTs },
+        text,
+      );
     }
-    await d.slack.chat
-      .postEphemeral(base)
-      .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
-  }
+  };
 }

@@ -41,7 +41,10 @@ export function homeState(body: BlockAction): HomeState {
   >;
   const picked = values[HOME_BLOCKS.controls]?.[HOME_ACTIONS.channel]?.selected_conversation;
   const channel = picked && CHANNEL_PATTERN.test(picked) ? picked : nav.channel;
-  const selected = values[HOME_BLOCKS.selection]?.[HOME_ACTIONS.select]?.selected_options ?? [];
+  // Each issue row holds its own checkbox: the ticked ones are spread over the rows' blocks.
+  const selected = Object.entries(values)
+    .filter(([blockId]) => blockId.startsWith(HOME_BLOCKS.issuePrefix))
+    .flatMap(([, actions]) => actions[HOME_ACTIONS.select]?.selected_options ?? []);
   return { nav: { ...nav, channel }, selectedIssues: selected.map((o) => o.value) };
 }
 

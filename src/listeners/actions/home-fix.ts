@@ -2,11 +2,12 @@ import type { RunStarter } from "../../runs/starter.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
 import { isRepoAllowed } from "../../shared/allowed-repos.ts";
 import type { IssueRef } from "../../shared/issue-url.ts";
+import { plural } from "../../shared/plural.ts";
 import { type HomeNotice, ISSUES_PER_PAGE } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
+import { refusalText } from "../../slack/refusal-text.ts";
 import {
-  actionValue,
   clickerTeam,
   type HomeArgs,
   type HomeRefreshDeps,
@@ -22,7 +23,7 @@ export interface HomeFixDeps extends HomeRefreshDeps {
 
 const ISSUE_KEY = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100})#([1-9][0-9]{0,9})$/;
 
-/** "acme/api#42" from a button value or checkbox option; re-checked like typed input. */
+/** "acme/api#42" from a row's checkbox; re-checked like typed input. */
 export function parseIssueKey(key: string, host: string): IssueRef | undefined {
   const m = ISSUE_KEY.exec(key);
   if (!m || m[2] === "." || m[2] === "..") return undefined;
@@ -33,15 +34,6 @@ export function parseIssueKey(key: string, host: string): IssueRef | undefined {
 
 export const NO_CHANNEL =
   "Pick a channel in “Post runs in…” first: each run gets its thread there, with that channel's settings.";
-
-/** Fix: one issue, from the button on its row. */
-export const homeFixAction = (d: HomeFixDeps) => async (args: HomeArgs) => {
-  await args.ack();
-  const { nav } = homeState(args.body);
-  const key = actionValue(args);
-  const notice = await startFixes(d, args, nav.channel, key ? [key] : []);
-  await refreshHome(d, args, nav, notice);
-};
 
 /** Fix selected: one single run per ticked issue (the batch flow takes labels, not lists). */
 export const homeFixSelectedAction = (d: HomeFixDeps) => async (args: HomeArgs) => {
@@ -85,12 +77,12 @@ async function startFixes(
     }
     const result = await d.starter.start({ team, channel, user, issue });
     if (result.ok) started.push(label);
-    else problems.push(`${label}: ${result.message}`);
+    else problems.push(`${label}: ${refusalText(result.refusal)}`);
   }
   const lines: string[] = [];
   if (started.length > 0) {
     lines.push(
-      `Started ${started.length === 1 ? "a run" : `${started.length} runs`} in <#${channel}>: ${started.join(", ")}.`,
+      `Started ${started.length === 1 ? "a run" : plural(started.length, "run")} in <#${channel}>: ${started.join(", ")}.`,
     );
   }
   if (problems.length > 0) lines.push(`Not started — ${problems.join("; ")}`);

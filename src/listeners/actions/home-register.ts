@@ -1,12 +1,22 @@
 import type { App, BlockAction } from "@slack/bolt";
 import type { SettingsAccessDeps } from "../../home/permissions.ts";
 import { HOME_ACTIONS, SETTINGS } from "../../slack/ids.ts";
-import { type HomeFixDeps, homeFixAction, homeFixSelectedAction } from "./home-fix.ts";
-import { homeAckOnly, homeChannelAction, homePageAction } from "./home-nav.ts";
+import { type HomeFixDeps, homeFixSelectedAction } from "./home-fix.ts";
+import {
+  type HomeChannelDeps,
+  homeAckOnly,
+  homeChannelAction,
+  homePageAction,
+} from "./home-nav.ts";
 import { type HomeRunDeps, homeRunAction } from "./home-runs.ts";
 import { homeSettingsAction, settingsChannelAction } from "./home-settings.ts";
+import { type HomeSetupCheckDeps, homeSetupCheckAction } from "./home-setup-check.ts";
 
-export type HomeActionDeps = HomeFixDeps & HomeRunDeps & SettingsAccessDeps;
+export type HomeActionDeps = HomeFixDeps &
+  HomeRunDeps &
+  HomeChannelDeps &
+  HomeSetupCheckDeps &
+  SettingsAccessDeps;
 
 /** Every action of the App Home dashboard and of the settings modal. */
 export function registerHomeActions(app: App, d: HomeActionDeps): void {
@@ -22,12 +32,11 @@ export function registerHomeActions(app: App, d: HomeActionDeps): void {
     on(id, homePageAction(d));
   }
   on(HOME_ACTIONS.channel, homeChannelAction(d));
-  on(HOME_ACTIONS.fix, homeFixAction(d));
   on(HOME_ACTIONS.fixSelected, homeFixSelectedAction(d));
   on(HOME_ACTIONS.retry, homeRunAction(d, "retry"));
   on(HOME_ACTIONS.cancel, homeRunAction(d, "cancel"));
   on(HOME_ACTIONS.settings, homeSettingsAction(d));
+  on(HOME_ACTIONS.setupCheck, homeSetupCheckAction(d));
   on(HOME_ACTIONS.select, homeAckOnly());
-  on(HOME_ACTIONS.link, homeAckOnly());
   on(SETTINGS.channelAction, settingsChannelAction(d));
 }

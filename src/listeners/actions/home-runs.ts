@@ -1,8 +1,9 @@
 import type { RunOperations } from "../../runs/operations.ts";
-import { noSuchRun, type RunQueries } from "../../runs/queries.ts";
+import type { RunQueries } from "../../runs/queries.ts";
 import type { HomeNotice } from "../../slack/blocks/home/model.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { escapeText } from "../../slack/mrkdwn.ts";
+import { noSuchRunText, refusalText } from "../../slack/refusal-text.ts";
 import {
   actionValue,
   clickerTeam,
@@ -40,10 +41,10 @@ async function operate(
   try {
     const team = await clickerTeam(d.slack, args);
     const run = await d.queries.findTeamRun(executionId, team);
-    if (!run) return { kind: "error", text: noSuchRun(executionId) };
+    if (!run) return { kind: "error", text: noSuchRunText({ kind: "execution", executionId }) };
     const ops = d.operations;
     const result = verb === "retry" ? await ops.retry(run, user) : await ops.cancel(run, user);
-    if (!result.ok) return { kind: "error", text: result.message };
+    if (!result.ok) return { kind: "error", text: refusalText(result.refusal) };
     const done = { cancelled: "Cancelled", restarted: "Restarted", rerun: "Started again" }[
       result.done
     ];

@@ -6,10 +6,10 @@ import {
   settingsAccess,
 } from "../../home/permissions.ts";
 import { CHANNEL_PATTERN, type ChannelSettings } from "../../settings/channel-settings.ts";
-import { loadingModal } from "../../slack/blocks/modal-notes.ts";
 import { settingsMessageModal, settingsModal } from "../../slack/blocks/settings-modal.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { SETTINGS } from "../../slack/ids.ts";
+import { loadingThen } from "../../slack/loading-modal.ts";
 import { type HomeArgs, type HomeRefreshDeps, homeState, refreshHome } from "./home-common.ts";
 
 export const SETTINGS_TITLE = "Autofix settings";
@@ -62,35 +62,28 @@ export const homeSettingsAction =
     const { body } = args;
     const user = body.user.id;
     const { nav } = homeState(body);
-    let viewId: string | undefined;
-    try {
-      const opened = await d.slack.views.open({
-        trigger_id: body.trigger_id,
-        view: loadingModal(SETTINGS_TITLE, SETTINGS.callbackId),
-      });
-      viewId = opened.view?.id;
-    } catch (err) {
-      d.logger.warn({ err, user }, "cannot open the settings modal");
-    }
-    if (!viewId) {
+    const outcome = await loadingThen(
+      d,
+      {
+        triggerId: body.trigger_id,
+        title: SETTINGS_TITLE,
+        callbackId: SETTINGS.callbackId,
+        log: { user },
+      },
+      async () => {
+        try {
+          return await settingsViewFromHome(d, user, nav.channel);
+        } catch (err) {
+          d.logger.warn({ err, user }, "cannot prepare the settings modal");
+          return settingsMessageModal(`⚠️ The settings cannot be shown: ${userMessage(err)}`);
+        }
+      },
+    );
+    if (outcome === "unopened") {
       await refreshHome(d, args, nav, {
         kind: "error",
         text: "Slack did not open the settings in time. Press *Settings* again.",
       });
-      return;
-    }
-    let view: types.ModalView;
-    try {
-      view = await settingsViewFromHome(d, user, nav.channel);
-    } catch (err) {
-      d.logger.warn({ err, user }, "cannot prepare the settings modal");
-      view = settingsMessageModal(`⚠️ The settings cannot be shown: ${userMessage(err)}`);
-    }
-    try {
-      await d.slack.views.update({ view_id: viewId, view });
-    } catch (err) {
-      // The user may have closed the "Loading…" modal already.
-      d.logger.warn({ err, user }, "cannot show the settings modal");
     }
   };
 

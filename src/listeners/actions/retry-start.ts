@@ -25,5 +25,5 @@ export const retryStartAction = (d: RetryStartDeps) =>
       user: click.user,
       issue: parsed.issue,
     });
-    return result.ok ? undefined : result.message;
+    return result.ok ? undefined : result.refusal;
   });

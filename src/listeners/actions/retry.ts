@@ -13,5 +13,5 @@ export const retryAction = (d: RetryDeps) =>
   clickHandler(d, async (click) => {
     const { execution, ctx } = await d.decisions.load(click);
     const result = await d.operations.retry({ execution, ctx }, click.user);
-    return result.ok ? undefined : result.message;
+    return result.ok ? undefined : result.refusal;
   });

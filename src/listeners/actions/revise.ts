@@ -1,10 +1,11 @@
-import type { types } from "@slack/bolt";
 import { NotAuthorizedError } from "../../errors.ts";
 import type { RunRevisions } from "../../runs/revise.ts";
-import { loadingModal, noteModal } from "../../slack/blocks/modal-notes.ts";
+import { noteModal } from "../../slack/blocks/modal-notes.ts";
 import { reviseModal } from "../../slack/blocks/revise-modal.ts";
+import { tellPrivately } from "../../slack/ephemeral.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { REVISE } from "../../slack/ids.ts";
+import { loadingThen } from "../../slack/loading-modal.ts";
 import { type ButtonArgs, type ClickDeps, clickOf } from "./click.ts";
 
 export interface ReviseDeps extends ClickDeps {
@@ -31,44 +32,35 @@ export const reviseAction =
       threadTs: click.threadTs,
     };
     const log = { executionId: click.executionId, user: click.user };
-    const tell = async (text: string) => {
-      const base = { channel: click.channel, user: click.user, text };
-      await d.slack.chat
-        .postEphemeral(click.threadTs ? { ...base, thread_ts: click.threadTs } : base)
-        .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
-    };
-
-    let viewId: string | undefined;
-    try {
-      const opened = await d.slack.views.open({
-        trigger_id: args.body.trigger_id,
-        view: loadingModal(TITLE, REVISE.callbackId),
-      });
-      viewId = opened.view?.id;
-    } catch (err) {
-      d.logger.warn({ err, ...log }, "cannot open the revise modal");
-    }
-    if (!viewId) {
-      await tell("Slack did not open the feedback form in time. Press *Revise* again.");
-      return;
-    }
-
-    let view: types.ModalView;
+    const to = { channel: click.channel, user: click.user, threadTs: click.threadTs };
     let refusal: string | undefined;
-    try {
-      const run = await d.revisions.load(target, click.user);
-      view = reviseModal(target, run.slug);
-    } catch (err) {
-      d.logger.warn({ err, ...log }, "revise refused or failed");
-      refusal = userMessage(err);
-      const icon = err instanceof NotAuthorizedError ? "🔒" : "⚠️";
-      view = noteModal({ title: TITLE, text: `${icon} ${refusal}`, callbackId: REVISE.callbackId });
-    }
-    try {
-      await d.slack.views.update({ view_id: viewId, view });
-    } catch (err) {
+    const outcome = await loadingThen(
+      d,
+      { triggerId: args.body.trigger_id, title: TITLE, callbackId: REVISE.callbackId, log },
+      async () => {
+        try {
+          const run = await d.revisions.load(target, click.user);
+          return reviseModal(target, run.slug);
+        } catch (err) {
+          d.logger.warn({ err, ...log }, "revise refused or failed");
+          refusal = userMessage(err);
+          const icon = err instanceof NotAuthorizedError ? "🔒" : "⚠️";
+          return noteModal({
+            title: TITLE,
+            text: `${icon} ${refusal}`,
+            callbackId: REVISE.callbackId,
+          });
+        }
+      },
+    );
+    if (outcome === "unopened") {
+      await tellPrivately(
+        d,
+        to,
+        "Slack did not open the feedback form in time. Press *Revise* again.",
+      );
+    } else if (outcome === "closed" && refusal) {
       // Closed meanwhile: a refusal is still worth saying.
-      d.logger.warn({ err, ...log }, "cannot show the revise modal");
-      if (refusal) await tell(refusal);
+      await tellPrivately(d, to, refusal);
     }
   };

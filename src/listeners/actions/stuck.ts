@@ -31,9 +31,9 @@ async function closeAlert(d: StuckDeps, click: Click, text: string): Promise<voi
 export const stuckCancelAction = (d: StuckDeps) =>
   clickHandler(d, async (click) => {
     const run = await loadRun(d, click);
-    if (!run) return "This run no longer exists in Kestra.";
+    if (!run) return { code: "gone" } as const;
     const result = await d.operations.cancel(run, click.user);
-    if (!result.ok) return result.message;
+    if (!result.ok) return result.refusal;
     await closeAlert(d, click, `⏹️ Cancelled by <@${click.user}>.`);
     return undefined;
   });
@@ -42,9 +42,9 @@ export const stuckCancelAction = (d: StuckDeps) =>
 export const stuckRetryAction = (d: StuckDeps) =>
   clickHandler(d, async (click) => {
     const run = await loadRun(d, click);
-    if (!run) return "This run no longer exists in Kestra.";
+    if (!run) return { code: "gone" } as const;
     const result = await d.operations.retryStuck(run, click.user);
-    if (!result.ok) return result.message;
-    await closeAlert(d, click, `🔁 Started again by <@${click.user}>.`);
+    if (!result.ok) return result.refusal;
+    await closeAlert(d, click, `🔄 Started again by <@${click.user}>.`);
     return undefined;
   });

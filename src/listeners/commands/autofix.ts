@@ -5,7 +5,7 @@ import {
   HELP_WORDS,
   SUBCOMMANDS,
 } from "../../commands/registry.ts";
-import { helpText } from "../../slack/blocks/help-message.ts";
+import { helpText, unknownSubcommandText } from "../../slack/blocks/help-message.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -44,7 +44,12 @@ export function autofixCommand(d: CommandDeps) {
       });
       return;
     }
-    const sub = findSubcommand(words[0] ?? "");
+    const found = findSubcommand(words[0] ?? "");
+    if (!found.ok) {
+      await ack({ response_type: "ephemeral", text: unknownSubcommandText(found) });
+      return;
+    }
+    const { sub } = found;
     const bound = sub.parseAndBind(sub.name === "" ? words : words.slice(1), {
       webHost: d.webHost,
     });

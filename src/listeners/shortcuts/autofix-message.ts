@@ -9,7 +9,9 @@ import type { RunStarter } from "../../runs/starter.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
 import { type IssueRef, parseIssueUrl } from "../../shared/issue-url.ts";
 import { notAllowedMessage } from "../../slack/allow-list.ts";
+import { tellPrivately } from "../../slack/ephemeral.ts";
 import { userMessage } from "../../slack/error-messages.ts";
+import { refusalText } from "../../slack/refusal-text.ts";
 import { teamOf } from "../../slack/workspace.ts";
 
 type Args = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
@@ -64,10 +66,7 @@ export function autofixMessageShortcut(d: MessageShortcutDeps) {
     await ack();
     const channel = shortcut.channel.id;
     const user = shortcut.user.id;
-    const tell = (text: string) =>
-      d.slack.chat
-        .postEphemeral({ channel, user, text })
-        .catch((err: unknown) => d.logger.warn({ err, channel }, "cannot post ephemeral"));
+    const tell = (text: string) => tellPrivately(d, { channel, user }, text);
     try {
       const found = findIssueUrl(String(shortcut.message.text ?? ""), d.webHost);
       if (!found.ok) {
@@ -82,7 +81,7 @@ export function autofixMessageShortcut(d: MessageShortcutDeps) {
       }
       const team = await teamOf(d.slack, shortcut.team?.id);
       const result = await d.starter.start({ team, channel, user, issue: found.issue });
-      if (!result.ok) await tell(result.message);
+      if (!result.ok) await tell(refusalText(result.refusal));
     } catch (err) {
       d.logger.error({ err, channel }, "message shortcut failed");
       await tell(userMessage(err));

@@ -7,8 +7,10 @@ import type {
 import type { Logger } from "../../logger.ts";
 import type { RunRevisions } from "../../runs/revise.ts";
 import { MAX_FEEDBACK_CHARS, parseReviseTarget } from "../../slack/blocks/revise-modal.ts";
+import { tellPrivately } from "../../slack/ephemeral.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 import { REVISE } from "../../slack/ids.ts";
+import { refusalText } from "../../slack/refusal-text.ts";
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -46,15 +48,17 @@ export function reviseSubmission(d: ReviseSubmissionDeps) {
     const user = body.user.id;
     let text: string | undefined;
     try {
-      text = await d.revisions.submit(target, { user, userName: body.user.name }, feedback);
+      const refusal = await d.revisions.submit(
+        target,
+        { user, userName: body.user.name },
+        feedback,
+      );
+      text = refusal ? refusalText(refusal) : undefined;
     } catch (err) {
       d.logger.warn({ err, executionId: target.executionId, user }, "revision refused or failed");
       text = userMessage(err);
     }
-    if (!text) return;
-    const base = { channel: target.channel, user, text };
-    await d.slack.chat
-      .postEphemeral(target.threadTs ? { ...base, thread_ts: target.threadTs } : base)
-      .catch((e: unknown) => d.logger.warn({ err: e }, "cannot post ephemeral"));
+    if (text)
+      await tellPrivately(d, { channel: target.channel, user, threadTs: target.threadTs }, text);
   };
 }

@@ -21,7 +21,7 @@ import {
 import type { SlackThreads } from "../../slack/thread.ts";
 import type { Background } from "../background.ts";
 import { contextOf, type RunContext } from "../context.ts";
-import type { FailureReporter } from "../failure.ts";
+import { type FailureReporter, logExcerpt } from "../failure.ts";
 import type { Links } from "../links.ts";
 import type { RunLock } from "../lock.ts";
 import type { RunReader } from "../read.ts";
@@ -72,7 +72,13 @@ export const DIGEST_WINDOW_MS = 1500;
 const MAX_CHILDREN = 100;
 
 const skippedSchema = z.array(
-  z.looseObject({ number: z.number().int(), url: z.string(), reason: z.string() }),
+  z.looseObject({
+    number: z.number().int(),
+    url: z.string(),
+    reason: z.string(),
+    title: z.string().optional(),
+    prUrl: z.string().optional(),
+  }),
 );
 
 export interface DigestDeps {
@@ -301,7 +307,14 @@ export class BatchDigest {
     }
     const parsed = skippedSchema.safeParse(json);
     if (!parsed.success) throw unusable(`${BATCH_FILES.skipped} is not a list of skipped issues`);
-    return parsed.data.map((s) => ({ number: s.number, url: s.url, reason: s.reason }));
+    // Kept in the digest's metadata: the title as the row shows it.
+    return parsed.data.map((s) => ({
+      number: s.number,
+      url: s.url,
+      reason: s.reason,
+      ...(s.title ? { title: s.title.slice(0, 60) } : {}),
+      ...(s.prUrl ? { prUrl: s.prUrl } : {}),
+    }));
   }
 
   private async reportFailure(
@@ -314,8 +327,7 @@ export class BatchDigest {
     key: string,
   ): Promise<void> {
     const logs = await this.d.kestra.errorLogs(execution.id, 8);
-    const excerpt =
-      logs.map((l) => `${l.taskId ?? "-"}: ${l.message ?? ""}`).join("\n") || undefined;
+    const excerpt = logExcerpt(logs, failedTask, 8);
     await this.d.failures.report({
       failure: {
         slug: `batch for ${repo}`,

@@ -2,13 +2,15 @@ import { BATCH_FLOW_ID, BATCH_INPUTS, LABELS } from "../../contracts/flow.ts";
 import type { KestraClient } from "../../kestra/client.ts";
 import type { Logger } from "../../logger.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
+import type { Refusal } from "../../shared/refusal.ts";
 import { digestMessage } from "../../slack/blocks/digest-message.ts";
-import { cannotPostMessage, userMessage } from "../../slack/error-messages.ts";
+import { notStartedText } from "../../slack/blocks/run-notes.ts";
+import { shortReason, userMessage } from "../../slack/error-messages.ts";
 import type { SlackThreads } from "../../slack/thread.ts";
 import { runLabels } from "../context.ts";
 import { type FailureReporter, startFailure } from "../failure.ts";
 import type { RunRecords } from "../record.ts";
-import type { UnstartedRuns } from "../unstarted.ts";
+import { UNSTARTED, type UnstartedRuns } from "../unstarted.ts";
 import type { BatchDigest } from "./digest.ts";
 
 export interface BatchRequest {
@@ -36,7 +38,7 @@ export interface BatchStarterDeps {
 export async function startBatch(
   d: BatchStarterDeps,
   req: BatchRequest,
-): Promise<{ ok: boolean; message?: string }> {
+): Promise<{ ok: true } | { ok: false; refusal: Refusal }> {
   const slug = `${req.repo.owner}/${req.repo.repo}`;
   const digestBase = {
     repo: slug,
@@ -58,7 +60,7 @@ export async function startBatch(
     );
   } catch (err) {
     d.logger.warn({ err, channel: req.channel }, "cannot post the batch digest");
-    return { ok: false, message: cannotPostMessage(err) };
+    return { ok: false, refusal: { code: "cannot_post", cause: err } };
   }
   const thread = { channel: req.channel, rootTs };
   try {
@@ -69,7 +71,11 @@ export async function startBatch(
       user: req.user,
       slug: `batch for ${slug}`,
       issueUrl: undefined,
-      failedRoot: digestMessage({ ...digestBase, status: "failed" }),
+      failedRoot: digestMessage({
+        ...digestBase,
+        status: "failed",
+        note: notStartedText(UNSTARTED),
+      }),
       at: Date.now(),
     });
     const { requireApproval } = await d.settings.policy(req.channel);
@@ -101,7 +107,7 @@ export async function startBatch(
     d.digest.schedule(execution.id);
     return { ok: true };
   } catch (err) {
-    const message = userMessage(err);
+    // As a single run's: the digest says it in one line, the admins get the details.
     d.logger.error({ err, repo: slug }, "cannot start the batch");
     await d.unstarted
       .settled(req.channel, rootTs)
@@ -110,16 +116,19 @@ export async function startBatch(
       .update(
         { channel: req.channel, rootTs },
         rootTs,
-        digestMessage({ ...digestBase, status: "failed" }),
+        digestMessage({ ...digestBase, status: "failed", note: notStartedText(shortReason(err)) }),
       )
       .catch((e: unknown) => d.logger.error({ err: e }, "cannot mark the digest failed"));
     await d.failures
-      .report({
-        failure: startFailure(`batch for ${slug}`, req.user, message),
+      .alert({
+        failure: startFailure(`batch for ${slug}`, req.user, userMessage(err)),
         channel: req.channel,
         thread,
       })
       .catch((e: unknown) => d.logger.error({ err: e }, "cannot report the batch start failure"));
-    return { ok: false, message: `The batch could not start: ${message}` };
+    return {
+      ok: false,
+      refusal: { code: "not_started", slug, cause: err, retry: false, batch: true },
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { formatDuration } from "../../shared/duration.ts";
+import { plural } from "../../shared/plural.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
 import type { KnownBlock, Message } from "./types.ts";
@@ -21,6 +22,9 @@ export interface SkippedIssue {
   url: string;
   number: number;
   reason: string;
+  title?: string | undefined;
+  /** open_pr: the pull request that caused the skip. */
+  prUrl?: string | undefined;
 }
 
 export interface DigestInput {
@@ -34,6 +38,8 @@ export interface DigestInput {
   kestraUrl: string;
   rows: DigestRow[];
   skipped: SkippedIssue[];
+  /** One line under the header (a batch that couldn't start). */
+  note?: string;
 }
 
 export interface Totals {
@@ -83,24 +89,49 @@ export function formatMetrics(m: {
 
 function rowLine(r: DigestRow): string {
   const title = r.title ? ` ${escapeText(truncate(r.title, 60))}` : "";
-  const extra = [r.prUrl ? link(r.prUrl, "PR") : link(r.kestraUrl, "run"), formatMetrics(r)].filter(
+  const extra = [r.prUrl ? prLink(r.prUrl) : link(r.kestraUrl, "run"), formatMetrics(r)].filter(
     (p) => p.length > 0,
   );
   return `${STATUS_EMOJI[r.status]} ${link(r.issueUrl, r.slug)}${title} — ${STATUS_TEXT[r.status]} · ${extra.join(" · ")}`;
 }
 
+function skippedLine(s: SkippedIssue): string {
+  const title = s.title ? ` ${escapeText(truncate(s.title, 60))}` : "";
+  const pr = s.prUrl ? ` (${prLink(s.prUrl)})` : "";
+  return `⏭️ ${link(s.url, `#${s.number}`)}${title} — skipped: ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}${pr}`;
+}
+
+/**
+ * How the batch itself reads: its own status, except once it has finished, when what its children
+ * came to is the news ("Finished: 3 PRs opened, 1 patch, 1 rejected, 1 failed").
+ */
+function batchStatus(status: RunStatus, rows: DigestRow[]): string {
+  if (status !== "finished") return STATUS_TEXT[status];
+  const count = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).length;
+  const parts = [
+    [count("pr_opened"), "PR opened", "PRs opened"],
+    [count("finished"), "patch", "patches"],
+    [count("rejected"), "rejected", "rejected"],
+    [count("failed", "expired", "cancelled"), "failed", "failed"],
+  ] as const;
+  const said = parts.filter(([n]) => n > 0).map(([n, one, many]) => plural(n, one, many));
+  return `Finished: ${said.length > 0 ? said.join(", ") : "no issue to fix"}`;
+}
+
 /** The batch's root message: one row per issue, updated in place, with totals. */
 export function digestMessage(input: DigestInput): Message {
   const t = totals(input.rows, input.skipped);
+  const status = batchStatus(input.status, input.rows);
   const mode = input.prs ? "pull requests" : "dry run";
   const blocks: KnownBlock[] = [
     section(
-      `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${input.max} issues, ${mode}`,
+      `*Batch autofix for ${link(input.repoUrl, input.repo)}* — labels \`${escapeText(input.labels)}\`, up to ${plural(input.max, "issue")}, ${mode}`,
     ),
     context(
-      `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${STATUS_TEXT[input.status]}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
+      `Requested by <@${input.requester}>  ·  ${STATUS_EMOJI[input.status]} *${status}*  ·  ${link(input.kestraUrl, "Kestra execution")}`,
     ),
   ];
+  if (input.note) blocks.push(context(escapeText(input.note)));
   for (let i = 0; i < input.rows.length; i += ROWS_PER_SECTION) {
     const lines = input.rows
       .slice(i, i + ROWS_PER_SECTION)
@@ -112,22 +143,14 @@ export function digestMessage(input: DigestInput): Message {
     blocks.push(context("No child runs yet."));
   }
   if (input.skipped.length > 0) {
-    const lines = input.skipped
-      .slice(0, 30)
-      .map(
-        (s) =>
-          `⏭️ ${link(s.url, `#${s.number}`)} — ${escapeText(SKIP_REASONS[s.reason] ?? s.reason)}`,
-      );
+    const lines = input.skipped.slice(0, 30).map(skippedLine);
     if (input.skipped.length > 30) lines.push(`…and ${input.skipped.length - 30} more`);
     blocks.push(section(truncate(lines.join("\n"), 3000)));
   }
   const summary = `Fixed ${t.fixed} · awaiting approval ${t.awaiting} · failed ${t.failed} · rejected ${t.rejected} · skipped ${t.skipped}${t.inProgress ? ` · in progress ${t.inProgress}` : ""}`;
   blocks.push(context(summary));
   return {
-    text: truncate(
-      `Batch autofix for ${input.repo}: ${STATUS_TEXT[input.status]} — ${summary}`,
-      3000,
-    ),
+    text: truncate(`Batch autofix for ${input.repo}: ${status} — ${summary}`, 3000),
     blocks,
   };
 }

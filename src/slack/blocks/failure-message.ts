@@ -2,6 +2,7 @@ import { ACTIONS, BLOCKS } from "../ids.ts";
 import { codeBlock, escapeText, link, truncate } from "../mrkdwn.ts";
 import { button, viewInKestraButton } from "./buttons.ts";
 import { context, section } from "./parts.ts";
+import { whileStep } from "./step-words.ts";
 import type { Message } from "./types.ts";
 
 export interface FailureInput {
@@ -12,8 +13,6 @@ export interface FailureInput {
   logExcerpt: string | undefined;
   kestraUrl: string | undefined;
   requester: string;
-  /** Retry of a run that never started: the issue URL to start again. */
-  retryIssueUrl?: string;
   threadLink?: string;
 }
 
@@ -28,8 +27,6 @@ function failureBlocks(headline: string, input: FailureInput): Message["blocks"]
   const elements: Extract<Message["blocks"][number], { type: "actions" }>["elements"] = [];
   if (input.executionId) {
     elements.push(button("Retry", ACTIONS.retry, { value: input.executionId }));
-  } else if (input.retryIssueUrl) {
-    elements.push(button("Retry", ACTIONS.retryStart, { value: input.retryIssueUrl }));
   }
   if (input.kestraUrl) {
     elements.push(viewInKestraButton(input.kestraUrl));
@@ -40,29 +37,27 @@ function failureBlocks(headline: string, input: FailureInput): Message["blocks"]
   return blocks;
 }
 
-function step(input: FailureInput): string {
-  return input.failedTask ? ` at step \`${escapeText(input.failedTask)}\`` : "";
+/** " while writing the fix": in people's words. */
+function when(input: FailureInput): string {
+  return input.failedTask ? ` ${whileStep(input.failedTask)}` : "";
 }
 
 /** The reply in the run's thread. */
 export function failureReply(input: FailureInput): Message {
-  const headline = `❌ <@${input.requester}> autofix for *${escapeText(input.slug)}* failed${step(input)}.`;
+  const headline = `❌ <@${input.requester}> autofix for *${escapeText(input.slug)}* failed${when(input)}.`;
   return {
-    text: `Autofix for ${input.slug} failed${input.failedTask ? ` at step ${input.failedTask}` : ""}`,
+    text: `Autofix for ${input.slug} failed${when(input)}`,
     blocks: failureBlocks(headline, input),
   };
 }
 
-/**
- * The alert in the alerts channel, linking to the thread. A run that never started is retried from
- * its own thread only: a retry from the alerts channel would run under that channel's settings.
- */
-export function failureAlert(full: FailureInput): Message {
-  const { retryIssueUrl: _threadOnly, ...input } = full;
+/** The alert in the alerts channel, linking to the thread; the admins also get Kestra's step. */
+export function failureAlert(input: FailureInput): Message {
   const where = input.threadLink ? ` — ${link(input.threadLink, "open the thread")}` : "";
-  const headline = `🚨 *Autofix for ${escapeText(input.slug)} failed*${step(input)}${where}`;
+  const step = input.failedTask ? ` (step \`${escapeText(input.failedTask)}\`)` : "";
+  const headline = `🚨 *Autofix for ${escapeText(input.slug)} failed*${when(input)}${step}${where}`;
   return {
-    text: `Autofix for ${input.slug} failed${input.failedTask ? ` at step ${input.failedTask}` : ""}`,
+    text: `Autofix for ${input.slug} failed${when(input)}${input.failedTask ? ` (step ${input.failedTask})` : ""}`,
     blocks: failureBlocks(headline, input),
   };
 }

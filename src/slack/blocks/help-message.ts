@@ -1,4 +1,5 @@
 import { COMMAND } from "../ids.ts";
+import { escapeText } from "../mrkdwn.ts";
 
 /** What help says of one subcommand. */
 export interface HelpEntry {
@@ -30,4 +31,18 @@ export function helpText(opts: {
     "",
     repos,
   ].join("\n");
+}
+
+/** "Unknown subcommand `stats` — did you mean `status`?" */
+export function unknownSubcommandText(opts: {
+  word: string;
+  suggestion: string | undefined;
+  names: string[];
+}): string {
+  const word = `\`${escapeText(opts.word.slice(0, 40))}\``;
+  if (opts.suggestion) {
+    return `Unknown subcommand ${word} — did you mean \`${opts.suggestion}\`? (\`${COMMAND} help\` lists them all.)`;
+  }
+  const names = opts.names.map((n) => `\`${n}\``).join(", ");
+  return `Unknown subcommand ${word}. The subcommands are ${names}; to fix an issue, give its URL or acme/api#42.`;
 }

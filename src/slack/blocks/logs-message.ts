@@ -37,12 +37,11 @@ export function newestLinesThatFit(entries: LogEntryInput[], maxChars = MAX_BLOC
 /** `/autofix logs`: the last WARN/ERROR lines of a run (untrusted text) and a link to all of them. */
 export function logsMessage(opts: {
   slug: string;
-  executionId: string;
   entries: LogEntryInput[];
   logsUrl: string;
 }): Message {
   const full = link(opts.logsUrl, "Full logs in Kestra");
-  const name = `*${escapeText(opts.slug)}* (\`${escapeText(opts.executionId)}\`)`;
+  const name = `*${escapeText(opts.slug)}*`;
   const lines = newestLinesThatFit(opts.entries);
   if (lines.length === 0) {
     const text = `No warning or error in the logs of ${name}. ${full}`;
@@ -52,7 +51,7 @@ export function logsMessage(opts: {
     lines.length < opts.entries.length
       ? `the last ${lines.length} of ${opts.entries.length}`
       : `${lines.length}`;
-  const header = `Warnings and errors of ${name}: ${count} line${lines.length === 1 ? "" : "s"}`;
+  const header = `Warnings and errors of ${name}: ${count} ${lines.length === 1 ? "line" : "lines"}`;
   return {
     text: `Warnings and errors of ${opts.slug}`,
     blocks: [

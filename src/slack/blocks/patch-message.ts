@@ -1,4 +1,5 @@
 import type { DiffStats } from "../../shared/diff-stats.ts";
+import { plural } from "../../shared/plural.ts";
 import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
@@ -21,7 +22,7 @@ export function patchComment(
     files.push(`• …and ${stats.files.length - MAX_FILES_LISTED} more`);
   }
   const forIssue = extra.slug ? ` for ${escapeText(extra.slug)}` : "";
-  const head = `*Patch ready${forIssue}*: ${stats.files.length} file${stats.files.length === 1 ? "" : "s"} changed, +${stats.additions} −${stats.deletions}`;
+  const head = `*Patch ready${forIssue}*: ${plural(stats.files.length, "file")} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
   if (extra.metrics) parts.push(extra.metrics);
   if (extra.unreadable) {
@@ -78,4 +79,23 @@ export function decisionMessage(text: string, kestraUrl: string): Message {
       },
     ],
   };
+}
+
+/**
+ * A new reply (edits notify nobody) naming who must act on a patch: the requester and the
+ * approvers, people and user groups.
+ */
+export function approvalPing(input: {
+  slug: string;
+  requester: string;
+  approvers: { users: string[]; groups: string[] };
+}): Message {
+  const people = [input.requester, ...input.approvers.users.filter((u) => u !== input.requester)];
+  const who = [
+    ...people.map((u) => `<@${u}>`),
+    ...input.approvers.groups.map((g) => `<!subteam^${g}>`),
+  ].join(" ");
+  const slug = escapeText(input.slug);
+  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *Approve & create PR*, *Reject* or *Revise* at the top of this thread.`;
+  return { text: `The patch for ${input.slug} waits for a decision`, blocks: [section(text)] };
 }

@@ -1,6 +1,6 @@
 import type { RunStatus, Verdict } from "../../shared/run-status.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { button, viewInKestraButton } from "./buttons.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_TEXT, statusLabel } from "./status-text.ts";
@@ -19,12 +19,14 @@ export interface RootMessageInput {
   approval?: { executionId: string; approverHint: string } | undefined;
   /** Who decided, once someone did. */
   decision?: { verdict: Verdict; by: string } | undefined;
+  /** A run that never started: Retry starts the issue again. */
+  retryIssueUrl?: string | undefined;
 }
 
 const DECIDED: Record<Verdict, string> = {
   approve: "✅ Approved by",
   reject: "🚫 Rejected by",
-  revise: "🔁 Revision requested by",
+  revise: "✏️ Revision requested by",
 };
 
 /** The run's root message in the channel: its status, links and, while it waits, its buttons. */
@@ -32,7 +34,7 @@ export function rootMessage(input: RootMessageInput): Message {
   const title = input.title ? ` — ${escapeText(truncate(input.title, 200))}` : "";
   const meta = [`Requested by <@${input.requester}>`, statusLabel(input.status)];
   if (input.kestraUrl) meta.push(link(input.kestraUrl, "Kestra execution"));
-  if (input.prUrl) meta.push(link(input.prUrl, "Pull request"));
+  if (input.prUrl) meta.push(prLink(input.prUrl));
   const blocks: KnownBlock[] = [
     section(`*Autofix for ${link(input.issueUrl, input.slug)}*${title}`),
     context(meta.join("  ·  ")),
@@ -44,6 +46,13 @@ export function rootMessage(input: RootMessageInput): Message {
     blocks.push(...approvalBlocks(input.approval, input.requester, input.kestraUrl));
   if (input.note) {
     blocks.push(context(escapeText(truncate(input.note, 1000))));
+  }
+  if (input.retryIssueUrl) {
+    blocks.push({
+      type: "actions",
+      block_id: BLOCKS.failureActions,
+      elements: [button("Retry", ACTIONS.retryStart, { value: input.retryIssueUrl })],
+    });
   }
   return {
     text: truncate(

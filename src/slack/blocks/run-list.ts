@@ -1,4 +1,5 @@
 import { pageCount } from "../../shared/paging.ts";
+import { plural } from "../../shared/plural.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { button } from "./buttons.ts";
 import { section } from "./parts.ts";
@@ -56,7 +57,7 @@ export function runListMessage(opts: {
     return { text, blocks: [section(text)] };
   }
   const pages = pageCount(total, LIST_PAGE_SIZE);
-  const summary = `${FILTER_TEXT[filter]} in <#${channel}> — page ${page} of ${pages} (${total} run${total === 1 ? "" : "s"})`;
+  const summary = `${FILTER_TEXT[filter]} in <#${channel}> — page ${page} of ${pages} (${plural(total, "run")})`;
   const blocks: KnownBlock[] = [
     section(`*${summary}*`),
     ...opts.runs.map((f): KnownBlock => section(runRow(f))),

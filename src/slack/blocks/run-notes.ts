@@ -1,6 +1,7 @@
-import type { Verdict } from "../../shared/run-status.ts";
-import { escapeText, link, truncate } from "../mrkdwn.ts";
+import type { RunStatus, Verdict } from "../../shared/run-status.ts";
+import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { section } from "./parts.ts";
+import { STATUS_TEXT } from "./status-text.ts";
 import type { Message } from "./types.ts";
 
 // Short thread replies about a run. In a batch thread they name their issue (`slug`).
@@ -18,7 +19,7 @@ export function prOpenedNote(opts: {
 }): Message {
   return note(
     opts.prUrl
-      ? `🎉 <@${opts.requester}> pull request opened: ${link(opts.prUrl, opts.prUrl)}`
+      ? `🎉 <@${opts.requester}> pull request opened: ${prLink(opts.prUrl)}`
       : `🎉 <@${opts.requester}> pull request opened (see ${link(opts.kestraUrl, "the execution")} for its link).`,
     opts.slug,
   );
@@ -47,19 +48,17 @@ export function cancelledNote(user: string, slug?: string): Message {
 }
 
 export function restartedNote(user: string, slug?: string): Message {
-  return note(`🔁 <@${user}> restarted the run.`, slug);
+  return note(`🔄 <@${user}> restarted the run.`, slug);
 }
 
 /** A cancelled run cannot be restarted: a new one took its place in this thread. */
 export function rerunNote(user: string, slug?: string): Message {
-  return note(`🔁 <@${user}> started the run again; this thread follows the new run.`, slug);
+  return note(`🔄 <@${user}> started the run again; this thread follows the new run.`, slug);
 }
 
 /** Revise: the request, shown shortened; the new run gets all of it. */
 export function revisionNote(user: string, feedback: string): Message {
-  return note(
-    `🔁 Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`,
-  );
+  return note(`✏️ Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`);
 }
 
 /** How a verdict reads: "approved" / "an approval". */
@@ -91,7 +90,41 @@ export function decisionLostNote(
 export function decidedText(verdict: Verdict, by: string, slug?: string): string {
   const who = `<@${by}>`;
   const forWhat = slug ? ` for *${escapeText(slug)}*` : "";
-  if (verdict === "approve") return `✅ Approved by ${who} — creating PR${forWhat}…`;
-  if (verdict === "reject") return `🚫 Rejected by ${who} — nothing will be pushed${forWhat}.`;
-  return `🔁 ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
+  if (verdict === "approve") return `✅ Approved by ${who} — opening the PR${forWhat}…`;
+  if (verdict === "reject") return `🚫 Rejected by ${who} — nothing was pushed${forWhat}.`;
+  return `✏️ ${who} asked for a revision — this patch${forWhat} will not be pushed.`;
+}
+
+/**
+ * A batch child's buttons message, where its decision and outcome are said once (no separate
+ * note repeats it): who decided, then the PR once it is open, or how the run ended.
+ */
+export function approvalOutcomeText(input: {
+  slug: string;
+  status: RunStatus;
+  decision: { verdict: Verdict; by: string } | undefined;
+  prUrl: string | undefined;
+}): string {
+  const slug = escapeText(input.slug);
+  const d = input.decision;
+  if (d?.verdict === "approve" && input.status === "pr_opened") {
+    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is open for *${slug}*.`;
+  }
+  if (d && (input.status === "creating_pr" || d.verdict !== "approve")) {
+    return decidedText(d.verdict, d.by, input.slug);
+  }
+  const by = d ? ` (approved by <@${d.by}>)` : "";
+  return `*${slug}*: the run is now *${STATUS_TEXT[input.status]}*${by}.`;
+}
+
+/** A root whose run couldn't start: one line; the details are the admins'. */
+export function notStartedText(why: string): string {
+  return `Couldn't start: ${why}. The admins have been told.`;
+}
+
+/** In a thread whose root belongs to another run (a revision that couldn't start). */
+export function notStartedNote(slug: string, why: string): Message {
+  return note(
+    `❌ The revision of *${escapeText(slug)}* couldn't start: ${escapeText(why)}. The admins have been told.`,
+  );
 }

@@ -1,8 +1,9 @@
 import { formatDuration } from "../../shared/duration.ts";
 import type { RunStatus } from "../../shared/run-status.ts";
-import { escapeText, link, slackDate, truncate } from "../mrkdwn.ts";
+import { escapeText, link, prLink, slackDate, truncate } from "../mrkdwn.ts";
 import { context, section } from "./parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "./status-text.ts";
+import { doingStep, whileStep } from "./step-words.ts";
 import type { KnownBlock, Message } from "./types.ts";
 
 /** What `/autofix status` and `/autofix list` show about one run. */
@@ -30,8 +31,7 @@ function heading(f: RunFacts): string {
 
 function stateLine(f: RunFacts): string {
   const parts = [`${STATUS_EMOJI[f.status]} *${STATUS_TEXT[f.status]}*`];
-  if (f.step)
-    parts.push(`${f.status === "failed" ? "failed at" : "step"} \`${escapeText(f.step)}\``);
+  if (f.step) parts.push(f.status === "failed" ? `failed ${whileStep(f.step)}` : doingStep(f.step));
   if (f.durationMs !== undefined) parts.push(formatDuration(f.durationMs));
   return parts.join("  ·  ");
 }
@@ -39,7 +39,7 @@ function stateLine(f: RunFacts): string {
 function linkLine(f: RunFacts): string {
   const parts = [link(f.kestraUrl, "Kestra execution")];
   if (f.threadUrl) parts.push(link(f.threadUrl, "Slack thread"));
-  if (f.prUrl) parts.push(link(f.prUrl, "Pull request"));
+  if (f.prUrl) parts.push(prLink(f.prUrl));
   return parts.join("  ·  ");
 }
 
@@ -48,7 +48,8 @@ function whoLine(f: RunFacts): string {
   if (f.requester) parts.push(`requested by <@${f.requester}>`);
   const started = slackDate(f.startedAt);
   if (started) parts.push(`started ${started}`);
-  parts.push(`id \`${escapeText(f.executionId)}\``);
+  // A run with an issue is named by it (acme/api#42); a batch only by Kestra's id.
+  if (!f.issueUrl) parts.push(`id \`${escapeText(f.executionId)}\``);
   return parts.join("  ·  ");
 }
 

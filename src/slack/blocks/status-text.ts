@@ -3,12 +3,12 @@ import type { RunStatus } from "../../shared/run-status.ts";
 export const STATUS_TEXT: Record<RunStatus, string> = {
   queued: "Queued",
   running: "Running",
-  awaiting_approval: "Patch ready — awaiting approval",
+  awaiting_approval: "Patch ready, awaiting approval",
   creating_pr: "Creating PR",
   pr_opened: "PR opened",
-  finished: "Finished — patch only, nothing pushed",
+  finished: "Finished: patch only, nothing pushed",
   rejected: "Rejected",
-  expired: "Expired — approval window closed",
+  expired: "Expired: nobody decided in time",
   cancelling: "Cancelling",
   cancelled: "Cancelled",
   failed: "Failed",
@@ -23,7 +23,8 @@ export const STATUS_EMOJI: Record<RunStatus, string> = {
   finished: "📝",
   rejected: "🚫",
   expired: "⌛",
-  cancelling: "⏹️",
+  // One meaning per emoji: stopping is not stopped.
+  cancelling: "✋",
   cancelled: "⏹️",
   failed: "❌",
 };

@@ -7,6 +7,7 @@ import { issuesBlocks } from "./issues.ts";
 import type { HomeModel, HomeNotice } from "./model.ts";
 import { encodeNav } from "./nav.ts";
 import { runsBlocks } from "./runs.ts";
+import { setupBlocks } from "./setup.ts";
 
 /** Slack's limit for a Home tab; the page sizes keep every page well below it. */
 export const HOME_MAX_BLOCKS = 100;
@@ -41,6 +42,7 @@ export function homeDashboard(model: HomeModel): types.HomeView {
     divider,
     ...issuesBlocks(model.issues, nav),
   );
+  if (model.setup) blocks.push(divider, ...setupBlocks(model.setup));
   return { type: "home", private_metadata: encodeNav(nav), blocks };
 }
 

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { HOME_ACTIONS, HOME_BLOCKS } from "../../ids.ts";
-import { escapeText, link, truncate } from "../../mrkdwn.ts";
+import { escapeText, link, prLink, truncate } from "../../mrkdwn.ts";
 import { button } from "../buttons.ts";
 import { context, header, section } from "../parts.ts";
 import type { KnownBlock } from "../types.ts";
@@ -10,7 +10,7 @@ import { canFix, FIX_TEXT } from "./status.ts";
 
 const NOTES_MAX_CHARS = 2900;
 
-/** "acme/api#42": the value of Fix buttons and checkbox options. */
+/** "acme/api#42": the value of a row's checkbox. */
 export function issueKey(row: Pick<IssueRow, "repo" | "number">): string {
   return `${row.repo}#${row.number}`;
 }
@@ -35,21 +35,15 @@ export function issuesBlocks(issues: IssuesSection, nav: HomeNav): KnownBlock[] 
     blocks.push(section("No open issues match."));
     return blocks;
   }
+  // One row per issue, its pick a checkbox on the row, and one "Fix selected" for the page: a
+  // multi-select would list the issues a second time, and a Fix button per row would make each
+  // row's action compete with the view's main one.
   for (const row of issues.rows) blocks.push(issueBlock(row));
-  const fixable = issues.rows.filter((r) => canFix(r.fix));
-  if (fixable.length > 0) {
+  if (issues.rows.some((r) => canFix(r.fix))) {
     blocks.push({
       type: "actions",
-      block_id: HOME_BLOCKS.selection,
+      block_id: HOME_BLOCKS.fixActions,
       elements: [
-        {
-          type: "checkboxes",
-          action_id: HOME_ACTIONS.select,
-          options: fixable.map((r) => ({
-            text: { type: "plain_text", text: truncate(`${issueKey(r)} ${r.title}`, 75) },
-            value: issueKey(r),
-          })),
-        },
         button("Fix selected", HOME_ACTIONS.fixSelected, { style: "primary", value: "selected" }),
       ],
     });
@@ -70,23 +64,27 @@ export function issuesBlocks(issues: IssuesSection, nav: HomeNav): KnownBlock[] 
 }
 
 export function issueBlock(row: IssueRow): KnownBlock {
-  const status = row.runUrl
-    ? `${FIX_TEXT[row.fix]} (${link(row.runUrl, "run")}${row.prUrl ? ` · ${link(row.prUrl, "PR")}` : ""})`
-    : FIX_TEXT[row.fix];
+  const links = [
+    row.runUrl ? link(row.runUrl, "run") : undefined,
+    row.prUrl ? prLink(row.prUrl) : undefined,
+  ].filter(Boolean);
+  const status =
+    links.length > 0 ? `${FIX_TEXT[row.fix]} (${links.join(" · ")})` : FIX_TEXT[row.fix];
   const text = `${link(row.url, issueKey(row))} ${escapeText(truncate(row.title, 200))}\n${status}`;
-  return section(text, issueAction(row));
+  return {
+    ...section(text, canFix(row.fix) ? pick(row) : undefined),
+    block_id: `${HOME_BLOCKS.issuePrefix}${issueKey(row)}`,
+  };
 }
 
-function issueAction(row: IssueRow): types.Button {
-  if (canFix(row.fix)) {
-    return button(row.fix === "none" ? "Fix" : "Fix again", HOME_ACTIONS.fix, {
-      value: issueKey(row),
-      style: "primary",
-    });
-  }
-  return button(row.prUrl ? "Open PR" : "Open run", HOME_ACTIONS.link, {
-    url: row.prUrl ?? row.runUrl ?? row.url,
-  });
+/** The row's checkbox; its value is the issue, read from the view's state by "Fix selected". */
+function pick(row: IssueRow): types.Checkboxes {
+  const label = row.fix === "none" ? "Fix" : "Fix again";
+  return {
+    type: "checkboxes",
+    action_id: HOME_ACTIONS.select,
+    options: [{ text: { type: "plain_text", text: label }, value: issueKey(row) }],
+  };
 }
 
 function notesText(issues: IssuesSection): string {

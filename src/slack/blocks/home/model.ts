@@ -5,7 +5,7 @@ import type { RunStatus } from "../../../shared/run-status.ts";
 
 /** Runs and issues shown per page: small enough that any page stays far below 100 blocks. */
 export const RUNS_PER_PAGE = 10;
-/** Also the checkboxes limit (10 options per element). */
+/** Also the most issues one "Fix selected" starts. */
 export const ISSUES_PER_PAGE = 10;
 
 /** Which page of each list the dashboard shows, and the channel new runs go to. */
@@ -32,7 +32,7 @@ export interface RunRow {
 }
 
 /** The dashboard's run groups, in display order. */
-export type RunGroup = "awaiting" | "active" | "failed" | "done";
+export type RunGroup = "awaiting" | "active" | "failed" | "stopped" | "done";
 
 /** The runs the viewer may see (their own, and those of channels they approve in). */
 export interface RunsSection {
@@ -81,9 +81,29 @@ export interface HomeNotice {
   text: string;
 }
 
+/** One line of the setup check: ✅, ❌, or ⏳ while not known yet; a failed one says how to fix it. */
+export interface SetupLine {
+  ok: boolean | "pending";
+  /** mrkdwn, composed by the bot (untrusted parts escaped where it is made). */
+  text: string;
+  fix?: string;
+}
+
+/** The admins' setup check: what the bot checks itself, then what the newest setup-check run reported. */
+export interface SetupSection {
+  live: SetupLine[];
+  report: {
+    /** "Not run yet", "Running", or when it ran, with its Kestra link (mrkdwn). */
+    heading: string;
+    lines: SetupLine[];
+  };
+}
+
 export interface HomeModel {
   nav: HomeNav;
   notice: HomeNotice | undefined;
   runs: RunsSection;
   issues: IssuesSection;
+  /** Only for workspace admins and owners. */
+  setup?: SetupSection | undefined;
 }

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { HOME_ACTIONS } from "../../ids.ts";
-import { escapeText, link, slackDate, truncate } from "../../mrkdwn.ts";
+import { escapeText, link, prLink, slackDate, truncate } from "../../mrkdwn.ts";
 import { button } from "../buttons.ts";
 import { context, header, section } from "../parts.ts";
 import { STATUS_EMOJI, STATUS_TEXT } from "../status-text.ts";
@@ -50,7 +50,7 @@ export function runBlock(row: RunRow): KnownBlock {
   const links = [
     link(row.kestraUrl, "Kestra"),
     row.threadUrl ? link(row.threadUrl, "thread") : undefined,
-    row.prUrl ? link(row.prUrl, "PR") : undefined,
+    row.prUrl ? prLink(row.prUrl) : undefined,
   ].filter(Boolean);
   const lines = [
     `${STATUS_EMOJI[row.status]} *${escapeText(row.slug)}*${title}`,
@@ -67,12 +67,16 @@ export function runBlock(row: RunRow): KnownBlock {
   return section(lines.join("\n"), runAction(row));
 }
 
-function runAction(row: RunRow): types.Button {
+/**
+ * Retry or Cancel where the run allows one; a run that is over has nothing to do, and its links
+ * are in the row already. Neither is primary: the view's one primary action is "Fix selected".
+ */
+function runAction(row: RunRow): types.Button | undefined {
   switch (row.status) {
     case "failed":
     case "cancelled":
     case "expired":
-      return button("Retry", HOME_ACTIONS.retry, { value: row.executionId, style: "primary" });
+      return button("Retry", HOME_ACTIONS.retry, { value: row.executionId });
     case "queued":
     case "running":
     case "awaiting_approval":
@@ -88,6 +92,6 @@ function runAction(row: RunRow): types.Button {
         },
       });
     default:
-      return button("Open in Kestra", HOME_ACTIONS.link, { url: row.kestraUrl });
+      return undefined;
   }
 }

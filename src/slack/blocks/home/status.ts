@@ -10,19 +10,21 @@ export const GROUP_OF: Record<RunStatus, RunGroup> = {
   creating_pr: "active",
   cancelling: "active",
   failed: "failed",
-  expired: "failed",
+  // Ended without the work being done: not "finished", not a failure of the run either.
+  expired: "stopped",
+  rejected: "stopped",
+  cancelled: "stopped",
   pr_opened: "done",
   finished: "done",
-  rejected: "done",
-  cancelled: "done",
 };
 
-export const GROUP_ORDER: readonly RunGroup[] = ["awaiting", "active", "failed", "done"];
+export const GROUP_ORDER: readonly RunGroup[] = ["awaiting", "active", "failed", "stopped", "done"];
 
 export const GROUP_TITLE: Record<RunGroup, string> = {
   awaiting: "👀 Awaiting approval",
   active: "⚙️ Running",
   failed: "❌ Failed",
+  stopped: "🚫 Rejected, expired or cancelled",
   done: "✅ Finished",
 };
 

@@ -1,0 +1,30 @@
+import type { RunStatus, Verdict } from "../shared/run-status.ts";
+
+// Why run logic did not do what a person asked. Run logic says what happened; the words are the
+// Slack layer's (slack/refusal-text.ts), so every surface says it the same way.
+
+export type Refusal =
+  /** Another run of the issue has not ended. */
+  | { code: "busy"; slug: string; executionId: string; kestraUrl: string }
+  /**
+   * The run could not start: the alerts channel has the details; `retry` when its root in the
+   * channel says so and offers Retry.
+   */
+  | { code: "not_started"; slug: string; cause: unknown; retry: boolean; batch?: boolean }
+  /** The issue could not be read, or is not an issue: nothing was posted. */
+  | { code: "issue_refused"; cause: unknown }
+  /** Slack would not take the run's root message. */
+  | { code: "cannot_post"; cause: unknown }
+  | { code: "already_decided"; decision: { verdict: Verdict; by: string } }
+  /** The run no longer waits for a decision. */
+  | { code: "not_decidable"; status: RunStatus }
+  /** Kestra refused the resume (409): the thread shows what happened instead. */
+  | { code: "resume_refused"; cause: unknown }
+  | { code: "already_ended"; status: RunStatus | undefined }
+  | { code: "restart_refused"; status: RunStatus | undefined }
+  | { code: "nothing_to_retry"; status: RunStatus }
+  | { code: "batch_not_rerun" }
+  | { code: "still_stopping" }
+  | { code: "gone" };
+
+export type RefusalCode = Refusal["code"];

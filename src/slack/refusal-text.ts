@@ -1,0 +1,55 @@
+import { issueSlug } from "../shared/issue-url.ts";
+import type { Refusal } from "../shared/refusal.ts";
+import type { RunRef } from "../shared/run-ref.ts";
+import { alreadyDecidedText } from "./blocks/run-notes.ts";
+import { STATUS_TEXT } from "./blocks/status-text.ts";
+import { cannotPostMessage, shortReason, userMessage } from "./error-messages.ts";
+import { escapeText, link } from "./mrkdwn.ts";
+
+/** What the person who asked is told, privately, when run logic did not do it. */
+export function refusalText(r: Refusal): string {
+  switch (r.code) {
+    case "busy":
+      return `A run for ${escapeText(r.slug)} is already in progress (${link(r.kestraUrl, "in Kestra")}): follow it in its thread, or \`/autofix cancel ${escapeText(r.slug)}\` first.`;
+    case "not_started": {
+      const what = r.batch ? "the batch for" : "the run for";
+      const next = r.retry
+        ? " press *Retry* on its message once they have fixed it."
+        : " try again once they have fixed it.";
+      return `Couldn't start ${what} ${escapeText(r.slug)}: ${shortReason(r.cause)}. The admins have been told;${next}`;
+    }
+    case "issue_refused":
+      return userMessage(r.cause);
+    case "cannot_post":
+      return cannotPostMessage(r.cause);
+    case "already_decided":
+      return alreadyDecidedText(r.decision);
+    case "not_decidable":
+      return `This patch can no longer be decided: the run is now *${STATUS_TEXT[r.status]}*.`;
+    case "resume_refused":
+      return "The run no longer waits for a decision, so nothing was changed; its thread shows what happened.";
+    case "already_ended":
+      return r.status
+        ? `The run has already finished (*${STATUS_TEXT[r.status]}*), so there is nothing to cancel.`
+        : "The run no longer exists in Kestra, so there is nothing to cancel.";
+    case "restart_refused":
+      return r.status
+        ? `The run could not be restarted: it is now *${STATUS_TEXT[r.status]}*.`
+        : "The run could not be restarted: it no longer exists in Kestra.";
+    case "nothing_to_retry":
+      return `There is nothing to retry: the run is *${STATUS_TEXT[r.status]}*.`;
+    case "batch_not_rerun":
+      return "A cancelled batch cannot be started again from here: run `/autofix batch` again with the same repository and labels.";
+    case "still_stopping":
+      return "The run is still stopping; press Retry again in a moment.";
+    case "gone":
+      return "This run no longer exists in Kestra.";
+  }
+}
+
+/** Unknown ids, other teams' runs and hidden ones alike, so nothing leaks. */
+export function noSuchRunText(ref: RunRef): string {
+  return ref.kind === "execution"
+    ? `No such run: \`${escapeText(ref.executionId)}\`. Name a run by its issue (owner/repo#number), or copy its id from \`/autofix list\`.`
+    : `No autofix run found for ${escapeText(issueSlug(ref.issue))}.`;
+}
