@@ -235,7 +235,8 @@ function shows(w: World, played: Played): boolean {
   if (!played.batchId) return root.text.endsWith(finalText(played.runs[0]?.outcome ?? "failed"));
   const digest = JSON.stringify(root.blocks ?? []);
   return (
-    digest.includes(`*${finalText("dry")}*`) &&
+    // The batch's own line says how it ended ("Finished: 13 PRs opened, 17 rejected").
+    /\*Finished: [^*]+\*/.test(digest) &&
     digest.includes(totalsOf(played)) &&
     played.runs.every((r) =>
       digest.includes(`acme/api#${r.issue}> Issue ${r.issue} — ${finalText(r.outcome)} ·`),

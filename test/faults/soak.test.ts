@@ -100,7 +100,8 @@ async function dryBatch(w: World, p: Player, issues: number[]): Promise<Played> 
   await waitFor(() => {
     const digest = JSON.stringify(w.slack.message(CHANNEL, rootTs)?.blocks ?? []);
     return (
-      digest.includes(`*${finalText("dry")}*`) &&
+      // The batch's own line says how it ended ("Finished: 2 patches"), as verdict.ts checks.
+      /\*Finished: [^*]+\*/.test(digest) &&
       runs.every((r) =>
         digest.includes(`acme/api#${r.issue}> Issue ${r.issue} — ${finalText("dry")} ·`),
       )
