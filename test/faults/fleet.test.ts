@@ -166,9 +166,11 @@ async function batch(
     w,
     p,
     `batch acme/api label:bug max:${BATCH_SIZE}${spec.prs ? " pr" : ""}`,
-    // Three batches start at once: each command takes the first new one of its kind not taken.
+    // Three batches start at once: each command takes the first new one of its kind not taken
+    // (a batch's Loop iterations have its flow and inputs too, but are no batch of their own).
     (e) => {
       if (e.flowId !== BATCH_FLOW_ID || e.inputs["create_prs"] !== spec.prs) return false;
+      if (e.kind === "LOOP") return false;
       if (claimedBatches.has(e.id)) return false;
       claimedBatches.add(e.id);
       return true;

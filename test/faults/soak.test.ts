@@ -80,7 +80,8 @@ async function single(
 
 async function dryBatch(w: World, p: Player, issues: number[]): Promise<Played> {
   const exec = await command(w, p, `batch acme/api label:bug max:${issues.length}`, (e) => {
-    if (e.flowId !== BATCH_FLOW_ID || claimed.has(e.id)) return false;
+    // A batch's Loop iterations have its flow too, but are no batch of their own.
+    if (e.flowId !== BATCH_FLOW_ID || e.kind === "LOOP" || claimed.has(e.id)) return false;
     claimed.add(e.id);
     return true;
   });
