@@ -6,6 +6,7 @@ import {
   ThreadSnapshot,
 } from "../slack/thread.ts";
 import type { PostgresLock } from "./lock.ts";
+import { PACE_SCHEMA } from "./postgres-pace.ts";
 
 // With DATABASE_URL, the record of what each run posted is kept next to its lock, in PostgreSQL,
 // so a replica learns what another one posted without reading the thread (conversations.replies,
@@ -59,6 +60,19 @@ CREATE TABLE IF NOT EXISTS autofix_start (
   issue text PRIMARY KEY,
   execution text NOT NULL,
   at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS autofix_edit (
+  channel text NOT NULL,
+  ts text NOT NULL,
+  root_ts text NOT NULL,
+  message jsonb NOT NULL,
+  meta jsonb,
+  version integer NOT NULL DEFAULT 1,
+  attempts integer NOT NULL DEFAULT 0,
+  due timestamptz NOT NULL DEFAULT now(),
+  lease_until timestamptz,
+  owner text,
+  PRIMARY KEY (channel, ts)
 );`;
 
 interface Row {
@@ -83,6 +97,7 @@ export class PostgresJournal implements RecordJournal {
   async init(): Promise<void> {
     await this.db.run("autofix-schema", async () => {
       await this.db.query(SCHEMA, []);
+      await this.db.query(PACE_SCHEMA, []);
       await this.db.query(
         `DELETE FROM autofix_post WHERE at < now() - interval '${KEEP_DAYS} days'`,
         [],
@@ -146,10 +161,19 @@ export class PostgresJournal implements RecordJournal {
       [id(t)],
     );
     const doubt = known.rowCount === 0 || rows.some((r) => r.run === run && r.pending);
+    // An edit waiting in the queue (postgres-edits.ts) is what its message will show: it is sent,
+    // by this replica or another, or refused and reported. What it records counts already.
+    const queued = await this.db.query<{ ts: string; meta: PostMeta }>(
+      "SELECT ts, meta FROM autofix_edit WHERE channel = $1 AND root_ts = $2 AND meta IS NOT NULL",
+      [t.channel, t.rootTs],
+    );
     return {
       snapshot: snapshotOf(
         t,
-        rows.filter((r) => !r.pending),
+        withQueued(
+          rows.filter((r) => !r.pending),
+          queued.rows,
+        ),
       ),
       doubt,
     };
@@ -190,6 +214,26 @@ export class PostgresJournal implements RecordJournal {
       [id(t)],
     );
   }
+}
+
+/** The rows with the records of queued edits in place of what their messages show now. */
+function withQueued(rows: Row[], queued: { ts: string; meta: PostMeta }[]): Row[] {
+  if (queued.length === 0) return rows;
+  const out = [...rows];
+  for (const q of queued) {
+    const at = out.findIndex((r) => r.run === q.meta.run && r.key === q.meta.key);
+    const before = at >= 0 ? out.splice(at, 1)[0] : undefined;
+    // Last: a queued edit of the root is its newest write (the run the root follows).
+    out.push({
+      run: q.meta.run,
+      key: q.meta.key,
+      ts: q.ts,
+      meta: q.meta,
+      files: before?.files ?? [],
+      pending: false,
+    });
+  }
+  return out;
 }
 
 /**
