@@ -60,5 +60,6 @@ export async function callsPerRun(h: Harness): Promise<CallCount> {
     throw new Error("the run did not end on PR opened");
   }
   await h.app.runtime.background.drain();
+  await h.app.runtime.edits.drain(10_000);
   return countSince(h, slackFrom, kestraFrom);
 }

@@ -91,7 +91,7 @@ export async function loadScenario(
     env: { LOG_LEVEL: "warn", AUTOFIX_REQUIRE_APPROVAL: "true" },
     slackTiers: { windowMs: MINUTE_MS },
     digestWindowMs: DIGEST_WINDOW_MS / SCALE,
-    updateLimit: { perWindow: 45, windowMs: MINUTE_MS },
+    slackPaceScale: SCALE,
     // The production policy: retry for minutes, honouring Retry-After.
     slackRetry: { retries: 8, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
   });

@@ -10,13 +10,13 @@ export async function reconcileCost(history: number): Promise<{
   idle: CallCount;
   history: number;
 }> {
-  // A generous chat.update budget only while the history is made, to keep the bench short.
+  // Slack pacing 2,000 times faster while the history is made (the fake has no tiers here).
   const seedHarness = await startHarness({
     env: { LOG_LEVEL: "warn" },
     // The bot's clock runs 10 minutes ahead: the history ended before the reconciler's 2-minute
     // re-read margin, as past runs do (the fake stamps state changes with the real time).
     now: () => Date.now() + 10 * 60_000,
-    updateLimit: { perWindow: 100_000, windowMs: 60_000 },
+    slackPaceScale: 2000,
   });
   const h = seedHarness;
   try {
@@ -29,6 +29,7 @@ export async function reconcileCost(history: number): Promise<{
     await h.startNewApp();
     await h.app.runtime.reconciler.runOnce();
     await h.app.runtime.background.drain();
+    await h.app.runtime.edits.drain(10_000);
 
     // A fresh process: its start-up catch-up, then an idle pass.
     await h.stopApp();
@@ -37,6 +38,7 @@ export async function reconcileCost(history: number): Promise<{
     await h.startNewApp();
     await h.app.runtime.reconciler.runOnce();
     await h.app.runtime.background.drain();
+    await h.app.runtime.edits.drain(10_000);
     const startup = countSince(h, slackFrom, kestraFrom);
     const slackIdle = h.slack.calls.length;
     const kestraIdle = h.kestra.requests.length;

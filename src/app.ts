@@ -1,4 +1,4 @@
-import type { App, webApi } from "@slack/bolt";
+import { type App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
@@ -17,6 +17,8 @@ import { composeRuns, type RunServices } from "./runs/compose.ts";
 import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
+import { PostgresEditStore } from "./runs/postgres-edits.ts";
+import { PostgresPaceStore } from "./runs/postgres-pace.ts";
 import { RunQueries } from "./runs/queries.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -26,14 +28,16 @@ import { KvPendingStore, PostgresPendingStore } from "./runs/unstarted.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
+import { boltLogger } from "./slack/bolt-logger.ts";
+import { MemoryEditStore } from "./slack/edit-queue.ts";
+import { MemoryPaceStore, SlackPacer } from "./slack/pacer.ts";
 import { SlackThreads } from "./slack/thread.ts";
-import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
 export interface AppDeps {
   logger: Logger;
   /** undici dispatcher for Kestra calls (tests, proxies). */
   kestraDispatcher?: Dispatcher;
-  /** WebClient retry policy; the default retries for a few minutes, honouring Retry-After. */
+  /** WebClient retry policy (5xx, network; the runs' client leaves 429s to SlackPacer). */
   slackRetryConfig?: webApi.RetryOptions;
   /** GitHub retries (Octokit plugin-retry). */
   githubRetries?: number;
@@ -43,8 +47,8 @@ export interface AppDeps {
   digestWindowMs?: number;
   /** Backoff between resume attempts while the flow reaches its Pause task. */
   resumeBackoffMs?: number;
-  /** The app-wide chat.update budget (Slack's Tier 3). */
-  updateLimit?: UpdateLimiterOptions;
+  /** Slack's rate windows this many times shorter for the bot's own pacing (benches, fault suite). */
+  slackPaceScale?: number;
   /** How long /kestra/events waits for its sync before answering 202. */
   eventDeadlineMs?: number;
   /** How often /readyz's checks of Kestra, Slack and the database run. */
@@ -66,6 +70,8 @@ export interface AppRuntime {
   /** Work started outside a request (event syncs, digests): drain() waits for it. */
   background: Background;
   digest: RunServices["digest"];
+  /** Edits waiting for chat.update's budget: drain(ms) sends what is due. */
+  edits: Pick<SlackThreads["edits"], "drain">;
   reconciler: Reconciler;
   settings: SettingsStore;
   /** The bot's own clients. */
@@ -124,15 +130,16 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     namespace: config.kestra.namespace,
   });
 
+  const clientOptions: webApi.WebClientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
+  };
   // Routes are bound late: the handlers need what is built from bolt.client below.
   const front = createBoltApp({
     config,
     logger,
     ...(deps.socketHelloTimeoutMs ? { helloTimeoutMs: deps.socketHelloTimeoutMs } : {}),
-    clientOptions: {
-      slackApiUrl: config.slack.apiUrl,
-      retryConfig: deps.slackRetryConfig ?? DEFAULT_SLACK_RETRY,
-    },
+    clientOptions,
     routes: [
       {
         path: "/healthz",
@@ -155,10 +162,31 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const { bolt, socket } = front;
 
   const slack = bolt.client;
-  const limiter = new UpdateLimiter(deps.updateLimit);
-  // Replicas keep what each run posted next to their locks (the thread is the record alone).
-  const journal = lock instanceof PostgresLock ? new PostgresJournal(lock) : undefined;
-  const threads = new SlackThreads(slack, limiter, logger, journal);
+  // Replicas keep what each run posted next to their locks (the thread is the record alone), and
+  // share Slack's budget and the queue of edits there.
+  const shared = lock instanceof PostgresLock ? lock : undefined;
+  const journal = shared ? new PostgresJournal(shared) : undefined;
+  const pacer = new SlackPacer({
+    store: shared ? new PostgresPaceStore(shared) : new MemoryPaceStore(),
+    logger,
+    signal: stopper.signal,
+    ...(deps.slackPaceScale ? { scale: deps.slackPaceScale } : {}),
+  });
+  const threads = new SlackThreads({
+    // The runs' own client: a 429 comes back to the pacer, which retries that call alone, where
+    // the WebClient would pause every call of the process for Retry-After and back off on top.
+    client: new webApi.WebClient(config.slack.botToken, {
+      ...clientOptions,
+      logger: boltLogger(logger),
+      rejectRateLimitedCalls: true,
+    }),
+    pacer,
+    edits: shared ? new PostgresEditStore(shared) : new MemoryEditStore(),
+    logger,
+    journal,
+    editFailed: (edit, err) => runs.unshown.failed(edit, err),
+    signal: stopper.signal,
+  });
   const records = new RunRecords(threads, { journal });
   const approvers = new Approvers(slack);
   const settings = new SettingsStore(kestra, config.policy, logger);
@@ -322,7 +350,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
 
   return {
     bolt,
-    runtime: { background, digest, reconciler, settings, kestra, slack },
+    runtime: { background, digest, edits: threads.edits, reconciler, settings, kestra, slack },
     async start() {
       // HTTP first: /healthz answers while Slack and the database are reached.
       const port = await front.listen();
@@ -330,6 +358,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       try {
         await front.init();
         await journal?.init();
+        threads.edits.start();
         started = true;
         // Checks run while Socket Mode connects: /readyz tells them apart.
         readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
@@ -352,15 +381,21 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
         .stop()
         .catch((err: unknown) => logger.warn({ err }, "cannot stop the Slack receiver"));
       digest.flushNow();
-      if (!(await settlesWithin(background.drain(), DRAIN_MS))) {
+      // Work in flight first, then the edits it queued (with replicas, what is left waits in
+      // PostgreSQL for another; alone, the next start's catch-up draws it again).
+      const drained = (async () => {
+        await background.drain();
+        await threads.edits.drain(DRAIN_MS);
+      })();
+      if (!(await settlesWithin(drained, DRAIN_MS))) {
         logger.warn("work still running at shutdown; the reconciler finishes it after a restart");
       }
-      // Ends the waits (resume backoff, the chat.update budget, /kestra/events) of what is left.
+      // Ends the waits (resume backoff, Slack's pacing, /kestra/events) of what is left.
       stopper.abort(new Error("shutting down"));
-      limiter.stop();
       digest.stop();
       const closing = Promise.all([
         closed,
+        threads.edits.stop(),
         lock.close().catch((err: unknown) => logger.warn({ err }, "cannot close the lock")),
       ]);
       // Work still holding a request or a database connection ends with the process.

@@ -20,6 +20,7 @@ import type { StartLedger } from "./start-ledger.ts";
 import { RunStarter } from "./starter.ts";
 import { RunSyncer } from "./sync.ts";
 import { ThreadSync } from "./thread-sync.ts";
+import { UnshownEdits } from "./unshown-edits.ts";
 import { type PendingStore, UnstartedRuns } from "./unstarted.ts";
 import { RunViews } from "./views.ts";
 
@@ -165,9 +166,11 @@ export function composeRuns(d: RunServicesDeps) {
     approvers,
     webHost,
   });
+  const unshown = new UnshownEdits({ records, reader, failures, links, logger });
   return {
     reader,
     failures,
+    unshown,
     views,
     digest,
     starter,

@@ -88,6 +88,17 @@ export class RunRecord {
     this.posted.add(key);
   }
 
+  /** An edit of this run's message `key` never reached Slack: the next look draws it again. */
+  unshown(key: string): void {
+    if (key === KEYS.root) {
+      this.rootRender = undefined;
+      this.status = undefined;
+    } else if (this.approval?.key === key) {
+      const { said: _said, ...approval } = this.approval;
+      this.approval = approval;
+    }
+  }
+
   /** False once the root follows another (revised) run: this run no longer updates it. */
   get ownsRoot(): boolean {
     return this.shared.rootOwner === undefined || this.shared.rootOwner === this.run;

@@ -83,8 +83,11 @@ export class ThreadSync {
     }
   }
 
-  /** The run's root: status, links, the buttons while it waits, who decided. */
-  async root(s: RunState): Promise<void> {
+  /**
+   * The run's root: status, links, the buttons while it waits, who decided. An edit to show
+   * (queued when Slack's budget is spent), or with `now` made before this returns (a decision).
+   */
+  async root(s: RunState, now = false): Promise<void> {
     const { record, ctx, view, execution } = s;
     if (!record.ownsRoot) return;
     const kestraUrl = this.kestraUrl(execution);
@@ -107,7 +110,8 @@ export class ThreadSync {
     });
     const render = renderOf(message);
     if (record.rootRender === render && record.shared.rootOwner === execution.id) return;
-    await this.d.threads.update(thread(ctx), ctx.rootTs, message, {
+    const write = now ? this.d.threads.update : this.d.threads.edit;
+    await write.call(this.d.threads, thread(ctx), ctx.rootTs, message, {
       ...this.meta(s, KEYS.root),
       status: view.status,
       render,
@@ -125,7 +129,7 @@ export class ThreadSync {
    * button change and the record are one Slack write, made before Kestra is told.
    */
   async decided(s: RunState): Promise<void> {
-    if (!s.ctx.batch) return this.root(s);
+    if (!s.ctx.batch) return this.root(s, true);
     const open = s.record.approval;
     const decision = s.record.decision;
     if (!open || !decision) return;
@@ -148,7 +152,7 @@ export class ThreadSync {
 
   /** Puts the buttons back after a decision Kestra refused (the record no longer holds it). */
   async reopened(s: RunState): Promise<void> {
-    if (!s.ctx.batch) return this.root(s);
+    if (!s.ctx.batch) return this.root(s, true);
     const approval = s.record.approval;
     if (!approval) return;
     const message = approvalMessage({
@@ -262,7 +266,7 @@ export class ThreadSync {
     });
     const said = renderOf(text);
     if (approval.said === said) return;
-    await this.d.threads.update(thread(ctx), approval.ts, decisionMessage(text, kestraUrl), {
+    await this.d.threads.edit(thread(ctx), approval.ts, decisionMessage(text, kestraUrl), {
       ...this.meta(s, approval.key),
       closed: true,
       said,

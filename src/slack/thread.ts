@@ -3,8 +3,9 @@ import type { types, webApi } from "@slack/bolt";
 import { isTransient, UpstreamError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
+import { type Edit, EditQueue, type EditStore } from "./edit-queue.ts";
 import { slackCall } from "./errors.ts";
-import type { UpdateLimiter } from "./update-limiter.ts";
+import type { SlackPacer } from "./pacer.ts";
 
 // The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
 // and key) in message metadata, so that reading the thread tells what was already posted: the
@@ -100,20 +101,49 @@ export function alertsOf(channel: string): ThreadRef {
   return { channel, rootTs: "alerts" };
 }
 
-/** Slack I/O for runs: posts with identity, the rate-limited updates, and thread reads. */
+export interface SlackThreadsOptions {
+  /** A client that rejects rate-limited calls (rejectRateLimitedCalls): the pacer retries them. */
+  client: WebClient;
+  pacer: SlackPacer;
+  /** Where edits wait for chat.update's budget. */
+  edits: EditStore;
+  logger: Logger;
+  journal?: PostJournal | undefined;
+  /** A queued edit Slack refused (EditQueueOptions.failed). */
+  editFailed?: (edit: Edit, err: unknown) => Promise<void>;
+  /** Aborted at shutdown: ends the waits. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Slack I/O for runs: posts with identity, edits, and thread reads, every call paced (SlackPacer).
+ * New messages are posted before the caller goes on (they notify people and carry the record);
+ * edits of a message are queued (EditQueue) unless the caller must know they are made (update).
+ */
 export class SlackThreads {
   private readonly client: WebClient;
-  private readonly limiter: UpdateLimiter;
+  private readonly pacer: SlackPacer;
   private readonly logger: Logger;
   private readonly journal: PostJournal | undefined;
+  /** Edits waiting for chat.update's budget; app.ts starts and stops its sender. */
+  readonly edits: EditQueue;
   /** Channels this process joined (or found it cannot join: private ones need an invitation). */
   private readonly joined = new Set<string>();
 
-  constructor(client: WebClient, limiter: UpdateLimiter, logger: Logger, journal?: PostJournal) {
-    this.client = client;
-    this.limiter = limiter;
-    this.logger = logger;
-    this.journal = journal;
+  constructor(opts: SlackThreadsOptions) {
+    this.client = opts.client;
+    this.pacer = opts.pacer;
+    this.logger = opts.logger;
+    this.journal = opts.journal;
+    const failed = opts.editFailed ?? (async () => {});
+    this.edits = new EditQueue({
+      store: opts.edits,
+      pacer: opts.pacer,
+      send: (edit) => this.sendEdit(edit),
+      failed,
+      logger: opts.logger,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   /**
@@ -124,7 +154,9 @@ export class SlackThreads {
   async join(channel: string): Promise<void> {
     if (this.joined.has(channel) || channel.startsWith("D")) return;
     try {
-      await slackCall("conversations.join", () => this.client.conversations.join({ channel }));
+      await this.call("conversations.join", channel, () =>
+        this.client.conversations.join({ channel }),
+      );
     } catch (err) {
       if (
         !(err instanceof UpstreamError && err.detail === "method_not_supported_for_channel_type")
@@ -141,7 +173,7 @@ export class SlackThreads {
     let cursor: string | undefined;
     do {
       const page = cursor;
-      const res = await slackCall("conversations.replies", () =>
+      const res = await this.call("conversations.replies", t.channel, () =>
         this.client.conversations.replies({
           channel: t.channel,
           ts: t.rootTs,
@@ -159,23 +191,32 @@ export class SlackThreads {
     return new ThreadSnapshot(posts);
   }
 
-  /** A new top-level message (a run's or a batch's root); its ts keys the thread. */
+  /**
+   * A new top-level message (a run's or a batch's root); its ts keys the thread. Its command was
+   * answered already: in a busy channel it lets the replies that notifications wait on go first.
+   */
   async postRoot(channel: string, message: Message, meta?: PostMeta): Promise<string> {
     const res = await slackCall("chat.postMessage", () =>
-      this.client.chat.postMessage({
+      this.pacer.call(
+        "chat.postMessage",
         channel,
-        ...message,
-        ...metadata(meta),
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
+        () =>
+          this.client.chat.postMessage({
+            channel,
+            ...message,
+            ...metadata(meta),
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        { yielding: true },
+      ),
     );
     return res.ts ?? "";
   }
 
   async reply(t: ThreadRef, message: Message, meta?: PostMeta): Promise<string | undefined> {
     return this.recorded(t, meta, [], async () => {
-      const res = await slackCall("chat.postMessage", () =>
+      const res = await this.call("chat.postMessage", t.channel, () =>
         this.client.chat.postMessage({
           channel: t.channel,
           thread_ts: t.rootTs,
@@ -189,23 +230,35 @@ export class SlackThreads {
     });
   }
 
-  /** chat.update of message `ts` of thread `t`, under the app-wide Tier 3 budget. */
+  /**
+   * chat.update of message `ts` of thread `t`, made before this resolves: for a write the caller
+   * goes on from (a decision, recorded before Kestra hears of it). A waiting edit of the message
+   * gives way to it, and one being sent lands first.
+   */
   async update(t: ThreadRef, ts: string, message: Message, meta?: PostMeta): Promise<void> {
+    await this.edits.exclusive({ channel: t.channel, ts, rootTs: t.rootTs });
     await this.recorded(t, meta, [], async () => {
-      await slackCall("chat.update", () =>
-        this.limiter.run(() =>
-          this.client.chat.update({ channel: t.channel, ts, ...message, ...metadata(meta) }),
-        ),
+      await this.call("chat.update", t.channel, () =>
+        this.client.chat.update({ channel: t.channel, ts, ...message, ...metadata(meta) }),
       );
       return ts;
     });
+  }
+
+  /**
+   * An edit of message `ts` that only has to be shown (a status, a digest row): sent now when
+   * chat.update's budget allows, else queued, where a newer edit of the message replaces it.
+   * Resolves once it is sent or queued; throws when sending it now failed.
+   */
+  edit(t: ThreadRef, ts: string, message: Message, meta?: PostMeta): Promise<void> {
+    return this.edits.edit({ channel: t.channel, ts, rootTs: t.rootTs, message, meta });
   }
 
   /** A file in the thread (files.uploadV2); its name carries the post's identity. */
   async upload(t: ThreadRef, file: FilePost, run: string, key: string): Promise<void> {
     const filename = `${file.name.replace(/[^A-Za-z0-9._-]+/g, "-")}-${fileTag(run, key)}.diff`;
     await this.recorded(t, { run, key }, [filename], async () => {
-      await slackCall("files.uploadV2", () =>
+      await this.call("files.uploadV2", t.channel, () =>
         this.client.filesUploadV2({
           channel_id: t.channel,
           thread_ts: t.rootTs,
@@ -223,7 +276,7 @@ export class SlackThreads {
   /** A message outside any run thread (alerts), with an identity when it must be posted once. */
   async post(channel: string, message: Message, meta?: PostMeta): Promise<void> {
     await this.recorded(alertsOf(channel), meta, [], async () => {
-      const res = await slackCall("chat.postMessage", () =>
+      const res = await this.call("chat.postMessage", channel, () =>
         this.client.chat.postMessage({
           channel,
           ...message,
@@ -246,7 +299,7 @@ export class SlackThreads {
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
       const from = cursor;
-      const res = await slackCall("conversations.history", () =>
+      const res = await this.call("conversations.history", channel, () =>
         this.client.conversations.history({
           channel,
           oldest: since,
@@ -268,15 +321,35 @@ export class SlackThreads {
   /** The thread's link, or undefined when Slack will not tell (the alert goes without it). */
   async permalink(t: ThreadRef): Promise<string | undefined> {
     try {
-      const res = await this.client.chat.getPermalink({
-        channel: t.channel,
-        message_ts: t.rootTs,
-      });
+      const res = await this.call("chat.getPermalink", t.channel, () =>
+        this.client.chat.getPermalink({ channel: t.channel, message_ts: t.rootTs }),
+      );
       return res.permalink;
     } catch (err) {
       this.logger.warn({ err, channel: t.channel }, "cannot get thread permalink");
       return undefined;
     }
+  }
+
+  /** One Web API call, paced, its 429s retried alone; failures classified (slackCall). */
+  private call<T>(method: string, channel: string | undefined, call: () => Promise<T>): Promise<T> {
+    return slackCall(method, () => this.pacer.call(method, channel, call));
+  }
+
+  /**
+   * A queued edit, sent (EditQueue took its budget): made, then journaled as done. It records
+   * nothing new (decisions go through update), so it is not noted as in doubt before.
+   */
+  private async sendEdit(e: Edit): Promise<void> {
+    await slackCall("chat.update", () =>
+      this.client.chat.update({ channel: e.channel, ts: e.ts, ...e.message, ...metadata(e.meta) }),
+    );
+    const meta = e.meta;
+    if (meta)
+      await this.journal?.done(
+        { channel: e.channel, rootTs: e.rootTs },
+        { ts: e.ts, meta, fileNames: [] },
+      );
   }
 
   /**

@@ -62,6 +62,8 @@ it("an idle pass costs two Kestra searches and no Slack call, whatever the histo
   // The first pass (start-up) catches all of them up; the next one looks only at what ended since.
   await h.app.runtime.reconciler.runOnce();
   await h.app.runtime.reconciler.runOnce();
+  // The roots' edits the catch-up queued are sent (those past chat.update's burst wait their turn).
+  await h.app.runtime.edits.drain(10_000);
   const kestra = h.kestra.requests.length;
   const slack = h.slack.calls.length;
   const report = await h.app.runtime.reconciler.runOnce();

@@ -5,8 +5,9 @@ import { DIGEST_WINDOW_MS } from "../../src/runs/batch/digest.ts";
 import { FORCE_EXIT_MS } from "../../src/shutdown.ts";
 
 // src/main.ts with Slack's pace FAULTS_SLACK_SCALE times faster: the same configuration and
-// createApp, with the app's own Slack pacing scaled (the app-wide chat.update budget, 45 per
-// window, and the batch digest's coalescing window), as bench/load.ts does in-process. The fleet
+// createApp, with the app's own Slack pacing scaled (every lane of SlackPacer: chat.update's
+// budget, chat.postMessage's per channel..., and the batch digest's coalescing window), as
+// bench/load.ts does in-process. The fleet
 // test runs it against a fake Slack whose rate windows are scaled alike, so that the bot and Slack
 // keep their proportions; the soak, so that Tier 3 does not set the pace of 2,000 runs.
 
@@ -17,7 +18,7 @@ const config = parseConfig(process.env);
 const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
 const app = createApp(config, {
   logger,
-  updateLimit: { perWindow: 45, windowMs: 60_000 / scale },
+  slackPaceScale: scale,
   digestWindowMs: DIGEST_WINDOW_MS / scale,
 });
 

@@ -29,8 +29,8 @@ export interface HarnessOptions {
   digestWindowMs?: number;
   /** The bot's clock for stuck-run detection. */
   now?: () => number;
-  /** The app-wide chat.update budget (default: the production one). */
-  updateLimit?: { perWindow?: number; windowMs?: number };
+  /** Slack's windows this many times shorter for the bot's own pacing (default: production's). */
+  slackPaceScale?: number;
   /** Slack's retry policy for the bot's WebClient (default: quick retries). */
   slackRetry?: { retries: number; factor: number; minTimeout: number; maxTimeout: number };
   /** Socket Mode: SLACK_APP_TOKEN is the fake's app-level token. */
@@ -74,6 +74,16 @@ export interface Harness {
     token?: string,
   ): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
+}
+
+/**
+ * The bot's own Slack pacing keeps the proportions of the fake's tiers when they are on (windows
+ * scaled alike); without tiers it is 100 times faster, so that tests of many posts in one channel
+ * are not paced at Slack's 1 a second.
+ */
+function paceScaleFor(tiers: HarnessOptions["slackTiers"]): number {
+  if (tiers === undefined || tiers === false) return 100;
+  return typeof tiers === "object" && tiers.windowMs ? 60_000 / tiers.windowMs : 1;
 }
 
 /** The real app over HTTP on 127.0.0.1, wired to strict fakes of Slack, Kestra and GitHub. */
@@ -146,7 +156,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.stuckAfterMs ? { stuckAfterMs: opts.stuckAfterMs } : {}),
       ...(opts.socketHelloTimeoutMs ? { socketHelloTimeoutMs: opts.socketHelloTimeoutMs } : {}),
       ...(opts.now ? { now: opts.now } : {}),
-      ...(opts.updateLimit ? { updateLimit: opts.updateLimit } : {}),
+      slackPaceScale: opts.slackPaceScale ?? paceScaleFor(opts.slackTiers),
     });
   let app = build();
   let url = "";

@@ -197,7 +197,7 @@ export class BatchDigest {
     });
     const render = renderOf(message);
     if (record.rootRender !== render) {
-      await this.d.threads.update(thread(ctx), ctx.rootTs, message, {
+      await this.d.threads.edit(thread(ctx), ctx.rootTs, message, {
         run: batchId,
         key: KEYS.root,
         status: view.status,
