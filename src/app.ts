@@ -318,6 +318,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
     socket ? { socketMode: () => socket.state } : {},
   );
+  // A listener's work goes on after its ack (a command's start): shutdown waits for it too.
+  bolt.use(async ({ next }) => {
+    await background.watch(next());
+  });
   registerListeners(bolt, listeners);
 
   return {
