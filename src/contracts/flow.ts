@@ -27,6 +27,7 @@ export const BATCH_INPUTS = {
   maxIssues: "max_issues",
   createPrs: "create_prs",
   waitForApproval: "wait_for_approval",
+  model: "model",
 } as const;
 
 /** Task ids of batch-issue-autofix that the bot reads. */

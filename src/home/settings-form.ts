@@ -3,6 +3,7 @@ import {
   type ChannelSettings,
   channelSettingsSchema,
   LABEL_PATTERN,
+  MODEL_PATTERN,
   type Policy,
   REPO_OR_WILDCARD,
 } from "../settings/channel-settings.ts";
@@ -146,6 +147,15 @@ export function parseSettingsForm(
       `At most ${MAX_APPROVERS} approvers and groups together (you picked ${approvers.length}).`;
   } else if (approvers.length > 0 && badUser === undefined && badGroup === undefined) {
     settings.approvers = approvers;
+  }
+
+  const model = field("model")?.value?.trim();
+  if (model) {
+    if (MODEL_PATTERN.test(model)) settings.model = model;
+    else {
+      errors[fieldBlockId("model", channel)] =
+        `${quote(model)} is not a model id: letters, digits and . _ : / @ - (e.g. gpt-4.1).`;
+    }
   }
 
   const approval = field("requireApproval")?.selected_option?.value;

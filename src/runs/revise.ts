@@ -192,6 +192,8 @@ export class RevisionStarter {
       user: run.ctx.user,
       issue: run.issue,
       rootTs: run.ctx.rootTs,
+      // The revision keeps the model of the patch it revises.
+      model: inputModel(run.execution),
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,
@@ -213,4 +215,9 @@ export class RevisionStarter {
     }
     return patch;
   }
+}
+
+function inputModel(execution: Execution): string | undefined {
+  const model = execution.inputs?.[SINGLE_INPUTS.model];
+  return typeof model === "string" && model.length > 0 ? model : undefined;
 }

@@ -29,6 +29,8 @@ export interface StartRequest {
   issue: IssueRef;
   /** Reuse this thread (its root follows the new run) instead of posting a new root message. */
   rootTs?: string;
+  /** The coding agent's model (`model:<id>`); else the channel's, else the environment's. */
+  model?: string | undefined;
   /** More flow inputs (e.g. Revise's feedback and previous patch). */
   extraInputs?: Record<string, InputValue>;
 }
@@ -152,7 +154,7 @@ export class RunStarter {
           at: Date.now(),
         });
       }
-      const { requireApproval } = await this.d.settings.policy(req.channel);
+      const { requireApproval, model } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
         SINGLE_FLOW_ID,
         {
@@ -162,6 +164,7 @@ export class RunStarter {
           // A channel that does not ask for approval gets its PR straight away.
           [SINGLE_INPUTS.createPr]: !requireApproval,
           [SINGLE_INPUTS.waitForApproval]: requireApproval,
+          [SINGLE_INPUTS.model]: req.model ?? model,
           ...req.extraInputs,
         },
         runLabels({

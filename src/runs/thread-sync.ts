@@ -206,8 +206,12 @@ export class ThreadSync {
         "no worker account",
       );
     }
+    // The model the agent reports, else the one the run asked for.
+    const asked = execution.inputs?.[SINGLE_INPUTS.model];
+    const model = result.model ?? (typeof asked === "string" && asked ? asked : undefined);
     const comment = patchComment(diffStats(text), s.hint?.summary ?? result.explanation, {
       ...(record.metrics ? { metrics: formatMetrics(record.metrics) } : {}),
+      ...(model ? { model } : {}),
       ...(ctx.batch ? { slug: ctx.slug } : {}),
       ...(result.unreadable ? { unreadable: result.unreadable } : {}),
     });

@@ -60,6 +60,7 @@ export const SETTINGS = {
     approverUsers: "settings_approver_users",
     approverGroups: "settings_approver_groups",
     requireApproval: "settings_require_approval",
+    model: "settings_model",
   },
   /** One action_id per field element (the block id tells fields apart). */
   input: "value",

@@ -170,6 +170,7 @@ describe("settings modal builder", () => {
     defaultRepo: "acme/api",
     defaultLabels: ["bug"],
     requireApproval: true,
+    model: "gpt-4.1",
   };
 
   it("pre-fills a channel's saved settings in fields whose block ids name the channel", () => {

@@ -9,6 +9,7 @@ const defaults = {
   defaultRepo: undefined,
   defaultLabels: ["bug"],
   requireApproval: true,
+  model: "gpt-4.1",
 };
 const opts = { webHost: "github.com", defaults };
 const C = "C0GENERAL";

@@ -13,7 +13,7 @@ const MAX_FILES_LISTED = 10;
 export function patchComment(
   stats: DiffStats,
   explanation: string | undefined,
-  extra: { metrics?: string; slug?: string; unreadable?: string } = {},
+  extra: { metrics?: string; model?: string; slug?: string; unreadable?: string } = {},
 ): string {
   const files = stats.files
     .slice(0, MAX_FILES_LISTED)
@@ -24,7 +24,11 @@ export function patchComment(
   const forIssue = extra.slug ? ` for ${escapeText(extra.slug)}` : "";
   const head = `*Patch ready${forIssue}*: ${plural(stats.files.length, "file")} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
-  if (extra.metrics) parts.push(extra.metrics);
+  const figures = [
+    extra.metrics,
+    extra.model ? `model \`${escapeText(extra.model.replace(/`/g, "'"))}\`` : undefined,
+  ].filter((p) => p);
+  if (figures.length > 0) parts.push(figures.join(" · "));
   if (extra.unreadable) {
     parts.push(`_No time, tokens or cost: ${escapeText(extra.unreadable)}._`);
   }

@@ -170,6 +170,13 @@ function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): Kn
       "User group ids (S…), comma-separated; every member may approve.",
       groups.join(", "),
     ),
+    textInput(
+      "model",
+      channel,
+      "Model",
+      `The coding agent's model id for this channel's runs, e.g. gpt-4.1; model:<id> on a command overrides it. Default: ${defaults.model}.`,
+      cs.model,
+    ),
     {
       type: "input",
       block_id: fieldBlockId("requireApproval", channel),
