@@ -177,13 +177,17 @@ export class RevisionStarter {
       attempt,
       feedback,
     };
-    await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
-      run: run.execution.id,
-      key,
-      decision,
-    });
     const record = this.d.records.peek(run.execution.id);
-    record?.mark(key);
+    // A revision started again from the recorded request (ensureStarted: Kestra refused its
+    // create, or the bot stopped before it) has its note already.
+    if (!record?.has(key)) {
+      await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
+        run: run.execution.id,
+        key,
+        decision,
+      });
+      record?.mark(key);
+    }
     if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
       team: run.ctx.team,

@@ -181,6 +181,40 @@ describe("Revise", () => {
     );
   });
 
+  /** Submits the form with feedback and waits for the old run's resume. */
+  async function submitRevision(ctx: Awaited<ReturnType<typeof awaitingApproval>>) {
+    const modal = await openModal(REQUESTER, ctx);
+    await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: feedbackValues("smaller change please"),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  }
+
+  const isCreate = (r: { method: string; path: string }) =>
+    r.method === "POST" &&
+    (r.path.split("?")[0] ?? "").endsWith("/executions/dev.autofix/ai-issue-autofix");
+  const revisionNotes = (rootTs: string) =>
+    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.startsWith("🔁 Revision requested"));
+
+  it("a revision whose first create Kestra refused is started once more, with its note said once", async () => {
+    const ctx = await awaitingApproval();
+    h.kestra.failNext(
+      { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-issue-autofix" },
+      { status: 503, body: { message: "Service Unavailable" } },
+    );
+    await submitRevision(ctx);
+    // The old run's sync right after starts the revision recorded in the thread again.
+    await h.slack.waitFor(() => h.kestra.executions.length === 2, { description: "the revision" });
+    await h.app.runtime.background.drain();
+    // The run's own create, the refused one, the revision's.
+    expect(h.kestra.requests.filter(isCreate)).toHaveLength(3);
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(revisionNotes(ctx.rootTs)).toHaveLength(1);
+  });
+
   it("re-checks authorization on submission: the metadata alone grants nothing", async () => {
     const ctx = await awaitingApproval();
     const modal = await openModal(REQUESTER, ctx);
