@@ -148,6 +148,16 @@ export class RevisionStarter {
     const url = state.execution.inputs?.[SINGLE_INPUTS.issueUrl];
     const parsed = parseIssueUrl(typeof url === "string" ? url : "", this.d.webHost);
     if (!parsed.ok) return;
+    // Kestra created the revision but the bot never heard (a timeout, or it stopped before the
+    // root followed it): it is there, and takes the root over at its next sync (ThreadSync.root).
+    const started = await this.d.starter.replacementOf(state.execution, state.ctx);
+    if (started) {
+      this.d.logger.info(
+        { executionId: state.execution.id, revision: started },
+        "the revision recorded before a restart was started already",
+      );
+      return;
+    }
     this.d.logger.info(
       { executionId: state.execution.id },
       "starting a revision recorded before a restart",
