@@ -5,7 +5,7 @@ import { STATUS_TEXT } from "../../src/slack/blocks/status-text.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { fileTag } from "../../src/slack/thread.ts";
 import type { FakeExecution } from "../fakes/kestra.ts";
-import type { FakeMessage } from "../fakes/slack.ts";
+import type { FakeCall, FakeMessage } from "../fakes/slack.ts";
 import { ALERTS, CHANNEL } from "../support/harness.ts";
 import type { ProcessEnd } from "./chaos.ts";
 import type { World } from "./world.ts";
@@ -67,8 +67,9 @@ export interface Figures {
   problems: string[];
   /**
    * What the user does not see because of a known limit (README, "Known limits"), each checked to
-   * be exactly that case: a cancel or a retry cut off by a SIGKILL after Kestra's change and before
-   * the bot told the user, which leaves the thread without who did it.
+   * be exactly that case: the process that had Kestra kill a run or create the run started again
+   * was SIGKILLed before it posted anything more, so the thread never says who did it (and a stuck
+   * alert keeps its buttons).
    */
   limits: string[];
 }
@@ -109,6 +110,12 @@ function metaOf(m: FakeMessage): Meta | undefined {
   return m.metadata?.event_type === "autofix_post" ? m.metadata.event_payload : undefined;
 }
 
+/** The identity a call to Slack gave its post. */
+function callMeta(c: FakeCall): Meta | undefined {
+  const metadata = c.params["metadata"] as { event_payload?: Meta } | undefined;
+  return metadata?.event_payload;
+}
+
 /** The stuck-run alerts of a run, in the alerts channel. */
 export function stuckAlertsOf(w: World, run: string): FakeMessage[] {
   return w.slack.channelMessages(ALERTS).filter((m) => {
@@ -143,17 +150,30 @@ function answersOf(w: World, played: Played): string[] {
  */
 export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = []): Figures {
   const f: Figures = { ...NONE, problems: [], limits: [] };
-  /** The process that made a change in Kestra at `at` ended with a SIGKILL. */
-  const killedAfter = (at: number) => ends.find((e) => e.at >= at)?.how === "kill";
-  const answers = answersOf(w, played);
-  const closedAlert = played.runs.some((r) =>
-    stuckAlertsOf(w, r.id).some((m) => m.text.includes("Started again by")),
-  );
-  /** The user was told the cancel (or the stuck alert's Retry) was done. */
-  const toldCancelled = closedAlert || answers.some((t) => t.startsWith("⏹️ Cancelled the run"));
-  /** The user was told the run was started again. */
+  /**
+   * The bot process that made a change in Kestra at `from` ended with a SIGKILL (before `before`),
+   * having posted nothing in any thread since (but what `allowed` lets through): it was killed
+   * before it could say what it did.
+   */
+  const cutOff = (
+    from: number,
+    allowed: (meta: Meta | undefined) => boolean,
+    before = Infinity,
+  ) => {
+    const end = ends.find((e) => e.at >= from);
+    if (end?.how !== "kill" || end.at > before) return false;
+    return !w.slack.calls.some(
+      (c) =>
+        c.method === "chat.postMessage" && c.at >= from && c.at <= end.at && !allowed(callMeta(c)),
+    );
+  };
+  const nothing = () => false;
+  /** The user was told the run was started again (by the operation that started it). */
   const toldRerun =
-    closedAlert || answers.some((t) => t.startsWith("🔁 Started the cancelled run again"));
+    answersOf(w, played).some((t) => t.startsWith("🔁 Started the cancelled run again")) ||
+    played.runs.some((r) =>
+      stuckAlertsOf(w, r.id).some((m) => m.text.includes("Started again by")),
+    );
   const problem = (kind: keyof Omit<Figures, "problems" | "limits">, text: string, n = 1) => {
     f[kind] += n;
     f.problems.push(`${kind}: ${text}`);
@@ -318,9 +338,17 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
       const by = run.cancelledBy ? `⏹️ Cancelled by <@${run.cancelledBy}>.` : undefined;
       if (by && notes.length > 0 && !notes.some((m) => m.text === by)) {
         const text = `${who}: the thread does not say who cancelled it ("${notes[0]?.text}")`;
-        // Known limit: the bot killed after Kestra took the kill, before the note and its answer.
+        // Known limit: the bot killed after Kestra took the kill and before its note; the note
+        // posted later (at the run's end) cannot say who.
         const killedAt = Date.parse(w.kestra.kills.find((k) => k.executionId === run.id)?.at ?? "");
-        if (!toldCancelled && killedAfter(killedAt)) {
+        const noteAt =
+          w.slack.calls.find(
+            (c) =>
+              c.method === "chat.postMessage" &&
+              callMeta(c)?.run === run.id &&
+              callMeta(c)?.key === KEYS.closed("cancelled", 0),
+          )?.at ?? Number.POSITIVE_INFINITY;
+        if (cutOff(killedAt, nothing, noteAt)) {
           f.limits.push(`${text}: the bot was killed after Kestra took the kill, before the note`);
         } else problem("missing", text);
       }
@@ -334,7 +362,7 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
       if (notes.length === 0) {
         const text = `${who}: no note that it ${how === "revision" ? "revises" : "started again"} ${oldId}`;
         // Known limit: the bot killed after Kestra's create, before the note and its answer.
-        if (how === "rerun" && !toldRerun && killedAfter(startOf(exec))) {
+        if (how === "rerun" && !toldRerun && cutOff(startOf(exec), nothing)) {
           f.limits.push(
             `${text}: the bot was killed after Kestra created the run, before the note`,
           );
@@ -348,7 +376,9 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
         liveButtons(alert, [ACTIONS.stuckRetry, ACTIONS.stuckCancel])
       ) {
         const text = `${who}: the stuck alert of ${oldId} still has its buttons`;
-        if (killedAfter(startOf(exec))) {
+        const isNote = (meta: Meta | undefined) =>
+          meta?.run === run.id && meta.key === KEYS.rerunOf(oldId);
+        if (cutOff(startOf(exec), isNote)) {
           f.limits.push(
             `${text}: the bot was killed after Kestra created the run, before it closed the alert`,
           );
