@@ -67,6 +67,8 @@ export class RunRecord {
   skipped: SkippedIssue[] | undefined;
   /** When this process last resumed the run (Kestra applies a resume asynchronously). */
   resumedAt: number | undefined;
+  /** A newer run of the thread whose root it follows (read once: this run never takes it back). */
+  rootTakenBy: string | undefined;
   private readonly posted = new Set<string>();
   private readonly snapshot: ThreadSnapshot | undefined;
 

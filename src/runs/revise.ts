@@ -148,6 +148,16 @@ export class RevisionStarter {
     const url = state.execution.inputs?.[SINGLE_INPUTS.issueUrl];
     const parsed = parseIssueUrl(typeof url === "string" ? url : "", this.d.webHost);
     if (!parsed.ok) return;
+    // Kestra created the revision but the bot never heard (a timeout, or it stopped before the
+    // root followed it): it is there, and takes the root over at its next sync (ThreadSync.root).
+    const started = await this.d.starter.replacementOf(state.execution, state.ctx);
+    if (started) {
+      this.d.logger.info(
+        { executionId: state.execution.id, revision: started },
+        "the revision recorded before a restart was started already",
+      );
+      return;
+    }
     this.d.logger.info(
       { executionId: state.execution.id },
       "starting a revision recorded before a restart",
@@ -177,13 +187,17 @@ export class RevisionStarter {
       attempt,
       feedback,
     };
-    await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
-      run: run.execution.id,
-      key,
-      decision,
-    });
     const record = this.d.records.peek(run.execution.id);
-    record?.mark(key);
+    // A revision started again from the recorded request (ensureStarted: Kestra refused its
+    // create, or the bot stopped before it) has its note already.
+    if (!record?.has(key)) {
+      await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
+        run: run.execution.id,
+        key,
+        decision,
+      });
+      record?.mark(key);
+    }
     if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
       team: run.ctx.team,

@@ -20,6 +20,7 @@ import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RootClaim } from "./root-claim.ts";
 import type { StartLedger } from "./start-ledger.ts";
+import { startOf } from "./status.ts";
 import { UNSTARTED, type UnstartedRuns } from "./unstarted.ts";
 
 export interface StartRequest {
@@ -233,6 +234,22 @@ export class RunStarter {
     // A batch child reports into the batch thread, whose root is the digest.
     if (!ctx.batch) await this.d.rootClaim.claim(execution);
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };
+  }
+
+  /**
+   * The run that took `old`'s place in its thread (a revision, a cancelled run started again),
+   * found in Kestra: a run of the thread that started after it. What the bot meant to write after
+   * Kestra's create may be lost (its answer lost to a timeout, a crash in between); the run itself
+   * is there. Kestra's search shows a run a moment after its create (its indexer).
+   */
+  async replacementOf(old: Execution, ctx: RunContext): Promise<string | undefined> {
+    const { results } = await this.d.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: { [LABELS.channel]: ctx.channel, [LABELS.ts]: ctx.rootTs },
+      size: 10,
+    });
+    const since = startOf(old);
+    return results.find((e) => e.id !== old.id && startOf(e) >= since)?.id;
   }
 
   /**

@@ -56,6 +56,11 @@ export function attemptOf(execution: Pick<Execution, "state">): number {
     .length;
 }
 
+/** When Kestra created the execution (ms; NaN when it does not say). */
+export function startOf(execution: Pick<Execution, "state">): number {
+  return Date.parse(execution.state.startDate ?? execution.state.histories[0]?.date ?? "");
+}
+
 function lastRun(execution: Execution, taskId: string): TaskRun | undefined {
   return execution.taskRunList.filter((t) => t.taskId === taskId).at(-1);
 }

@@ -26,7 +26,7 @@ import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
-import type { RunView } from "./status.ts";
+import { type RunView, startOf } from "./status.ts";
 
 // The steps that bring one run's thread up to date with what Kestra says, each posted at most
 // once (RunRecord). They run under the run's lock; a step that cannot read Kestra throws, so the
@@ -86,7 +86,7 @@ export class ThreadSync {
   /** The run's root: status, links, the buttons while it waits, who decided. */
   async root(s: RunState): Promise<void> {
     const { record, ctx, view, execution } = s;
-    if (!record.ownsRoot) return;
+    if (!record.ownsRoot && !(await this.tookPlaceOfRoot(s))) return;
     const kestraUrl = this.kestraUrl(execution);
     const approverHint =
       view.approvable && !record.decision && patchShown(s)
@@ -118,6 +118,27 @@ export class ThreadSync {
     record.rootRender = render;
     record.shared.rootOwner = execution.id;
     record.status = view.status;
+  }
+
+  /**
+   * A run started in the thread after the run its root follows took that run's place (a revision,
+   * a cancelled run started again): the root follows it, also when RootClaim never ran (Kestra's
+   * answer to the create was lost to a timeout, or the bot stopped before the claim). An older
+   * run never takes the root back; one read of the root's run tells which is older.
+   */
+  private async tookPlaceOfRoot(s: RunState): Promise<boolean> {
+    const owner = s.record.shared.rootOwner;
+    if (!owner || s.ctx.batch || s.record.rootTakenBy === owner) return false;
+    const followed = await this.d.reader.execution(owner);
+    if (followed && !(startOf(followed) < startOf(s.execution))) {
+      s.record.rootTakenBy = owner;
+      return false;
+    }
+    this.d.logger.info(
+      { executionId: s.execution.id, replaces: owner },
+      "the root follows a newer run of its thread",
+    );
+    return true;
   }
 
   /**

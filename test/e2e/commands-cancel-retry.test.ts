@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
@@ -172,6 +173,35 @@ describe("/autofix retry", () => {
     await h.slack.waitFor(
       () => threadTexts(rootTs).filter((t) => t.startsWith("⏹️ Cancelled by")).length === 2,
     );
+  });
+
+  it("a run started again that Kestra created but whose answer never came (a timeout): its own notifications bring the root over to it", async () => {
+    const { run, rootTs } = await runningRun();
+    await ask(h, `cancel ${run.id}`);
+    await run.killed();
+    // Kestra applies the create; its answer comes after the bot's timeout (KESTRA_TIMEOUT_MS).
+    let held = false;
+    h.kestra.beforeReply(async (r) => {
+      const create =
+        r.method === "POST" &&
+        /\/executions\/dev\.autofix\/ai-issue-autofix$/.test(r.path.split("?")[0] ?? "");
+      if (held || !create) return;
+      held = true;
+      await sleep(2000);
+    });
+    const answer = await ask(h, `retry ${run.id}`);
+    expect(answer.text).toMatch(/Kestra is not reachable/);
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(rootOf(h, rootTs).text).toMatch(/Cancelled$/);
+    const fresh = new FlowDriver(h, h.kestra.executions[1]?.id ?? "");
+    await fresh.started();
+    await h.slack.waitFor(() => rootOf(h, rootTs).text.endsWith("Running"));
+    await fresh.patchReady();
+    await h.slack.waitFor(() => hasButtons(rootOf(h, rootTs)));
+    expect(JSON.stringify(rootOf(h, rootTs).blocks)).toContain(`"${fresh.id}"`);
+    // The cancelled run's own last word changes nothing: an older run never takes the root back.
+    await h.notify({ executionId: run.id, event: "finished" });
+    expect(rootOf(h, rootTs).text).toMatch(/awaiting approval$/);
   });
 
   it("refuses anyone but the requester or an approver", async () => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { REVISE } from "../../src/slack/ids.ts";
 import type { RecordedRequest } from "../fakes/kestra.ts";
 import type { PendingReply } from "../fakes/slack.ts";
 import type { BotProcess } from "./bot-process.ts";
@@ -45,8 +46,15 @@ export function shuffle<T>(random: () => number, items: readonly T[]): T[] {
  * - click: the chat.update that records a decision (the buttons are gone), before Kestra's resume;
  * - resume: Kestra accepted the resume, the bot never hears so;
  * - create: Kestra created the execution of a /autofix, the bot never hears so;
+ * - new-run: Kestra created the execution that takes a run's place in its thread (a revision, a
+ *   cancelled run started again), the bot never hears so;
+ * - kill: Kestra took the kill of a run (a cancel, a stuck alert's Retry), the bot never hears so;
+ * - modal: the Revise form is shown (views.update), the bot never hears so;
+ * - revision-note, cancel-note, rerun-note: the thread's note of a revision request, of a cancel
+ *   ("Cancelled by"), of a run started again, posted and unanswered;
+ * - stuck-alert: the stuck-run alert is posted in the alerts channel, unanswered;
  * - catchup: the N-th request (to either fake) of a restarted process before its start-up
- *   catch-up is done: it lands only after another kill.
+ *   catch-up is done: it lands only after another kill (or a restart for a reconcile pass).
  */
 export type KillKind =
   | "catchup"
@@ -57,7 +65,29 @@ export type KillKind =
   | "upload"
   | "click"
   | "resume"
-  | "create";
+  | "create"
+  | "new-run"
+  | "kill"
+  | "modal"
+  | "revision-note"
+  | "cancel-note"
+  | "rerun-note"
+  | "stuck-alert";
+
+/**
+ * Moments that a kill before them can take away for good: a kill between Kestra's create of a
+ * run started again and its note leaves no note to post (README, "Known limits"), and the user,
+ * who sees the new run, does nothing more. A run's other kill is armed once such a kill landed.
+ */
+const CUT_OFF_BY_EARLIER: readonly KillKind[] = ["rerun-note"];
+
+/** The notes whose post a kill may land on, by the start of their key (src/runs/record.ts KEYS). */
+const NOTE_KEYS: Partial<Record<KillKind, RegExp>> = {
+  "revision-note": /^revise:/,
+  "cancel-note": /^closed:cancelled:/,
+  "rerun-note": /^(rerun-of|restarted):/,
+  "stuck-alert": /^stuck:/,
+};
 
 export interface Kill {
   kind: KillKind;
@@ -70,6 +100,12 @@ export interface Landing {
   run: number;
   /** The request it landed on, e.g. "chat.update root (decision)" or "POST /executions/{id}/actions/resume". */
   at: string;
+}
+
+/** A bot process ended: SIGKILLed where a kill landed, or stopped with SIGTERM. */
+export interface ProcessEnd {
+  at: number;
+  how: "kill" | "stop";
 }
 
 type Request =
@@ -90,9 +126,10 @@ function matches(kind: KillKind, r: Request): boolean {
     if (kind === "kestra") return true;
     if (kind === "resume")
       return method === "POST" && /\/actions\/resume$/.test(path.split("?")[0] ?? "");
-    if (kind === "create") {
+    if (kind === "create" || kind === "new-run") {
       return method === "POST" && /\/executions\/dev\.autofix\/ai-issue-autofix(\?|$)/.test(path);
     }
+    if (kind === "kill") return method === "DELETE" && /\/actions\/kill(\?|$)/.test(path);
     return false;
   }
   const { method } = r.call;
@@ -109,6 +146,14 @@ function matches(kind: KillKind, r: Request): boolean {
   }
   if (kind === "upload") return method === "files.completeUploadExternal";
   if (kind === "click") return method === "chat.update" && meta?.["decision"] !== undefined;
+  if (kind === "modal") {
+    return (
+      method === "views.update" &&
+      JSON.stringify(r.call.params["view"] ?? "").includes(REVISE.feedbackBlock)
+    );
+  }
+  const note = NOTE_KEYS[kind];
+  if (note) return method === "chat.postMessage" && note.test(String(meta?.["key"] ?? ""));
   return false;
 }
 
@@ -140,16 +185,24 @@ function describe(r: Request): string {
  */
 export class KillSwitch {
   readonly landings: Landing[] = [];
+  /** How each process ended, in order (a SIGKILL, or a SIGTERM for a reconcile pass). */
+  readonly ends: ProcessEnd[] = [];
   /** Per run: the requests restarted processes made until they had caught up. */
   readonly catchUps = new Map<number, { slack: number; kestra: number }>();
   private readonly bot: BotProcess;
   /** Planned, not armed yet (a run's kills wait for its execution, "create" excepted). */
   private readonly waiting: Kill[] = [];
+  /** The run's kills that wait for its kill of a moment that could be cut off (CUT_OFF_BY_EARLIER). */
+  private readonly held: Kill[] = [];
   private armed: { kill: Kill; seen: number }[] = [];
   private generation = 0;
   private restarting: Promise<void> = Promise.resolve();
   private settling = false;
+  /** A graceful stop (restart()) is under way: its requests are not the flow's. */
+  private stopping = false;
   private run = 0;
+  /** Graceful restarts (restart()). */
+  restarts = 0;
 
   constructor(world: World, bot: BotProcess) {
     this.bot = bot;
@@ -168,8 +221,11 @@ export class KillSwitch {
    */
   beginRun(run: number, kills: Kill[]): void {
     this.run = run;
+    // A kill whose moment an earlier kill can take away goes first; the run's others wait for it.
+    const first = kills.find((k) => CUT_OFF_BY_EARLIER.includes(k.kind));
     for (const kill of kills) {
-      if (kill.kind === "create") this.armed.push({ kill, seen: 0 });
+      if (first && kill !== first) this.held.push(kill);
+      else if (kill.kind === "create") this.armed.push({ kill, seen: 0 });
       else this.waiting.push(kill);
     }
   }
@@ -181,13 +237,13 @@ export class KillSwitch {
 
   /** The run has settled: a kill not landed yet moves on to the next run. */
   endRun(): void {
-    this.waiting.unshift(...this.armed.map((a) => a.kill));
+    this.waiting.unshift(...this.armed.map((a) => a.kill), ...this.held.splice(0));
     this.armed = [];
   }
 
   /** Kills not landed. */
   get pending(): Kill[] {
-    return [...this.armed.map((a) => a.kill), ...this.waiting];
+    return [...this.armed.map((a) => a.kill), ...this.waiting, ...this.held];
   }
 
   /** Resolves when a process serves and has caught up (after any restart in progress). */
@@ -200,8 +256,29 @@ export class KillSwitch {
     }
   }
 
+  /**
+   * A graceful restart (SIGTERM, as a deploy does), for a reconcile pass: the new process's
+   * start-up catch-up counts as a restarted process's (targeted and catch-up kills may land in it).
+   */
+  async restart(): Promise<void> {
+    await this.ready();
+    const generation = ++this.generation;
+    this.stopping = true;
+    try {
+      this.ends.push({ at: Date.now(), how: "stop" });
+      await this.bot.stop();
+    } finally {
+      this.stopping = false;
+    }
+    this.restarts++;
+    this.settling = true;
+    this.restarting = this.restartFrom(generation);
+    this.restarting.catch(() => {}); // ready() reports it
+    await this.ready();
+  }
+
   private async onRequest(r: Request): Promise<void> {
-    if (!this.bot.alive) return;
+    if (!this.bot.alive || this.stopping) return;
     if (this.settling) {
       const spent = this.catchUps.get(this.run) ?? { slack: 0, kestra: 0 };
       spent[r.fake]++;
@@ -217,8 +294,12 @@ export class KillSwitch {
     if (!landing) return;
     this.armed = this.armed.filter((a) => a !== landing);
     this.landings.push({ kill: landing.kill, run: this.run, at: describe(r) });
+    if (CUT_OFF_BY_EARLIER.includes(landing.kill.kind)) {
+      for (const kill of this.held.splice(0)) this.armed.push({ kill, seen: 0 });
+    }
     this.settling = true;
     const generation = ++this.generation;
+    this.ends.push({ at: Date.now(), how: "kill" });
     await this.bot.kill();
     this.restarting = this.restartFrom(generation);
     this.restarting.catch(() => {}); // ready() reports it
