@@ -9,7 +9,7 @@ import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url
 import type { Refusal } from "../shared/refusal.ts";
 import { WorkQueue } from "../shared/work-queue.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { notStartedNote, notStartedText } from "../slack/blocks/run-notes.ts";
+import { notStartedText } from "../slack/blocks/run-notes.ts";
 import type { Message } from "../slack/blocks/types.ts";
 import { shortReason, userMessage } from "../slack/error-messages.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
@@ -274,7 +274,7 @@ export class RunStarter {
   /**
    * Nothing stays at Queued, and each audience hears it once: the root (the channel) says the run
    * couldn't start and offers Retry, the alerts channel gets the details, the requester a short
-   * private answer. A revision's thread belongs to the run it revises: a reply says it there.
+   * private answer. A revision is tried again from its recorded request (ensureStarted).
    */
   private async cannotStart(
     req: StartRequest,
@@ -296,18 +296,18 @@ export class RunStarter {
       await this.d.unstarted
         .settled(thread.channel, thread.rootTs)
         .catch((e: unknown) => this.d.logger.warn({ err: e }, "cannot forget a failed start"));
-    } else if (thread) {
-      await this.d.threads
-        .reply(thread, notStartedNote(slug, why))
-        .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot say the revision failed"));
     }
     const failure = startFailure(slug, req.user, userMessage(err));
     await this.d.failures
       .alert({ failure, channel: req.channel, thread })
       .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot report the start failure"));
+    // A revision's request is recorded in its thread: the bot starts it again by itself.
+    const refusal: Refusal = req.rootTs
+      ? { code: "revision_unconfirmed", slug, cause: err }
+      : { code: "not_started", slug, cause: err, retry };
     return {
       ok: false,
-      refusal: { code: "not_started", slug, cause: err, retry },
+      refusal,
       ...(thread ? { rootTs: thread.rootTs } : {}),
     };
   }

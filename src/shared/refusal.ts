@@ -11,6 +11,11 @@ export type Refusal =
    * channel says so and offers Retry.
    */
   | { code: "not_started"; slug: string; cause: unknown; retry: boolean; batch?: boolean }
+  /**
+   * A revision's create failed or got no answer: the request is recorded in its thread, and the
+   * bot starts it again by itself (RevisionStarter.ensureStarted).
+   */
+  | { code: "revision_unconfirmed"; slug: string; cause: unknown }
   /** The issue could not be read, or is not an issue: nothing was posted. */
   | { code: "issue_refused"; cause: unknown }
   /** Slack would not take the run's root message. */

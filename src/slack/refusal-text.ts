@@ -18,6 +18,8 @@ export function refusalText(r: Refusal): string {
         : " try again once they have fixed it.";
       return `Couldn't start ${what} ${escapeText(r.slug)}: ${shortReason(r.cause)}. The admins have been told;${next}`;
     }
+    case "revision_unconfirmed":
+      return `Kestra did not confirm the revision of ${escapeText(r.slug)}: ${shortReason(r.cause)}. The admins have been told; the bot tries again by itself, and the thread follows the revision once it runs.`;
     case "issue_refused":
       return userMessage(r.cause);
     case "cannot_post":

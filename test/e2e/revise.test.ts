@@ -199,7 +199,7 @@ describe("Revise", () => {
     r.method === "POST" &&
     (r.path.split("?")[0] ?? "").endsWith("/executions/dev.autofix/ai-issue-autofix");
   const revisionNotes = (rootTs: string) =>
-    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.startsWith("🔁 Revision requested"));
+    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.startsWith("✏️ Revision requested"));
 
   it("a revision whose first create Kestra refused is started once more, with its note said once", async () => {
     const ctx = await awaitingApproval();
@@ -236,7 +236,9 @@ describe("Revise", () => {
       description: "the reviewer told",
       timeoutMs: 8000,
     });
-    expect(told.text).toMatch(/^The run could not start: Kestra is not reachable/);
+    expect(told.text).toMatch(
+      /^Kestra did not confirm the revision of acme\/api#42: Kestra is not reachable/,
+    );
     await h.app.runtime.background.drain();
     expect(h.kestra.executions).toHaveLength(2);
     expect(revisionNotes(ctx.rootTs)).toHaveLength(1);
@@ -269,7 +271,7 @@ describe("Revise", () => {
     expect(h.kestra.executions).toHaveLength(1);
   });
 
-  it("a revision Kestra will not start: one line in the thread, a short private answer, details to the admins", async () => {
+  it("a revision whose create Kestra refuses: the reviser is told in short, the admins in full, and the bot starts it again by itself", async () => {
     const ctx = await awaitingApproval();
     const modal = await openModal(REQUESTER, ctx);
     h.kestra.failNext(
@@ -284,16 +286,16 @@ describe("Revise", () => {
     });
     const eph = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === REQUESTER));
     expect(eph.text).toBe(
-      "Couldn't start the run for acme/api#42: Kestra is not reachable right now. The admins have been told; try again once they have fixed it.",
-    );
-    const note = await h.slack.waitFor(() =>
-      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.includes("couldn't start")),
-    );
-    expect(note.text).toBe(
-      "❌ The revision of *acme/api#42* couldn't start: Kestra is not reachable right now. The admins have been told.",
+      "Kestra did not confirm the revision of acme/api#42: Kestra is not reachable right now. The admins have been told; the bot tries again by itself, and the thread follows the revision once it runs.",
     );
     const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
     expect(JSON.stringify(alert.blocks)).toContain("Try again in a few minutes");
+    await h.slack.waitFor(() => h.kestra.executions.length === 2, { description: "the revision" });
+    await h.app.runtime.background.drain();
+    // The thread says nothing of the refusal: the revision it announced did start.
+    expect(h.slack.thread(CHANNEL, ctx.rootTs).some((m) => m.text.includes("couldn't"))).toBe(
+      false,
+    );
   });
 
   it("answers empty feedback inline and keeps the modal open", async () => {

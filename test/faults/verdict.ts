@@ -170,7 +170,7 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
   const nothing = () => false;
   /** The user was told the run was started again (by the operation that started it). */
   const toldRerun =
-    answersOf(w, played).some((t) => t.startsWith("🔁 Started the cancelled run again")) ||
+    answersOf(w, played).some((t) => /^🔄 Started \*[^*]+\* again as a new run/.test(t)) ||
     played.runs.some((r) =>
       stuckAlertsOf(w, r.id).some((m) => m.text.includes("Started again by")),
     );

@@ -121,10 +121,3 @@ export function approvalOutcomeText(input: {
 export function notStartedText(why: string): string {
   return `Couldn't start: ${why}. The admins have been told.`;
 }
-
-/** In a thread whose root belongs to another run (a revision that couldn't start). */
-export function notStartedNote(slug: string, why: string): Message {
-  return note(
-    `❌ The revision of *${escapeText(slug)}* couldn't start: ${escapeText(why)}. The admins have been told.`,
-  );
-}
