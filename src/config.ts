@@ -46,6 +46,8 @@ const envSchema = z.object({
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
     .default("info"),
+  /** json for machines (the default), pretty for a person at a terminal (npm run dev). */
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
 
   SLACK_BOT_TOKEN: z
     .string({ error: "is required: the bot token (xoxb-…) from OAuth & Permissions" })
@@ -135,6 +137,7 @@ export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as (keyof typeof env
 export interface Config {
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: "json" | "pretty";
   slack: {
     botToken: string;
     signingSecret: string;
@@ -178,6 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
