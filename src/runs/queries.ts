@@ -10,6 +10,7 @@ import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import type { RunRef } from "../shared/run-ref.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
+import { permalinkOf } from "../slack/permalinks.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import { factsOf } from "./facts.ts";
 import type { Links } from "./links.ts";
@@ -214,7 +215,7 @@ export class RunQueries {
     return (await this.d.kestra.findExecution(light.id)) ?? light;
   }
 
-  /** The run's facts with its Slack thread link (chat.getPermalink) and, when asked, its PR. */
+  /** The run's facts with its Slack thread link and, when asked, its PR. */
   async describeRun(run: TeamRun, opts: { withPr: boolean }): Promise<RunFacts> {
     const view = await this.d.views.view(run.execution);
     const [threadUrl, prUrl] = await Promise.all([
@@ -229,17 +230,8 @@ export class RunQueries {
     });
   }
 
-  private async threadLink(ctx: RunContext): Promise<string | undefined> {
-    try {
-      const res = await this.d.slack.chat.getPermalink({
-        channel: ctx.channel,
-        message_ts: ctx.rootTs,
-      });
-      return res.permalink;
-    } catch (err) {
-      this.d.logger.warn({ err, channel: ctx.channel }, "cannot get thread permalink");
-      return undefined;
-    }
+  private threadLink(ctx: RunContext): Promise<string | undefined> {
+    return permalinkOf(this.d, ctx.channel, ctx.rootTs);
   }
 
   /**

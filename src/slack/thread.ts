@@ -4,6 +4,7 @@ import { isTransient, UpstreamError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
 import { slackCall } from "./errors.ts";
+import { permalinkOf } from "./permalinks.ts";
 import type { UpdateLimiter } from "./update-limiter.ts";
 
 // The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
@@ -266,17 +267,8 @@ export class SlackThreads {
   }
 
   /** The thread's link, or undefined when Slack will not tell (the alert goes without it). */
-  async permalink(t: ThreadRef): Promise<string | undefined> {
-    try {
-      const res = await this.client.chat.getPermalink({
-        channel: t.channel,
-        message_ts: t.rootTs,
-      });
-      return res.permalink;
-    } catch (err) {
-      this.logger.warn({ err, channel: t.channel }, "cannot get thread permalink");
-      return undefined;
-    }
+  permalink(t: ThreadRef): Promise<string | undefined> {
+    return permalinkOf({ slack: this.client, logger: this.logger }, t.channel, t.rootTs);
   }
 
   /**

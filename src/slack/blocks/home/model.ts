@@ -46,7 +46,14 @@ export interface RunsSection {
 }
 
 /** Fix status of an issue: its newest run, if any. */
-export type FixStatus = "none" | "running" | "awaiting_approval" | "pr_open" | "failed" | "ended";
+export type FixStatus =
+  | "none"
+  | "running"
+  | "awaiting_approval"
+  | "pr_open"
+  | "failed"
+  | "ended"
+  | "unknown";
 
 export interface IssueRow {
   repo: string;

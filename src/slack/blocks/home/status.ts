@@ -64,6 +64,8 @@ export const FIX_TEXT: Record<FixStatus, string> = {
   pr_open: "✅ PR open",
   failed: "❌ failed",
   ended: "ended without a PR",
+  // Kestra did not answer: saying "no run" could start a second one.
+  unknown: "❔ unknown: Kestra did not answer, Refresh to try again",
 };
 
 /** Whether a new run may be started for an issue from the dashboard. */
