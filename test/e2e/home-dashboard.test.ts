@@ -514,7 +514,9 @@ describe("App Home: who sees which runs", () => {
       { status: 503, body: { message: "down" } },
     );
     const home = await openHome(h, REQUESTER);
-    const row = viewText(home.view).split("\n").find((l) => l.includes("acme/api#602"));
+    const row = viewText(home.view)
+      .split("\n")
+      .find((l) => l.includes("acme/api#602"));
     expect(issueBlocksNaming(home, "acme/api#602")).toBe(1);
     expect(JSON.stringify(blocksOf(home.view))).toContain(
       "❔ unknown: Kestra did not answer, Refresh to try again",
