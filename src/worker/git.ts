@@ -183,6 +183,39 @@ export async function pushBranch(
   );
 }
 
+/**
+ * Pushes HEAD onto refs/heads/<branch> without force (a PR's branch that others may push to);
+ * false when the remote refuses because the branch moved (not a fast-forward).
+ */
+export async function pushFastForward(
+  ctx: GitContext,
+  dir: string,
+  opts: { url: string; branch: string; token: string },
+): Promise<boolean> {
+  const res = await git(
+    ctx,
+    [
+      "-c",
+      "core.hooksPath=/dev/null",
+      "push",
+      "--quiet",
+      "--no-verify",
+      "--",
+      opts.url,
+      `HEAD:refs/heads/${opts.branch}`,
+    ],
+    { cwd: dir, env: credentialEnv({ token: opts.token, url: opts.url }) },
+  );
+  if (res.code === 0) return true;
+  if (/\[rejected\]|non-fast-forward|fetch first/.test(res.stderr)) return false;
+  const detail = res.timedOut ? "timed out" : lastLine(res.stderr) || `exit code ${res.code}`;
+  throw new UpstreamError(
+    "git",
+    "unavailable",
+    `push to ${redactUrl(opts.url)} failed: ${scrub(detail)}`,
+  );
+}
+
 function redactUrl(url: string): string {
   try {
     const u = new URL(url);
