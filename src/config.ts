@@ -122,6 +122,21 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(48),
+  AUTOFIX_PR_FOLLOW_DAYS: z.coerce
+    .number({ error: "must be a number of days" })
+    .int()
+    .min(0, { error: "must be 0 (do not follow PRs) or more days" })
+    .default(14),
+  AUTOFIX_PR_POLL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int()
+    .min(0, { error: "must be 0 (only at start-up) or more seconds" })
+    .default(120),
+  AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES: z.coerce
+    .number({ error: "must be a number of minutes" })
+    .int()
+    .min(1, { error: "must be 1 or more minutes" })
+    .default(120),
   KESTRA_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** PostgreSQL for the per-run lock across replicas; unset = one replica (see README). */
   DATABASE_URL: z
@@ -162,6 +177,8 @@ export interface Config {
   policy: Policy;
   stuckAfterMs: number;
   reconcile: { intervalMs: number; lookbackHours: number };
+  /** Following the PRs runs open: for how long, how often, when hanging checks are said. */
+  prFollow: { days: number; intervalMs: number; checksTimeoutMs: number };
   databaseUrl: string | undefined;
 }
 
@@ -219,6 +236,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     reconcile: {
       intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
       lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,
+    },
+    prFollow: {
+      days: e.AUTOFIX_PR_FOLLOW_DAYS,
+      intervalMs: e.AUTOFIX_PR_POLL_SECONDS * 1000,
+      checksTimeoutMs: e.AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES * 60_000,
     },
     databaseUrl: e.DATABASE_URL,
   };

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
 import { contextOf, type RunContext } from "./context.ts";
@@ -223,7 +224,7 @@ export class RunQueries {
     view: RunView,
     repo: string | undefined,
   ): Promise<string | undefined> {
-    if (view.status !== "pr_opened" || !view.createPr) return undefined;
+    if (!hasPr(view.status) || !view.createPr) return undefined;
     try {
       return await this.d.reader.prUrl(execution, view.createPr, repo);
     } catch (err) {

@@ -5,6 +5,7 @@ import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { alreadyDecidedText, revisionNote } from "../slack/blocks/run-notes.ts";
@@ -72,7 +73,7 @@ export class RunRevisions {
       );
     }
     const view = await this.d.views.view(execution);
-    if (view.status === "pr_opened") {
+    if (hasPr(view.status)) {
       throw new InputError(
         "This patch already became a pull request: it can no longer be revised.",
       );
