@@ -82,7 +82,8 @@ async function playOne(w: World, p: Player, scenario: Scenario, issues: number[]
     }
     if (verdict === "approve") {
       expected.outcome = "pr";
-      expected.prUrl = `https://github.com/acme/api/pull/${issue + 1000}`;
+      // create_pr opened it on GitHub: the bot follows it there.
+      expected.prUrl = w.github.addPull("acme", "api", { head: `autofix/issue-${issue}` }).htmlUrl;
       await run.prCreated(expected.prUrl);
     } else {
       expected.outcome = "rejected";
@@ -136,7 +137,9 @@ async function playBatch(
     expected.outcome = verdict === "approve" ? "pr" : "rejected";
     if (!decided.applied) continue;
     if (verdict === "approve") {
-      expected.prUrl = `https://github.com/acme/api/pull/${expected.issue + 1000}`;
+      expected.prUrl = w.github.addPull("acme", "api", {
+        head: `autofix/issue-${expected.issue}`,
+      }).htmlUrl;
       await run.prCreated(expected.prUrl);
     } else {
       await run.finished();
@@ -157,7 +160,7 @@ async function playBatch(
 }
 
 /** `/autofix …` from the requester; resolves with the execution it started. */
-async function command(
+export async function command(
   w: World,
   p: Player,
   text: string,
@@ -182,7 +185,7 @@ async function command(
  * The user clicks while the buttons are live, and again only if they still are a while later
  * (the bot may have died mid-click). Resolves once Kestra applied a resume, or gives up.
  */
-async function decide(
+export async function decide(
   w: World,
   p: Player,
   id: string,
@@ -240,7 +243,7 @@ export async function waitFor<T>(
   }
 }
 
-function label(e: FakeExecution, key: string): string | undefined {
+export function label(e: FakeExecution, key: string): string | undefined {
   return e.labels.find((l) => l.key === key)?.value;
 }
 
