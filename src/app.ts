@@ -15,6 +15,7 @@ import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { composeRuns, type RunServices } from "./runs/compose.ts";
+import type { FollowUps } from "./runs/follow-up.ts";
 import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
@@ -72,6 +73,8 @@ export interface AppRuntime {
   reconciler: Reconciler;
   /** Follows the PRs runs opened (checks, reviews, merge) in their threads. */
   prFollower: PrFollower;
+  /** Fix the failing checks / Address the review; `fromThread` is the mentions' entry. */
+  followUps: FollowUps;
   settings: SettingsStore;
   /** The bot's own clients. */
   kestra: KestraClient;
@@ -338,7 +341,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
 
   return {
     bolt,
-    runtime: { background, digest, reconciler, prFollower, settings, kestra, slack },
+    runtime: { background, digest, reconciler, prFollower, followUps, settings, kestra, slack },
     async start() {
       // HTTP first: /healthz answers while Slack and the database are reached.
       const port = await front.listen();

@@ -14,6 +14,7 @@ import { clickedRun } from "./clicked-run.ts";
 import type { RunContext } from "./context.ts";
 import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
+import { pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
 import type { RunStarter, StartResult } from "./starter.ts";
@@ -184,6 +185,7 @@ export class RevisionStarter {
       decision,
     });
     const record = this.d.records.peek(run.execution.id);
+    const pushTo = pushesTo(run.execution);
     record?.mark(key);
     if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
@@ -196,6 +198,8 @@ export class RevisionStarter {
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,
+        // A follow-up's revision still goes onto its PR's branch.
+        ...(pushTo !== undefined ? { [SINGLE_INPUTS.prNumber]: pushTo } : {}),
       },
     });
   }

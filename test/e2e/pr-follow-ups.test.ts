@@ -1,9 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
-import { ACTIONS } from "../../src/slack/ids.ts";
+import { ACTIONS, REVISE } from "../../src/slack/ids.ts";
 import type { FakeMessage } from "../fakes/slack.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
-import { type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import {
+  CHANNEL,
+  type Harness,
+  REQUESTER,
+  SIGNING_SECRET,
+  startHarness,
+} from "../support/harness.ts";
 import {
   buttonValue,
   followPass,
@@ -12,6 +18,7 @@ import {
   runToOpenPr,
 } from "../support/pr-scenarios.ts";
 import { rootOf } from "../support/scenarios.ts";
+import { sendViewSubmission } from "../support/slack-requests.ts";
 
 // Fix what failed on a followed PR: Fix the failing checks and Address the review start a run of
 // the issue in the PR's thread, whose commit goes onto the PR's branch (pr_number), not into a
@@ -250,5 +257,70 @@ describe("Address the review", () => {
     // Said once, however often the follower looks.
     await followPass(h);
     expect(repliesWith(h, pr.rootTs, "requested changes")).toHaveLength(1);
+  });
+});
+
+describe("a follow-up run", () => {
+  it("revised, still goes onto the PR's branch (pr_number kept)", async () => {
+    const pr = await openPr();
+    const { red } = await redChecks(pr);
+    await click(pr, red, ACTIONS.fixChecks);
+    const next = await h.slack.waitFor(() => h.kestra.executions[1]);
+    const fix = new FlowDriver(h, next.id);
+    await fix.started();
+    await fix.patchReady();
+    await h.slack.waitFor(() =>
+      JSON.stringify(rootOf(h, pr.rootTs).blocks).includes("Approve & push to PR"),
+    );
+    const triggerId = h.slack.issueTriggerId({ userId: REQUESTER });
+    await h.click({
+      user: REQUESTER,
+      messageTs: pr.rootTs,
+      actionId: ACTIONS.revise,
+      value: next.id,
+      triggerId,
+    });
+    const modal = await h.slack.waitFor(() => {
+      const m = h.slack.views.modals.find((v) => v.triggerId === triggerId);
+      return m && m.versions.length > 1 ? m : undefined;
+    });
+    await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: {
+        [REVISE.feedbackBlock]: {
+          [REVISE.feedbackAction]: { type: "plain_text_input", value: "Keep the test name." },
+        },
+      },
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    const revised = await h.slack.waitFor(() => h.kestra.executions[2]);
+    expect(revised.inputs[SINGLE_INPUTS.prNumber]).toBe(pr.number);
+    expect(revised.inputs[SINGLE_INPUTS.feedback]).toBe("Keep the test name.");
+  });
+
+  it("the thread hook that `@autofix fix CI` is to call starts the same follow-up, once", async () => {
+    const pr = await openPr();
+    const { sha } = await redChecks(pr);
+    const followUps = h.app.runtime.followUps;
+    const thread = { channel: CHANNEL, rootTs: pr.rootTs };
+    expect(await followUps.fromThread(thread, REQUESTER, "checks")).toBeUndefined();
+    const next = await h.slack.waitFor(() => h.kestra.executions[1]);
+    expect(label(next, LABELS.followUp)).toBe(`checks-${sha.slice(0, 12)}`);
+    expect(next.inputs[SINGLE_INPUTS.prNumber]).toBe(pr.number);
+    expect(await followUps.fromThread(thread, REQUESTER, "checks")).toBe(
+      "A fix for this was already asked for: its run is in this thread.",
+    );
+    expect(
+      await followUps.fromThread(
+        { channel: CHANNEL, rootTs: "1700000000.000001" },
+        REQUESTER,
+        "checks",
+      ),
+    ).toBe("This thread has no open pull request that the bot follows.");
+    await expect(followUps.fromThread(thread, "U0STRANGER", "checks")).rejects.toThrow(
+      "Only the requester or an approver can ask for a fix of this pull request.",
+    );
+    expect(h.kestra.executions).toHaveLength(2);
   });
 });

@@ -129,6 +129,16 @@ describe("following a run's PR", () => {
     expect(repliesWith(h, pr.rootTs, "was merged")).toHaveLength(1);
   });
 
+  it("with following off, the App Home still shows a merged PR (asked of GitHub), the thread is left alone", async () => {
+    const pr = await openPr({ AUTOFIX_PR_FOLLOW_DAYS: "0" });
+    h.github.mergePull("acme", "api", pr.number);
+    expect(await followPass(h)).toMatchObject({ followed: 0, looked: 0 });
+    const home = await openHome(h, REQUESTER);
+    expect(JSON.stringify(home.view)).toContain("PR merged");
+    expect(rootOf(h, pr.rootTs).text.endsWith("PR opened")).toBe(true);
+    expect(repliesWith(h, pr.rootTs, "was merged")).toHaveLength(0);
+  });
+
   it("says checks that never finish once, after the timeout, naming who should look", async () => {
     let offset = 0;
     h = await startHarness({ now: () => Date.now() + offset });
