@@ -2,6 +2,7 @@ import type { App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { MemoryEtagStore } from "./github/conditional.ts";
 import { HomePrefs } from "./home/home-prefs.ts";
 import { HomeTab } from "./home/publish.ts";
 import { SetupCheck } from "./home/setup-check.ts";
@@ -14,9 +15,12 @@ import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
 import { Background } from "./runs/background.ts";
 import { composeRuns, type RunServices } from "./runs/compose.ts";
+import type { FollowUps } from "./runs/follow-up.ts";
 import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
+import type { PrFollower } from "./runs/pr-follow.ts";
+import { KvFollowStore, PostgresEtagStore, PostgresFollowStore } from "./runs/pr-follow-store.ts";
 import { RunQueries } from "./runs/queries.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -67,6 +71,10 @@ export interface AppRuntime {
   background: Background;
   digest: RunServices["digest"];
   reconciler: Reconciler;
+  /** Follows the PRs runs opened (checks, reviews, merge) in their threads. */
+  prFollower: PrFollower;
+  /** Fix the failing checks / Address the review; `fromThread` is the mentions' entry. */
+  followUps: FollowUps;
   settings: SettingsStore;
   /** The bot's own clients. */
   kestra: KestraClient;
@@ -160,6 +168,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const journal = lock instanceof PostgresLock ? new PostgresJournal(lock) : undefined;
   const threads = new SlackThreads(slack, limiter, logger, journal);
   const records = new RunRecords(threads, { journal });
+  // Which PRs are followed: Kestra's KV alone, PostgreSQL with replicas (with the ETags).
+  const followStore = lock instanceof PostgresLock ? new PostgresFollowStore(lock) : undefined;
   const approvers = new Approvers(slack);
   const settings = new SettingsStore(kestra, config.policy, logger);
   const webHost = config.github.webHost;
@@ -181,6 +191,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
     resumeBackoffMs: deps.resumeBackoffMs ?? 500,
     digestWindowMs: deps.digestWindowMs,
+    prFollow: {
+      store: followStore ?? new KvFollowStore(kestra),
+      etags: lock instanceof PostgresLock ? new PostgresEtagStore(lock) : new MemoryEtagStore(),
+      options: config.prFollow,
+    },
+    now: deps.now,
   });
   const {
     reader,
@@ -193,6 +209,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     operations,
     revisions,
     unstarted,
+    followUps,
+    prFollower,
   } = runs;
   const stuck = new StuckDetector({
     kestra,
@@ -262,6 +280,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       decisions,
       operations,
       revisions,
+      followUps,
       queries,
       kestra,
       settings,
@@ -326,7 +345,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
 
   return {
     bolt,
-    runtime: { background, digest, reconciler, settings, kestra, slack },
+    runtime: { background, digest, reconciler, prFollower, followUps, settings, kestra, slack },
     async start() {
       // HTTP first: /healthz answers while Slack and the database are reached.
       const port = await front.listen();
@@ -334,6 +353,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       try {
         await front.init();
         await journal?.init();
+        await followStore?.init();
         started = true;
         // Checks run while Socket Mode connects: /readyz tells them apart.
         readiness.start(deps.readinessIntervalMs ?? READINESS_INTERVAL_MS);
@@ -345,10 +365,13 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       }
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
+      background.run("PR follow at start-up", () => prFollower.runOnce());
+      prFollower.start();
       return { port };
     },
     async stop() {
       reconciler.stop();
+      prFollower.stop();
       readiness.stop();
       // Stops taking requests at once; resolves when the open ones are answered, which a request
       // waiting for its sync only is once that wait ends (below), so it is not awaited first.

@@ -119,6 +119,11 @@ const envSchema = z.object({
   AUTOFIX_RECONCILE_INTERVAL_SECONDS: wholeNumber("a number of seconds, 0 for off", 0).default(300),
   AUTOFIX_RECONCILE_LOOKBACK_HOURS: wholeNumber("a number of hours", 1).default(48),
   KESTRA_TIMEOUT_MS: wholeNumber("a number of milliseconds", 100).default(10_000),
+  AUTOFIX_PR_FOLLOW_DAYS: wholeNumber("a number of days, 0 to not follow PRs", 0).default(14),
+  AUTOFIX_PR_POLL_SECONDS: wholeNumber("a number of seconds, 0 for only at start-up", 0).default(
+    120,
+  ),
+  AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES: wholeNumber("a number of minutes", 1).default(120),
   /** PostgreSQL for the per-run lock across replicas; unset = one replica (see README). */
   DATABASE_URL: z
     .string()
@@ -159,6 +164,8 @@ export interface Config {
   policy: Policy;
   stuckAfterMs: number;
   reconcile: { intervalMs: number; lookbackHours: number };
+  /** Following the PRs runs open: for how long, how often, when hanging checks are said. */
+  prFollow: { days: number; intervalMs: number; checksTimeoutMs: number };
   databaseUrl: string | undefined;
 }
 
@@ -219,6 +226,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     reconcile: {
       intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
       lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,
+    },
+    prFollow: {
+      days: e.AUTOFIX_PR_FOLLOW_DAYS,
+      intervalMs: e.AUTOFIX_PR_POLL_SECONDS * 1000,
+      checksTimeoutMs: e.AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES * 60_000,
     },
     databaseUrl: e.DATABASE_URL,
   };

@@ -18,6 +18,11 @@ export const SINGLE_INPUTS = {
   /** Revise: the reviewer's feedback (STRING) and the previous run's patch.diff (FILE), both optional. */
   feedback: "feedback",
   previousPatch: "previous_patch",
+  /**
+   * Fix the failing checks / Address the review: the open PR whose branch the worker checks out
+   * and create_pr pushes a commit onto (INT, optional; no new PR).
+   */
+  prNumber: "pr_number",
 } as const;
 
 /** Inputs of batch-issue-autofix. */
@@ -83,6 +88,8 @@ export const LABELS = {
   title: "autofix-title",
   /** On child runs of a batch: the batch execution's id. */
   batch: "autofix-batch",
+  /** On a follow-up run: what it answers ("checks-<sha>" or "review-<id>" of its PR). */
+  followUp: "autofix-follow-up",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

@@ -89,7 +89,7 @@ async function runRow(d: HomeLoadDeps, light: Execution) {
   const ctx = contextOf(light);
   if (!ctx) return undefined;
   const execution = await d.queries.full(light);
-  const view = await d.views.view(execution);
+  const { view, prUrl } = await viewWithPr(d, execution, ctx.repo);
   return {
     executionId: execution.id,
     status: view.status,
@@ -100,8 +100,17 @@ async function runRow(d: HomeLoadDeps, light: Execution) {
     startedAt: execution.state.startDate ?? undefined,
     kestraUrl: d.links.execution(SINGLE_FLOW_ID, execution.id),
     threadUrl: await permalinkOf(d, ctx.channel, ctx.rootTs),
-    prUrl: await d.queries.prUrl(execution, view, ctx.repo),
+    prUrl,
   } satisfies RunRow;
+}
+
+/** A run's view with its PR: one the bot no longer follows is asked of GitHub (RunViews). */
+async function viewWithPr(d: HomeLoadDeps, execution: Execution, repo: string | undefined) {
+  const first = await d.views.view(execution);
+  const prUrl = await d.queries.prUrl(execution, first, repo);
+  const view =
+    prUrl && first.status === "pr_opened" ? await d.views.view(execution, undefined, prUrl) : first;
+  return { view, prUrl };
 }
 
 /** The repositories the dashboard lists: a channel's (or the environment's) default and allow-list. */
@@ -199,7 +208,7 @@ async function issueRow(
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
     const execution = await d.queries.full(newest);
-    const view = await d.views.view(execution);
+    const { view, prUrl } = await viewWithPr(d, execution, issue.repo);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {
@@ -207,7 +216,7 @@ async function issueRow(
       fix: fixStatusOf(view.status),
       runStatus: view.status,
       runUrl: shown ? d.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
-      prUrl: await d.queries.prUrl(execution, view, issue.repo),
+      prUrl,
     };
   } catch (err) {
     d.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");

@@ -1,4 +1,5 @@
 import type { GitHubClient } from "../github/client.ts";
+import type { EtagStore } from "../github/conditional.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
@@ -9,9 +10,14 @@ import { BatchDigest } from "./batch/digest.ts";
 import { RunDecisions } from "./decisions.ts";
 import { FailureReporter, startFailure } from "./failure.ts";
 import { DecisionFinisher } from "./finish-decision.ts";
+import { FollowUps } from "./follow-up.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
 import { RunOperations } from "./operations.ts";
+import { PrFollower, type PrFollowOptions } from "./pr-follow.ts";
+import type { FollowStore } from "./pr-follow-store.ts";
+import { PrStates } from "./pr-states.ts";
+import { PrTracking } from "./pr-track.ts";
 import { RunReader } from "./read.ts";
 import type { RunRecords } from "./record.ts";
 import { RevisionStarter, RunRevisions } from "./revise.ts";
@@ -43,6 +49,9 @@ export interface RunServicesDeps {
   signal: AbortSignal;
   resumeBackoffMs: number;
   digestWindowMs?: number | undefined;
+  /** Following the PRs that runs open: where it is kept, the ETags, for how long and how often. */
+  prFollow: { store: FollowStore; etags: EtagStore; options: PrFollowOptions };
+  now?: (() => number) | undefined;
 }
 
 /**
@@ -51,9 +60,11 @@ export interface RunServicesDeps {
  */
 export function composeRuns(d: RunServicesDeps) {
   const { kestra, threads, records, lock, settings, approvers, links, logger, webHost } = d;
+  const { store, etags, options } = d.prFollow;
   const reader = new RunReader(kestra);
   const failures = new FailureReporter({ threads, settings, logger });
-  const views = new RunViews({ reader, records });
+  const prs = new PrStates({ store, github: d.github, etags, logger });
+  const views = new RunViews({ reader, records, prs });
   const digest = new BatchDigest({
     kestra,
     reader,
@@ -64,6 +75,7 @@ export function composeRuns(d: RunServicesDeps) {
     lock,
     background: d.background,
     logger,
+    views,
     ...(d.digestWindowMs !== undefined ? { windowMs: d.digestWindowMs } : {}),
   });
   const steps = new ThreadSync({
@@ -133,6 +145,7 @@ export function composeRuns(d: RunServicesDeps) {
     failures,
     links,
     digest,
+    follow: new PrTracking({ store, enabled: options.days > 0, now: d.now }),
   });
   const decisions = new RunDecisions({
     kestra,
@@ -165,7 +178,36 @@ export function composeRuns(d: RunServicesDeps) {
     approvers,
     webHost,
   });
+  const followUps = new FollowUps({
+    kestra,
+    store,
+    github: d.github,
+    etags,
+    records,
+    threads,
+    lock,
+    settings,
+    approvers,
+    starter,
+    logger,
+  });
+  const prFollower = new PrFollower({
+    store,
+    github: d.github,
+    etags,
+    records,
+    threads,
+    lock,
+    settings,
+    failures,
+    sync: (id) => syncer.sync(id),
+    logger,
+    options,
+    ...(d.now ? { now: d.now } : {}),
+  });
   return {
+    followUps,
+    prFollower,
     reader,
     failures,
     views,

@@ -8,6 +8,7 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import type { IssueRef } from "../shared/issue-url.ts";
 import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import type { RunRef } from "../shared/run-ref.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
 import { permalinkOf } from "../slack/permalinks.ts";
@@ -243,7 +244,7 @@ export class RunQueries {
     view: RunView,
     repo: string | undefined,
   ): Promise<string | undefined> {
-    if (view.status !== "pr_opened" || !view.createPr) return undefined;
+    if (!hasPr(view.status) || !view.createPr) return undefined;
     try {
       return await this.d.reader.prUrl(execution, view.createPr, repo);
     } catch (err) {

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { isFinalStatus } from "../shared/run-status.ts";
 import { contextOf } from "./context.ts";
 import type { RunRecords } from "./record.ts";
+import { every } from "./timer.ts";
 
 const PAGE_SIZE = 100;
 const MAX_PAGES = 20;
@@ -80,13 +81,11 @@ export class Reconciler {
   }
 
   start(intervalMs: number): void {
-    if (intervalMs <= 0) return;
-    // Jitter keeps replicas from sweeping in lock-step.
-    const jitter = Math.round(Math.random() * Math.min(intervalMs / 5, 30_000));
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.logger.warn({ err }, "reconcile failed"));
-    }, intervalMs + jitter);
-    this.timer.unref();
+    this.timer = every(
+      intervalMs,
+      () => this.runOnce(),
+      (err) => this.logger.warn({ err }, "reconcile failed"),
+    );
   }
 
   stop(): void {

@@ -5,6 +5,7 @@ import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { revisionNote } from "../slack/blocks/run-notes.ts";
@@ -13,6 +14,7 @@ import { clickedRun } from "./clicked-run.ts";
 import type { RunContext } from "./context.ts";
 import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
+import { pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
 import type { RunStarter, StartResult } from "./starter.ts";
@@ -72,7 +74,7 @@ export class RunRevisions {
       );
     }
     const view = await this.d.views.view(execution);
-    if (view.status === "pr_opened") {
+    if (hasPr(view.status)) {
       throw new InputError(
         "This patch already became a pull request: it can no longer be revised.",
       );
@@ -198,6 +200,7 @@ export class RevisionStarter {
       });
       record?.mark(key);
     }
+    const pushTo = pushesTo(run.execution);
     if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
       team: run.ctx.team,
@@ -211,6 +214,8 @@ export class RevisionStarter {
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,
+        // A follow-up's revision still goes onto its PR's branch.
+        ...(pushTo !== undefined ? { [SINGLE_INPUTS.prNumber]: pushTo } : {}),
       },
     });
   }

@@ -42,6 +42,13 @@ export type StartResult =
 
 const START_CONCURRENCY = 4;
 
+/** The old run's labels, Kestra's own (system.*) left out. */
+function labelsOf(old: Execution): Record<string, string> {
+  return Object.fromEntries(
+    old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
+  );
+}
+
 /** The lock (and ledger key) of one issue's starts. */
 function issueKey(repo: string, issue: string): string {
   return `issue:${repo.toLowerCase()}#${issue}`;
@@ -201,19 +208,57 @@ export class RunStarter {
    * execution: the same inputs (its files read back from Kestra) and labels, in the same thread,
    * whose root then follows the new run. One live run per issue, as for any start.
    */
-  async rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
+  rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
+    return this.oneOfIssue(ctx, async () =>
+      this.inThread(old.flowId, ctx, await this.inputsOf(old), labelsOf(old)),
+    );
+  }
+
+  /**
+   * A follow-up of a run whose PR is open (Fix the failing checks, Address the review): a new run
+   * of the issue in the same thread, with the old run's labels and more (`labels`), whose inputs
+   * push its commit to the PR. The channel's approval policy applies as to any run.
+   */
+  async followUp(
+    old: Execution,
+    ctx: RunContext,
+    inputs: Record<string, InputValue>,
+    labels: Record<string, string>,
+  ): Promise<StartResult> {
+    const issueUrl = old.inputs?.[SINGLE_INPUTS.issueUrl];
+    const repo = old.inputs?.[SINGLE_INPUTS.repoUrl];
+    const { requireApproval } = await this.d.settings.policy(ctx.channel);
+    const all: Record<string, InputValue> = {
+      ...(typeof issueUrl === "string" ? { [SINGLE_INPUTS.issueUrl]: issueUrl } : {}),
+      ...(typeof repo === "string" ? { [SINGLE_INPUTS.repoUrl]: repo } : {}),
+      [SINGLE_INPUTS.applyFix]: true,
+      [SINGLE_INPUTS.createPr]: !requireApproval,
+      [SINGLE_INPUTS.waitForApproval]: requireApproval,
+      ...inputs,
+    };
+    return this.oneOfIssue(ctx, () =>
+      this.inThread(old.flowId, ctx, all, { ...labelsOf(old), ...labels }),
+    );
+  }
+
+  /** Under the issue's lock, unless a run of it is live (one live run per issue). */
+  private async oneOfIssue(
+    ctx: RunContext,
+    start: () => Promise<StartResult>,
+  ): Promise<StartResult> {
     const { repo, issue } = ctx;
-    if (!repo || !issue) return this.rerunHeld(old, ctx);
+    if (!repo || !issue) return start();
     return this.d.lock.run(issueKey(repo, issue), async () => {
       const active = await this.liveRun(repo, issue);
       if (active) return this.busy(ctx.slug, active);
-      const result = await this.rerunHeld(old, ctx);
+      const result = await start();
       if (result.ok) await this.d.ledger.started(issueKey(repo, issue), result.executionId);
       return result;
     });
   }
 
-  private async rerunHeld(old: Execution, ctx: RunContext): Promise<StartResult> {
+  /** The old run's inputs as they were sent; a FILE input is read back from Kestra. */
+  private async inputsOf(old: Execution): Promise<Record<string, InputValue>> {
     const inputs: Record<string, InputValue> = {};
     for (const [id, value] of Object.entries(old.inputs ?? {})) {
       if (value === null || value === undefined) continue;
@@ -226,10 +271,16 @@ export class RunStarter {
         inputs[id] = value as string | number | boolean;
       }
     }
-    const labels = Object.fromEntries(
-      old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
-    );
-    const execution = await this.d.kestra.createExecution(old.flowId, inputs, labels);
+    return inputs;
+  }
+
+  private async inThread(
+    flowId: string,
+    ctx: RunContext,
+    inputs: Record<string, InputValue>,
+    labels: Record<string, string>,
+  ): Promise<StartResult> {
+    const execution = await this.d.kestra.createExecution(flowId, inputs, labels);
     this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
     // A batch child reports into the batch thread, whose root is the digest.
     if (!ctx.batch) await this.d.rootClaim.claim(execution);

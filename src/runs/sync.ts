@@ -26,6 +26,8 @@ export interface SyncDeps {
   links: Links;
   /** A batch's own notification redraws its digest at once (under the batch's lock). */
   digest: { refresh(batchId: string): Promise<void> };
+  /** A run whose PR is open has the PR followed (PrTracking). */
+  follow?: { track(state: RunState): Promise<void> } | undefined;
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -112,11 +114,14 @@ export class RunSyncer {
   /** Posts what the state calls for; a batch thread takes one child at a time. */
   async post(state: RunState): Promise<void> {
     const batch = state.ctx.batch;
-    if (!batch) return this.d.steps.run(state);
+    if (!batch) await this.d.steps.run(state);
     // A child's patch and its buttons must follow each other in the shared thread.
-    await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
-      this.d.steps.run(state),
-    );
+    else {
+      await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
+        this.d.steps.run(state),
+      );
+    }
+    await this.d.follow?.track(state);
   }
 
   /** Records a click's decision where the buttons are (see ThreadSync.decided). */

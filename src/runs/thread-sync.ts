@@ -4,6 +4,7 @@ import type { Execution, TaskRun } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { diffStats } from "../shared/diff-stats.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { formatMetrics } from "../slack/blocks/digest-message.ts";
 import {
@@ -24,6 +25,7 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
 import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
+import { pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
 import { type RunView, startOf } from "./status.ts";
@@ -65,7 +67,7 @@ export class ThreadSync {
   async run(s: RunState): Promise<void> {
     const { view } = s;
     if (view.patchAvailable && view.fix) await this.patch(s, view.fix);
-    if (view.status === "pr_opened" && view.createPr) await this.pr(s, view.createPr);
+    if (hasPr(view.status) && view.createPr) await this.pr(s, view.createPr);
     if (s.ctx.batch) await this.childButtons(s);
     // A batch child's buttons are a new message that names them; a single run's sit on its root.
     else if (view.approvable && view.fix && patchShown(s) && !s.record.decision) {
@@ -102,7 +104,9 @@ export class ThreadSync {
       kestraUrl: view.status === "queued" ? undefined : kestraUrl,
       prUrl: record.prUrl,
       note: undefined,
-      approval: approverHint ? { executionId: execution.id, approverHint } : undefined,
+      approval: approverHint
+        ? { executionId: execution.id, approverHint, pushTo: pushesTo(execution) }
+        : undefined,
       decision: record.decision,
     });
     const render = renderOf(message);
@@ -178,6 +182,7 @@ export class ThreadSync {
       requester: s.ctx.user,
       approverHint: await this.approverHint(s.ctx),
       slug: s.ctx.slug,
+      pushTo: pushesTo(s.execution),
     });
     await this.d.threads.update(thread(s.ctx), approval.ts, message, {
       ...this.meta(s, approval.key),
@@ -266,6 +271,7 @@ export class ThreadSync {
         requester: ctx.user,
         approverHint: await this.approverHint(ctx),
         slug: ctx.slug,
+        pushTo: pushesTo(execution),
       });
       const ts = await this.d.threads.reply(thread(ctx), message, {
         ...this.meta(s, key),
@@ -308,6 +314,7 @@ export class ThreadSync {
       slug: s.ctx.slug,
       requester: s.ctx.user,
       approvers: policy.approvers,
+      pushTo: pushesTo(s.execution),
     });
     await this.d.threads.reply(thread(s.ctx), message, this.meta(s, key));
     s.record.mark(key);
@@ -329,6 +336,7 @@ export class ThreadSync {
       prUrl,
       kestraUrl: this.kestraUrl(execution),
       slug: ctx.batch ? ctx.slug : undefined,
+      pushedTo: pushesTo(execution),
     });
     await this.d.threads.reply(thread(ctx), note, {
       ...this.meta(s, key),

@@ -30,6 +30,10 @@ export type Refusal =
   | { code: "nothing_to_retry"; status: RunStatus }
   | { code: "batch_not_rerun" }
   | { code: "still_stopping" }
-  | { code: "gone" };
+  | { code: "gone" }
+  /** Fix the failing checks / Address the review typed in a thread: no PR, or several, to fix. */
+  | { code: "no_followed_pr" }
+  | { code: "several_followed_prs" }
+  | { code: "follow_up_asked" };
 
 export type RefusalCode = Refusal["code"];

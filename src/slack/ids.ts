@@ -11,6 +11,9 @@ export const ACTIONS = {
   revise: "autofix_revise",
   listPrevious: "autofix_list_previous",
   listNext: "autofix_list_next",
+  /** Under a red checks reply / a changes-requested reply of a followed PR. */
+  fixChecks: "autofix_fix_checks",
+  addressReview: "autofix_address_review",
 } as const;
 
 export const BLOCKS = {
@@ -18,6 +21,7 @@ export const BLOCKS = {
   failureActions: "autofix_failure_actions",
   stuckActions: "autofix_stuck_actions",
   listPager: "autofix_list_pager",
+  prActions: "autofix_pr_actions",
 } as const;
 
 export const COMMAND = "/autofix";

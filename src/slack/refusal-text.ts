@@ -46,6 +46,12 @@ export function refusalText(r: Refusal): string {
       return "The run is still stopping; press Retry again in a moment.";
     case "gone":
       return "This run no longer exists in Kestra.";
+    case "no_followed_pr":
+      return "This thread has no open pull request that the bot follows.";
+    case "several_followed_prs":
+      return "This thread follows several pull requests: use the button under the one to fix.";
+    case "follow_up_asked":
+      return "A fix for this was already asked for: its run is in this thread.";
   }
 }
 

@@ -149,7 +149,10 @@ async function patchAndDecide(
   out.clicks += decided.clicks;
   if (!decided.applied) return;
   if (verdict === "approve") {
-    expected.prUrl = `https://github.com/acme/api/pull/${expected.issue + 1000}`;
+    // create_pr opened it on GitHub: the bot follows it there.
+    expected.prUrl = w.github.addPull("acme", "api", {
+      head: `autofix/issue-${expected.issue}`,
+    }).htmlUrl;
     await run.prCreated(expected.prUrl);
   } else {
     await run.finished();
@@ -327,7 +330,9 @@ async function playBatch(
     expected.outcome = verdict === "approve" ? "pr" : "rejected";
     if (!decided.applied) continue;
     if (verdict === "approve") {
-      expected.prUrl = `https://github.com/acme/api/pull/${expected.issue + 1000}`;
+      expected.prUrl = w.github.addPull("acme", "api", {
+        head: `autofix/issue-${expected.issue}`,
+      }).htmlUrl;
       await run.prCreated(expected.prUrl);
     } else {
       await run.finished();
@@ -347,7 +352,7 @@ async function playBatch(
 }
 
 /** `/autofix …` from the requester; resolves with the execution it started. */
-async function command(
+export async function command(
   w: World,
   p: Player,
   text: string,
@@ -372,7 +377,7 @@ async function command(
  * The user clicks while the buttons are live, and again only if they still are a while later
  * (the bot may have died mid-click). Resolves once Kestra applied a resume, or gives up.
  */
-async function decide(
+export async function decide(
   w: World,
   p: Player,
   id: string,
@@ -564,7 +569,7 @@ export async function waitFor<T>(
   }
 }
 
-function label(e: FakeExecution, key: string): string | undefined {
+export function label(e: FakeExecution, key: string): string | undefined {
   return e.labels.find((l) => l.key === key)?.value;
 }
 

@@ -17,7 +17,7 @@ import { setupCheckReportSchema } from "../../src/contracts/setup-check.ts";
 import { ACTIONS, HOME_ACTIONS } from "../../src/slack/ids.ts";
 import { openHome, setupText, viewAction } from "../e2e/home-helpers.ts";
 import type { Harness } from "../support/harness.ts";
-import { branchSha } from "../worker/helpers.ts";
+import { branchSha, gitIn } from "../worker/helpers.ts";
 import {
   blocksText,
   current,
@@ -491,6 +491,125 @@ describe("the product on the real Kestra 2.0 engine", () => {
     expect(again).toContain("✅ LLM key set");
   });
 });
+
+describe("after the PR opens, on the real Kestra 2.0 engine", () => {
+  it("i. red checks → Fix the failing checks → the follow-up run pushes a second commit onto the same branch (no new PR) → green → merged", async () => {
+    const n = ISSUES.followUp;
+    const branch = `autofix/issue-${n}`;
+    const bare = s.sb.bare("acme", "api");
+    const run = await runToApproval(n);
+    await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: run.root.ts,
+      actionId: ACTIONS.approve,
+      value: run.id,
+      messageBlocks: current(s, run.root.ts).blocks ?? [],
+    });
+    await rootStatus(s, run.root.ts, "PR opened");
+    const pull = s.sb.github.pulls("acme", "api").find((p) => p.head === branch);
+    if (!pull) throw new Error(`no PR from ${branch}`);
+    const pullsBefore = s.sb.github.pulls("acme", "api").length;
+    const first = branchSha(bare, branch) ?? "";
+    expect(first).toMatch(/^[0-9a-f]{40}$/);
+
+    // CI fails on the PR's head: the bot's follower says so in the thread, with the button.
+    s.sb.github.addCheckRun("acme", "api", {
+      sha: first,
+      name: "test",
+      conclusion: "failure",
+      log: "2024-01-01T00:00:00.0000000Z npm test\nFAIL greeting.test.js: expected 'checks fixed'\n",
+    });
+    const red = await s.slack.waitFor(
+      () =>
+        s.slack.thread(CHANNEL, run.root.ts).find((m) => m.text.startsWith("Checks failed on PR")),
+      { timeoutMs: 60_000, description: "the red checks reply" },
+    );
+    const fixClick = await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: red.ts,
+      threadTs: run.root.ts,
+      actionId: ACTIONS.fixChecks,
+      value: run.id,
+      messageBlocks: red.blocks ?? [],
+    });
+    expect(fixClick.status).toBe(200);
+
+    // The follow-up run on the engine: pr_number, the failed check and its log as feedback; the
+    // worker works on the PR's branch; the root waits for Approve & push.
+    const followUpId = await followUpOf(run.root.ts, `checks-${first.slice(0, 12)}`);
+    const waiting = await rootStatus(s, run.root.ts, "Patch ready, awaiting approval");
+    expect(blocksText(waiting)).toContain(`Approve & push to PR #${pull.number}`);
+    const paused = await waitExecution(
+      s,
+      followUpId,
+      (e) => e.state.current === "PAUSED",
+      "PAUSED",
+    );
+    expect(paused.inputs).toMatchObject({ pr_number: pull.number, apply_fix: true });
+    expect(String(paused.inputs?.["feedback"])).toContain(
+      "FAIL greeting.test.js: expected 'checks fixed'",
+    );
+    const patch = (await patchInKestra(s, paused)).toString("utf8");
+    expect(patch).toContain(`+checks fixed for issue ${n}`);
+    expect(patch).not.toContain("-hello");
+
+    await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: run.root.ts,
+      actionId: ACTIONS.approve,
+      value: followUpId,
+      messageBlocks: current(s, run.root.ts).blocks ?? [],
+    });
+    const pushed = await waitExecution(s, followUpId, ended, "the follow-up's end");
+    expect(pushed.state.current).toBe("SUCCESS");
+    expect(taskState(pushed, "create_pr")).toBe("SUCCESS");
+    // create_pr's real `git push`: a second commit on top of the first, on the same branch.
+    const second = branchSha(bare, branch) ?? "";
+    expect(second).not.toBe(first);
+    expect(gitIn(bare, ["rev-parse", `${second}^`]).trim()).toBe(first);
+    expect(gitIn(bare, ["show", `${second}:README.md`])).toBe(
+      `hello\nfixed for issue ${n}\nchecks fixed for issue ${n}\n`,
+    );
+    expect(s.sb.github.pulls("acme", "api")).toHaveLength(pullsBefore);
+    await s.slack.waitFor(
+      () => threadTexts(s, run.root.ts).find((t) => t.includes("a new commit was pushed")),
+      { timeoutMs: 60_000, description: "the push note" },
+    );
+
+    // Green on the new head, then merged: said, and the root ends on PR merged.
+    s.sb.github.addCheckRun("acme", "api", { sha: second, name: "test", conclusion: "success" });
+    await s.slack.waitFor(
+      () => threadTexts(s, run.root.ts).find((t) => t.includes(`on \`${second.slice(0, 7)}\``)),
+      { timeoutMs: 60_000, description: "the green checks reply" },
+    );
+    s.sb.github.mergePull("acme", "api", pull.number, "octocat");
+    await rootStatus(s, run.root.ts, "PR merged", 60_000);
+    const thread = threadTexts(s, run.root.ts);
+    log(
+      "i: thread",
+      s.slack.thread(CHANNEL, run.root.ts).map((m) => m.text),
+    );
+    expect(thread.filter((t) => t.includes("was merged"))).toHaveLength(1);
+    expect(thread.filter((t) => t.startsWith("Checks failed on PR"))).toHaveLength(1);
+  });
+});
+
+/** The follow-up run the bot started in a thread, by its labels (the search may lag a little). */
+async function followUpOf(rootTs: string, ref: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { results } = await s.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: { "slack-ts": rootTs, "autofix-follow-up": ref },
+    });
+    if (results[0]) return results[0].id;
+    if (Date.now() > deadline) throw new Error(`no follow-up run ${ref} in thread ${rootTs}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function loopIterationsOf(batchId: string): Promise<string[]> {
   const q = new URLSearchParams({ page: "1", size: "50" });

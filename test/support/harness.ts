@@ -114,6 +114,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     GITHUB_WEB_URL: "https://github.com",
     AUTOFIX_ALERT_CHANNEL: ALERTS,
     AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    // The PR follower's timer: tests run its passes themselves (runtime.prFollower.runOnce).
+    AUTOFIX_PR_POLL_SECONDS: "0",
     ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     ...opts.env,
   };

@@ -1,6 +1,8 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { ACTIONS } from "../../slack/ids.ts";
+import { addressReviewAction } from "./address-review.ts";
 import { approveAction, type DecideDeps } from "./approve.ts";
+import { type FollowUpActionDeps, fixChecksAction } from "./fix-checks.ts";
 import { type HomeActionDeps, registerHomeActions } from "./home-register.ts";
 import { type ListPageDeps, listPageAction } from "./list-page.ts";
 import { rejectAction } from "./reject.ts";
@@ -16,6 +18,7 @@ export type ActionDeps = DecideDeps &
   ReviseDeps &
   ListPageDeps &
   StuckDeps &
+  FollowUpActionDeps &
   HomeActionDeps;
 
 export function registerActions(app: App, d: ActionDeps): void {
@@ -28,6 +31,8 @@ export function registerActions(app: App, d: ActionDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.listNext, listPageAction(d));
   app.action<BlockAction<ButtonAction>>(ACTIONS.stuckCancel, stuckCancelAction(d));
   app.action<BlockAction<ButtonAction>>(ACTIONS.stuckRetry, stuckRetryAction(d));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.fixChecks, fixChecksAction(d));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.addressReview, addressReviewAction(d));
   registerHomeActions(app, d);
   // Link buttons still send an action; ack it so Slack shows no error.
   app.action(ACTIONS.viewInKestra, async ({ ack }) => {

@@ -3,8 +3,8 @@ import { plural } from "../../shared/plural.ts";
 import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
-import { section } from "./parts.ts";
-import { approvalBlocks } from "./root-message.ts";
+import { mentions, section } from "./parts.ts";
+import { approvalBlocks, approveLabel } from "./root-message.ts";
 import type { Message } from "./types.ts";
 
 const MAX_FILES_LISTED = 10;
@@ -56,6 +56,8 @@ export interface ApprovalInput {
   approverHint: string;
   /** The issue: a batch thread holds several patches, so the buttons name theirs. */
   slug: string;
+  /** A follow-up run: approving pushes to this PR. */
+  pushTo?: number | undefined;
 }
 
 /** A batch child's buttons, right under its patch in the batch thread. */
@@ -93,13 +95,10 @@ export function approvalPing(input: {
   slug: string;
   requester: string;
   approvers: { users: string[]; groups: string[] };
+  pushTo?: number | undefined;
 }): Message {
-  const people = [input.requester, ...input.approvers.users.filter((u) => u !== input.requester)];
-  const who = [
-    ...people.map((u) => `<@${u}>`),
-    ...input.approvers.groups.map((g) => `<!subteam^${g}>`),
-  ].join(" ");
+  const who = mentions(input.requester, input.approvers);
   const slug = escapeText(input.slug);
-  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *Approve & create PR*, *Reject* or *Revise* at the top of this thread.`;
+  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *${approveLabel(input.pushTo)}*, *Reject* or *Revise* at the top of this thread.`;
   return { text: `The patch for ${input.slug} waits for a decision`, blocks: [section(text)] };
 }

@@ -1,4 +1,4 @@
-import type { RunStatus, Verdict } from "../../shared/run-status.ts";
+import { hasPr, type RunStatus, type Verdict } from "../../shared/run-status.ts";
 import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { section } from "./parts.ts";
 import { STATUS_TEXT } from "./status-text.ts";
@@ -16,7 +16,13 @@ export function prOpenedNote(opts: {
   prUrl: string | undefined;
   kestraUrl: string;
   slug?: string | undefined;
+  /** A follow-up run (Fix the failing checks, Address the review) pushed to this PR instead. */
+  pushedTo?: number | undefined;
 }): Message {
+  if (opts.pushedTo !== undefined) {
+    const pr = opts.prUrl ? prLink(opts.prUrl) : `PR #${opts.pushedTo}`;
+    return note(`⬆️ <@${opts.requester}> a new commit was pushed to ${pr}.`, opts.slug);
+  }
   return note(
     opts.prUrl
       ? `🎉 <@${opts.requester}> pull request opened: ${prLink(opts.prUrl)}`
@@ -107,8 +113,11 @@ export function approvalOutcomeText(input: {
 }): string {
   const slug = escapeText(input.slug);
   const d = input.decision;
-  if (d?.verdict === "approve" && input.status === "pr_opened") {
-    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is open for *${slug}*.`;
+  if (d?.verdict === "approve" && hasPr(input.status)) {
+    const state = { pr_merged: "merged", pr_closed: "closed without merging" }[
+      input.status as "pr_merged" | "pr_closed"
+    ];
+    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is ${state ?? "open"} for *${slug}*.`;
   }
   if (d && (input.status === "creating_pr" || d.verdict !== "approve")) {
     return decidedText(d.verdict, d.by, input.slug);

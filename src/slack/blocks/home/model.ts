@@ -51,6 +51,8 @@ export type FixStatus =
   | "running"
   | "awaiting_approval"
   | "pr_open"
+  | "pr_merged"
+  | "pr_closed"
   | "failed"
   | "ended"
   | "unknown";
