@@ -229,7 +229,10 @@ describe("the product on the real Kestra 2.0 engine", () => {
 
     await rootStatus(s, root.ts, "Failed");
     const reply = await s.slack.waitFor(
-      () => s.slack.thread(CHANNEL, root.ts).find((m) => m.text.includes("failed at step fix")),
+      () =>
+        s.slack
+          .thread(CHANNEL, root.ts)
+          .find((m) => m.text.includes("failed while writing the fix")),
       { timeoutMs: 60_000, description: "failure reply" },
     );
     expect(blocksText(reply)).toContain("agent crashed: the model refused (issue 3)");
@@ -237,7 +240,8 @@ describe("the product on the real Kestra 2.0 engine", () => {
       () => s.slack.channelMessages(ALERTS).find((m) => m.text.includes(slug)),
       { timeoutMs: 30_000, description: "alert" },
     );
-    expect(alert.text).toContain("failed at step fix");
+    // People read words; the admins also get Kestra's step.
+    expect(alert.text).toContain("failed while writing the fix (step fix)");
     expect(s.slack.files.filter((f) => f.threadTs === root.ts)).toHaveLength(0);
   });
 
@@ -341,8 +345,9 @@ describe("the product on the real Kestra 2.0 engine", () => {
     expect(taskState(running, "fix")).toBe("RUNNING");
     await rootStatus(s, root.ts, "Running");
 
-    const answer = await s.ask(`cancel ${execution.id}`);
-    expect(answer.text).toContain("Cancelled the run");
+    // Named as people write the issue: its newest run.
+    const answer = await s.ask(`cancel ${slug}`);
+    expect(answer.text).toContain(`Cancelling *${slug}*`);
     const done = await waitExecution(s, execution.id, ended, "the end");
     expect(done.state.current).toBe("KILLED");
     expect(done.state.histories.map((h) => h.state)).toEqual(
@@ -368,8 +373,9 @@ describe("the product on the real Kestra 2.0 engine", () => {
     // as a new execution with the same inputs and labels, in the same thread.
     await s.agent.mode(ISSUES.cancel, "edit");
     const retried = await s.ask(`retry ${execution.id}`);
-    const newId = /as `([A-Za-z0-9]+)`/.exec(retried.text)?.[1] ?? "";
     log("e: retry answer", retried.text);
+    expect(retried.text).toContain(`Started *${slug}* again as a new run`);
+    const newId = (await executionOfRoot(s, root.ts, SINGLE_FLOW_ID, [execution.id])).id;
     expect(newId).not.toBe("");
     expect(newId).not.toBe(execution.id);
     const fresh = await s.kestra.getExecution(newId);
