@@ -85,7 +85,7 @@ const CUT_OFF_BY_EARLIER: readonly KillKind[] = ["rerun-note"];
 const NOTE_KEYS: Partial<Record<KillKind, RegExp>> = {
   "revision-note": /^revise:/,
   "cancel-note": /^closed:cancelled:/,
-  "rerun-note": /^(rerun-of|restarted):/,
+  "rerun-note": /^(rerun|restarted):/,
   "stuck-alert": /^stuck:/,
 };
 

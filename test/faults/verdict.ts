@@ -359,7 +359,7 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
     if (run.replaces) {
       const { id: oldId, how } = run.replaces;
       const notes =
-        how === "revision" ? postsOf(oldId, KEYS.revise(0)) : postsOf(run.id, KEYS.rerunOf(oldId));
+        how === "revision" ? postsOf(oldId, KEYS.revise(0)) : postsOf(oldId, KEYS.rerun(0));
       if (notes.length === 0) {
         const text = `${who}: no note that it ${how === "revision" ? "revises" : "started again"} ${oldId}`;
         // Known limit: the bot killed after Kestra's create, before the note and its answer.
@@ -378,7 +378,7 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
       ) {
         const text = `${who}: the stuck alert of ${oldId} still has its buttons`;
         const isNote = (meta: Meta | undefined) =>
-          meta?.run === run.id && meta.key === KEYS.rerunOf(oldId);
+          meta?.run === oldId && meta.key === KEYS.rerun(0);
         if (cutOff(startOf(exec), isNote)) {
           f.limits.push(
             `${text}: the bot was killed after Kestra created the run, before it closed the alert`,
