@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
+import { LABELS } from "../../src/contracts/flow.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
+import { BatchDriver } from "../support/batch-driver.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
 import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import { rootOf, startedRun } from "../support/scenarios.ts";
@@ -146,6 +148,40 @@ it("a restart that never reached Kestra: the next process restarts the failed ru
   await newProcess();
   await h.slack.waitFor(() => h.kestra.restarts.length === 1, { description: "the restart" });
   expect(count(rootTs, `🔄 <@${REQUESTER}> restarted the run.`)).toBe(1);
+});
+
+it("a batch child started again, cut off before Kestra created it: the next process starts that issue again, once (a sibling is not taken for it)", async () => {
+  h = await startHarness();
+  await h.command("batch acme/api label:bug max:2");
+  await h.slack.waitFor(() => h.kestra.executions.length === 1, { description: "the batch" });
+  const batch = BatchDriver.latest(h);
+  await batch.listed([
+    { number: 1, title: "First" },
+    { number: 2, title: "Second" },
+  ]);
+  const first = await batch.child({ number: 1, title: "First" });
+  const second = await batch.child({ number: 2, title: "Second" });
+  await first.started();
+  await second.started();
+  await ask(h, `cancel ${first.id}`);
+  await first.killed();
+  await h.app.runtime.background.drain();
+  h.kestra.failNext(
+    { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-issue-autofix" },
+    "reset",
+  );
+  await ask(h, `retry ${first.id}`);
+  const runsOf = (issue: string) =>
+    h.kestra.executions.filter((e) =>
+      e.labels.some((l) => l.key === LABELS.issue && l.value === issue),
+    );
+  const runsOfFirst = () => runsOf("1");
+  expect(runsOfFirst()).toHaveLength(1);
+  await newProcess();
+  await h.slack.waitFor(() => runsOfFirst().length === 2, { description: "the new run" });
+  await h.app.runtime.background.drain();
+  expect(runsOfFirst()).toHaveLength(2);
+  expect(runsOf("2")).toHaveLength(1);
 });
 
 /** A stuck run and its alert in the alerts channel. */
