@@ -10,6 +10,7 @@ import { BatchDigest } from "./batch/digest.ts";
 import { RunDecisions } from "./decisions.ts";
 import { FailureReporter, startFailure } from "./failure.ts";
 import { DecisionFinisher } from "./finish-decision.ts";
+import { OperationFinisher } from "./finish-operation.ts";
 import { FollowUps } from "./follow-up.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
@@ -135,11 +136,13 @@ export function composeRuns(d: RunServicesDeps) {
     resumeBackoffMs: d.resumeBackoffMs,
     signal: d.signal,
   });
+  const operationFinisher = new OperationFinisher({ kestra, threads, starter, logger });
   const syncer = new RunSyncer({
     reader,
     records,
     lock,
     finisher,
+    operationFinisher,
     steps,
     views,
     failures,
@@ -160,12 +163,11 @@ export function composeRuns(d: RunServicesDeps) {
   const operations = new RunOperations({
     kestra,
     records,
-    threads,
     approvers,
     lock,
     syncer,
     settings,
-    starter,
+    finisher: operationFinisher,
   });
   const revisions = new RunRevisions({
     kestra,

@@ -130,9 +130,12 @@ export class Reconciler {
 
   private async catchUp(execution: Execution, report: ReconcileReport, now: number): Promise<void> {
     if (!contextOf(execution)) return;
-    const known = this.d.records.peek(execution.id)?.status;
-    // Shown here already in its final state, or still going (its notifications will come).
-    if (known && (isFinalStatus(known) || !isTerminal(execution.state.current))) return;
+    const record = this.d.records.peek(execution.id);
+    const known = record?.status;
+    // Shown here already in its final state, or still going (its notifications will come); but
+    // a cancel or a retry recorded in its thread and not seen through is tried again.
+    const settled = !record?.unsettled;
+    if (known && settled && (isFinalStatus(known) || !isTerminal(execution.state.current))) return;
     const f = this.failing.get(execution.id);
     if (f && f.nextAt > now) {
       report.backedOff++;

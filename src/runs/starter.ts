@@ -291,12 +291,14 @@ export class RunStarter {
    * The run that took `old`'s place in its thread (a revision, a cancelled run started again),
    * found in Kestra: a run of the thread that started after it. What the bot meant to write after
    * Kestra's create may be lost (its answer lost to a timeout, a crash in between); the run itself
-   * is there. Kestra's search shows a run a moment after its create (its indexer).
+   * is there. Kestra's search shows a run a moment after its create (its indexer). A batch
+   * thread holds every child: there it is a run of the same issue.
    */
   async replacementOf(old: Execution, ctx: RunContext): Promise<string | undefined> {
+    const issue = ctx.batch && ctx.issue ? { [LABELS.issue]: ctx.issue } : {};
     const { results } = await this.d.kestra.searchExecutions({
       flowId: SINGLE_FLOW_ID,
-      labels: { [LABELS.channel]: ctx.channel, [LABELS.ts]: ctx.rootTs },
+      labels: { [LABELS.channel]: ctx.channel, [LABELS.ts]: ctx.rootTs, ...issue },
       size: 10,
     });
     const since = startOf(old);

@@ -5,6 +5,7 @@ import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import type { FailureReporter } from "./failure.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
+import type { OperationFinisher } from "./finish-operation.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
@@ -20,6 +21,8 @@ export interface SyncDeps {
   records: RunRecords;
   lock: RunLock;
   finisher: DecisionFinisher;
+  /** Cancels and retries recorded in the thread that Kestra has not seen (the bot stopped). */
+  operationFinisher: Pick<OperationFinisher, "finish">;
   steps: ThreadSync;
   views: RunViews;
   failures: FailureReporter;
@@ -85,16 +88,20 @@ export class RunSyncer {
     ctx: RunContext,
     input: SyncInput,
   ): Promise<SyncOutcome> {
+    const record = await this.d.records.load(execution.id, thread(ctx));
     if (execution.flowId === BATCH_FLOW_ID) {
+      await this.d.operationFinisher.finish({ execution, ctx, record });
       // Answered once the digest shows it: 503 when it cannot, so the flow delivers it again.
       await this.d.digest.refresh(execution.id);
       return "synced";
     }
-    const record = await this.d.records.load(execution.id, thread(ctx));
     let state = await this.d.views.state(execution, ctx, record, input.hint);
     // A decision recorded in the thread that Kestra has not seen (the bot stopped mid-click).
     const resumed = await this.d.finisher.finish(state);
     if (resumed) state = await this.d.views.state(resumed, ctx, record, input.hint);
+    // A cancel or a retry likewise.
+    const operated = await this.d.operationFinisher.finish(state);
+    if (operated) state = await this.d.views.state(operated, ctx, record, input.hint);
     await this.post(state);
     return "synced";
   }

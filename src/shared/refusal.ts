@@ -26,6 +26,11 @@ export type Refusal =
   /** Kestra refused the resume (409): the thread shows what happened instead. */
   | { code: "resume_refused"; cause: unknown }
   | { code: "already_ended"; status: RunStatus | undefined }
+  /** A cancel is recorded in the thread already (by whom), or Kestra is already killing the run. */
+  | { code: "already_cancelled"; by: string | undefined }
+  /** This cancelled run was started again already: its thread follows the new run. */
+  | { code: "already_rerun"; by: string }
+  | { code: "already_restarted"; by: string }
   | { code: "restart_refused"; status: RunStatus | undefined }
   | { code: "nothing_to_retry"; status: RunStatus }
   | { code: "batch_not_rerun" }
@@ -37,3 +42,14 @@ export type Refusal =
   | { code: "follow_up_asked" };
 
 export type RefusalCode = Refusal["code"];
+
+/** Why a cancel or a retry, recorded in its thread before Kestra was asked, was not done. */
+export type DropReason =
+  /** The run ended by itself before the kill. */
+  | { code: "ended"; status: RunStatus | undefined }
+  /** The run is no longer in a state the operation applies to. */
+  | { code: "moved_on"; status: RunStatus | undefined }
+  /** Another run of the issue is going. */
+  | { code: "busy"; slug: string }
+  /** Kestra refused it for good. */
+  | { code: "refused"; cause: unknown };

@@ -1,5 +1,5 @@
 import { issueSlug } from "../shared/issue-url.ts";
-import type { Refusal } from "../shared/refusal.ts";
+import type { DropReason, Refusal } from "../shared/refusal.ts";
 import type { RunRef } from "../shared/run-ref.ts";
 import { alreadyDecidedText } from "./blocks/run-notes.ts";
 import { STATUS_TEXT } from "./blocks/status-text.ts";
@@ -34,6 +34,14 @@ export function refusalText(r: Refusal): string {
       return r.status
         ? `The run has already finished (*${STATUS_TEXT[r.status]}*), so there is nothing to cancel.`
         : "The run no longer exists in Kestra, so there is nothing to cancel.";
+    case "already_cancelled":
+      return r.by
+        ? `<@${r.by}> already cancelled this run; its thread says when it has stopped.`
+        : "This run is already being cancelled; its thread says when it has stopped.";
+    case "already_rerun":
+      return `<@${r.by}> already started this run again; its thread follows the new run.`;
+    case "already_restarted":
+      return `<@${r.by}> already restarted this run; its thread follows it.`;
     case "restart_refused":
       return r.status
         ? `The run could not be restarted: it is now *${STATUS_TEXT[r.status]}*.`
@@ -52,6 +60,22 @@ export function refusalText(r: Refusal): string {
       return "This thread follows several pull requests: use the button under the one to fix.";
     case "follow_up_asked":
       return "A fix for this was already asked for: its run is in this thread.";
+  }
+}
+
+/** Why a recorded cancel or retry was not done, as its note in the thread says it. */
+export function droppedText(r: DropReason): string {
+  switch (r.code) {
+    case "ended":
+      return r.status
+        ? `the run had already ended (*${STATUS_TEXT[r.status]}*)`
+        : "the run had already ended";
+    case "moved_on":
+      return r.status ? `the run is now *${STATUS_TEXT[r.status]}*` : "the run is gone from Kestra";
+    case "busy":
+      return `another run of ${escapeText(r.slug)} is in progress`;
+    case "refused":
+      return shortReason(r.cause);
   }
 }
 

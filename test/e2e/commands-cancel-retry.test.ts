@@ -89,7 +89,7 @@ describe("/autofix cancel", () => {
     expect(h.kestra.kills).toHaveLength(1);
   });
 
-  it("a run that already finished gets a clear answer (released 2.0 answers 200, unchanged)", async () => {
+  it("a run that already finished gets a clear answer, and nothing changes", async () => {
     const { run, rootTs } = await runningRun();
     await run.fail("fix", ["boom"]);
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
@@ -98,11 +98,38 @@ describe("/autofix cancel", () => {
     expect(answer.text).toBe(
       "The run has already finished (*Failed*), so there is nothing to cancel.",
     );
+    expect(h.kestra.kills).toHaveLength(0);
+    expect(h.kestra.execution(run.id).state.current).toBe("FAILED");
+    expect(threadTexts(rootTs)).toEqual(before);
+  });
+
+  it("a run that ends between the bot's read and its kill (released 2.0 answers 200, unchanged): the note says the cancel came too late", async () => {
+    const { run, rootTs } = await runningRun();
+    let ended = false;
+    h.kestra.beforeReply((r) => {
+      if (
+        ended ||
+        r.method !== "GET" ||
+        r.path.split("?")[0] !== `/api/v1/main/executions/${run.id}`
+      )
+        return;
+      ended = true;
+      h.kestra.setState(run.id, "FAILED");
+    });
+    const answer = await ask(h, `cancel ${run.id}`);
+    h.kestra.beforeReply(undefined);
+    expect(answer.text).toBe(
+      "The run has already finished (*Failed*), so there is nothing to cancel.",
+    );
     expect(
       h.kestra.requests.some((r) => r.path.endsWith(`/${run.id}/actions/kill`) && r.status === 200),
     ).toBe(true);
-    expect(h.kestra.execution(run.id).state.current).toBe("FAILED");
-    expect(threadTexts(rootTs)).toEqual(before);
+    expect(h.kestra.kills).toHaveLength(0);
+    const texts = threadTexts(rootTs);
+    expect(texts).toContain(
+      `↩️ <@${REQUESTER}> asked to cancel the run, but the run had already ended (*Failed*).`,
+    );
+    expect(texts.some((t) => t.startsWith("⏹️"))).toBe(false);
   });
 
   it("unknown ids and other teams' runs are 'no such run', and nothing is killed", async () => {
@@ -165,9 +192,11 @@ describe("/autofix retry", () => {
     await h.slack.waitFor(() =>
       h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
     );
-    // The new run can be cancelled in turn; a retry of the old one now finds it running.
-    const busy = await ask(h, `retry ${run.id}`);
-    expect(busy.text).toMatch(/^A run for acme\/api#42 is already in progress/);
+    // The new run can be cancelled in turn; the old one is not started again twice.
+    const again = await ask(h, `retry ${run.id}`);
+    expect(again.text).toBe(
+      `<@${REQUESTER}> already started this run again; its thread follows the new run.`,
+    );
     expect(h.kestra.executions).toHaveLength(2);
     await ask(h, `cancel ${fresh.id}`);
     await h.slack.waitFor(

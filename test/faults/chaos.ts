@@ -74,18 +74,11 @@ export type KillKind =
   | "rerun-note"
   | "stuck-alert";
 
-/**
- * Moments that a kill before them can take away for good: a kill between Kestra's create of a
- * run started again and its note leaves no note to post (README, "Known limits"), and the user,
- * who sees the new run, does nothing more. A run's other kill is armed once such a kill landed.
- */
-const CUT_OFF_BY_EARLIER: readonly KillKind[] = ["rerun-note"];
-
 /** The notes whose post a kill may land on, by the start of their key (src/runs/record.ts KEYS). */
 const NOTE_KEYS: Partial<Record<KillKind, RegExp>> = {
   "revision-note": /^revise:/,
   "cancel-note": /^closed:cancelled:/,
-  "rerun-note": /^(rerun-of|restarted):/,
+  "rerun-note": /^(rerun|restarted):/,
   "stuck-alert": /^stuck:/,
 };
 
@@ -100,12 +93,6 @@ export interface Landing {
   run: number;
   /** The request it landed on, e.g. "chat.update root (decision)" or "POST /executions/{id}/actions/resume". */
   at: string;
-}
-
-/** A bot process ended: SIGKILLed where a kill landed, or stopped with SIGTERM. */
-export interface ProcessEnd {
-  at: number;
-  how: "kill" | "stop";
 }
 
 type Request =
@@ -185,15 +172,11 @@ function describe(r: Request): string {
  */
 export class KillSwitch {
   readonly landings: Landing[] = [];
-  /** How each process ended, in order (a SIGKILL, or a SIGTERM for a reconcile pass). */
-  readonly ends: ProcessEnd[] = [];
   /** Per run: the requests restarted processes made until they had caught up. */
   readonly catchUps = new Map<number, { slack: number; kestra: number }>();
   private readonly bot: BotProcess;
   /** Planned, not armed yet (a run's kills wait for its execution, "create" excepted). */
   private readonly waiting: Kill[] = [];
-  /** The run's kills that wait for its kill of a moment that could be cut off (CUT_OFF_BY_EARLIER). */
-  private readonly held: Kill[] = [];
   private armed: { kill: Kill; seen: number }[] = [];
   private generation = 0;
   private restarting: Promise<void> = Promise.resolve();
@@ -221,11 +204,8 @@ export class KillSwitch {
    */
   beginRun(run: number, kills: Kill[]): void {
     this.run = run;
-    // A kill whose moment an earlier kill can take away goes first; the run's others wait for it.
-    const first = kills.find((k) => CUT_OFF_BY_EARLIER.includes(k.kind));
     for (const kill of kills) {
-      if (first && kill !== first) this.held.push(kill);
-      else if (kill.kind === "create") this.armed.push({ kill, seen: 0 });
+      if (kill.kind === "create") this.armed.push({ kill, seen: 0 });
       else this.waiting.push(kill);
     }
   }
@@ -237,13 +217,13 @@ export class KillSwitch {
 
   /** The run has settled: a kill not landed yet moves on to the next run. */
   endRun(): void {
-    this.waiting.unshift(...this.armed.map((a) => a.kill), ...this.held.splice(0));
+    this.waiting.unshift(...this.armed.map((a) => a.kill));
     this.armed = [];
   }
 
   /** Kills not landed. */
   get pending(): Kill[] {
-    return [...this.armed.map((a) => a.kill), ...this.waiting, ...this.held];
+    return [...this.armed.map((a) => a.kill), ...this.waiting];
   }
 
   /** Resolves when a process serves and has caught up (after any restart in progress). */
@@ -265,7 +245,6 @@ export class KillSwitch {
     const generation = ++this.generation;
     this.stopping = true;
     try {
-      this.ends.push({ at: Date.now(), how: "stop" });
       await this.bot.stop();
     } finally {
       this.stopping = false;
@@ -294,12 +273,8 @@ export class KillSwitch {
     if (!landing) return;
     this.armed = this.armed.filter((a) => a !== landing);
     this.landings.push({ kill: landing.kill, run: this.run, at: describe(r) });
-    if (CUT_OFF_BY_EARLIER.includes(landing.kill.kind)) {
-      for (const kill of this.held.splice(0)) this.armed.push({ kill, seen: 0 });
-    }
     this.settling = true;
     const generation = ++this.generation;
-    this.ends.push({ at: Date.now(), how: "kill" });
     await this.bot.kill();
     this.restarting = this.restartFrom(generation);
     this.restarting.catch(() => {}); // ready() reports it

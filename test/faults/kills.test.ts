@@ -129,7 +129,7 @@ it("28 kills over 14 runs: every run ends as Kestra says, nothing twice, no deci
   await bot.stop();
   const tail = delta(callCounts(w), before);
 
-  const figures: Figures[] = played.map((p) => inspect(w, p, kills.ends));
+  const figures: Figures[] = played.map((p) => inspect(w, p));
   const sumOf = (fake: "slack" | "kestra") =>
     [...kills.catchUps.values()].reduce((n, c) => n + c[fake], 0);
   const all = sum(figures);
@@ -155,7 +155,6 @@ it("28 kills over 14 runs: every run ends as Kestra says, nothing twice, no deci
     `  last restart's catch-up: Slack ${total(tail.slack)} (${breakdown(tail.slack)}), Kestra ${total(tail.kestra)} (${breakdown(tail.kestra)})`,
     `totals: ${figuresLine(all)}`,
     ...all.problems.map((p) => `  ! ${p}`),
-    ...all.limits.map((l) => `  known limit (README): ${l}`),
   ];
   console.log(lines.join("\n"));
   // FAULT_LOG=<file>: every process's log lines, for a look at what the bot did.

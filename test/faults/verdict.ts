@@ -5,16 +5,16 @@ import { STATUS_TEXT } from "../../src/slack/blocks/status-text.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { fileTag } from "../../src/slack/thread.ts";
 import type { FakeExecution } from "../fakes/kestra.ts";
-import type { FakeCall, FakeMessage } from "../fakes/slack.ts";
+import type { FakeMessage } from "../fakes/slack.ts";
 import { ALERTS, CHANNEL } from "../support/harness.ts";
-import type { ProcessEnd } from "./chaos.ts";
 import type { World } from "./world.ts";
 
 // What a person would see, checked per run once it has settled: one snippet per patch, one PR
-// link, one alert per failure, one stuck alert per stuck run, one note per cancel, revision and
-// run started again, no live buttons on a finished run, a root that says what Kestra says of the
-// thread's newest run, no run in the thread that nobody asked for, and no decision shown in the
-// thread that Kestra never applied.
+// link, one alert per failure, one stuck alert per stuck run, one note per cancel (saying who),
+// revision and run started again, whatever crash came between; one kill per cancelled run; no
+// live buttons on a finished run or on a stuck alert that did its Retry; a root that says what
+// Kestra says of the thread's newest run; no run in the thread that nobody asked for; and no
+// decision shown in the thread that Kestra never applied.
 
 /** How a run ends; "revised": sent back for a revision (resumed not approved), replaced by it. */
 export type Outcome = "pr" | "rejected" | "failed" | "dry" | "cancelled" | "revised";
@@ -65,13 +65,6 @@ export interface Figures {
   /** Executions in a thread that nobody asked for (a second revision, a second run started again). */
   extraRuns: number;
   problems: string[];
-  /**
-   * What the user does not see because of a known limit (README, "Known limits"), each checked to
-   * be exactly that case: the process that had Kestra kill a run or create the run started again
-   * was SIGKILLed before it posted anything more, so the thread never says who did it (and a stuck
-   * alert keeps its buttons).
-   */
-  limits: string[];
 }
 
 const FINAL: Record<Outcome, RunStatus> = {
@@ -110,12 +103,6 @@ function metaOf(m: FakeMessage): Meta | undefined {
   return m.metadata?.event_type === "autofix_post" ? m.metadata.event_payload : undefined;
 }
 
-/** The identity a call to Slack gave its post. */
-function callMeta(c: FakeCall): Meta | undefined {
-  const metadata = c.params["metadata"] as { event_payload?: Meta } | undefined;
-  return metadata?.event_payload;
-}
-
 /** The stuck-run alerts of a run, in the alerts channel. */
 export function stuckAlertsOf(w: World, run: string): FakeMessage[] {
   return w.slack.channelMessages(ALERTS).filter((m) => {
@@ -137,44 +124,10 @@ function label(e: FakeExecution, key: string): string | undefined {
   return e.labels.find((l) => l.key === key)?.value;
 }
 
-/** The texts the bot answered the played run's commands with (response_url). */
-function answersOf(w: World, played: Played): string[] {
-  return (played.responseUrls ?? []).flatMap((url) =>
-    w.slack.responses(url).map((b) => String((b as { text?: unknown }).text ?? "")),
-  );
-}
-
-/**
- * `ends`: how each bot process ended (kills.test.ts), for the known limits; none for suites
- * without kills.
- */
-export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = []): Figures {
-  const f: Figures = { ...NONE, problems: [], limits: [] };
-  /**
-   * The bot process that made a change in Kestra at `from` ended with a SIGKILL (before `before`),
-   * having posted nothing in any thread since (but what `allowed` lets through): it was killed
-   * before it could say what it did.
-   */
-  const cutOff = (
-    from: number,
-    allowed: (meta: Meta | undefined) => boolean,
-    before = Infinity,
-  ) => {
-    const end = ends.find((e) => e.at >= from);
-    if (end?.how !== "kill" || end.at > before) return false;
-    return !w.slack.calls.some(
-      (c) =>
-        c.method === "chat.postMessage" && c.at >= from && c.at <= end.at && !allowed(callMeta(c)),
-    );
-  };
-  const nothing = () => false;
-  /** The user was told the run was started again (by the operation that started it). */
-  const toldRerun =
-    answersOf(w, played).some((t) => /^🔄 Started \*[^*]+\* again as a new run/.test(t)) ||
-    played.runs.some((r) =>
-      stuckAlertsOf(w, r.id).some((m) => m.text.includes("Started again by")),
-    );
-  const problem = (kind: keyof Omit<Figures, "problems" | "limits">, text: string, n = 1) => {
+/** What the user sees of one played run, once it has settled: every departure is a problem. */
+export function inspect(w: World, played: Played): Figures {
+  const f: Figures = { ...NONE, problems: [] };
+  const problem = (kind: keyof Omit<Figures, "problems">, text: string, n = 1) => {
     f[kind] += n;
     f.problems.push(`${kind}: ${text}`);
   };
@@ -331,43 +284,31 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
       );
     if (stuckAlerts.length < wantStuck) problem("missing", `${who}: no stuck alert`);
 
-    // A cancelled run: the thread says so once (who cancelled, or that it was cancelled).
+    // A cancelled run: the thread says so once (who cancelled, or that it was cancelled), and
+    // Kestra took one kill of it.
     if (run.outcome === "cancelled") {
       const notes = postsOf(run.id, KEYS.closed("cancelled", 0));
       if (notes.length === 0)
         problem("missing", `${who}: the thread does not say it was cancelled`);
       const by = run.cancelledBy ? `⏹️ Cancelled by <@${run.cancelledBy}>.` : undefined;
       if (by && notes.length > 0 && !notes.some((m) => m.text === by)) {
-        const text = `${who}: the thread does not say who cancelled it ("${notes[0]?.text}")`;
-        // Known limit: the bot killed after Kestra took the kill and before its note; the note
-        // posted later (at the run's end) cannot say who.
-        const killedAt = Date.parse(w.kestra.kills.find((k) => k.executionId === run.id)?.at ?? "");
-        const noteAt =
-          w.slack.calls.find(
-            (c) =>
-              c.method === "chat.postMessage" &&
-              callMeta(c)?.run === run.id &&
-              callMeta(c)?.key === KEYS.closed("cancelled", 0),
-          )?.at ?? Number.POSITIVE_INFINITY;
-        if (cutOff(killedAt, nothing, noteAt)) {
-          f.limits.push(`${text}: the bot was killed after Kestra took the kill, before the note`);
-        } else problem("missing", text);
+        problem(
+          "missing",
+          `${who}: the thread does not say who cancelled it ("${notes[0]?.text}")`,
+        );
       }
     }
+    const kills = w.kestra.kills.filter((k) => k.executionId === run.id).length;
+    if (kills > 1) problem("duplicates", `${who}: killed ${kills} times`, kills - 1);
 
     // A run that took another's place: said once in the thread, with what it was asked to do.
     if (run.replaces) {
       const { id: oldId, how } = run.replaces;
       const notes =
-        how === "revision" ? postsOf(oldId, KEYS.revise(0)) : postsOf(run.id, KEYS.rerunOf(oldId));
+        how === "revision" ? postsOf(oldId, KEYS.revise(0)) : postsOf(oldId, KEYS.rerun(0));
       if (notes.length === 0) {
-        const text = `${who}: no note that it ${how === "revision" ? "revises" : "started again"} ${oldId}`;
-        // Known limit: the bot killed after Kestra's create, before the note and its answer.
-        if (how === "rerun" && !toldRerun && cutOff(startOf(exec), nothing)) {
-          f.limits.push(
-            `${text}: the bot was killed after Kestra created the run, before the note`,
-          );
-        } else problem("missing", text);
+        const what = how === "revision" ? "revises" : "started again";
+        problem("missing", `${who}: no note that it ${what} ${oldId}`);
       }
       // The stuck alert that started it again says so, and has no buttons left.
       const alert = stuckAlertOf(w, oldId);
@@ -376,14 +317,7 @@ export function inspect(w: World, played: Played, ends: readonly ProcessEnd[] = 
         alert &&
         liveButtons(alert, [ACTIONS.stuckRetry, ACTIONS.stuckCancel])
       ) {
-        const text = `${who}: the stuck alert of ${oldId} still has its buttons`;
-        const isNote = (meta: Meta | undefined) =>
-          meta?.run === run.id && meta.key === KEYS.rerunOf(oldId);
-        if (cutOff(startOf(exec), isNote)) {
-          f.limits.push(
-            `${text}: the bot was killed after Kestra created the run, before it closed the alert`,
-          );
-        } else problem("openButtons", text);
+        problem("openButtons", `${who}: the stuck alert of ${oldId} still has its buttons`);
       }
       if (run.replaces.feedback !== undefined) {
         if (exec.inputs[SINGLE_INPUTS.feedback] !== run.replaces.feedback)
@@ -457,17 +391,11 @@ export function sum(all: Figures[]): Figures {
       unexpected: a.unexpected + b.unexpected,
       extraRuns: a.extraRuns + b.extraRuns,
       problems: [...a.problems, ...b.problems],
-      limits: [...a.limits, ...b.limits],
     }),
-    { ...NONE, problems: [] as string[], limits: [] as string[] },
+    { ...NONE, problems: [] as string[] },
   );
 }
 
 function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** When Kestra created the execution (ms). */
-function startOf(e: FakeExecution): number {
-  return Date.parse(e.state.histories[0]?.date ?? "");
 }

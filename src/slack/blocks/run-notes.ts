@@ -62,6 +62,33 @@ export function rerunNote(user: string, slug?: string): Message {
   return note(`🔄 <@${user}> started the run again; this thread follows the new run.`, slug);
 }
 
+/**
+ * A cancel or a retry whose note was posted before Kestra was asked, and that could not be done
+ * after all (the run had ended, another run of the issue was going, Kestra refused): the note
+ * says so instead. `why` is mrkdwn, escaped by the caller.
+ */
+export function operationDroppedText(
+  kind: "cancel" | "rerun" | "restart",
+  user: string,
+  why: string,
+): string {
+  const asked = {
+    cancel: "asked to cancel the run",
+    rerun: "asked to start the run again",
+    restart: "asked to restart the run",
+  }[kind];
+  return `↩️ <@${user}> ${asked}, but ${truncate(why, 300)}.`;
+}
+
+export function operationDroppedNote(
+  kind: "cancel" | "rerun" | "restart",
+  user: string,
+  why: string,
+  slug?: string,
+): Message {
+  return note(operationDroppedText(kind, user, why), slug);
+}
+
 /** Revise: the request, shown shortened; the new run gets all of it. */
 export function revisionNote(user: string, feedback: string): Message {
   return note(`✏️ Revision requested by <@${user}>: ${escapeText(truncate(feedback.trim(), 1500))}`);
