@@ -82,6 +82,10 @@ export const LABELS = {
   title: "autofix-title",
   /** On child runs of a batch: the batch execution's id. */
   batch: "autofix-batch",
+  /** A run whose root is a reply in a person's thread (a mention): that thread's ts. */
+  thread: "slack-thread",
+  /** The message that asked for the run (a mention, a DM): its status reactions go there. */
+  ask: "slack-ask",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

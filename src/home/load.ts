@@ -99,14 +99,23 @@ async function runRow(d: HomeLoadDeps, light: Execution, base: string | undefine
     requester: ctx.user,
     startedAt: execution.state.startDate ?? undefined,
     kestraUrl: d.links.execution(SINGLE_FLOW_ID, execution.id),
-    threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs) : undefined,
+    threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs, ctx.threadTs) : undefined,
     prUrl: await d.queries.prUrl(execution, view, ctx.repo),
   } satisfies RunRow;
 }
 
-/** Message links have the documented shape https://<workspace>.slack.com/archives/<channel>/p<ts digits>. */
-export function threadUrl(workspace: string, channel: string, ts: string): string {
-  return `${workspace.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
+/**
+ * Message links have the documented shape https://<workspace>.slack.com/archives/<channel>/p<ts
+ * digits>; a reply's adds ?thread_ts=<its thread>&cid=<channel>.
+ */
+export function threadUrl(
+  workspace: string,
+  channel: string,
+  ts: string,
+  threadTs?: string,
+): string {
+  const url = `${workspace.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
+  return threadTs ? `${url}?thread_ts=${threadTs}&cid=${channel}` : url;
 }
 
 const workspaceUrls = new WeakMap<webApi.WebClient, string>();

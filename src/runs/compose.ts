@@ -87,7 +87,7 @@ export function composeRuns(d: RunServicesDeps) {
       failures.report({
         failure: startFailure(p.slug, p.user, reason, p.issueUrl),
         channel: p.channel,
-        thread: { channel: p.channel, rootTs: p.rootTs },
+        thread: { channel: p.channel, rootTs: p.rootTs, threadTs: p.threadTs },
         meta: { run: `start:${p.rootTs}`, key: "failure:start" },
       }),
   });

@@ -207,5 +207,5 @@ function snapshotOf(t: ThreadRef, rows: Row[]): ThreadSnapshot {
   ];
   // Earlier root writes of other runs (the root followed another run before) stay known.
   for (const r of onRoot.slice(0, -1)) posts.push({ ts: r.ts, meta: r.meta, fileNames: [] });
-  return new ThreadSnapshot(posts);
+  return new ThreadSnapshot(posts, t.rootTs);
 }

@@ -89,8 +89,16 @@ export class RunRevisions {
     return { execution, ctx, issue: parsed.issue, slug: issueSlug(parsed.issue) };
   }
 
-  /** Checks everything again, records the request, stops the old run if it waits, starts the new. */
-  async submit(target: ReviseTarget, reviser: Reviser, feedback: string): Promise<ClickOutcome> {
+  /**
+   * Checks everything again, records the request, stops the old run if it waits, starts the new.
+   * `askTs`: the message that asked (a mention in the thread) gets the new run's reactions.
+   */
+  async submit(
+    target: ReviseTarget,
+    reviser: Reviser,
+    feedback: string,
+    askTs?: string,
+  ): Promise<ClickOutcome> {
     const run = await this.load(target, reviser.user);
     // Read the patch before changing anything: without it there is nothing to revise.
     const revisions = this.d.revisionStarter;
@@ -105,7 +113,7 @@ export class RunRevisions {
     };
     let started: StartResult | undefined;
     const start = async () => {
-      started = await revisions.start(run, reviser.user, feedback, previousPatch);
+      started = await revisions.start(run, reviser.user, feedback, previousPatch, askTs);
     };
     if (view.approvable) {
       const outcome = await this.d.decisions.record({ ...run, policy }, verdict, start);
@@ -167,6 +175,7 @@ export class RevisionStarter {
     by: string,
     feedback: string,
     previousPatch: Buffer,
+    askTs = run.ctx.askTs,
   ): Promise<StartResult> {
     const attempt = attemptOf(run.execution);
     const key = KEYS.revise(attempt);
@@ -192,6 +201,8 @@ export class RevisionStarter {
       user: run.ctx.user,
       issue: run.issue,
       rootTs: run.ctx.rootTs,
+      ...(run.ctx.threadTs ? { threadTs: run.ctx.threadTs } : {}),
+      ...(askTs ? { askTs } : {}),
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,

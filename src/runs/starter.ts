@@ -27,13 +27,17 @@ export interface StartRequest {
   issue: IssueRef;
   /** Reuse this thread (its root follows the new run) instead of posting a new root message. */
   rootTs?: string;
+  /** A person's thread the root is a reply in (a mention asked); else the root starts a thread. */
+  threadTs?: string;
+  /** The message that asked (a mention, a DM): the run's status reactions go there. */
+  askTs?: string;
   /** More flow inputs (e.g. Revise's feedback and previous patch). */
   extraInputs?: Record<string, InputValue>;
 }
 
 export type StartResult =
   | { ok: true; executionId: string; rootTs: string }
-  | { ok: false; message: string; rootTs?: string };
+  | { ok: false; message: string; rootTs?: string; busy?: string };
 
 const START_CONCURRENCY = 4;
 
@@ -96,6 +100,7 @@ export class RunStarter {
   private busy(slug: string, active: string): StartResult {
     return {
       ok: false,
+      busy: active,
       message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
     };
   }
@@ -130,13 +135,15 @@ export class RunStarter {
             prUrl: undefined,
             note: undefined,
           }),
+          undefined,
+          req.threadTs,
         );
       } catch (err) {
         this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
         return { ok: false, message: cannotPostMessage(err) };
       }
     }
-    const thread = { channel: req.channel, rootTs };
+    const thread = { channel: req.channel, rootTs, threadTs: req.threadTs };
     const fresh = !req.rootTs;
     try {
       if (fresh) {
@@ -145,6 +152,7 @@ export class RunStarter {
         await this.d.unstarted.noted({
           channel: req.channel,
           rootTs,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
           user: req.user,
           slug,
           issueUrl: url,
@@ -179,6 +187,8 @@ export class RunStarter {
           issue: String(req.issue.number),
           title,
           slug,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+          ...(req.askTs ? { askTs: req.askTs } : {}),
         }),
       );
       // A new thread has nothing to read back; a revised one now follows this run.
@@ -232,7 +242,11 @@ export class RunStarter {
       old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
     );
     const execution = await this.d.kestra.createExecution(old.flowId, inputs, labels);
-    this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
+    this.d.records.fresh(execution.id, {
+      channel: ctx.channel,
+      rootTs: ctx.rootTs,
+      threadTs: ctx.threadTs,
+    });
     // A batch child reports into the batch thread, whose root is the digest.
     if (!ctx.batch) await this.d.rootClaim.claim(execution);
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };

@@ -20,7 +20,15 @@ const HISTORY_PAGES = 5;
 
 export interface ThreadRef {
   channel: string;
+  /** The run's root: the message the bot keeps up to date. */
   rootTs: string;
+  /** The root is a reply in this person's thread (a mention asked); else it starts the thread. */
+  threadTs?: string | undefined;
+}
+
+/** The thread_ts of replies in a run's thread. */
+export function threadOf(t: ThreadRef): string {
+  return t.threadTs ?? t.rootTs;
 }
 
 /** The identity of one post, plus what the record keeps there (decision, PR link...). */
@@ -39,13 +47,16 @@ export interface ThreadPost {
 /** What a thread holds, as the bot reads it back. */
 export class ThreadSnapshot {
   readonly posts: readonly ThreadPost[];
-  constructor(posts: readonly ThreadPost[]) {
+  private readonly rootTs: string | undefined;
+  constructor(posts: readonly ThreadPost[], rootTs?: string) {
     this.posts = posts;
+    this.rootTs = rootTs;
   }
 
-  /** The root message (the thread's parent). */
+  /** The run's root: the thread's parent, or the reply that is the root in a person's thread. */
   get root(): ThreadPost | undefined {
-    return this.posts[0];
+    if (this.rootTs === undefined) return this.posts[0];
+    return this.posts.find((p) => p.ts === this.rootTs);
   }
 
   /** Every post of a run (the root included when it is the run's). */
@@ -144,7 +155,7 @@ export class SlackThreads {
       const res = await slackCall("conversations.replies", () =>
         this.client.conversations.replies({
           channel: t.channel,
-          ts: t.rootTs,
+          ts: threadOf(t),
           include_all_metadata: true,
           limit: PAGE_SIZE,
           ...(page ? { cursor: page } : {}),
@@ -156,14 +167,23 @@ export class SlackThreads {
       }
       cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
     } while (cursor);
-    return new ThreadSnapshot(posts);
+    return new ThreadSnapshot(posts, t.rootTs);
   }
 
-  /** A new top-level message (a run's or a batch's root); its ts keys the thread. */
-  async postRoot(channel: string, message: Message, meta?: PostMeta): Promise<string> {
+  /**
+   * A run's or a batch's root; its ts keys the run. A top-level message, or a reply in `threadTs`
+   * (a person's thread, where a mention asked for the run).
+   */
+  async postRoot(
+    channel: string,
+    message: Message,
+    meta?: PostMeta,
+    threadTs?: string,
+  ): Promise<string> {
     const res = await slackCall("chat.postMessage", () =>
       this.client.chat.postMessage({
         channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
         ...message,
         ...metadata(meta),
         unfurl_links: false,
@@ -178,7 +198,7 @@ export class SlackThreads {
       const res = await slackCall("chat.postMessage", () =>
         this.client.chat.postMessage({
           channel: t.channel,
-          thread_ts: t.rootTs,
+          thread_ts: threadOf(t),
           ...message,
           ...metadata(meta),
           unfurl_links: false,
@@ -208,7 +228,7 @@ export class SlackThreads {
       await slackCall("files.uploadV2", () =>
         this.client.filesUploadV2({
           channel_id: t.channel,
-          thread_ts: t.rootTs,
+          thread_ts: threadOf(t),
           initial_comment: file.comment,
           file: file.bytes,
           filename,
