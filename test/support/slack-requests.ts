@@ -286,22 +286,25 @@ export function sendViewSubmission(
 
 let eventCounter = 0;
 
-/** An Events API event_callback envelope around `event` (event_ts added when missing). */
-export function sendEvent(
-  appUrl: string,
-  secret: string,
-  event: Record<string, unknown>,
-  opts: SendOptions = {},
-): Promise<SlackHttpResponse> {
+/** An event id as Slack makes them; a retry of a delivery carries the first one's. */
+export function newEventId(): string {
   eventCounter += 1;
+  return `Ev0FAKE${String(eventCounter).padStart(6, "0")}`;
+}
+
+/** The event_callback envelope Slack wraps an event in (HTTP body, or Socket Mode payload). */
+export function eventEnvelope(
+  event: Record<string, unknown>,
+  eventId = newEventId(),
+): Record<string, unknown> {
   const now = Date.now() / 1000;
-  const envelope = {
+  return {
     token: DEFAULTS.verificationToken,
     team_id: DEFAULTS.teamId,
     api_app_id: DEFAULTS.appId,
     event: { event_ts: now.toFixed(6), ...event },
     type: "event_callback",
-    event_id: `Ev0FAKE${String(eventCounter).padStart(6, "0")}`,
+    event_id: eventId,
     event_time: Math.floor(now),
     authorizations: [
       {
@@ -314,6 +317,16 @@ export function sendEvent(
     ],
     is_ext_shared_channel: false,
   };
+}
+
+/** An Events API event_callback envelope around `event` (event_ts added when missing). */
+export function sendEvent(
+  appUrl: string,
+  secret: string,
+  event: Record<string, unknown>,
+  opts: SendOptions & { eventId?: string } = {},
+): Promise<SlackHttpResponse> {
+  const envelope = eventEnvelope(event, opts.eventId);
   return send(appUrl, secret, JSON.stringify(envelope), "application/json", opts);
 }
 
