@@ -6,6 +6,8 @@ export const SINGLE_FLOW_ID = "ai-issue-autofix";
 export const BATCH_FLOW_ID = "batch-issue-autofix";
 /** Checks, inside Kestra, what only Kestra holds (its secrets), and tells the bot. */
 export const SETUP_CHECK_FLOW_ID = "setup-check";
+/** Files a GitHub issue written from a Slack thread, with the token only Kestra holds (Issues: write). */
+export const FILE_ISSUE_FLOW_ID = "file-issue";
 
 /** Inputs of ai-issue-autofix that the bot sends when it starts a run. */
 export const SINGLE_INPUTS = {
@@ -45,6 +47,14 @@ export const SETUP_CHECK = {
   inputs: { repo: "repo" },
   tasks: { check: "check", notify: "notify_setup_check" },
   file: "check.json",
+} as const;
+
+/** Inputs, task ids and output vars of file-issue. */
+export const FILE_ISSUE = {
+  inputs: { repo: "repo", title: "title", body: "body" },
+  tasks: { file: "file", notify: "notify_file_issue" },
+  /** What `autofix file-issue` prints as Kestra outputs (outputs.file.vars). */
+  vars: { issueUrl: "issue_url", issueNumber: "issue_number" },
 } as const;
 
 /** `onResume` inputs of the approval Pause task. */
