@@ -214,6 +214,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       defaultRepo: e.AUTOFIX_DEFAULT_REPO,
       defaultLabels: e.AUTOFIX_DEFAULT_LABELS.length > 0 ? e.AUTOFIX_DEFAULT_LABELS : ["bug"],
       requireApproval: e.AUTOFIX_REQUIRE_APPROVAL,
+      // Where /autofix is allowed, so are mentions and issues filed from a thread.
+      mentions: true,
+      fileIssues: true,
     },
     stuckAfterMs: e.AUTOFIX_STUCK_MINUTES * 60_000,
     reconcile: {

@@ -3,15 +3,18 @@ import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
+import type { SlackConversations } from "../slack/conversation.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import type { Background } from "./background.ts";
 import { BatchDigest } from "./batch/digest.ts";
 import { RunDecisions } from "./decisions.ts";
 import { FailureReporter, startFailure } from "./failure.ts";
+import { IssueFilings } from "./filing.ts";
 import { DecisionFinisher } from "./finish-decision.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
 import { RunOperations } from "./operations.ts";
+import { RunReactions } from "./reactions.ts";
 import { RunReader } from "./read.ts";
 import type { RunRecords } from "./record.ts";
 import { RevisionStarter, RunRevisions } from "./revise.ts";
@@ -19,6 +22,7 @@ import { RootClaim } from "./root-claim.ts";
 import type { StartLedger } from "./start-ledger.ts";
 import { RunStarter } from "./starter.ts";
 import { RunSyncer } from "./sync.ts";
+import { ThreadStarter } from "./thread-start.ts";
 import { ThreadSync } from "./thread-sync.ts";
 import { type PendingStore, UnstartedRuns } from "./unstarted.ts";
 import { RunViews } from "./views.ts";
@@ -27,6 +31,8 @@ export interface RunServicesDeps {
   kestra: KestraClient;
   github: GitHubClient;
   threads: SlackThreads;
+  /** What people wrote where they asked (mentions, DMs). */
+  conversations: SlackConversations;
   records: RunRecords;
   lock: RunLock;
   /** The runs just started, by issue (one live run per issue). */
@@ -123,6 +129,11 @@ export function composeRuns(d: RunServicesDeps) {
     resumeBackoffMs: d.resumeBackoffMs,
     signal: d.signal,
   });
+  const reactions = new RunReactions({
+    threads,
+    logger,
+    alert: (key, headline, detail) => failures.adminAlert(key, headline, detail),
+  });
   const syncer = new RunSyncer({
     reader,
     records,
@@ -133,6 +144,7 @@ export function composeRuns(d: RunServicesDeps) {
     failures,
     links,
     digest,
+    reactions,
   });
   const decisions = new RunDecisions({
     kestra,
@@ -165,12 +177,26 @@ export function composeRuns(d: RunServicesDeps) {
     approvers,
     webHost,
   });
+  const threadStarter = new ThreadStarter({ lock, conversations: d.conversations, starter });
+  const filings = new IssueFilings({
+    kestra,
+    threads,
+    threadStarter,
+    ledger: d.ledger,
+    lock,
+    failures,
+    links,
+    logger,
+    webHost,
+  });
   return {
     reader,
     failures,
     views,
     digest,
     starter,
+    threadStarter,
+    filings,
     syncer,
     decisions,
     operations,

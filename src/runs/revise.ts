@@ -1,4 +1,4 @@
-import { SINGLE_INPUTS } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, NotAuthorizedError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
@@ -66,7 +66,7 @@ export class RunRevisions {
       throw new NotAuthorizedError("Only the requester or an approver can revise this patch.");
     }
     // The batch thread's root is the digest: a new run there would take it over.
-    if (ctx.batch) {
+    if (ctx.batch || execution.flowId === BATCH_FLOW_ID) {
       throw new InputError(
         "Runs of a batch cannot be revised from the batch thread yet: reject this patch and start `/autofix <issue-url>` with the issue instead.",
       );

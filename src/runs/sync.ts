@@ -26,6 +26,8 @@ export interface SyncDeps {
   links: Links;
   /** A batch's own notification redraws its digest at once (under the batch's lock). */
   digest: { refresh(batchId: string): Promise<void> };
+  /** The status reactions on the message that asked for a run. */
+  reactions: { sync(state: RunState): Promise<void> };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -112,7 +114,10 @@ export class RunSyncer {
   /** Posts what the state calls for; a batch thread takes one child at a time. */
   async post(state: RunState): Promise<void> {
     const batch = state.ctx.batch;
-    if (!batch) return this.d.steps.run(state);
+    if (!batch) {
+      await this.d.steps.run(state);
+      return this.d.reactions.sync(state);
+    }
     // A child's patch and its buttons must follow each other in the shared thread.
     await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
       this.d.steps.run(state),

@@ -16,6 +16,10 @@ export const channelSettingsSchema = z.strictObject({
   alertChannel: z.string().regex(CHANNEL_PATTERN).optional(),
   approvers: z.array(z.string().regex(APPROVER_PATTERN)).max(50).optional(),
   requireApproval: z.boolean().optional(),
+  /** Runs asked for by mentioning the bot (and in its DMs); on unless set false. */
+  mentions: z.boolean().optional(),
+  /** `@autofix fix this` may file a GitHub issue from a thread; on unless set false. */
+  fileIssues: z.boolean().optional(),
   updatedBy: z.string().optional(),
   updatedAt: z.string().optional(),
 });
@@ -29,6 +33,10 @@ export interface Policy {
   defaultRepo: string | undefined;
   defaultLabels: string[];
   requireApproval: boolean;
+  /** Mentions (and DMs) may ask for runs, as /autofix does. */
+  mentions: boolean;
+  /** A thread without an issue link may have one filed from it. */
+  fileIssues: boolean;
 }
 
 export function splitApprovers(ids: readonly string[]): Policy["approvers"] {
@@ -47,5 +55,7 @@ export function effectivePolicy(defaults: Policy, settings: ChannelSettings): Po
     defaultRepo: settings.defaultRepo ?? defaults.defaultRepo,
     defaultLabels: settings.defaultLabels ?? defaults.defaultLabels,
     requireApproval: settings.requireApproval ?? defaults.requireApproval,
+    mentions: settings.mentions ?? defaults.mentions,
+    fileIssues: settings.fileIssues ?? defaults.fileIssues,
   };
 }

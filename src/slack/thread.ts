@@ -4,6 +4,7 @@ import { isTransient, UpstreamError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
 import { slackCall } from "./errors.ts";
+import { threadMessages } from "./replies.ts";
 import type { UpdateLimiter } from "./update-limiter.ts";
 
 // The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
@@ -149,24 +150,9 @@ export class SlackThreads {
   /** Reads the whole thread with its metadata (conversations.replies, paged). */
   async read(t: ThreadRef): Promise<ThreadSnapshot> {
     const posts: ThreadPost[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = cursor;
-      const res = await slackCall("conversations.replies", () =>
-        this.client.conversations.replies({
-          channel: t.channel,
-          ts: threadOf(t),
-          include_all_metadata: true,
-          limit: PAGE_SIZE,
-          ...(page ? { cursor: page } : {}),
-        }),
-      );
-      for (const m of res.messages ?? []) {
-        if (!m.ts) continue;
-        posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
-      }
-      cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
-    } while (cursor);
+    for await (const m of threadMessages(this.client, t.channel, threadOf(t))) {
+      posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
+    }
     return new ThreadSnapshot(posts, t.rootTs);
   }
 
@@ -237,6 +223,23 @@ export class SlackThreads {
         }),
       );
       return undefined;
+    });
+  }
+
+  /**
+   * The bot's reaction `name` on message `ts` of the run's channel (the message that asked), made
+   * once: with its identity in the journal, and Slack's already_reacted taken as done.
+   */
+  async react(t: ThreadRef, ts: string, name: string, meta: PostMeta): Promise<void> {
+    await this.recorded(t, meta, [], async () => {
+      try {
+        await slackCall("reactions.add", () =>
+          this.client.reactions.add({ channel: t.channel, timestamp: ts, name }),
+        );
+      } catch (err) {
+        if (!(err instanceof UpstreamError && err.detail === "already_reacted")) throw err;
+      }
+      return ts;
     });
   }
 
@@ -332,7 +335,8 @@ function metadata(meta: PostMeta | undefined): { metadata?: types.MessageMetadat
   return { metadata: { event_type: POST_EVENT, event_payload } };
 }
 
-function postMeta(raw: unknown): PostMeta | undefined {
+/** The identity of one of the bot's posts, from a message's metadata. */
+export function postMeta(raw: unknown): PostMeta | undefined {
   if (!raw || typeof raw !== "object") return undefined;
   const { event_type, event_payload } = raw as { event_type?: unknown; event_payload?: unknown };
   if (event_type !== POST_EVENT || !event_payload || typeof event_payload !== "object") {

@@ -7,6 +7,7 @@ import { createLogger } from "../../src/logger.ts";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
+import type { EventTarget } from "./slack-events.ts";
 import { sendBlockAction, sendCommand } from "./slack-requests.ts";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
@@ -55,6 +56,8 @@ export interface Harness {
   github: FakeGitHub;
   readonly app: AutofixApp;
   readonly url: string;
+  /** Where a person's messages to the bot go: signed HTTP, or the Socket Mode connection. */
+  readonly asker: EventTarget;
   /** Stops the bot (like a crash or a deploy), keeping the fakes and their state. */
   stopApp(): Promise<void>;
   /** Builds and starts a fresh bot process against the same fakes. */
@@ -164,6 +167,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     get url() {
       return url;
+    },
+    get asker() {
+      return { slack, url, secret: SIGNING_SECRET, socketMode: opts.socketMode === true };
     },
     async stopApp() {
       await app.stop();
