@@ -1,4 +1,4 @@
-import { InputError } from "../errors.ts";
+import { InputError, NotAuthorizedError } from "../errors.ts";
 import type { RunRevisions } from "../runs/revise.ts";
 import { REFUSALS } from "../slack/blocks/mention-messages.ts";
 import { MAX_FEEDBACK_CHARS } from "../slack/blocks/revise-modal.ts";
@@ -61,12 +61,18 @@ export function reviseIntent(revisions: RunRevisions): ReplyIntent {
         messageTs: reply.ts,
         threadTs: reply.threadTs,
       };
-      return revisions.submit(
-        target,
-        { user: reply.user, userName: undefined },
-        reply.words,
-        reply.ts,
-      );
+      try {
+        return await revisions.submit(
+          target,
+          { user: reply.user, userName: undefined },
+          reply.words,
+          reply.ts,
+        );
+      } catch (err) {
+        // A refusal (not allowed, nothing to revise) is the person's answer, not a failure.
+        if (err instanceof InputError || err instanceof NotAuthorizedError) return err.message;
+        throw err;
+      }
     },
   };
 }

@@ -242,8 +242,12 @@ describe("Slack delivering a mention more than once", () => {
       deliverEvent(h.asker, event, { retryNum: 1, retryReason: "http_timeout" }),
     ]);
     await h.slack.waitFor(() => h.logs.some((l) => l.includes("answered already")));
+    await h.slack.waitFor(() => h.kestra.executions.length === 1);
     await waitHead(h, message.ts);
+    await h.app.runtime.background.drain();
     expect(h.kestra.executions).toHaveLength(1);
-    expect(headIn(h, message.ts)).toBeDefined();
+    expect(h.slack.thread(CHANNEL, message.ts).filter((m) => m.user === h.slack.botUserId)).toEqual(
+      [headIn(h, message.ts)],
+    );
   });
 });
