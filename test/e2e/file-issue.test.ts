@@ -13,17 +13,15 @@ import { ACTIONS, FILE_ISSUE_FORM } from "../../src/slack/ids.ts";
 import type { FakeMessage } from "../fakes/slack.ts";
 import { FilingDriver } from "../support/filing-driver.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
-import {
-  ALERTS,
-  CHANNEL,
-  type Harness,
-  REQUESTER,
-  SIGNING_SECRET,
-  startHarness,
-} from "../support/harness.ts";
+import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
 import { ephemeralTo as ephemeralOf, textOf, waitHead } from "../support/mention-scenarios.ts";
 import { mention } from "../support/slack-events.ts";
-import { sendViewSubmission } from "../support/slack-requests.ts";
+
+/** Every scenario through both of Slack's transports. */
+const TRANSPORTS = [
+  { socketMode: false, name: "HTTP" },
+  { socketMode: true, name: "Socket Mode" },
+] as const;
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -31,8 +29,11 @@ afterEach(async () => h?.close());
 const ANN = "U0ANN";
 const BOB = "U0BOB";
 
-async function world(env: Record<string, string> = { AUTOFIX_DEFAULT_REPO: "acme/api" }) {
-  h = await startHarness({ env });
+async function world(
+  env: Record<string, string> = { AUTOFIX_DEFAULT_REPO: "acme/api" },
+  socketMode = false,
+) {
+  h = await startHarness({ env, socketMode });
   h.slack.addUser(ANN, { name: "Ann" });
   h.slack.addUser(BOB, { name: "Bob" });
 }
@@ -80,7 +81,7 @@ async function openForm(offer: { ts: string; blocks: unknown[] | undefined }, th
 }
 
 function submit(modal: { id: string; view: Record<string, unknown> }, repo: string, title: string) {
-  return sendViewSubmission(h.url, SIGNING_SECRET, {
+  return h.submit({
     user: REQUESTER,
     callbackId: FILE_ISSUE_FORM.callbackId,
     viewId: modal.id,
@@ -100,100 +101,107 @@ const runs = () => h.kestra.executions.filter((e) => e.flowId === SINGLE_FLOW_ID
 const filings = () => h.kestra.executions.filter((e) => e.flowId === FILE_ISSUE_FLOW_ID);
 
 describe("an issue filed from the conversation", () => {
-  it("offers privately, files through Kestra with the thread as body, then fixes the new issue in that thread", async () => {
-    await world();
-    const { parent, asked } = await askToFix();
-    const offer = await ephemeralTo(REQUESTER, "links no GitHub issue");
-    expect(offer.threadTs).toBe(parent.ts);
-    expect(JSON.stringify(offer.blocks)).toContain("acme/api");
+  for (const transport of TRANSPORTS) {
+    it(`offers privately, files through Kestra with the thread as body, then fixes the new issue in that thread (${transport.name})`, async () => {
+      await world(undefined, transport.socketMode);
+      const { parent, asked } = await askToFix();
+      const offer = await ephemeralTo(REQUESTER, "links no GitHub issue");
+      expect(offer.threadTs).toBe(parent.ts);
+      expect(JSON.stringify(offer.blocks)).toContain("acme/api");
 
-    const modal = await openForm(offer, parent.ts);
-    const form = JSON.stringify(modal.view);
-    expect(modal.view["callback_id"]).toBe(FILE_ISSUE_FORM.callbackId);
-    expect(form).toContain('"initial_option":{"text":{"type":"plain_text","text":"acme/api"}');
-    expect(form).toContain('"initial_value":"Login fails when the name is empty here"');
-    expect(form).toContain("quotes this thread's 2 messages");
+      const modal = await openForm(offer, parent.ts);
+      const form = JSON.stringify(modal.view);
+      expect(modal.view["callback_id"]).toBe(FILE_ISSUE_FORM.callbackId);
+      expect(form).toContain('"initial_option":{"text":{"type":"plain_text","text":"acme/api"}');
+      expect(form).toContain('"initial_value":"Login fails when the name is empty here"');
+      expect(form).toContain("quotes this thread's 2 messages");
 
-    const res = await submit(modal, "acme/api", "Login fails for empty names");
-    expect(res.status).toBe(200);
-    expect(JSON.stringify(res.body)).toContain("Filing the issue in *acme/api*");
+      const res = await submit(modal, "acme/api", "Login fails for empty names");
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).toContain("Filing the issue in *acme/api*");
 
-    // Kestra files it: the bot started file-issue with the thread as the body.
-    await h.slack.waitFor(() => filings().length === 1);
-    const filing = FilingDriver.latest(h);
-    expect(filing.inputs[FILE_ISSUE.inputs.repo]).toBe("acme/api");
-    expect(filing.inputs[FILE_ISSUE.inputs.title]).toBe("Login fails for empty names");
-    // Multipart form data carries line breaks as CRLF, as to the real Kestra.
-    const body = String(filing.inputs[FILE_ISSUE.inputs.body]).replace(/\r\n/g, "\n");
-    expect(body).toContain(
-      `[this Slack thread](https://fake.slack.com/archives/${CHANNEL}/p${parent.ts.replace(".", "")})`,
-    );
-    expect(body).toContain("**Ann** wrote:\n> Login fails when the name is empty here");
-    expect(body).toContain(
-      "**Bob** wrote:\n> Same since Ann's deploy, see [the logs](https://logs.example.com/1)",
-    );
-    expect(body).toContain(`by **requester**`);
-    expect(body).not.toContain("fix this");
-    const label = (key: string) =>
-      h.kestra.execution(filing.id).labels.find((l) => l.key === key)?.value;
-    expect([label(LABELS.thread), label(LABELS.ask), label(LABELS.user)]).toEqual([
-      parent.ts,
-      asked.ts,
-      REQUESTER,
-    ]);
-    // Nothing runs yet: the issue does not exist.
-    expect(runs()).toHaveLength(0);
+      // Kestra files it: the bot started file-issue with the thread as the body.
+      await h.slack.waitFor(() => filings().length === 1);
+      const filing = FilingDriver.latest(h);
+      expect(filing.inputs[FILE_ISSUE.inputs.repo]).toBe("acme/api");
+      expect(filing.inputs[FILE_ISSUE.inputs.title]).toBe("Login fails for empty names");
+      // Multipart form data carries line breaks as CRLF, as to the real Kestra.
+      const body = String(filing.inputs[FILE_ISSUE.inputs.body]).replace(/\r\n/g, "\n");
+      expect(body).toContain(
+        `[this Slack thread](https://fake.slack.com/archives/${CHANNEL}/p${parent.ts.replace(".", "")})`,
+      );
+      expect(body).toContain("**Ann** wrote:\n> Login fails when the name is empty here");
+      expect(body).toContain(
+        "**Bob** wrote:\n> Same since Ann's deploy, see [the logs](https://logs.example.com/1)",
+      );
+      expect(body).toContain(`by **requester**`);
+      expect(body).not.toContain("fix this");
+      const label = (key: string) =>
+        h.kestra.execution(filing.id).labels.find((l) => l.key === key)?.value;
+      expect([label(LABELS.thread), label(LABELS.ask), label(LABELS.user)]).toEqual([
+        parent.ts,
+        asked.ts,
+        REQUESTER,
+      ]);
+      // Nothing runs yet: the issue does not exist.
+      expect(runs()).toHaveLength(0);
 
-    expect((await filing.filed(57)).status).toBe(200);
-    expect(runs()).toHaveLength(1);
-    const run = FlowDriver.latest(h);
-    const e = h.kestra.execution(run.id);
-    expect(e.inputs[SINGLE_INPUTS.issueUrl]).toBe("https://github.com/acme/api/issues/57");
-    const runLabel = (key: string) => e.labels.find((l) => l.key === key)?.value;
-    expect([runLabel(LABELS.thread), runLabel(LABELS.ask), runLabel(LABELS.user)]).toEqual([
-      parent.ts,
-      asked.ts,
-      REQUESTER,
-    ]);
-    const head = await waitHead(h, parent.ts);
-    expect(head.text).toContain("acme/api#57");
-    expect(head.text).toContain("Login fails for empty names");
-    await run.started();
-    await h.slack.waitFor(() => textOf(h, head.ts).endsWith("Running"));
-    await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
+      expect((await filing.filed(57)).status).toBe(200);
+      expect(runs()).toHaveLength(1);
+      const run = FlowDriver.latest(h);
+      const e = h.kestra.execution(run.id);
+      expect(e.inputs[SINGLE_INPUTS.issueUrl]).toBe("https://github.com/acme/api/issues/57");
+      const runLabel = (key: string) => e.labels.find((l) => l.key === key)?.value;
+      expect([runLabel(LABELS.thread), runLabel(LABELS.ask), runLabel(LABELS.user)]).toEqual([
+        parent.ts,
+        asked.ts,
+        REQUESTER,
+      ]);
+      const head = await waitHead(h, parent.ts);
+      expect(head.text).toContain("acme/api#57");
+      expect(head.text).toContain("Login fails for empty names");
+      await run.started();
+      await h.slack.waitFor(() => textOf(h, head.ts).endsWith("Running"));
+      await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
 
-    // Kestra delivering the notification again starts nothing more.
-    expect((await filing.notify()).status).toBe(200);
-    expect(runs()).toHaveLength(1);
-    // Sending the form again files nothing more either.
-    await submit(modal, "acme/api", "Login fails for empty names");
-    await ephemeralTo(REQUESTER, "already being filed from that message");
-    expect(filings()).toHaveLength(1);
-  });
+      // Kestra delivering the notification again starts nothing more.
+      expect((await filing.notify()).status).toBe(200);
+      expect(runs()).toHaveLength(1);
+      // Sending the form again files nothing more either.
+      await submit(modal, "acme/api", "Login fails for empty names");
+      await ephemeralTo(REQUESTER, "already being filed from that message");
+      expect(filings()).toHaveLength(1);
+    });
+  }
 
-  it("says in the thread, to the alerts channel and with ❌ when Kestra's task could not file it", async () => {
-    await world();
-    const { parent, asked } = await askToFix();
-    const modal = await openForm(await ephemeralTo(REQUESTER, "links no GitHub issue"), parent.ts);
-    await submit(modal, "acme/api", "Login fails for empty names");
-    await h.slack.waitFor(() => filings().length === 1);
-    const res = await FilingDriver.latest(h).failed([
-      "autofix: cannot file the issue in acme/api: Resource not accessible by personal access token",
-    ]);
-    expect(res.status).toBe(200);
-    const reply = h.slack.thread(CHANNEL, parent.ts).find((m) => m.user === h.slack.botUserId);
-    const said = `${reply?.text} ${JSON.stringify(reply?.blocks)}`;
-    expect(said).toContain(`<@${REQUESTER}>`);
-    expect(said).toContain("filing an issue in acme/api");
-    expect(said).toContain("Resource not accessible by personal access token");
-    expect(
-      h.slack
-        .channelMessages(ALERTS)
-        .some((m) => JSON.stringify(m.blocks).includes("filing an issue in acme/api")),
-    ).toBe(true);
-    expect(h.slack.reactionsOf(CHANNEL, asked.ts)).toEqual({ x: [h.slack.botUserId] });
-    expect(runs()).toHaveLength(0);
-  });
+  for (const transport of TRANSPORTS) {
+    it(`says in the thread, to the alerts channel and with ❌ when Kestra's task could not file it (${transport.name})`, async () => {
+      await world(undefined, transport.socketMode);
+      const { parent, asked } = await askToFix();
+      const modal = await openForm(
+        await ephemeralTo(REQUESTER, "links no GitHub issue"),
+        parent.ts,
+      );
+      await submit(modal, "acme/api", "Login fails for empty names");
+      await h.slack.waitFor(() => filings().length === 1);
+      const res = await FilingDriver.latest(h).failed([
+        "autofix: cannot file the issue in acme/api: Resource not accessible by personal access token",
+      ]);
+      expect(res.status).toBe(200);
+      const reply = h.slack.thread(CHANNEL, parent.ts).find((m) => m.user === h.slack.botUserId);
+      const said = `${reply?.text} ${JSON.stringify(reply?.blocks)}`;
+      expect(said).toContain(`<@${REQUESTER}>`);
+      expect(said).toContain("filing an issue in acme/api");
+      expect(said).toContain("Resource not accessible by personal access token");
+      expect(
+        h.slack
+          .channelMessages(ALERTS)
+          .some((m) => JSON.stringify(m.blocks).includes("filing an issue in acme/api")),
+      ).toBe(true);
+      expect(h.slack.reactionsOf(CHANNEL, asked.ts)).toEqual({ x: [h.slack.botUserId] });
+      expect(runs()).toHaveLength(0);
+    });
+  }
 
   it("cuts a long thread, and both the form and the issue say so", async () => {
     await world();

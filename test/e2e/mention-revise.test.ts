@@ -14,69 +14,79 @@ import {
 import { runAwaitingApproval } from "../support/scenarios.ts";
 import { mention } from "../support/slack-events.ts";
 
+/** Every scenario through both of Slack's transports. */
+const TRANSPORTS = [
+  { socketMode: false, name: "HTTP" },
+  { socketMode: true, name: "Socket Mode" },
+] as const;
+
 let h: Harness;
 afterEach(async () => h?.close());
 
 const label = (id: string, key: string) => labelOf(h, id, key);
 
 describe("a reply that mentions the bot in a run's thread", () => {
-  it("by the requester revises the waiting patch: old run resumed not approved, a new run in the same thread, reactions on the reply", async () => {
-    h = await startHarness();
-    const { run, asked, head } = await mentionedRunAwaitingApproval(h);
-    const { message: reply } = await mention(h.asker, {
-      user: REQUESTER,
-      channel: CHANNEL,
-      text: "Trim the name before checking it, and keep the error message.",
-      threadTs: asked.ts,
+  for (const transport of TRANSPORTS) {
+    it(`by the requester revises the waiting patch: old run resumed not approved, a new run in the same thread, reactions on the reply (${transport.name})`, async () => {
+      h = await startHarness({ socketMode: transport.socketMode });
+      const { run, asked, head } = await mentionedRunAwaitingApproval(h);
+      const { message: reply } = await mention(h.asker, {
+        user: REQUESTER,
+        channel: CHANNEL,
+        text: "Trim the name before checking it, and keep the error message.",
+        threadTs: asked.ts,
+      });
+      await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+      expect(h.kestra.resumes[0]).toMatchObject({ executionId: run.id });
+      expect(h.kestra.resumes[0]?.inputs[RESUME_INPUTS.approved]).toBe(false);
+      await h.slack.waitFor(() => h.kestra.executions.length === 2);
+      const next = FlowDriver.latest(h);
+      const e = h.kestra.execution(next.id);
+      expect(e.inputs[SINGLE_INPUTS.feedback]).toBe(
+        "Trim the name before checking it, and keep the error message.",
+      );
+      const patch = String(e.inputs[SINGLE_INPUTS.previousPatch]);
+      expect(e.files.get(patch.slice("kestra://".length))?.toString("utf8")).toBe(SAMPLE_PATCH);
+      // The same root, in the same thread; the new run's reactions go on the reply that asked.
+      expect(label(next.id, LABELS.ts)).toBe(head.ts);
+      expect(label(next.id, LABELS.thread)).toBe(asked.ts);
+      expect(label(next.id, LABELS.ask)).toBe(reply.ts);
+      expect(label(next.id, LABELS.user)).toBe(REQUESTER);
+      await h.slack.waitFor(() =>
+        h.slack.thread(CHANNEL, asked.ts).find((m) => m.text.startsWith("✏️ Revision requested")),
+      );
+      await next.started();
+      await h.slack.waitFor(() => textOf(h, head.ts).endsWith("Running"));
+      await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, reply.ts)["eyes"]);
+      expect(h.slack.ephemerals).toEqual([]);
+      expect(
+        h.slack
+          .thread(CHANNEL, asked.ts)
+          .filter((m) => m.user === h.slack.botUserId && m.ts === head.ts),
+      ).toHaveLength(1);
     });
-    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
-    expect(h.kestra.resumes[0]).toMatchObject({ executionId: run.id });
-    expect(h.kestra.resumes[0]?.inputs[RESUME_INPUTS.approved]).toBe(false);
-    await h.slack.waitFor(() => h.kestra.executions.length === 2);
-    const next = FlowDriver.latest(h);
-    const e = h.kestra.execution(next.id);
-    expect(e.inputs[SINGLE_INPUTS.feedback]).toBe(
-      "Trim the name before checking it, and keep the error message.",
-    );
-    const patch = String(e.inputs[SINGLE_INPUTS.previousPatch]);
-    expect(e.files.get(patch.slice("kestra://".length))?.toString("utf8")).toBe(SAMPLE_PATCH);
-    // The same root, in the same thread; the new run's reactions go on the reply that asked.
-    expect(label(next.id, LABELS.ts)).toBe(head.ts);
-    expect(label(next.id, LABELS.thread)).toBe(asked.ts);
-    expect(label(next.id, LABELS.ask)).toBe(reply.ts);
-    expect(label(next.id, LABELS.user)).toBe(REQUESTER);
-    await h.slack.waitFor(() =>
-      h.slack.thread(CHANNEL, asked.ts).find((m) => m.text.startsWith("✏️ Revision requested")),
-    );
-    await next.started();
-    await h.slack.waitFor(() => textOf(h, head.ts).endsWith("Running"));
-    await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, reply.ts)["eyes"]);
-    expect(h.slack.ephemerals).toEqual([]);
-    expect(
-      h.slack
-        .thread(CHANNEL, asked.ts)
-        .filter((m) => m.user === h.slack.botUserId && m.ts === head.ts),
-    ).toHaveLength(1);
-  });
+  }
 
-  it("by a stranger is refused privately and changes nothing", async () => {
-    h = await startHarness();
-    const { run, asked } = await mentionedRunAwaitingApproval(h);
-    await mention(h.asker, {
-      user: "U0STRANGER",
-      channel: CHANNEL,
-      text: "just push it",
-      threadTs: asked.ts,
+  for (const transport of TRANSPORTS) {
+    it(`by a stranger is refused privately and changes nothing (${transport.name})`, async () => {
+      h = await startHarness({ socketMode: transport.socketMode });
+      const { run, asked } = await mentionedRunAwaitingApproval(h);
+      await mention(h.asker, {
+        user: "U0STRANGER",
+        channel: CHANNEL,
+        text: "just push it",
+        threadTs: asked.ts,
+      });
+      const refusal = await h.slack.waitFor(() =>
+        h.slack.ephemerals.find((e) => e.user === "U0STRANGER"),
+      );
+      expect(refusal.text).toBe("Only the requester or an approver can revise this patch.");
+      expect(refusal.threadTs).toBe(asked.ts);
+      expect(h.kestra.resumes).toHaveLength(0);
+      expect(h.kestra.executions).toHaveLength(1);
+      expect(h.kestra.execution(run.id).state.current).toBe("PAUSED");
     });
-    const refusal = await h.slack.waitFor(() =>
-      h.slack.ephemerals.find((e) => e.user === "U0STRANGER"),
-    );
-    expect(refusal.text).toBe("Only the requester or an approver can revise this patch.");
-    expect(refusal.threadTs).toBe(asked.ts);
-    expect(h.kestra.resumes).toHaveLength(0);
-    expect(h.kestra.executions).toHaveLength(1);
-    expect(h.kestra.execution(run.id).state.current).toBe("PAUSED");
-  });
+  }
 
   it("works in the thread of a run /autofix started, for an approver; an empty mention asks for the feedback", async () => {
     h = await startHarness({ env: { AUTOFIX_APPROVERS: "U0LEAD" } });

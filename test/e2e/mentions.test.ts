@@ -17,6 +17,12 @@ import {
 } from "../support/mention-scenarios.ts";
 import { deliverEvent, mention, mentionEvent } from "../support/slack-events.ts";
 
+/** Every scenario through both of Slack's transports. */
+const TRANSPORTS = [
+  { socketMode: false, name: "HTTP" },
+  { socketMode: true, name: "Socket Mode" },
+] as const;
+
 let h: Harness;
 afterEach(async () => h?.close());
 
@@ -25,54 +31,59 @@ const label = (id: string, key: string) => labelOf(h, id, key);
 const ephemeralTo = (user: string, has: string) => ephemeralOf(h, user, has);
 
 describe("a mention with an issue URL", () => {
-  it("starts the run as /autofix does, in a thread under the mention, through approval to the PR (HTTP)", async () => {
-    h = await startHarness();
-    const { run, asked, head } = await mentionedRun(h);
-    // The same inputs and Slack labels as /autofix, plus where the run lives and who asked.
-    const e = h.kestra.execution(run.id);
-    expect(e.inputs[SINGLE_INPUTS.issueUrl]).toBe(ISSUE_URL);
-    expect(e.inputs[SINGLE_INPUTS.waitForApproval]).toBe(true);
-    expect(label(run.id, LABELS.ts)).toBe(head.ts);
-    expect(label(run.id, LABELS.thread)).toBe(asked.ts);
-    expect(label(run.id, LABELS.ask)).toBe(asked.ts);
-    expect(label(run.id, LABELS.user)).toBe(REQUESTER);
-    // No new message in the channel: the root is the first reply under the mention.
-    expect(h.slack.channelMessages(CHANNEL).map((m) => m.ts)).toEqual([asked.ts]);
-    expect(head.threadTs).toBe(asked.ts);
-    expect(h.slack.message(CHANNEL, head.ts)?.versions[0]?.text).toMatch(
-      /^Autofix for acme\/api#42 .*: Queued$/,
-    );
-    await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
+  for (const transport of TRANSPORTS) {
+    it(`starts the run as /autofix does, in a thread under the mention, through approval to the PR (${transport.name})`, async () => {
+      h = await startHarness({ socketMode: transport.socketMode });
+      const { run, asked, head } = await mentionedRun(h);
+      // The same inputs and Slack labels as /autofix, plus where the run lives and who asked.
+      const e = h.kestra.execution(run.id);
+      expect(e.inputs[SINGLE_INPUTS.issueUrl]).toBe(ISSUE_URL);
+      expect(e.inputs[SINGLE_INPUTS.waitForApproval]).toBe(true);
+      expect(label(run.id, LABELS.ts)).toBe(head.ts);
+      expect(label(run.id, LABELS.thread)).toBe(asked.ts);
+      expect(label(run.id, LABELS.ask)).toBe(asked.ts);
+      expect(label(run.id, LABELS.user)).toBe(REQUESTER);
+      // No new message in the channel: the root is the first reply under the mention.
+      expect(h.slack.channelMessages(CHANNEL).map((m) => m.ts)).toEqual([asked.ts]);
+      expect(head.threadTs).toBe(asked.ts);
+      expect(h.slack.message(CHANNEL, head.ts)?.versions[0]?.text).toMatch(
+        /^Autofix for acme\/api#42 .*: Queued$/,
+      );
+      await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
 
-    await run.patchReady();
-    await h.slack.waitFor(() => hasButtons(h.slack.message(CHANNEL, head.ts)));
-    const snippet = h.slack.files.find((f) => f.snippetType === "diff");
-    expect(snippet?.threadTs).toBe(asked.ts);
-    // Who must decide hears of it in the thread.
-    expect(
-      h.slack.thread(CHANNEL, asked.ts).some((m) => m.text.includes("waits for a decision")),
-    ).toBe(true);
+      await run.patchReady();
+      await h.slack.waitFor(() => hasButtons(h.slack.message(CHANNEL, head.ts)));
+      const snippet = h.slack.files.find((f) => f.snippetType === "diff");
+      expect(snippet?.threadTs).toBe(asked.ts);
+      // Who must decide hears of it in the thread.
+      expect(
+        h.slack.thread(CHANNEL, asked.ts).some((m) => m.text.includes("waits for a decision")),
+      ).toBe(true);
 
-    const res = await h.click({
-      user: REQUESTER,
-      messageTs: head.ts,
-      threadTs: asked.ts,
-      actionId: ACTIONS.approve,
-      value: run.id,
+      const res = await h.click({
+        user: REQUESTER,
+        messageTs: head.ts,
+        threadTs: asked.ts,
+        actionId: ACTIONS.approve,
+        value: run.id,
+      });
+      expect(res.status).toBe(200);
+      await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+      expect(h.kestra.resumes[0]?.inputs["approved"]).toBe(true);
+      await run.prCreated();
+      await h.slack.waitFor(() => textOf(h, head.ts).endsWith("PR opened"));
+      const reactions = await h.slack.waitFor(() => {
+        const r = h.slack.reactionsOf(CHANNEL, asked.ts);
+        return r["white_check_mark"] ? r : undefined;
+      });
+      expect(reactions).toEqual({
+        eyes: [h.slack.botUserId],
+        white_check_mark: [h.slack.botUserId],
+      });
+      expect(h.slack.thread(CHANNEL, asked.ts).some((m) => m.text.includes("pull/43"))).toBe(true);
+      expect(h.slack.ephemerals).toEqual([]);
     });
-    expect(res.status).toBe(200);
-    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
-    expect(h.kestra.resumes[0]?.inputs["approved"]).toBe(true);
-    await run.prCreated();
-    await h.slack.waitFor(() => textOf(h, head.ts).endsWith("PR opened"));
-    const reactions = await h.slack.waitFor(() => {
-      const r = h.slack.reactionsOf(CHANNEL, asked.ts);
-      return r["white_check_mark"] ? r : undefined;
-    });
-    expect(reactions).toEqual({ eyes: [h.slack.botUserId], white_check_mark: [h.slack.botUserId] });
-    expect(h.slack.thread(CHANNEL, asked.ts).some((m) => m.text.includes("pull/43"))).toBe(true);
-    expect(h.slack.ephemerals).toEqual([]);
-  });
+  }
 
   it("starts it over Socket Mode too: the event is acked on the socket, the run lives in the mention's thread", async () => {
     h = await startHarness({ socketMode: true });
@@ -124,84 +135,88 @@ describe("a mention with an issue URL", () => {
 });
 
 describe("a mention in a thread", () => {
-  it("fixes the one issue the thread links: the run's root is a reply in that thread", async () => {
-    h = await startHarness();
-    const parent = h.slack.say("U0OTHER", CHANNEL, `Login is broken again, see <${ISSUE_URL}>`);
-    h.slack.say("U0LEAD", CHANNEL, "Since Monday's deploy.", { threadTs: parent.ts });
-    const { message: asked } = await mention(h.asker, {
-      user: REQUESTER,
-      channel: CHANNEL,
-      text: "can you fix this?",
-      threadTs: parent.ts,
-    });
-    await h.slack.waitFor(() => h.kestra.executions.length === 1);
-    const run = FlowDriver.latest(h);
-    expect(h.kestra.execution(run.id).inputs[SINGLE_INPUTS.issueUrl]).toBe(ISSUE_URL);
-    expect(label(run.id, LABELS.thread)).toBe(parent.ts);
-    expect(label(run.id, LABELS.ask)).toBe(asked.ts);
-    const head = await waitHead(h, parent.ts);
-    expect(label(run.id, LABELS.ts)).toBe(head.ts);
-    await run.started();
-    await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
-    expect(h.slack.reactionsOf(CHANNEL, parent.ts)).toEqual({});
-  });
-
-  it("offers a private pick when it links two issues; the pick starts that one there, and the thread then takes no second run", async () => {
-    h = await startHarness();
-    h.github.addIssue("acme", "api", { number: 43, title: "Signup fails" });
-    const parent = h.slack.say("U0OTHER", CHANNEL, `Login breaks: <${ISSUE_URL}>`);
-    h.slack.say("U0LEAD", CHANNEL, "Maybe <https://github.com/acme/api/issues/43|this one>?", {
-      threadTs: parent.ts,
-    });
-    const { message: asked } = await mention(h.asker, {
-      user: REQUESTER,
-      channel: CHANNEL,
-      text: "fix it please",
-      threadTs: parent.ts,
-    });
-    const picker = await ephemeralTo(REQUESTER, "links 2 issues");
-    expect(picker.threadTs).toBe(parent.ts);
-    const buttons = (picker.blocks ?? []).flatMap(
-      (b) =>
-        (b as { elements?: { action_id: string; value: string; text: { text: string } }[] })
-          .elements ?? [],
-    );
-    expect(buttons.map((b) => b.text.text)).toEqual(["acme/api#42", "acme/api#43"]);
-    const responseUrl = h.slack.responseUrl();
-    const pick = (n: number) =>
-      h.click({
+  for (const transport of TRANSPORTS) {
+    it(`fixes the one issue the thread links: the run's root is a reply in that thread (${transport.name})`, async () => {
+      h = await startHarness({ socketMode: transport.socketMode });
+      const parent = h.slack.say("U0OTHER", CHANNEL, `Login is broken again, see <${ISSUE_URL}>`);
+      h.slack.say("U0LEAD", CHANNEL, "Since Monday's deploy.", { threadTs: parent.ts });
+      const { message: asked } = await mention(h.asker, {
         user: REQUESTER,
-        messageTs: picker.ts,
+        channel: CHANNEL,
+        text: "can you fix this?",
         threadTs: parent.ts,
-        actionId: buttons[n]?.action_id ?? "",
-        value: buttons[n]?.value ?? "",
-        messageBlocks: picker.blocks ?? [],
-        responseUrl,
       });
-    expect((await pick(1)).status).toBe(200);
-    await h.slack.waitFor(() => h.kestra.executions.length === 1);
-    const run = FlowDriver.latest(h);
-    expect(h.kestra.execution(run.id).inputs[SINGLE_INPUTS.issueUrl]).toBe(
-      "https://github.com/acme/api/issues/43",
-    );
-    expect(label(run.id, LABELS.thread)).toBe(parent.ts);
-    expect(label(run.id, LABELS.ask)).toBe(asked.ts);
-    await waitHead(h, parent.ts);
-    expect(await h.slack.waitFor(() => h.slack.responses(responseUrl)[0])).toMatchObject({
-      replace_original: true,
-      text: "Starting acme/api#43 in this thread…",
+      await h.slack.waitFor(() => h.kestra.executions.length === 1);
+      const run = FlowDriver.latest(h);
+      expect(h.kestra.execution(run.id).inputs[SINGLE_INPUTS.issueUrl]).toBe(ISSUE_URL);
+      expect(label(run.id, LABELS.thread)).toBe(parent.ts);
+      expect(label(run.id, LABELS.ask)).toBe(asked.ts);
+      const head = await waitHead(h, parent.ts);
+      expect(label(run.id, LABELS.ts)).toBe(head.ts);
+      await run.started();
+      await h.slack.waitFor(() => h.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]);
+      expect(h.slack.reactionsOf(CHANNEL, parent.ts)).toEqual({});
     });
-    // The picker's other button, pressed afterwards: one run per thread.
-    await pick(0);
-    const second = (await h.slack.waitFor(() => h.slack.responses(responseUrl)[1])) as {
-      text: string;
-    };
-    expect(second.text).toContain("This thread already follows a run");
-    expect(h.kestra.executions).toHaveLength(1);
-    expect(
-      h.slack.thread(CHANNEL, parent.ts).filter((m) => m.user === h.slack.botUserId),
-    ).toHaveLength(1);
-  });
+  }
+
+  for (const transport of TRANSPORTS) {
+    it(`offers a private pick when it links two issues; the pick starts that one there, and the thread then takes no second run (${transport.name})`, async () => {
+      h = await startHarness({ socketMode: transport.socketMode });
+      h.github.addIssue("acme", "api", { number: 43, title: "Signup fails" });
+      const parent = h.slack.say("U0OTHER", CHANNEL, `Login breaks: <${ISSUE_URL}>`);
+      h.slack.say("U0LEAD", CHANNEL, "Maybe <https://github.com/acme/api/issues/43|this one>?", {
+        threadTs: parent.ts,
+      });
+      const { message: asked } = await mention(h.asker, {
+        user: REQUESTER,
+        channel: CHANNEL,
+        text: "fix it please",
+        threadTs: parent.ts,
+      });
+      const picker = await ephemeralTo(REQUESTER, "links 2 issues");
+      expect(picker.threadTs).toBe(parent.ts);
+      const buttons = (picker.blocks ?? []).flatMap(
+        (b) =>
+          (b as { elements?: { action_id: string; value: string; text: { text: string } }[] })
+            .elements ?? [],
+      );
+      expect(buttons.map((b) => b.text.text)).toEqual(["acme/api#42", "acme/api#43"]);
+      const responseUrl = h.slack.responseUrl();
+      const pick = (n: number) =>
+        h.click({
+          user: REQUESTER,
+          messageTs: picker.ts,
+          threadTs: parent.ts,
+          actionId: buttons[n]?.action_id ?? "",
+          value: buttons[n]?.value ?? "",
+          messageBlocks: picker.blocks ?? [],
+          responseUrl,
+        });
+      expect((await pick(1)).status).toBe(200);
+      await h.slack.waitFor(() => h.kestra.executions.length === 1);
+      const run = FlowDriver.latest(h);
+      expect(h.kestra.execution(run.id).inputs[SINGLE_INPUTS.issueUrl]).toBe(
+        "https://github.com/acme/api/issues/43",
+      );
+      expect(label(run.id, LABELS.thread)).toBe(parent.ts);
+      expect(label(run.id, LABELS.ask)).toBe(asked.ts);
+      await waitHead(h, parent.ts);
+      expect(await h.slack.waitFor(() => h.slack.responses(responseUrl)[0])).toMatchObject({
+        replace_original: true,
+        text: "Starting acme/api#43 in this thread…",
+      });
+      // The picker's other button, pressed afterwards: one run per thread.
+      await pick(0);
+      const second = (await h.slack.waitFor(() => h.slack.responses(responseUrl)[1])) as {
+        text: string;
+      };
+      expect(second.text).toContain("This thread already follows a run");
+      expect(h.kestra.executions).toHaveLength(1);
+      expect(
+        h.slack.thread(CHANNEL, parent.ts).filter((m) => m.user === h.slack.botUserId),
+      ).toHaveLength(1);
+    });
+  }
 });
 
 describe("Slack delivering a mention more than once", () => {

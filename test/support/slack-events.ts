@@ -66,6 +66,7 @@ export async function deliverEvent(
 ): Promise<Delivered> {
   const eventId = d.eventId ?? newEventId();
   if (t.socketMode) {
+    await greeted(t.slack);
     const envelopeId = t.slack.socketMode.deliver(
       "events_api",
       eventEnvelope(event, eventId),
@@ -111,4 +112,11 @@ export async function direct(
   });
   const delivered = await deliverEvent(t, imEvent(message, t.slack.teamId), d);
   return { message, channel, ...delivered };
+}
+
+/** Socket Mode: until the bot holds a connection Slack has said hello on. */
+export function greeted(slack: FakeSlack): Promise<boolean> {
+  return slack.waitFor(() => slack.socketMode.open - slack.socketMode.waitingForHello > 0, {
+    description: "a greeted Socket Mode connection",
+  });
 }
