@@ -37,7 +37,7 @@ export interface StartRequest {
 
 export type StartResult =
   | { ok: true; executionId: string; rootTs: string }
-  | { ok: false; message: string; rootTs?: string; busy?: string };
+  | { ok: false; message: string; rootTs?: string };
 
 const START_CONCURRENCY = 4;
 
@@ -100,7 +100,6 @@ export class RunStarter {
   private busy(slug: string, active: string): StartResult {
     return {
       ok: false,
-      busy: active,
       message: `A run for ${slug} is already in progress (${link(this.d.links.execution(SINGLE_FLOW_ID, active), "Kestra execution")}): follow it in its thread, or \`/autofix cancel ${active}\` first.`,
     };
   }
