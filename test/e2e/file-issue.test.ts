@@ -14,14 +14,13 @@ import type { FakeMessage } from "../fakes/slack.ts";
 import { FilingDriver } from "../support/filing-driver.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
 import { ALERTS, CHANNEL, type Harness, REQUESTER, startHarness } from "../support/harness.ts";
-import { ephemeralTo as ephemeralOf, textOf, waitHead } from "../support/mention-scenarios.ts";
+import {
+  ephemeralTo as ephemeralOf,
+  TRANSPORTS,
+  textOf,
+  waitHead,
+} from "../support/mention-scenarios.ts";
 import { mention } from "../support/slack-events.ts";
-
-/** Every scenario through both of Slack's transports. */
-const TRANSPORTS = [
-  { socketMode: false, name: "HTTP" },
-  { socketMode: true, name: "Socket Mode" },
-] as const;
 
 let h: Harness;
 afterEach(async () => h?.close());

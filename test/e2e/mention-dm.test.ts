@@ -4,14 +4,8 @@ import { afterEach, expect, it } from "vitest";
 import { LABELS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
 import { type Harness, ISSUE_URL, REQUESTER, startHarness } from "../support/harness.ts";
-import { labelOf, textOf, waitHead } from "../support/mention-scenarios.ts";
+import { labelOf, TRANSPORTS, textOf, waitHead } from "../support/mention-scenarios.ts";
 import { direct } from "../support/slack-events.ts";
-
-/** Every scenario through both of Slack's transports. */
-const TRANSPORTS = [
-  { socketMode: false, name: "HTTP" },
-  { socketMode: true, name: "Socket Mode" },
-] as const;
 
 let h: Harness;
 afterEach(async () => h?.close());

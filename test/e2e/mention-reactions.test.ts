@@ -2,13 +2,7 @@
 // 👀 once it started, ✅ once its PR opened, ❌ when it failed; each once, after a restart too.
 import { afterEach, expect, it } from "vitest";
 import { CHANNEL, type Harness, startHarness } from "../support/harness.ts";
-import { mentionedRun, textOf } from "../support/mention-scenarios.ts";
-
-/** Every scenario through both of Slack's transports. */
-const TRANSPORTS = [
-  { socketMode: false, name: "HTTP" },
-  { socketMode: true, name: "Socket Mode" },
-] as const;
+import { mentionedRun, TRANSPORTS, textOf } from "../support/mention-scenarios.ts";
 
 let h: Harness;
 afterEach(async () => h?.close());

@@ -9,16 +9,11 @@ import {
   labelOf,
   mentionedRun,
   mentionedRunAwaitingApproval,
+  TRANSPORTS,
   textOf,
 } from "../support/mention-scenarios.ts";
 import { runAwaitingApproval } from "../support/scenarios.ts";
 import { mention } from "../support/slack-events.ts";
-
-/** Every scenario through both of Slack's transports. */
-const TRANSPORTS = [
-  { socketMode: false, name: "HTTP" },
-  { socketMode: true, name: "Socket Mode" },
-] as const;
 
 let h: Harness;
 afterEach(async () => h?.close());

@@ -12,16 +12,11 @@ import {
   headIn,
   labelOf,
   mentionedRun,
+  TRANSPORTS,
   textOf,
   waitHead,
 } from "../support/mention-scenarios.ts";
 import { deliverEvent, mention, mentionEvent } from "../support/slack-events.ts";
-
-/** Every scenario through both of Slack's transports. */
-const TRANSPORTS = [
-  { socketMode: false, name: "HTTP" },
-  { socketMode: true, name: "Socket Mode" },
-] as const;
 
 let h: Harness;
 afterEach(async () => h?.close());

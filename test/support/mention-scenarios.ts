@@ -7,6 +7,12 @@ import { FlowDriver } from "./flow-driver.ts";
 import { CHANNEL, type Harness, ISSUE_URL, REQUESTER } from "./harness.ts";
 import { mention } from "./slack-events.ts";
 
+/** Every scenario through both of Slack's transports. */
+export const TRANSPORTS = [
+  { socketMode: false, name: "HTTP" },
+  { socketMode: true, name: "Socket Mode" },
+] as const;
+
 /** The run's root in a person's thread: the bot's first reply there. */
 export function headIn(h: Harness, threadTs: string, channel = CHANNEL): FakeMessage | undefined {
   return h.slack.thread(channel, threadTs).find((m) => m.user === h.slack.botUserId);
