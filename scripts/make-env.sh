@@ -114,7 +114,7 @@ hint() {
   case "$1" in
     OPENAI_API_KEY) echo "the API key of the coding agent's model provider" ;;
     GITHUB_TOKEN) echo "a read-only GitHub token (Contents, Issues, Pull requests: read)" ;;
-    GITHUB_PR_TOKEN) echo "a GitHub token that can push and open PRs (Contents, Pull requests: read/write)" ;;
+    GITHUB_PR_TOKEN) echo "a GitHub token that can push and open PRs (Contents, Pull requests: read/write) and file issues (Issues: read/write)" ;;
   esac
 }
 

@@ -13,8 +13,11 @@ import { kestraProbe } from "./http/probes.ts";
 import { KestraClient } from "./kestra/client.ts";
 import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
+import { followUpIntent, ReplyDispatcher, reviseIntent } from "./mentions/replies.ts";
+import { MentionService } from "./mentions/service.ts";
 import { Background } from "./runs/background.ts";
 import { composeRuns, type RunServices } from "./runs/compose.ts";
+import { MemoryEventClaims, PostgresEventClaims } from "./runs/event-claims.ts";
 import type { FollowUps } from "./runs/follow-up.ts";
 import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
@@ -30,6 +33,7 @@ import { KvPendingStore, PostgresPendingStore } from "./runs/unstarted.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
+import { SlackConversations } from "./slack/conversation.ts";
 import { SlackThreads } from "./slack/thread.ts";
 import { UpdateLimiter, type UpdateLimiterOptions } from "./slack/update-limiter.ts";
 
@@ -171,12 +175,16 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   // Which PRs are followed: Kestra's KV alone, PostgreSQL with replicas (with the ETags).
   const followStore = lock instanceof PostgresLock ? new PostgresFollowStore(lock) : undefined;
   const approvers = new Approvers(slack);
+  const conversations = new SlackConversations(slack, logger);
+  const claims =
+    lock instanceof PostgresLock ? new PostgresEventClaims(lock) : new MemoryEventClaims();
   const settings = new SettingsStore(kestra, config.policy, logger);
   const webHost = config.github.webHost;
   const runs = composeRuns({
     kestra,
     github,
     threads,
+    conversations,
     records,
     lock,
     ledger: lock instanceof PostgresLock ? new PostgresStartLedger(lock) : new MemoryStartLedger(),
@@ -211,6 +219,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     unstarted,
     followUps,
     prFollower,
+    threadStarter,
+    filings,
   } = runs;
   const stuck = new StuckDetector({
     kestra,
@@ -260,6 +270,17 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     prefs,
     setup,
   });
+  const mentions = new MentionService({
+    settings,
+    threadStarter,
+    conversations,
+    // Replies in a run's thread, by intent; revise takes what no other intent takes.
+    replies: new ReplyDispatcher([followUpIntent(followUps), reviseIntent(revisions)]),
+    filings,
+    logger,
+    webHost,
+  });
+  const asked = { mentions, conversations, claims, outages: failures, logger, webHost };
   const listeners: ListenerDeps = {
     commands: {
       outages: failures,
@@ -290,10 +311,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       prefs,
       setup,
       webHost,
+      mentions,
+      conversations,
     },
-    events: { home, prefs, slack, logger },
+    events: { home, prefs, slack, ...asked },
     shortcuts: { slack, logger, settings, starter, webHost },
-    views: { revisions, home, settings, approvers, slack, logger, webHost },
+    views: { revisions, home, settings, approvers, slack, ...asked },
   };
 
   /** Slack reached and the database ready: notifications are taken (503 before). */
@@ -301,9 +324,14 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const kestraEvents = kestraEventsHandler({
     accepting: () => started,
     token: config.webhookToken,
-    // setup-check's report goes to the Home of whoever started it; every other event is a run's.
+    // setup-check's report goes to the Home of whoever started it, file-issue's outcome to the
+    // thread it was filed from; every other event is a run's.
     sync: (id, hint) =>
-      hint.event === "setup_check" ? home.setupCheckReported(id) : syncer.sync(id, { hint }),
+      hint.event === "setup_check"
+        ? home.setupCheckReported(id)
+        : hint.event === "file_issue"
+          ? filings.reported(id)
+          : syncer.sync(id, { hint }),
     background,
     logger,
     signal: stopper.signal,

@@ -221,6 +221,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       defaultLabels: e.AUTOFIX_DEFAULT_LABELS.length > 0 ? e.AUTOFIX_DEFAULT_LABELS : ["bug"],
       requireApproval: e.AUTOFIX_REQUIRE_APPROVAL,
       model: e.AUTOFIX_MODEL,
+      // Where /autofix is allowed, so are mentions and issues filed from a thread.
+      mentions: true,
+      fileIssues: true,
     },
     stuckAfterMs: e.AUTOFIX_STUCK_MINUTES * 60_000,
     reconcile: {

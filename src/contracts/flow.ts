@@ -6,6 +6,8 @@ export const SINGLE_FLOW_ID = "ai-issue-autofix";
 export const BATCH_FLOW_ID = "batch-issue-autofix";
 /** Checks, inside Kestra, what only Kestra holds (its secrets), and tells the bot. */
 export const SETUP_CHECK_FLOW_ID = "setup-check";
+/** Files a GitHub issue written from a Slack thread, with the token only Kestra holds (Issues: write). */
+export const FILE_ISSUE_FLOW_ID = "file-issue";
 
 /** Inputs of ai-issue-autofix that the bot sends when it starts a run. */
 export const SINGLE_INPUTS = {
@@ -53,6 +55,14 @@ export const SETUP_CHECK = {
   file: "check.json",
 } as const;
 
+/** Inputs, task ids and output vars of file-issue. */
+export const FILE_ISSUE = {
+  inputs: { repo: "repo", title: "title", body: "body" },
+  tasks: { file: "file", notify: "notify_file_issue" },
+  /** What `autofix file-issue` prints as Kestra outputs (outputs.file.vars). */
+  vars: { issueUrl: "issue_url", issueNumber: "issue_number" },
+} as const;
+
 /** `onResume` inputs of the approval Pause task. */
 export const RESUME_INPUTS = {
   approved: "approved",
@@ -90,6 +100,10 @@ export const LABELS = {
   batch: "autofix-batch",
   /** On a follow-up run: what it answers ("checks-<sha>" or "review-<id>" of its PR). */
   followUp: "autofix-follow-up",
+  /** A run whose root is a reply in a person's thread (a mention): that thread's ts. */
+  thread: "slack-thread",
+  /** The message that asked for the run (a mention, a DM): its status reactions go there. */
+  ask: "slack-ask",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

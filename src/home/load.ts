@@ -99,7 +99,7 @@ async function runRow(d: HomeLoadDeps, light: Execution) {
     requester: ctx.user,
     startedAt: execution.state.startDate ?? undefined,
     kestraUrl: d.links.execution(SINGLE_FLOW_ID, execution.id),
-    threadUrl: await permalinkOf(d, ctx.channel, ctx.rootTs),
+    threadUrl: await permalinkOf(d, ctx.channel, ctx.rootTs, ctx.threadTs),
     prUrl,
   } satisfies RunRow;
 }

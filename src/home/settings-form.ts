@@ -9,7 +9,11 @@ import {
 } from "../settings/channel-settings.ts";
 import { isRepoAllowed } from "../shared/allowed-repos.ts";
 import { parseRepoUrl } from "../shared/issue-url.ts";
-import { fieldBlockId, REQUIRE_APPROVAL_VALUES } from "../slack/blocks/settings-modal.ts";
+import {
+  CONVERSATION_VALUES,
+  fieldBlockId,
+  REQUIRE_APPROVAL_VALUES,
+} from "../slack/blocks/settings-modal.ts";
 import { SETTINGS } from "../slack/ids.ts";
 
 // Reads and validates the settings modal's state. Every problem is reported on its own block,
@@ -26,6 +30,7 @@ interface StateValue {
   selected_conversations?: string[];
   selected_users?: string[];
   selected_option?: { value: string } | null;
+  selected_options?: { value: string }[];
 }
 
 export type StateValues = Record<string, Record<string, StateValue>>;
@@ -163,6 +168,15 @@ export function parseSettingsForm(
   else if (approval === REQUIRE_APPROVAL_VALUES.no) settings.requireApproval = false;
   else if (approval !== undefined && approval !== REQUIRE_APPROVAL_VALUES.default) {
     errors[fieldBlockId("requireApproval", channel)] = "Pick one of the options.";
+  }
+
+  // Both are on by default: only a switch turned off is stored. A form without the field (opened
+  // before it existed) changes neither.
+  const conversation = field("conversation");
+  if (conversation) {
+    const on = new Set((conversation.selected_options ?? []).map((o) => o.value));
+    if (!on.has(CONVERSATION_VALUES.mentions)) settings.mentions = false;
+    if (!on.has(CONVERSATION_VALUES.fileIssues)) settings.fileIssues = false;
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };

@@ -4,11 +4,13 @@ import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Approvers } from "../slack/approvers.ts";
+import type { SlackConversations } from "../slack/conversation.ts";
 import type { SlackThreads } from "../slack/thread.ts";
 import type { Background } from "./background.ts";
 import { BatchDigest } from "./batch/digest.ts";
 import { RunDecisions } from "./decisions.ts";
 import { FailureReporter, startFailure } from "./failure.ts";
+import { IssueFilings } from "./filing.ts";
 import { DecisionFinisher } from "./finish-decision.ts";
 import { OperationFinisher } from "./finish-operation.ts";
 import { FollowUps } from "./follow-up.ts";
@@ -19,6 +21,7 @@ import { PrFollower, type PrFollowOptions } from "./pr-follow.ts";
 import type { FollowStore } from "./pr-follow-store.ts";
 import { PrStates } from "./pr-states.ts";
 import { PrTracking } from "./pr-track.ts";
+import { RunReactions } from "./reactions.ts";
 import { RunReader } from "./read.ts";
 import type { RunRecords } from "./record.ts";
 import { RevisionStarter, RunRevisions } from "./revise.ts";
@@ -26,6 +29,7 @@ import { RootClaim } from "./root-claim.ts";
 import type { StartLedger } from "./start-ledger.ts";
 import { RunStarter } from "./starter.ts";
 import { RunSyncer } from "./sync.ts";
+import { ThreadStarter } from "./thread-start.ts";
 import { ThreadSync } from "./thread-sync.ts";
 import { type PendingStore, UnstartedRuns } from "./unstarted.ts";
 import { RunViews } from "./views.ts";
@@ -34,6 +38,8 @@ export interface RunServicesDeps {
   kestra: KestraClient;
   github: GitHubClient;
   threads: SlackThreads;
+  /** What people wrote where they asked (mentions, DMs). */
+  conversations: SlackConversations;
   records: RunRecords;
   lock: RunLock;
   /** The runs just started, by issue (one live run per issue). */
@@ -100,7 +106,7 @@ export function composeRuns(d: RunServicesDeps) {
       failures.alert({
         failure: startFailure(p.slug, p.user, reason),
         channel: p.channel,
-        thread: { channel: p.channel, rootTs: p.rootTs },
+        thread: { channel: p.channel, rootTs: p.rootTs, threadTs: p.threadTs },
         meta: { run: `start:${p.rootTs}`, key: "failure:start" },
       }),
   });
@@ -137,6 +143,11 @@ export function composeRuns(d: RunServicesDeps) {
     signal: d.signal,
   });
   const operationFinisher = new OperationFinisher({ kestra, threads, starter, logger });
+  const reactions = new RunReactions({
+    threads,
+    logger,
+    alert: (key, headline, detail) => failures.adminAlert(key, headline, detail),
+  });
   const syncer = new RunSyncer({
     reader,
     records,
@@ -149,6 +160,7 @@ export function composeRuns(d: RunServicesDeps) {
     links,
     digest,
     follow: new PrTracking({ store, enabled: options.days > 0, now: d.now }),
+    reactions,
   });
   const decisions = new RunDecisions({
     kestra,
@@ -207,6 +219,18 @@ export function composeRuns(d: RunServicesDeps) {
     options,
     ...(d.now ? { now: d.now } : {}),
   });
+  const threadStarter = new ThreadStarter({ lock, conversations: d.conversations, starter });
+  const filings = new IssueFilings({
+    kestra,
+    threads,
+    threadStarter,
+    ledger: d.ledger,
+    lock,
+    failures,
+    links,
+    logger,
+    webHost,
+  });
   return {
     followUps,
     prFollower,
@@ -215,6 +239,8 @@ export function composeRuns(d: RunServicesDeps) {
     views,
     digest,
     starter,
+    threadStarter,
+    filings,
     syncer,
     decisions,
     operations,

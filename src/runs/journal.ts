@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS autofix_start (
   issue text PRIMARY KEY,
   execution text NOT NULL,
   at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS autofix_event (
+  key text PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now()
 );`;
 
 interface Row {
@@ -92,6 +96,7 @@ export class PostgresJournal implements RecordJournal {
         [],
       );
       await this.db.query("DELETE FROM autofix_start WHERE at < now() - interval '1 day'", []);
+      await this.db.query("DELETE FROM autofix_event WHERE at < now() - interval '1 day'", []);
     });
   }
 
@@ -207,5 +212,5 @@ function snapshotOf(t: ThreadRef, rows: Row[]): ThreadSnapshot {
   ];
   // Earlier root writes of other runs (the root followed another run before) stay known.
   for (const r of onRoot.slice(0, -1)) posts.push({ ts: r.ts, meta: r.meta, fileNames: [] });
-  return new ThreadSnapshot(posts);
+  return new ThreadSnapshot(posts, t.rootTs);
 }

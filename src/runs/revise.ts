@@ -1,4 +1,4 @@
-import { SINGLE_INPUTS } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, NotAuthorizedError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
@@ -68,7 +68,7 @@ export class RunRevisions {
       throw new NotAuthorizedError("Only the requester or an approver can revise this patch.");
     }
     // The batch thread's root is the digest: a new run there would take it over.
-    if (ctx.batch) {
+    if (ctx.batch || execution.flowId === BATCH_FLOW_ID) {
       throw new InputError(
         "Runs of a batch cannot be revised from the batch thread yet: reject this patch and start `/autofix <issue-url>` with the issue instead.",
       );
@@ -91,8 +91,16 @@ export class RunRevisions {
     return { execution, ctx, issue: parsed.issue, slug: issueSlug(parsed.issue) };
   }
 
-  /** Checks everything again, records the request, stops the old run if it waits, starts the new. */
-  async submit(target: ReviseTarget, reviser: Reviser, feedback: string): Promise<ClickOutcome> {
+  /**
+   * Checks everything again, records the request, stops the old run if it waits, starts the new.
+   * `askTs`: the message that asked (a mention in the thread) gets the new run's reactions.
+   */
+  async submit(
+    target: ReviseTarget,
+    reviser: Reviser,
+    feedback: string,
+    askTs?: string,
+  ): Promise<ClickOutcome> {
     const run = await this.load(target, reviser.user);
     // Read the patch before changing anything: without it there is nothing to revise.
     const revisions = this.d.revisionStarter;
@@ -107,7 +115,7 @@ export class RunRevisions {
     };
     let started: StartResult | undefined;
     const start = async () => {
-      started = await revisions.start(run, reviser.user, feedback, previousPatch);
+      started = await revisions.start(run, reviser.user, feedback, previousPatch, askTs);
     };
     if (view.approvable) {
       const outcome = await this.d.decisions.record({ ...run, policy }, verdict, start);
@@ -179,6 +187,7 @@ export class RevisionStarter {
     by: string,
     feedback: string,
     previousPatch: Buffer,
+    askTs = run.ctx.askTs,
   ): Promise<StartResult> {
     const attempt = attemptOf(run.execution);
     const key = KEYS.revise(attempt);
@@ -211,6 +220,8 @@ export class RevisionStarter {
       rootTs: run.ctx.rootTs,
       // The revision keeps the model of the patch it revises.
       model: inputModel(run.execution),
+      ...(run.ctx.threadTs ? { threadTs: run.ctx.threadTs } : {}),
+      ...(askTs ? { askTs } : {}),
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,

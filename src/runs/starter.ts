@@ -32,6 +32,10 @@ export interface StartRequest {
   rootTs?: string;
   /** The coding agent's model (`model:<id>`); else the channel's, else the environment's. */
   model?: string | undefined;
+  /** A person's thread the root is a reply in (a mention asked); else the root starts a thread. */
+  threadTs?: string;
+  /** The message that asked (a mention, a DM): the run's status reactions go there. */
+  askTs?: string;
   /** More flow inputs (e.g. Revise's feedback and previous patch). */
   extraInputs?: Record<string, InputValue>;
 }
@@ -140,13 +144,15 @@ export class RunStarter {
             prUrl: undefined,
             note: undefined,
           }),
+          undefined,
+          req.threadTs,
         );
       } catch (err) {
         this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
         return { ok: false, refusal: { code: "cannot_post", cause: err } };
       }
     }
-    const thread = { channel: req.channel, rootTs };
+    const thread = { channel: req.channel, rootTs, threadTs: req.threadTs };
     const fresh = !req.rootTs;
     try {
       if (fresh) {
@@ -155,6 +161,7 @@ export class RunStarter {
         await this.d.unstarted.noted({
           channel: req.channel,
           rootTs,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
           user: req.user,
           slug,
           issueUrl: url,
@@ -184,6 +191,8 @@ export class RunStarter {
           issue: String(req.issue.number),
           title,
           slug,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+          ...(req.askTs ? { askTs: req.askTs } : {}),
         }),
       );
       // A new thread has nothing to read back; a revised one now follows this run.
@@ -281,7 +290,11 @@ export class RunStarter {
     labels: Record<string, string>,
   ): Promise<StartResult> {
     const execution = await this.d.kestra.createExecution(flowId, inputs, labels);
-    this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
+    this.d.records.fresh(execution.id, {
+      channel: ctx.channel,
+      rootTs: ctx.rootTs,
+      threadTs: ctx.threadTs,
+    });
     // A batch child reports into the batch thread, whose root is the digest.
     if (!ctx.batch) await this.d.rootClaim.claim(execution);
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };

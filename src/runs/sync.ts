@@ -31,6 +31,8 @@ export interface SyncDeps {
   digest: { refresh(batchId: string): Promise<void> };
   /** A run whose PR is open has the PR followed (PrTracking). */
   follow?: { track(state: RunState): Promise<void> } | undefined;
+  /** The status reactions on the message that asked for a run. */
+  reactions: { sync(state: RunState): Promise<void> };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -121,9 +123,11 @@ export class RunSyncer {
   /** Posts what the state calls for; a batch thread takes one child at a time. */
   async post(state: RunState): Promise<void> {
     const batch = state.ctx.batch;
-    if (!batch) await this.d.steps.run(state);
-    // A child's patch and its buttons must follow each other in the shared thread.
-    else {
+    if (!batch) {
+      await this.d.steps.run(state);
+      await this.d.reactions.sync(state);
+    } else {
+      // A child's patch and its buttons must follow each other in the shared thread.
       await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
         this.d.steps.run(state),
       );

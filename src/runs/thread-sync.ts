@@ -415,7 +415,7 @@ function patchShown(s: RunState): boolean {
 }
 
 export function thread(ctx: RunContext): ThreadRef {
-  return { channel: ctx.channel, rootTs: ctx.rootTs };
+  return { channel: ctx.channel, rootTs: ctx.rootTs, threadTs: ctx.threadTs };
 }
 
 function issueUrlOf(execution: Execution, fallback: string): string {

@@ -14,6 +14,8 @@ import type { PostgresLock } from "./lock.ts";
 export interface PendingStart {
   channel: string;
   rootTs: string;
+  /** The person's thread the root is a reply in (a mention asked). */
+  threadTs?: string;
   user: string;
   /** The run's or batch's name, for the report. */
   slug: string;

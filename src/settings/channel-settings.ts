@@ -21,6 +21,10 @@ export const channelSettingsSchema = z.strictObject({
   requireApproval: z.boolean().optional(),
   /** The coding agent's model for this channel's runs (MODEL_PATTERN in config.ts). */
   model: z.string().regex(MODEL_PATTERN).optional(),
+  /** Runs asked for by mentioning the bot (and in its DMs); on unless set false. */
+  mentions: z.boolean().optional(),
+  /** `@autofix fix this` may file a GitHub issue from a thread; on unless set false. */
+  fileIssues: z.boolean().optional(),
   updatedBy: z.string().optional(),
   updatedAt: z.string().optional(),
 });
@@ -36,6 +40,10 @@ export interface Policy {
   requireApproval: boolean;
   /** The coding agent's model, unless a command names another (model:<id>). */
   model: string;
+  /** Mentions (and DMs) may ask for runs, as /autofix does. */
+  mentions: boolean;
+  /** A thread without an issue link may have one filed from it. */
+  fileIssues: boolean;
 }
 
 export function splitApprovers(ids: readonly string[]): Policy["approvers"] {
@@ -55,5 +63,7 @@ export function effectivePolicy(defaults: Policy, settings: ChannelSettings): Po
     defaultLabels: settings.defaultLabels ?? defaults.defaultLabels,
     requireApproval: settings.requireApproval ?? defaults.requireApproval,
     model: settings.model ?? defaults.model,
+    mentions: settings.mentions ?? defaults.mentions,
+    fileIssues: settings.fileIssues ?? defaults.fileIssues,
   };
 }

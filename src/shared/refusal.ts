@@ -39,7 +39,9 @@ export type Refusal =
   /** Fix the failing checks / Address the review typed in a thread: no PR, or several, to fix. */
   | { code: "no_followed_pr" }
   | { code: "several_followed_prs" }
-  | { code: "follow_up_asked" };
+  | { code: "follow_up_asked" }
+  /** A thread follows one run: another ask in it is refused. */
+  | { code: "thread_taken" };
 
 export type RefusalCode = Refusal["code"];
 

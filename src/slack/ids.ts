@@ -14,6 +14,10 @@ export const ACTIONS = {
   /** Under a red checks reply / a changes-requested reply of a followed PR. */
   fixChecks: "autofix_fix_checks",
   addressReview: "autofix_address_review",
+  /** One button per issue a thread links: `<prefix>:<n>` (action ids are unique in a block). */
+  pickIssue: "autofix_pick_issue",
+  /** Opens the form that files an issue from a thread. */
+  fileIssue: "autofix_file_issue",
 } as const;
 
 export const BLOCKS = {
@@ -65,6 +69,7 @@ export const SETTINGS = {
     approverGroups: "settings_approver_groups",
     requireApproval: "settings_require_approval",
     model: "settings_model",
+    conversation: "settings_conversation",
   },
   /** One action_id per field element (the block id tells fields apart). */
   input: "value",
@@ -75,6 +80,14 @@ export const REVISE = {
   callbackId: "autofix_revise",
   feedbackBlock: "revise_feedback",
   feedbackAction: "feedback",
+} as const;
+
+/** The form that files a GitHub issue from a thread (src/slack/blocks/file-issue-modal.ts). */
+export const FILE_ISSUE_FORM = {
+  callbackId: "autofix_file_issue",
+  repoBlock: "file_issue_repo",
+  titleBlock: "file_issue_title",
+  input: "value",
 } as const;
 
 /** Shortcuts; their callback ids must match the app manifest's features.shortcuts. */

@@ -54,6 +54,8 @@ export function refusalText(r: Refusal): string {
       return "The run is still stopping; press Retry again in a moment.";
     case "gone":
       return "This run no longer exists in Kestra.";
+    case "thread_taken":
+      return "This thread already follows a run: reply `@autofix <what to change>` here to revise its patch, or ask in another thread for another issue.";
     case "no_followed_pr":
       return "This thread has no open pull request that the bot follows.";
     case "several_followed_prs":

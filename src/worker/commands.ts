@@ -5,7 +5,7 @@ import { MAX_OVER_MAX_LISTED } from "./issues.ts";
 // The CLI's commands: their options (for util.parseArgs) and their --help text.
 
 export interface CommandSpec {
-  name: "fix" | "pr" | "push" | "issues" | "check";
+  name: "fix" | "pr" | "push" | "issues" | "check" | "file-issue";
   summary: string;
   usage: string;
   options: ParseArgsOptionsConfig;
@@ -163,6 +163,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "file-issue",
+    summary: "File a GitHub issue (title and a Markdown body), and print its URL",
+    usage: "autofix file-issue --repo <url> --title <text> --body-file <file>",
+    options: {
+      repo: { type: "string" },
+      title: { type: "string" },
+      "body-file": { type: "string" },
+      help,
+    },
+    optionHelp: [
+      ["--repo <url>", "the repository (URL or owner/repo; required)"],
+      ["--title <text>", "the issue's title (required, at most 256 characters)"],
+      [
+        "--body-file <file>",
+        "the issue's body, Markdown (required; an empty file is an empty body)",
+      ],
+    ],
+    examples: ["autofix file-issue --repo acme/api --title Crash --body-file body.md"],
+    notes: [
+      "Needs GITHUB_TOKEN with Issues: write on the repository (Kestra's file-issue flow passes its",
+      'GITHUB_PR_TOKEN secret). Prints the issue URL, then ::{"outputs":{"issue_url":…,',
+      '"issue_number":…}}::. The file-issue flow runs it to file an issue written from a Slack thread.',
+    ],
+  },
+  {
     name: "check",
     summary: "Check the GitHub tokens and the LLM key; write a report of booleans as JSON",
     usage: "autofix check [--repo <url>] [--out <file>]",
@@ -191,7 +216,7 @@ export function commandSpec(name: string): CommandSpec | undefined {
 }
 
 const ENVIRONMENT = [
-  "GITHUB_TOKEN              token for the API and the push; required by pr, push and fix --push",
+  "GITHUB_TOKEN              token for the API and the push; required by pr, push, fix --push and file-issue",
   "GITHUB_READ_TOKEN         read-only token for reads and clones when GITHUB_TOKEN is unset",
   "GITHUB_WEB_URL            where issue URLs live when not derivable from GITHUB_API_URL",
   "GITHUB_API_URL            API base (default https://api.github.com; GHES: https://host/api/v3)",

@@ -39,6 +39,12 @@ export interface PullDetails {
   maintainerCanModify: boolean;
 }
 
+/** An issue GitHub has: its number and its page. */
+export interface IssueRef {
+  number: number;
+  url: string;
+}
+
 export interface PullRequestRef {
   number: number;
   url: string;
@@ -183,6 +189,15 @@ export class GitHub {
       return { number: data.number, url: data.html_url };
     } catch (err) {
       throw githubError(err, `cannot open the pull request on ${ref.owner}/${ref.repo}`);
+    }
+  }
+
+  async createIssue(ref: RepoRef, issue: { title: string; body: string }): Promise<IssueRef> {
+    try {
+      const { data } = await this.octokit.rest.issues.create({ ...split(ref), ...issue });
+      return { number: data.number, url: data.html_url };
+    } catch (err) {
+      throw githubError(err, `cannot file the issue in ${ref.owner}/${ref.repo}`);
     }
   }
 

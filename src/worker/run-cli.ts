@@ -6,6 +6,7 @@ import { checkSetup } from "./check.ts";
 import { type CommandSpec, commandHelp, commandSpec, mainHelp } from "./commands.ts";
 import { knownSecrets, loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
+import { fileIssue, printIssue } from "./file-issue.ts";
 import { fixIssue } from "./fix.ts";
 import { GitHub } from "./github.ts";
 import { listFixableIssues, MAX_ISSUES, writeSkipped } from "./issues.ts";
@@ -143,6 +144,15 @@ async function dispatch(argv: string[], opts: RunCliOptions, io: CliIo): Promise
         baseSha: optional(values, "base"),
       });
       printPushed(ctx, pushed);
+      return EXIT_OK;
+    }
+    case "file-issue": {
+      const issue = await fileIssue(ctx, {
+        repoUrl: required(spec, values, "repo"),
+        title: required(spec, values, "title"),
+        bodyFile: required(spec, values, "body-file"),
+      });
+      printIssue(ctx, issue);
       return EXIT_OK;
     }
     case "check": {

@@ -19,6 +19,7 @@
 //     addReview(owner, repo, n, {user, state, body?, comments?}) -> FakeReview
 //     rate                     {limit, used, notModified}: what counted against the rate limit
 //     requests                 every request: {method, path (with query), headers, body, status}
+//     issues(owner, repo)      issues of the repository (PRs left out), filed ones included
 //     failNext(match, status, times?)  the next `times` requests matching "METHOD /path" fail
 //     close()
 //   }
@@ -167,6 +168,8 @@ export interface FakeGitHub {
   ): void;
   addReview(owner: string, repo: string, number: number, review: FakeReviewInput): FakeReview;
   rate: RateLimit;
+  /** Issues of the repository (pull requests left out), by number. */
+  issues(owner: string, repo: string): FakeIssue[];
   requests: RecordedRequest[];
   failNext(match: string | RegExp, status: number, times?: number): void;
   close(): Promise<void>;
@@ -316,6 +319,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         return error(res, 403, "Resource not accessible by personal access token");
       }
       return createPull(res, text, repo);
+    }
+    if (method === "POST" && rest === "issues") {
+      if (access === "none") {
+        return error(res, 401, "Requires authentication", `${DOCS}/issues/issues#create-an-issue`);
+      }
+      if (access === "read") {
+        return error(res, 403, "Resource not accessible by personal access token");
+      }
+      return createIssue(res, text, repo);
     }
     return notFound(res);
   });
@@ -625,6 +637,37 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     });
   }
 
+  /** POST /repos/{owner}/{repo}/issues: a title is required; body, labels optional. */
+  function createIssue(res: ServerResponse, text: string, repo: RepoState) {
+    const body = parseMaybeJson(text);
+    if (!body || typeof body !== "object" || Array.isArray(body)) {
+      return error(res, 400, "Problems parsing JSON");
+    }
+    const b = body as Record<string, unknown>;
+    if (typeof b["title"] !== "string" || b["title"].trim() === "") {
+      return validationFailed(
+        res,
+        [{ resource: "Issue", field: "title", code: "missing_field" }],
+        `${DOCS}/issues/issues#create-an-issue`,
+      );
+    }
+    const number = repo.nextNumber++;
+    const issue: FakeIssue = {
+      number,
+      title: b["title"],
+      body: typeof b["body"] === "string" ? b["body"] : "",
+      state: "open",
+      labels: Array.isArray(b["labels"]) ? (b["labels"] as unknown[]).map(String) : [],
+      isPullRequest: false,
+      comments: [],
+      htmlUrl: `https://${webHost}/${repo.owner}/${repo.name}/issues/${number}`,
+    };
+    repo.issues.set(number, issue);
+    return sendJson(res, 201, issueJson(repo, issue), {
+      location: `${apiUrl}/repos/${repo.owner}/${repo.name}/issues/${number}`,
+    });
+  }
+
   function insertPull(repo: RepoState, p: Omit<FakePull, "number" | "htmlUrl">): FakePull {
     const number = repo.nextNumber++;
     const htmlUrl = `https://${webHost}/${repo.owner}/${repo.name}/pull/${number}`;
@@ -727,6 +770,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         headSha: p.headSha,
       });
     },
+    issues(owner, repo) {
+      return [...mustRepo(owner, repo).issues.values()]
+        .filter((i) => !i.isPullRequest)
+        .map((i) => ({ ...i }));
+    },
     pulls(owner, repo) {
       return mustRepo(owner, repo).pulls.map((p) => ({ ...p }));
     },
@@ -798,11 +846,15 @@ function notFound(res: ServerResponse) {
   error(res, 404, "Not Found");
 }
 
-function validationFailed(res: ServerResponse, errors: Record<string, string>[]) {
+function validationFailed(
+  res: ServerResponse,
+  errors: Record<string, string>[],
+  documentationUrl = `${DOCS}/pulls/pulls#create-a-pull-request`,
+) {
   sendJson(res, 422, {
     message: "Validation Failed",
     errors,
-    documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request`,
+    documentation_url: documentationUrl,
     status: "422",
   });
 }

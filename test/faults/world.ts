@@ -36,6 +36,7 @@ export async function startWorld(issueNumbers: number[]): Promise<World> {
   for (const file of [
     "main_dev.autofix_ai-issue-autofix.yml",
     "main_dev.autofix_batch-issue-autofix.yml",
+    "main_dev.autofix_file-issue.yml",
   ]) {
     kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
   }

@@ -9,14 +9,19 @@ import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BATCH_FLOW_ID,
+  FILE_ISSUE,
+  FILE_ISSUE_FLOW_ID,
   SETUP_CHECK,
   SETUP_CHECK_FLOW_ID,
   SINGLE_FLOW_ID,
 } from "../../src/contracts/flow.ts";
 import { setupCheckReportSchema } from "../../src/contracts/setup-check.ts";
-import { ACTIONS, HOME_ACTIONS } from "../../src/slack/ids.ts";
+import { ACTIONS, FILE_ISSUE_FORM, HOME_ACTIONS } from "../../src/slack/ids.ts";
 import { openHome, setupText, viewAction } from "../e2e/home-helpers.ts";
-import type { Harness } from "../support/harness.ts";
+import { eventually } from "../support/eventually.ts";
+import { type Harness, SIGNING_SECRET } from "../support/harness.ts";
+import { mention } from "../support/slack-events.ts";
+import { sendViewSubmission } from "../support/slack-requests.ts";
 import { branchSha, gitIn } from "../worker/helpers.ts";
 import {
   blocksText,
@@ -34,7 +39,16 @@ import {
 } from "./e2e-helpers.ts";
 import { engineAuth } from "./engine.ts";
 import { fakeAgreement, reconcilerQuestions } from "./engine-contract.ts";
-import { ALERTS, APPROVER, BATCH_LABEL, CHANNEL, ISSUES, type Stack, startStack } from "./stack.ts";
+import {
+  ALERTS,
+  APPROVER,
+  BATCH_LABEL,
+  CHANNEL,
+  ISSUES,
+  REQUESTER,
+  type Stack,
+  startStack,
+} from "./stack.ts";
 
 let s: Stack;
 let peakRssKiB = 0;
@@ -440,7 +454,7 @@ describe("the product on the real Kestra 2.0 engine", () => {
     const home = await openHome(h, ADMIN);
     const before = setupText(home) ?? "";
     expect(before).toMatch(/✅ Kestra reachable: version 2\.0\./);
-    for (const id of [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID]) {
+    for (const id of [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID, FILE_ISSUE_FLOW_ID]) {
       expect(before).toContain(`✅ Flow \`dev.autofix/${id}\` loaded`);
     }
     expect(before).toContain("✅ The bot is a member of <#C0ALERTS>.");
@@ -496,10 +510,116 @@ describe("the product on the real Kestra 2.0 engine", () => {
     expect(again).toContain("✅ Webhook token accepted");
     expect(again).toContain("✅ LLM key set");
   });
+
+  it("i. `@autofix fix this` in a thread without a link → File & fix → file-issue files it on the engine in the GitHub fake → its run starts in the thread", async () => {
+    const person = { slack: s.slack, url: s.bot.url, secret: SIGNING_SECRET };
+    const parent = s.slack.say(APPROVER, CHANNEL, "The greeting is wrong when the name is empty");
+    s.slack.say(REQUESTER, CHANNEL, "Confirmed on staging `$(whoami)`", { threadTs: parent.ts });
+    const { message: asked } = await mention(person, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "fix this",
+      threadTs: parent.ts,
+    });
+    const offer = await s.slack.waitFor(
+      () =>
+        s.slack.ephemerals.find(
+          (e) => e.user === REQUESTER && JSON.stringify(e.blocks).includes(ACTIONS.fileIssue),
+        ),
+      { timeoutMs: 30_000, description: "the offer to file an issue" },
+    );
+    const value = JSON.stringify(offer.blocks).match(/"value":"((?:[^"\\]|\\.)*)"/)?.[1] ?? "";
+    const triggerId = s.slack.issueTriggerId({ userId: REQUESTER });
+    await s.click({
+      user: REQUESTER,
+      channel: CHANNEL,
+      messageTs: offer.ts,
+      threadTs: parent.ts,
+      actionId: ACTIONS.fileIssue,
+      value: JSON.parse(`"${value}"`),
+      triggerId,
+    });
+    const form = await s.slack.waitFor(
+      () => s.slack.views.modals.find((m) => m.triggerId === triggerId && m.versions.length > 1),
+      { timeoutMs: 30_000, description: "the file-issue form" },
+    );
+    expect(JSON.stringify(form.view)).toContain(
+      '"initial_value":"The greeting is wrong when the name is empty"',
+    );
+    const submitted = await sendViewSubmission(s.bot.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: FILE_ISSUE_FORM.callbackId,
+      viewId: form.id,
+      privateMetadata: String(form.view["private_metadata"]),
+      values: {
+        [FILE_ISSUE_FORM.repoBlock]: {
+          [FILE_ISSUE_FORM.input]: {
+            type: "static_select",
+            selected_option: { value: "acme/api" },
+          },
+        },
+        [FILE_ISSUE_FORM.titleBlock]: {
+          [FILE_ISSUE_FORM.input]: {
+            type: "plain_text_input",
+            value: "Greeting is wrong for empty names",
+          },
+        },
+      },
+    });
+    expect(submitted.status).toBe(200);
+
+    // The engine runs file-issue: `autofix file-issue` with Kestra's write token files it.
+    const filing = await eventually(
+      async () => (await s.kestra.searchExecutions({ flowId: FILE_ISSUE_FLOW_ID })).results[0],
+      { timeoutMs: 60_000, intervalMs: 200, description: "the file-issue execution" },
+    );
+    const done = await waitExecution(s, filing.id, ended, "ended");
+    expect(done.state.current).toBe("SUCCESS");
+    // afterExecution's notification, answered 2xx by the bot once it started the run.
+    const filed = await waitExecution(
+      s,
+      filing.id,
+      (e) => taskState(e, FILE_ISSUE.tasks.notify) === "SUCCESS",
+      "notify_file_issue SUCCESS",
+    );
+    const issue = s.sb.github
+      .issues("acme", "api")
+      .find((i) => i.title === "Greeting is wrong for empty names");
+    if (!issue) throw new Error("the issue was not filed in the GitHub fake");
+    const body = issue.body.replace(/\r\n/g, "\n");
+    expect(body).toContain("**lead** wrote:\n> The greeting is wrong when the name is empty");
+    expect(body).toContain("**requester** wrote:\n> Confirmed on staging `$(whoami)`");
+    expect(body).toContain(`/archives/${CHANNEL}/p${parent.ts.replace(".", "")}`);
+    const file = filed.taskRunList.find((t) => t.taskId === FILE_ISSUE.tasks.file);
+    const vars = (
+      (await s.kestra.taskRunOutputs(filed.id, file?.id ?? "")) as {
+        vars?: Record<string, unknown>;
+      }
+    ).vars;
+    expect(vars?.[FILE_ISSUE.vars.issueUrl]).toBe(issue.htmlUrl);
+
+    // Its run, in the thread it was asked in, up to its patch.
+    const head = await s.slack.waitFor(
+      () => s.slack.thread(CHANNEL, parent.ts).find((m) => m.user === s.slack.botUserId),
+      { timeoutMs: 60_000, description: "the run's root in the thread" },
+    );
+    const run = await executionOfRoot(s, head.ts);
+    expect(run.inputs?.["issue_url"]).toBe(issue.htmlUrl);
+    expect(run.labels.find((l) => l.key === "slack-ask")?.value).toBe(asked.ts);
+    await s.slack.waitFor(
+      () => s.slack.files.find((f) => f.threadTs === parent.ts && f.snippetType === "diff"),
+      { timeoutMs: 120_000, description: "the new issue's patch in the thread" },
+    );
+    await rootStatus(s, head.ts, "Patch ready, awaiting approval");
+    expect(s.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]).toEqual([s.slack.botUserId]);
+    // No token ever reaches Slack.
+    const said = JSON.stringify([s.slack.messages, s.slack.ephemerals]);
+    expect(said).not.toContain(s.sb.github.token);
+  });
 });
 
 describe("after the PR opens, on the real Kestra 2.0 engine", () => {
-  it("i. red checks → Fix the failing checks → the follow-up run pushes a second commit onto the same branch (no new PR) → green → merged", async () => {
+  it("j. red checks → Fix the failing checks → the follow-up run pushes a second commit onto the same branch (no new PR) → green → merged", async () => {
     const n = ISSUES.followUp;
     const branch = `autofix/issue-${n}`;
     const bare = s.sb.bare("acme", "api");

@@ -60,5 +60,6 @@ describe("help", () => {
     for (const c of SUBCOMMANDS) expect(text).toContain(c.summary);
     expect(text).toContain("`/autofix https://ghe.example.com/acme/api/issues/42`");
     expect(text).toContain("/autofix help");
+    expect(text).toContain("`@autofix fix this`");
   });
 });

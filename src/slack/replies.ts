@@ -1,0 +1,33 @@
+import type { webApi } from "@slack/bolt";
+import { slackCall } from "./errors.ts";
+
+// conversations.replies, paged: a thread's messages (its parent first), oldest first, with the
+// metadata of the bot's posts.
+
+const PAGE_SIZE = 200;
+
+export type ReplyMessage = NonNullable<
+  Awaited<ReturnType<webApi.WebClient["conversations"]["replies"]>>["messages"]
+>[number];
+
+export async function* threadMessages(
+  client: webApi.WebClient,
+  channel: string,
+  ts: string,
+): AsyncGenerator<ReplyMessage & { ts: string }> {
+  let cursor: string | undefined;
+  do {
+    const page = cursor;
+    const res = await slackCall("conversations.replies", () =>
+      client.conversations.replies({
+        channel,
+        ts,
+        include_all_metadata: true,
+        limit: PAGE_SIZE,
+        ...(page ? { cursor: page } : {}),
+      }),
+    );
+    for (const m of res.messages ?? []) if (m.ts) yield { ...m, ts: m.ts };
+    cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
+  } while (cursor);
+}
