@@ -10,6 +10,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from "../support/harness.ts";
+import { ephemeralTo } from "../support/mention-scenarios.ts";
 import {
   buttonValue,
   followPass,
@@ -18,6 +19,7 @@ import {
   runToOpenPr,
 } from "../support/pr-scenarios.ts";
 import { rootOf } from "../support/scenarios.ts";
+import { mention } from "../support/slack-events.ts";
 import { sendViewSubmission } from "../support/slack-requests.ts";
 
 // Fix what failed on a followed PR: Fix the failing checks and Address the review start a run of
@@ -298,29 +300,84 @@ describe("a follow-up run", () => {
     expect(revised.inputs[SINGLE_INPUTS.prNumber]).toBe(pr.number);
     expect(revised.inputs[SINGLE_INPUTS.feedback]).toBe("Keep the test name.");
   });
+});
 
-  it("the thread hook that `@autofix fix CI` is to call starts the same follow-up, once", async () => {
+describe("asked in the PR's thread", () => {
+  it("`@autofix fix CI` by the requester starts the same follow-up as the button, once; a stranger is refused", async () => {
     const pr = await openPr();
     const { sha } = await redChecks(pr);
-    const followUps = h.app.runtime.followUps;
-    const thread = { channel: CHANNEL, rootTs: pr.rootTs };
-    expect(await followUps.fromThread(thread, REQUESTER, "checks")).toBeUndefined();
-    const next = await h.slack.waitFor(() => h.kestra.executions[1]);
+    const resumed = h.kestra.resumes.length;
+
+    const stranger = await mention(h.asker, {
+      user: "U0STRANGER",
+      channel: CHANNEL,
+      text: "fix CI",
+      threadTs: pr.rootTs,
+    });
+    expect(stranger.response?.status).toBe(200);
+    await ephemeralTo(h, "U0STRANGER", "Only the requester or an approver can ask for a fix");
+
+    await mention(h.asker, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "fix CI",
+      threadTs: pr.rootTs,
+    });
+    const next = await h.slack.waitFor(() => h.kestra.executions[1], {
+      description: "the follow-up run",
+    });
     expect(label(next, LABELS.followUp)).toBe(`checks-${sha.slice(0, 12)}`);
     expect(next.inputs[SINGLE_INPUTS.prNumber]).toBe(pr.number);
-    expect(await followUps.fromThread(thread, REQUESTER, "checks")).toEqual({
-      code: "follow_up_asked",
+    expect(String(next.inputs[SINGLE_INPUTS.feedback])).toContain("### build (failure)");
+    const note = await h.slack.waitFor(() => repliesWith(h, pr.rootTs, "asked for a fix")[0]);
+    expect(JSON.stringify(note.blocks)).toContain(`🔧 <@${REQUESTER}> asked for a fix`);
+
+    // Asked again, in other words: already asked, nothing more starts.
+    await mention(h.asker, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "fix the failing checks",
+      threadTs: pr.rootTs,
     });
-    expect(
-      await followUps.fromThread(
-        { channel: CHANNEL, rootTs: "1700000000.000001" },
-        REQUESTER,
-        "checks",
-      ),
-    ).toEqual({ code: "no_followed_pr" });
-    await expect(followUps.fromThread(thread, "U0STRANGER", "checks")).rejects.toThrow(
-      "Only the requester or an approver can ask for a fix of this pull request.",
-    );
+    await ephemeralTo(h, REQUESTER, "A fix for this was already asked for");
     expect(h.kestra.executions).toHaveLength(2);
+    // Neither the stranger's nor the repeated ask was taken as a revision's feedback.
+    expect(h.kestra.resumes).toHaveLength(resumed);
+  });
+
+  it("`@autofix address the review` addresses the review that requested changes", async () => {
+    const pr = await openPr();
+    const review = h.github.addReview("acme", "api", pr.number, {
+      user: "bob",
+      state: "CHANGES_REQUESTED",
+      body: "Please keep the old signature.",
+    });
+    await followPass(h);
+    await mention(h.asker, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "address the review",
+      threadTs: pr.rootTs,
+    });
+    const next = await h.slack.waitFor(() => h.kestra.executions[1]);
+    expect(label(next, LABELS.followUp)).toBe(`review-${review.id}`);
+    expect(String(next.inputs[SINGLE_INPUTS.feedback])).toContain("Please keep the old signature.");
+  });
+
+  it("`@autofix fix CI` with nothing failed says so, and starts nothing", async () => {
+    const pr = await openPr();
+    h.github.addCheckRun("acme", "api", {
+      sha: h.github.headShaOf("acme", "api", pr.number),
+      name: "build",
+      conclusion: "success",
+    });
+    await mention(h.asker, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "fix CI",
+      threadTs: pr.rootTs,
+    });
+    await ephemeralTo(h, REQUESTER, "No check has failed on the newest commit");
+    expect(h.kestra.executions).toHaveLength(1);
   });
 });

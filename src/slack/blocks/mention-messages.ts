@@ -109,6 +109,7 @@ export function mentionHelp(webHost: string): string {
     "• `@autofix` in a thread that links an issue — fix it (several links: pick one).",
     "• `@autofix fix this` in a thread without a link — file the issue from the thread first, then fix it.",
     "• `@autofix <what to change>` in a run's thread — revise its patch (its requester and approvers).",
+    "• `@autofix fix CI` or `@autofix address the review` in the thread of a PR the bot follows — what the buttons of the same name do.",
     `The same works in my Messages tab. \`${COMMAND} help\` lists the commands.`,
   ].join("\n");
 }
