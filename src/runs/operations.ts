@@ -77,7 +77,9 @@ export class RunOperations {
         if (asked.alert && !asked.rerunAfter) {
           await this.d.finisher.closeAlert(asked.alert, stuckCancelledText(before.by));
         }
-        return refused({ code: "already_cancelled", by: before.by });
+        const state = run.execution.state.current;
+        const ended = isTerminal(state) ? deriveView(run.execution).status : undefined;
+        return refused({ code: "already_cancelled", by: before.by, ended });
       }
       const state = run.execution.state.current;
       if (state === "KILLING") return refused({ code: "already_cancelled", by: undefined });

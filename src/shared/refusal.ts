@@ -27,7 +27,7 @@ export type Refusal =
   | { code: "resume_refused"; cause: unknown }
   | { code: "already_ended"; status: RunStatus | undefined }
   /** A cancel is recorded in the thread already (by whom), or Kestra is already killing the run. */
-  | { code: "already_cancelled"; by: string | undefined }
+  | { code: "already_cancelled"; by: string | undefined; ended?: RunStatus | undefined }
   /** This cancelled run was started again already: its thread follows the new run. */
   | { code: "already_rerun"; by: string }
   | { code: "already_restarted"; by: string }

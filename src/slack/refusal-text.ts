@@ -35,6 +35,9 @@ export function refusalText(r: Refusal): string {
         ? `The run has already finished (*${STATUS_TEXT[r.status]}*), so there is nothing to cancel.`
         : "The run no longer exists in Kestra, so there is nothing to cancel.";
     case "already_cancelled":
+      if (r.by && r.ended) {
+        return `<@${r.by}> already cancelled this run; it is now *${STATUS_TEXT[r.ended]}*.`;
+      }
       return r.by
         ? `<@${r.by}> already cancelled this run; its thread says when it has stopped.`
         : "This run is already being cancelled; its thread says when it has stopped.";

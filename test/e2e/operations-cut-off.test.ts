@@ -78,6 +78,10 @@ it("a cancel whose answer never came: the thread says who cancelled, once; a rep
   await run.killed();
   await h.slack.waitFor(() => rootOf(h, rootTs).text.endsWith("Cancelled"));
   expect(h.kestra.kills).toHaveLength(1);
+  // Once it has stopped, a repeat says so.
+  const late = await ask(h, `cancel ${run.id}`);
+  expect(late.text).toBe(`<@${REQUESTER}> already cancelled this run; it is now *Cancelled*.`);
+  expect(h.kestra.kills).toHaveLength(1);
   expect(count(rootTs, CANCELLED)).toBe(1);
   expect(texts(rootTs).some((t) => t.includes("The run was cancelled"))).toBe(false);
 });

@@ -379,7 +379,10 @@ describe("the product on the real Kestra 2.0 engine", () => {
 
     // A second cancel of the ended run: a clear answer, no second note, Kestra state unchanged.
     const again = await s.ask(`cancel ${execution.id}`);
-    expect(again.text).toContain("already finished (*Cancelled*)");
+    // Who cancelled it is said, with what the run is now.
+    expect(again.text).toContain(
+      `<@${REQUESTER}> already cancelled this run; it is now *Cancelled*.`,
+    );
     expect(threadTexts(s, root.ts).filter((t) => t.includes(`Cancelled by`))).toHaveLength(1);
     expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");
 
