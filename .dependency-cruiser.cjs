@@ -1,11 +1,11 @@
-// Layers point one way: listeners → commands/home/runs → kestra, github, slack (port and builders),
+// Layers point one way: listeners → commands/home/mentions/runs → kestra, github, slack (port and builders),
 // with shared/ and contracts/ at the bottom. src/app.ts composes everything once and hands each
 // Slack surface the narrow dependencies its listeners use. `npm run lint:deps` (part of
 // `npm test`) enforces it.
 
 const app = "^src/(app|main)\\.ts$";
 const entry = "^src/(listeners|http)/";
-const features = "^src/(commands|home)/";
+const features = "^src/(commands|home|mentions)/";
 const runs = "^src/(runs|settings/settings-store\\.ts)";
 const clients = "^src/(kestra|github)/";
 const slack = "^src/slack/";

@@ -3,18 +3,18 @@
 # Docker task runner). Node 24 runs the TypeScript sources directly: there is no build step.
 
 # --- production dependencies only -------------------------------------------------------------
-FROM node:24-slim AS deps
+FROM node:24.9.0-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # --- the coding agent (Cline CLI), pinned ------------------------------------------------------
-FROM node:24-slim AS agent
+FROM node:24.9.0-slim AS agent
 ARG CLINE_VERSION=3.0.65
 RUN npm install -g --omit=dev --no-audit --no-fund "cline@${CLINE_VERSION}" && npm cache clean --force
 
 # --- runtime ----------------------------------------------------------------------------------
-FROM node:24-slim AS runtime
+FROM node:24.9.0-slim AS runtime
 # git: the worker clones and commits. setpriv (util-linux) lets the Kestra tasks drop from root to
 # `node` after taking ownership of their working directory; fail the build if it is missing.
 RUN apt-get update \

@@ -10,6 +10,8 @@ export interface CallCount {
   slackDetail: string;
   kestra: number;
   kestraDetail: string;
+  github: number;
+  githubDetail: string;
 }
 
 export function tally(names: string[]): string {
@@ -29,14 +31,30 @@ export function route(path: string): string {
     .replace("/api/v1/main", "");
 }
 
-export function countSince(h: Harness, slackFrom: number, kestraFrom: number): CallCount {
+/** GitHub paths as routes: owner, repo, numbers and shas folded. */
+export function githubRoute(path: string): string {
+  return (path.split("?")[0] ?? "")
+    .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{o}/{r}")
+    .replace(/\/[0-9a-f]{40}(?=\/|$)/g, "/{sha}")
+    .replace(/\/\d+(?=\/|$)/g, "/{n}");
+}
+
+export function countSince(
+  h: Harness,
+  slackFrom: number,
+  kestraFrom: number,
+  githubFrom = h.github.requests.length,
+): CallCount {
   const slack = h.slack.calls.slice(slackFrom).filter((c) => c.method !== "response_url");
   const kestra = h.kestra.requests.slice(kestraFrom);
+  const github = h.github.requests.slice(githubFrom);
   return {
     slack: slack.length,
     slackDetail: tally(slack.map((c) => c.method)),
     kestra: kestra.length,
     kestraDetail: tally(kestra.map((r) => `${r.method} ${route(r.path)}`)),
+    github: github.length,
+    githubDetail: tally(github.map((r) => `${r.method} ${githubRoute(r.path)} ${r.status}`)),
   };
 }
 
@@ -45,6 +63,7 @@ export async function callsPerRun(h: Harness): Promise<CallCount> {
   await h.app.runtime.reconciler.runOnce();
   const slackFrom = h.slack.calls.length;
   const kestraFrom = h.kestra.requests.length;
+  const githubFrom = h.github.requests.length;
   const before = h.kestra.executions.length;
   await h.command(nextIssue(h));
   await h.slack.waitFor(() => h.kestra.executions.length > before, { timeoutMs: 20_000 });
@@ -55,11 +74,14 @@ export async function callsPerRun(h: Harness): Promise<CallCount> {
   await h.click({ user: REQUESTER, messageTs: rootTs, actionId: ACTIONS.approve, value: run.id });
   await h.slack.waitFor(() => h.kestra.resumes.some((r) => r.executionId === run.id));
   await h.slack.waitFor(() => h.slack.message(CHANNEL, rootTs)?.text.endsWith("Creating PR"));
-  await run.prCreated();
+  const issue = Number(
+    h.kestra.execution(run.id).inputs["issue_url"]?.toString().split("/").at(-1),
+  );
+  await run.prCreated(h.github.addPull("acme", "api", { head: `autofix/issue-${issue}` }).htmlUrl);
   if (!h.slack.message(CHANNEL, rootTs)?.text.endsWith("PR opened")) {
     throw new Error("the run did not end on PR opened");
   }
   await h.app.runtime.background.drain();
   await h.app.runtime.edits.drain(10_000);
-  return countSince(h, slackFrom, kestraFrom);
+  return countSince(h, slackFrom, kestraFrom, githubFrom);
 }

@@ -5,6 +5,7 @@ import { startHarness } from "../test/support/harness.ts";
 import { ackLatency } from "./ack.ts";
 import { callsPerRun } from "./calls.ts";
 import { loadScenario } from "./load.ts";
+import { defaultIntervalSeconds, followHour } from "./pr-follow.ts";
 import { reconcileCost } from "./reconcile.ts";
 import { ms } from "./stats.ts";
 
@@ -39,8 +40,29 @@ async function main(): Promise<void> {
     console.log("\nAPI calls per completed run (command → patch → approve → PR opened → ended)");
     console.log(`  Slack  ${calls.slack}: ${calls.slackDetail}`);
     console.log(`  Kestra ${calls.kestra}: ${calls.kestraDetail}`);
+    console.log(`  GitHub ${calls.github}: ${calls.githubDetail}`);
   } finally {
     await fresh.close();
+  }
+
+  const every = defaultIntervalSeconds();
+  console.log(
+    `\nGitHub calls per followed PR per hour (a look every ${every} s, conditional: a 304 does not count against the rate limit)`,
+  );
+  for (const busy of [false, true]) {
+    const hh = await startHarness({ env: { LOG_LEVEL: "warn" } });
+    try {
+      const hour = await followHour(hh, busy);
+      const what = busy
+        ? "busy hour (checks run then pass, a review)"
+        : "quiet hour (nothing changes)";
+      console.log(
+        `  ${what.padEnd(44)} ${hour.calls} calls, ${hour.notModified} answered 304, ${hour.counted} counted against the rate limit (${hour.looks} looks)`,
+      );
+      console.log(`    ${hour.detail}`);
+    } finally {
+      await hh.close();
+    }
   }
 
   const rec = await reconcileCost(HISTORY);

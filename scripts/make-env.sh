@@ -89,7 +89,9 @@ elif [[ ! $value =~ ^[A-Za-z0-9]{20,64}$ ]]; then
   problem "SLACK_SIGNING_SECRET does not look like a signing secret (32 letters and digits): copy it again from Basic Information → App Credentials."
 fi
 value="$(get KESTRA_USERNAME)"
-if [[ ! $value =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
+if [ -z "$value" ]; then
+  problem "KESTRA_USERNAME is empty: set the Kestra user, an e-mail address (Kestra 2.0's basic auth needs one), e.g. admin@example.com."
+elif [[ ! $value =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
   problem "KESTRA_USERNAME is not an e-mail address: Kestra 2.0's basic auth needs one, e.g. admin@example.com."
 fi
 value="$(get KESTRA_PASSWORD)"
@@ -112,7 +114,7 @@ hint() {
   case "$1" in
     OPENAI_API_KEY) echo "the API key of the coding agent's model provider" ;;
     GITHUB_TOKEN) echo "a read-only GitHub token (Contents, Issues, Pull requests: read)" ;;
-    GITHUB_PR_TOKEN) echo "a GitHub token that can push and open PRs (Contents, Pull requests: read/write)" ;;
+    GITHUB_PR_TOKEN) echo "a GitHub token that can push and open PRs (Contents, Pull requests: read/write) and file issues (Issues: read/write)" ;;
   esac
 }
 
@@ -133,6 +135,11 @@ for pair in \
     echo "wrote SECRET_$secret (from $plain)"
   fi
 done
+
+# Not a problem, but every "View in Kestra" link in Slack would point at the reader's own machine.
+if [ -z "$(get KESTRA_PUBLIC_URL)" ]; then
+  echo "warning: KESTRA_PUBLIC_URL is empty, so Slack's Kestra links will point at http://localhost:8080, which only works on this machine; set it to the URL people open Kestra at." >&2
+fi
 
 if [ "${#problems[@]}" -gt 0 ]; then
   echo "$env_file is not ready; fix these and run scripts/make-env.sh again:" >&2

@@ -2,6 +2,7 @@ import { type App, webApi } from "@slack/bolt";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGitHubClient } from "./github/client.ts";
+import { MemoryEtagStore } from "./github/conditional.ts";
 import { HomePrefs } from "./home/home-prefs.ts";
 import { HomeTab } from "./home/publish.ts";
 import { SetupCheck } from "./home/setup-check.ts";
@@ -12,13 +13,19 @@ import { kestraProbe } from "./http/probes.ts";
 import { KestraClient } from "./kestra/client.ts";
 import { type ListenerDeps, registerListeners } from "./listeners/index.ts";
 import type { Logger } from "./logger.ts";
+import { followUpIntent, ReplyDispatcher, reviseIntent } from "./mentions/replies.ts";
+import { MentionService } from "./mentions/service.ts";
 import { Background } from "./runs/background.ts";
 import { composeRuns, type RunServices } from "./runs/compose.ts";
+import { MemoryEventClaims, PostgresEventClaims } from "./runs/event-claims.ts";
+import type { FollowUps } from "./runs/follow-up.ts";
 import { PostgresJournal } from "./runs/journal.ts";
 import { Links } from "./runs/links.ts";
 import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { PostgresEditStore } from "./runs/postgres-edits.ts";
 import { PostgresPaceStore } from "./runs/postgres-pace.ts";
+import type { PrFollower } from "./runs/pr-follow.ts";
+import { KvFollowStore, PostgresEtagStore, PostgresFollowStore } from "./runs/pr-follow-store.ts";
 import { RunQueries } from "./runs/queries.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -29,6 +36,7 @@ import { SettingsStore } from "./settings/settings-store.ts";
 import { CLOSE_MS, DRAIN_MS, settlesWithin } from "./shutdown.ts";
 import { Approvers } from "./slack/approvers.ts";
 import { boltLogger } from "./slack/bolt-logger.ts";
+import { SlackConversations } from "./slack/conversation.ts";
 import { MemoryEditStore } from "./slack/edit-queue.ts";
 import { MemoryPaceStore, SlackPacer } from "./slack/pacer.ts";
 import { SlackThreads } from "./slack/thread.ts";
@@ -73,6 +81,10 @@ export interface AppRuntime {
   /** Edits waiting for chat.update's budget: drain(ms) sends what is due. */
   edits: Pick<SlackThreads["edits"], "drain">;
   reconciler: Reconciler;
+  /** Follows the PRs runs opened (checks, reviews, merge) in their threads. */
+  prFollower: PrFollower;
+  /** Fix the failing checks / Address the review; `fromThread` is the mentions' entry. */
+  followUps: FollowUps;
   settings: SettingsStore;
   /** The bot's own clients. */
   kestra: KestraClient;
@@ -188,13 +200,19 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
   });
   const records = new RunRecords(threads, { journal });
+  // Which PRs are followed: Kestra's KV alone, PostgreSQL with replicas (with the ETags).
+  const followStore = lock instanceof PostgresLock ? new PostgresFollowStore(lock) : undefined;
   const approvers = new Approvers(slack);
+  const conversations = new SlackConversations(slack, logger);
+  const claims =
+    lock instanceof PostgresLock ? new PostgresEventClaims(lock) : new MemoryEventClaims();
   const settings = new SettingsStore(kestra, config.policy, logger);
   const webHost = config.github.webHost;
   const runs = composeRuns({
     kestra,
     github,
     threads,
+    conversations,
     records,
     lock,
     ledger: lock instanceof PostgresLock ? new PostgresStartLedger(lock) : new MemoryStartLedger(),
@@ -209,6 +227,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     signal: stopper.signal,
     resumeBackoffMs: deps.resumeBackoffMs ?? 500,
     digestWindowMs: deps.digestWindowMs,
+    prFollow: {
+      store: followStore ?? new KvFollowStore(kestra),
+      etags: lock instanceof PostgresLock ? new PostgresEtagStore(lock) : new MemoryEtagStore(),
+      options: config.prFollow,
+    },
+    now: deps.now,
   });
   const {
     reader,
@@ -221,6 +245,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     operations,
     revisions,
     unstarted,
+    followUps,
+    prFollower,
+    threadStarter,
+    filings,
   } = runs;
   const stuck = new StuckDetector({
     kestra,
@@ -270,6 +298,17 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     prefs,
     setup,
   });
+  const mentions = new MentionService({
+    settings,
+    threadStarter,
+    conversations,
+    // Replies in a run's thread, by intent; revise takes what no other intent takes.
+    replies: new ReplyDispatcher([followUpIntent(followUps), reviseIntent(revisions)]),
+    filings,
+    logger,
+    webHost,
+  });
+  const asked = { mentions, conversations, claims, outages: failures, logger, webHost };
   const listeners: ListenerDeps = {
     commands: {
       outages: failures,
@@ -290,6 +329,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       decisions,
       operations,
       revisions,
+      followUps,
       queries,
       kestra,
       settings,
@@ -299,10 +339,12 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       prefs,
       setup,
       webHost,
+      mentions,
+      conversations,
     },
-    events: { home, prefs, slack, logger },
+    events: { home, prefs, slack, ...asked },
     shortcuts: { slack, logger, settings, starter, webHost },
-    views: { revisions, home, settings, approvers, slack, logger, webHost },
+    views: { revisions, home, settings, approvers, slack, ...asked },
   };
 
   /** Slack reached and the database ready: notifications are taken (503 before). */
@@ -310,9 +352,14 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   const kestraEvents = kestraEventsHandler({
     accepting: () => started,
     token: config.webhookToken,
-    // setup-check's report goes to the Home of whoever started it; every other event is a run's.
+    // setup-check's report goes to the Home of whoever started it, file-issue's outcome to the
+    // thread it was filed from; every other event is a run's.
     sync: (id, hint) =>
-      hint.event === "setup_check" ? home.setupCheckReported(id) : syncer.sync(id, { hint }),
+      hint.event === "setup_check"
+        ? home.setupCheckReported(id)
+        : hint.event === "file_issue"
+          ? filings.reported(id)
+          : syncer.sync(id, { hint }),
     background,
     logger,
     signal: stopper.signal,
@@ -346,11 +393,25 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     // Not ready while the Socket Mode connection is not up: Slack cannot reach the bot then.
     socket ? { socketMode: () => socket.state } : {},
   );
+  // A listener's work goes on after its ack (a command's start): shutdown waits for it too.
+  bolt.use(async ({ next }) => {
+    await background.watch(next());
+  });
   registerListeners(bolt, listeners);
 
   return {
     bolt,
-    runtime: { background, digest, edits: threads.edits, reconciler, settings, kestra, slack },
+    runtime: {
+      background,
+      digest,
+      edits: threads.edits,
+      reconciler,
+      prFollower,
+      followUps,
+      settings,
+      kestra,
+      slack,
+    },
     async start() {
       // HTTP first: /healthz answers while Slack and the database are reached.
       const port = await front.listen();
@@ -358,6 +419,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       try {
         await front.init();
         await journal?.init();
+        await followStore?.init();
         threads.edits.start();
         started = true;
         // Checks run while Socket Mode connects: /readyz tells them apart.
@@ -370,10 +432,13 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
       }
       background.run("reconcile at start-up", () => reconciler.runOnce());
       reconciler.start(config.reconcile.intervalMs);
+      background.run("PR follow at start-up", () => prFollower.runOnce());
+      prFollower.start();
       return { port };
     },
     async stop() {
       reconciler.stop();
+      prFollower.stop();
       readiness.stop();
       // Stops taking requests at once; resolves when the open ones are answered, which a request
       // waiting for its sync only is once that wait ends (below), so it is not awaited first.

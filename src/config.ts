@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "./contracts/flow.ts";
 import { ConfigError } from "./errors.ts";
-import { type Policy, splitApprovers } from "./settings/channel-settings.ts";
+import { MODEL_PATTERN, type Policy, splitApprovers } from "./settings/channel-settings.ts";
 import { webHostForApi } from "./shared/issue-url.ts";
 
 // The bot's configuration, parsed once from an env object. The entry points pass the environment in; nothing else reads it.
@@ -16,21 +16,38 @@ const csv = z
       .filter((s) => s.length > 0),
   );
 
+/** A whole number in [min, max]: one message for every way it can be wrong ("ten", -1, 1.5). */
+const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}-${max}`;
+  const error = `must be ${what} (${range})`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
+/** A comma-separated list whose entries match `pattern`; a bad entry is named, not its index. */
+const listOf = (pattern: RegExp, what: string) =>
+  csv.pipe(
+    z.array(
+      z.string().regex(pattern, {
+        error: (issue) => `has "${String(issue.input).slice(0, 40)}", which is not ${what}`,
+      }),
+    ),
+  );
+
+/** The model a run gets when neither the command nor the channel names one. */
+export const DEFAULT_MODEL = "gpt-4.1";
+
 const httpUrl = (hint: string) =>
   z.url({ protocol: /^https?$/, error: `must be an http(s) URL, e.g. ${hint}` });
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const envSchema = z.object({
-  PORT: z.coerce
-    .number({ error: "must be a port number" })
-    .int()
-    .min(0)
-    .max(65535, { error: "must be a port number (0-65535)" })
-    .default(3000),
+  PORT: wholeNumber("a port number", 0, 65535).default(3000),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
     .default("info"),
+  /** json for machines (the default), pretty for a person at a terminal (npm run dev). */
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
 
   SLACK_BOT_TOKEN: z
     .string({ error: "is required: the bot token (xoxb-…) from OAuth & Permissions" })
@@ -46,11 +63,7 @@ const envSchema = z.object({
     .default("https://slack.com/api/")
     .transform((u) => (u.endsWith("/") ? u : `${u}/`)),
   /** How long the bot keeps trying to reach Slack at start-up before it gives up (exit 2). */
-  SLACK_START_TIMEOUT_SECONDS: z.coerce
-    .number({ error: "must be a number of seconds" })
-    .int()
-    .min(1, { error: "must be 1 or more seconds" })
-    .default(90),
+  SLACK_START_TIMEOUT_SECONDS: wholeNumber("a number of seconds", 1).default(90),
 
   KESTRA_URL: httpUrl("http://kestra:8080").transform((u) => u.replace(/\/+$/, "")),
   KESTRA_USERNAME: z.string({ error: "is required: the Kestra basic-auth user (an email)" }).min(1),
@@ -82,47 +95,35 @@ const envSchema = z.object({
     .string()
     .regex(/^[CG][A-Z0-9]+$/, { error: "must be a channel id such as C0123456789 (not a #name)" })
     .optional(),
-  AUTOFIX_APPROVERS: csv.pipe(
-    z.array(
-      z.string().regex(/^[UWS][A-Z0-9]+$/, {
-        error: "entries must be Slack user ids (U…/W…) or user group ids (S…)",
-      }),
-    ),
-  ),
-  AUTOFIX_ALLOWED_REPOS: csv.pipe(
-    z.array(
-      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/(\*|[A-Za-z0-9._-]+)$/, {
-        error: "entries must be owner/repo or owner/*",
-      }),
-    ),
+  AUTOFIX_APPROVERS: listOf(/^[UWS][A-Z0-9]+$/, "a Slack user id (U…/W…) or user group id (S…)"),
+  AUTOFIX_ALLOWED_REPOS: listOf(
+    /^[A-Za-z0-9][A-Za-z0-9-]*\/(\*|[A-Za-z0-9._-]+)$/,
+    "owner/repo or owner/*",
   ),
   AUTOFIX_DEFAULT_REPO: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { error: "must be owner/repo" })
     .optional(),
-  AUTOFIX_DEFAULT_LABELS: csv.pipe(
-    z.array(z.string().max(50, { error: "labels must be at most 50 characters" })),
-  ),
+  AUTOFIX_DEFAULT_LABELS: listOf(/^.{1,50}$/, "a label of at most 50 characters"),
+  AUTOFIX_MODEL: z
+    .string()
+    .regex(MODEL_PATTERN, {
+      error: "must be a model id such as gpt-4.1 (letters, digits, . _ : / @ -)",
+    })
+    .default(DEFAULT_MODEL),
   AUTOFIX_REQUIRE_APPROVAL: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
     .transform((v) => v === "true"),
-  AUTOFIX_STUCK_MINUTES: z.coerce
-    .number({ error: "must be a number of minutes" })
-    .int()
-    .min(0, { error: "must be 0 (off) or more minutes" })
-    .default(30),
-  AUTOFIX_RECONCILE_INTERVAL_SECONDS: z.coerce
-    .number({ error: "must be a number of seconds" })
-    .int()
-    .min(0, { error: "must be 0 (off) or more seconds" })
-    .default(300),
-  AUTOFIX_RECONCILE_LOOKBACK_HOURS: z.coerce
-    .number({ error: "must be a number of hours" })
-    .int()
-    .min(1)
-    .default(48),
-  KESTRA_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  AUTOFIX_STUCK_MINUTES: wholeNumber("a number of minutes, 0 for off", 0).default(30),
+  AUTOFIX_RECONCILE_INTERVAL_SECONDS: wholeNumber("a number of seconds, 0 for off", 0).default(300),
+  AUTOFIX_RECONCILE_LOOKBACK_HOURS: wholeNumber("a number of hours", 1).default(48),
+  KESTRA_TIMEOUT_MS: wholeNumber("a number of milliseconds", 100).default(10_000),
+  AUTOFIX_PR_FOLLOW_DAYS: wholeNumber("a number of days, 0 to not follow PRs", 0).default(14),
+  AUTOFIX_PR_POLL_SECONDS: wholeNumber("a number of seconds, 0 for only at start-up", 0).default(
+    120,
+  ),
+  AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES: wholeNumber("a number of minutes", 1).default(120),
   /** PostgreSQL for the per-run lock across replicas; unset = one replica (see README). */
   DATABASE_URL: z
     .string()
@@ -141,6 +142,7 @@ export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as (keyof typeof env
 export interface Config {
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: "json" | "pretty";
   slack: {
     botToken: string;
     signingSecret: string;
@@ -162,6 +164,8 @@ export interface Config {
   policy: Policy;
   stuckAfterMs: number;
   reconcile: { intervalMs: number; lookbackHours: number };
+  /** Following the PRs runs open: for how long, how often, when hanging checks are said. */
+  prFollow: { days: number; intervalMs: number; checksTimeoutMs: number };
   databaseUrl: string | undefined;
 }
 
@@ -174,7 +178,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
-        const field = issue.path.join(".") || "(environment)";
+        // The variable, never a list index: listOf names the bad entry itself.
+        const field = String(issue.path[0] ?? "(environment)");
         return `${field} ${issue.message}`;
       }),
     );
@@ -183,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -214,11 +220,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       defaultRepo: e.AUTOFIX_DEFAULT_REPO,
       defaultLabels: e.AUTOFIX_DEFAULT_LABELS.length > 0 ? e.AUTOFIX_DEFAULT_LABELS : ["bug"],
       requireApproval: e.AUTOFIX_REQUIRE_APPROVAL,
+      model: e.AUTOFIX_MODEL,
+      // Where /autofix is allowed, so are mentions and issues filed from a thread.
+      mentions: true,
+      fileIssues: true,
     },
     stuckAfterMs: e.AUTOFIX_STUCK_MINUTES * 60_000,
     reconcile: {
       intervalMs: e.AUTOFIX_RECONCILE_INTERVAL_SECONDS * 1000,
       lookbackHours: e.AUTOFIX_RECONCILE_LOOKBACK_HOURS,
+    },
+    prFollow: {
+      days: e.AUTOFIX_PR_FOLLOW_DAYS,
+      intervalMs: e.AUTOFIX_PR_POLL_SECONDS * 1000,
+      checksTimeoutMs: e.AUTOFIX_PR_CHECKS_TIMEOUT_MINUTES * 60_000,
     },
     databaseUrl: e.DATABASE_URL,
   };

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { parseConfig, secretValues } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
+import { prettyDestination } from "./pretty-logs.ts";
 import { FORCE_EXIT_MS } from "./shutdown.ts";
 
 // Process entry: parse config, wire dependencies, serve, and shut down cleanly on SIGTERM.
@@ -22,7 +23,11 @@ try {
   cannotStart(err);
 }
 
-const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
+const logger = createLogger({
+  level: config.logLevel,
+  secrets: secretValues(config),
+  ...(config.logFormat === "pretty" ? { destination: prettyDestination() } : {}),
+});
 const app = createApp(config, { logger });
 
 let stopping = false;

@@ -4,6 +4,7 @@ import { parseRepoUrl, repoUrl } from "../shared/issue-url.ts";
 import { notAllowedMessage } from "../slack/allow-list.ts";
 import { COMMAND } from "../slack/ids.ts";
 import { refusalText } from "../slack/refusal-text.ts";
+import { modelArg } from "./model-arg.ts";
 import { subcommand } from "./types.ts";
 
 export const BATCH_MAX_ISSUES = 50;
@@ -20,22 +21,34 @@ interface BatchArgs {
   labels: string[];
   max: number | undefined;
   prs: boolean;
+  model: string | undefined;
 }
 
-/** `/autofix batch <owner/repo | repo-url> [label:<l>]… [max:<n>] [pr]` */
+/** `/autofix batch <owner/repo | repo-url> [label:<l>]… [max:<n>] [pr] [model:<id>]` */
 export const batchCommand = subcommand<BatchArgs, BatchDeps>({
   name: "batch",
-  usage: `${COMMAND} batch <owner/repo | repo-url> [label:<label>]… [max:<n>] [pr]`,
+  usage: `${COMMAND} batch <owner/repo | repo-url> [label:<label>]… [max:<n>] [pr] [model:<id>]`,
   summary: `fix up to n (default ${DEFAULT_MAX}, at most ${BATCH_MAX_ISSUES}) open issues with all the labels (default: the channel's); \`pr\` opens pull requests (after approval), otherwise a dry run`,
   examples: [
     `${COMMAND} batch acme/api label:bug max:3`,
     `${COMMAND} batch https://github.com/acme/api label:bug label:easy pr`,
+    `${COMMAND} batch acme/api pr model:gpt-4.1`,
   ],
   parse(words) {
-    const args: BatchArgs = { repo: undefined, labels: [], max: undefined, prs: false };
+    const args: BatchArgs = {
+      repo: undefined,
+      labels: [],
+      max: undefined,
+      prs: false,
+      model: undefined,
+    };
     for (const word of words) {
       const lower = word.toLowerCase();
-      if (lower === "pr" || lower === "prs") {
+      const model = modelArg(word);
+      if (model) {
+        if (!model.ok) return model;
+        args.model = model.model;
+      } else if (lower === "pr" || lower === "prs") {
         args.prs = true;
       } else if (lower.startsWith("label:")) {
         const label = word.slice("label:".length);
@@ -100,6 +113,7 @@ export const batchCommand = subcommand<BatchArgs, BatchDeps>({
       labels: args.labels.length > 0 ? args.labels : policy.defaultLabels,
       max: args.max ?? DEFAULT_MAX,
       prs: args.prs,
+      model: args.model,
     });
     if (!result.ok) {
       await ctx.respond({ response_type: "ephemeral", text: refusalText(result.refusal) });

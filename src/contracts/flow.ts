@@ -6,6 +6,8 @@ export const SINGLE_FLOW_ID = "ai-issue-autofix";
 export const BATCH_FLOW_ID = "batch-issue-autofix";
 /** Checks, inside Kestra, what only Kestra holds (its secrets), and tells the bot. */
 export const SETUP_CHECK_FLOW_ID = "setup-check";
+/** Files a GitHub issue written from a Slack thread, with the token only Kestra holds (Issues: write). */
+export const FILE_ISSUE_FLOW_ID = "file-issue";
 
 /** Inputs of ai-issue-autofix that the bot sends when it starts a run. */
 export const SINGLE_INPUTS = {
@@ -18,6 +20,11 @@ export const SINGLE_INPUTS = {
   /** Revise: the reviewer's feedback (STRING) and the previous run's patch.diff (FILE), both optional. */
   feedback: "feedback",
   previousPatch: "previous_patch",
+  /**
+   * Fix the failing checks / Address the review: the open PR whose branch the worker checks out
+   * and create_pr pushes a commit onto (INT, optional; no new PR).
+   */
+  prNumber: "pr_number",
 } as const;
 
 /** Inputs of batch-issue-autofix. */
@@ -27,6 +34,7 @@ export const BATCH_INPUTS = {
   maxIssues: "max_issues",
   createPrs: "create_prs",
   waitForApproval: "wait_for_approval",
+  model: "model",
 } as const;
 
 /** Task ids of batch-issue-autofix that the bot reads. */
@@ -45,6 +53,14 @@ export const SETUP_CHECK = {
   inputs: { repo: "repo" },
   tasks: { check: "check", notify: "notify_setup_check" },
   file: "check.json",
+} as const;
+
+/** Inputs, task ids and output vars of file-issue. */
+export const FILE_ISSUE = {
+  inputs: { repo: "repo", title: "title", body: "body" },
+  tasks: { file: "file", notify: "notify_file_issue" },
+  /** What `autofix file-issue` prints as Kestra outputs (outputs.file.vars). */
+  vars: { issueUrl: "issue_url", issueNumber: "issue_number" },
 } as const;
 
 /** `onResume` inputs of the approval Pause task. */
@@ -82,6 +98,12 @@ export const LABELS = {
   title: "autofix-title",
   /** On child runs of a batch: the batch execution's id. */
   batch: "autofix-batch",
+  /** On a follow-up run: what it answers ("checks-<sha>" or "review-<id>" of its PR). */
+  followUp: "autofix-follow-up",
+  /** A run whose root is a reply in a person's thread (a mention): that thread's ts. */
+  thread: "slack-thread",
+  /** The message that asked for the run (a mention, a DM): its status reactions go there. */
+  ask: "slack-ask",
 } as const;
 
 /** Kestra label keys must match this (kestra.md); checked for our own keys in a test. */

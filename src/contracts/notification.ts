@@ -11,6 +11,8 @@ export const NOTIFICATION_EVENTS = [
   "finished",
   /** From setup-check: its report is ready (and the bot's token was accepted, or it would be 401). */
   "setup_check",
+  /** From file-issue, once it has ended: the issue was filed (or not), its run may start. */
+  "file_issue",
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

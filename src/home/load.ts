@@ -24,6 +24,7 @@ import {
 } from "../slack/blocks/home/model.ts";
 import { fixStatusOf } from "../slack/blocks/home/status.ts";
 import { userMessage } from "../slack/error-messages.ts";
+import { permalinkOf } from "../slack/permalinks.ts";
 
 // Loads what the dashboard shows. Every Kestra listing is a filtered, paginated search.
 
@@ -33,7 +34,7 @@ export interface HomeLoadDeps {
   queries: RunQueries;
   views: Pick<RunViews, "view">;
   links: Links;
-  /** The workspace's URL, for thread links. */
+  /** Thread links (slack/permalinks.ts). */
   slack: webApi.WebClient;
   logger: Logger;
   webHost: string;
@@ -67,8 +68,7 @@ export async function loadRuns(
     const total = scan.runs.length;
     const current = clampPage(page, total, RUNS_PER_PAGE);
     const slice = scan.runs.slice((current - 1) * RUNS_PER_PAGE, current * RUNS_PER_PAGE);
-    const base = await workspaceUrl(d);
-    const rows = await mapLimit(slice, FAN_OUT, (run) => runRow(d, run.execution, base));
+    const rows = await mapLimit(slice, FAN_OUT, (run) => runRow(d, run.execution));
     return {
       page: current,
       pageCount: pageCount(total, RUNS_PER_PAGE),
@@ -85,11 +85,11 @@ export async function loadRuns(
   }
 }
 
-async function runRow(d: HomeLoadDeps, light: Execution, base: string | undefined) {
+async function runRow(d: HomeLoadDeps, light: Execution) {
   const ctx = contextOf(light);
   if (!ctx) return undefined;
   const execution = await d.queries.full(light);
-  const view = await d.views.view(execution);
+  const { view, prUrl } = await viewWithPr(d, execution, ctx.repo);
   return {
     executionId: execution.id,
     status: view.status,
@@ -99,28 +99,18 @@ async function runRow(d: HomeLoadDeps, light: Execution, base: string | undefine
     requester: ctx.user,
     startedAt: execution.state.startDate ?? undefined,
     kestraUrl: d.links.execution(SINGLE_FLOW_ID, execution.id),
-    threadUrl: base ? threadUrl(base, ctx.channel, ctx.rootTs) : undefined,
-    prUrl: await d.queries.prUrl(execution, view, ctx.repo),
+    threadUrl: await permalinkOf(d, ctx.channel, ctx.rootTs, ctx.threadTs),
+    prUrl,
   } satisfies RunRow;
 }
 
-/** Message links have the documented shape https://<workspace>.slack.com/archives/<channel>/p<ts digits>. */
-export function threadUrl(workspace: string, channel: string, ts: string): string {
-  return `${workspace.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
-}
-
-const workspaceUrls = new WeakMap<webApi.WebClient, string>();
-
-async function workspaceUrl(d: HomeLoadDeps): Promise<string | undefined> {
-  const cached = workspaceUrls.get(d.slack);
-  if (cached) return cached;
-  try {
-    const url = (await d.slack.auth.test()).url;
-    if (url) workspaceUrls.set(d.slack, url);
-    return url;
-  } catch {
-    return undefined;
-  }
+/** A run's view with its PR: one the bot no longer follows is asked of GitHub (RunViews). */
+async function viewWithPr(d: HomeLoadDeps, execution: Execution, repo: string | undefined) {
+  const first = await d.views.view(execution);
+  const prUrl = await d.queries.prUrl(execution, first, repo);
+  const view =
+    prUrl && first.status === "pr_opened" ? await d.views.view(execution, undefined, prUrl) : first;
+  return { view, prUrl };
 }
 
 /** The repositories the dashboard lists: a channel's (or the environment's) default and allow-list. */
@@ -218,7 +208,7 @@ async function issueRow(
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
     const execution = await d.queries.full(newest);
-    const view = await d.views.view(execution);
+    const { view, prUrl } = await viewWithPr(d, execution, issue.repo);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {
@@ -226,11 +216,11 @@ async function issueRow(
       fix: fixStatusOf(view.status),
       runStatus: view.status,
       runUrl: shown ? d.links.execution(SINGLE_FLOW_ID, newest.id) : undefined,
-      prUrl: await d.queries.prUrl(execution, view, issue.repo),
+      prUrl,
     };
   } catch (err) {
     d.logger.warn({ err, repo: issue.repo, issue: issue.number }, "home: cannot read fix status");
-    return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
+    return { ...base, fix: "unknown", runStatus: undefined, runUrl: undefined, prUrl: undefined };
   }
 }
 

@@ -3,12 +3,17 @@ import {
   type ChannelSettings,
   channelSettingsSchema,
   LABEL_PATTERN,
+  MODEL_PATTERN,
   type Policy,
   REPO_OR_WILDCARD,
 } from "../settings/channel-settings.ts";
 import { isRepoAllowed } from "../shared/allowed-repos.ts";
 import { parseRepoUrl } from "../shared/issue-url.ts";
-import { fieldBlockId, REQUIRE_APPROVAL_VALUES } from "../slack/blocks/settings-modal.ts";
+import {
+  CONVERSATION_VALUES,
+  fieldBlockId,
+  REQUIRE_APPROVAL_VALUES,
+} from "../slack/blocks/settings-modal.ts";
 import { SETTINGS } from "../slack/ids.ts";
 
 // Reads and validates the settings modal's state. Every problem is reported on its own block,
@@ -25,6 +30,7 @@ interface StateValue {
   selected_conversations?: string[];
   selected_users?: string[];
   selected_option?: { value: string } | null;
+  selected_options?: { value: string }[];
 }
 
 export type StateValues = Record<string, Record<string, StateValue>>;
@@ -148,11 +154,29 @@ export function parseSettingsForm(
     settings.approvers = approvers;
   }
 
+  const model = field("model")?.value?.trim();
+  if (model) {
+    if (MODEL_PATTERN.test(model)) settings.model = model;
+    else {
+      errors[fieldBlockId("model", channel)] =
+        `${quote(model)} is not a model id: letters, digits and . _ : / @ - (e.g. gpt-4.1).`;
+    }
+  }
+
   const approval = field("requireApproval")?.selected_option?.value;
   if (approval === REQUIRE_APPROVAL_VALUES.yes) settings.requireApproval = true;
   else if (approval === REQUIRE_APPROVAL_VALUES.no) settings.requireApproval = false;
   else if (approval !== undefined && approval !== REQUIRE_APPROVAL_VALUES.default) {
     errors[fieldBlockId("requireApproval", channel)] = "Pick one of the options.";
+  }
+
+  // Both are on by default: only a switch turned off is stored. A form without the field (opened
+  // before it existed) changes neither.
+  const conversation = field("conversation");
+  if (conversation) {
+    const on = new Set((conversation.selected_options ?? []).map((o) => o.value));
+    if (!on.has(CONVERSATION_VALUES.mentions)) settings.mentions = false;
+    if (!on.has(CONVERSATION_VALUES.fileIssues)) settings.fileIssues = false;
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };

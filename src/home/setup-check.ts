@@ -1,6 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import {
   BATCH_FLOW_ID,
+  FILE_ISSUE_FLOW_ID,
   LABELS,
   SETUP_CHECK,
   SETUP_CHECK_FLOW_ID,
@@ -36,7 +37,7 @@ export interface Viewer {
   user: string;
 }
 
-const FLOWS = [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID] as const;
+const FLOWS = [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID, FILE_ISSUE_FLOW_ID] as const;
 /** Executions whose notification reached the bot (its notify task may still show RUNNING). */
 const HEARD_MAX = 100;
 

@@ -49,5 +49,6 @@ export async function clickedRun(
 function belongsTo(ctx: RunContext, place: ButtonPlace, alertChannels: (string | undefined)[]) {
   if (alertChannels.includes(place.channel)) return true;
   if (ctx.channel !== place.channel) return false;
-  return place.threadTs === ctx.rootTs || place.messageTs === ctx.rootTs;
+  const threadTs = ctx.threadTs ?? ctx.rootTs;
+  return place.threadTs === threadTs || place.messageTs === ctx.rootTs;
 }

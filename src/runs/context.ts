@@ -15,6 +15,10 @@ export interface RunContext {
   slug: string;
   /** Set on child runs of a batch: the batch execution, whose thread they report into. */
   batch?: string;
+  /** The root is a reply in this thread (a run asked for by a mention), not a thread's parent. */
+  threadTs?: string;
+  /** The message that asked for the run, in `channel`: its status reactions go there. */
+  askTs?: string;
 }
 
 export function runLabels(ctx: RunContext): Record<string, string> {
@@ -28,6 +32,8 @@ export function runLabels(ctx: RunContext): Record<string, string> {
   if (ctx.issue) labels[LABELS.issue] = ctx.issue;
   if (ctx.title) labels[LABELS.title] = ctx.title.slice(0, 200);
   if (ctx.batch) labels[LABELS.batch] = ctx.batch;
+  if (ctx.threadTs) labels[LABELS.thread] = ctx.threadTs;
+  if (ctx.askTs) labels[LABELS.ask] = ctx.askTs;
   return labels;
 }
 
@@ -42,6 +48,8 @@ export function contextOf(execution: Pick<Execution, "id" | "labels">): RunConte
   if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(rootTs)) return undefined;
   const repo = labelValue(execution, LABELS.repo);
   const issue = labelValue(execution, LABELS.issue);
+  const threadTs = tsLabel(execution, LABELS.thread);
+  const askTs = tsLabel(execution, LABELS.ask);
   return {
     team,
     channel,
@@ -52,5 +60,12 @@ export function contextOf(execution: Pick<Execution, "id" | "labels">): RunConte
     title: labelValue(execution, LABELS.title),
     slug: slugOf(repo, issue, execution.id),
     ...(batch ? { batch } : {}),
+    ...(threadTs ? { threadTs } : {}),
+    ...(askTs ? { askTs } : {}),
   };
+}
+
+function tsLabel(execution: Pick<Execution, "labels">, key: string): string | undefined {
+  const value = labelValue(execution, key);
+  return value && /^\d+\.\d+$/.test(value) ? value : undefined;
 }

@@ -73,6 +73,10 @@ CREATE TABLE IF NOT EXISTS autofix_edit (
   lease_until timestamptz,
   owner text,
   PRIMARY KEY (channel, ts)
+);
+CREATE TABLE IF NOT EXISTS autofix_event (
+  key text PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now()
 );`;
 
 interface Row {
@@ -107,6 +111,7 @@ export class PostgresJournal implements RecordJournal {
         [],
       );
       await this.db.query("DELETE FROM autofix_start WHERE at < now() - interval '1 day'", []);
+      await this.db.query("DELETE FROM autofix_event WHERE at < now() - interval '1 day'", []);
     });
   }
 
@@ -251,5 +256,5 @@ function snapshotOf(t: ThreadRef, rows: Row[]): ThreadSnapshot {
   ];
   // Earlier root writes of other runs (the root followed another run before) stay known.
   for (const r of onRoot.slice(0, -1)) posts.push({ ts: r.ts, meta: r.meta, fileNames: [] });
-  return new ThreadSnapshot(posts);
+  return new ThreadSnapshot(posts, t.rootTs);
 }

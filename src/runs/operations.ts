@@ -1,18 +1,16 @@
 import pRetry, { AbortError } from "p-retry";
 import { BATCH_FLOW_ID } from "../contracts/flow.ts";
-import { NotAuthorizedError, UpstreamError } from "../errors.ts";
+import { NotAuthorizedError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import { type Execution, isTerminal } from "../kestra/types.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { Refusal } from "../shared/refusal.ts";
-import type { RunStatus } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
-import { cancelledNote, rerunNote, restartedNote } from "../slack/blocks/run-notes.ts";
-import type { SlackThreads } from "../slack/thread.ts";
+import { stuckCancelledText, stuckRetriedText } from "../slack/blocks/stuck-alert.ts";
 import type { RunContext } from "./context.ts";
+import type { OperationFinisher, OpState } from "./finish-operation.ts";
 import type { RunLock } from "./lock.ts";
-import { KEYS, type RunRecords } from "./record.ts";
-import type { RunStarter } from "./starter.ts";
+import type { AlertRef, RunRecords } from "./record.ts";
 import { attemptOf, deriveView } from "./status.ts";
 import type { RunSyncer } from "./sync.ts";
 import { thread } from "./thread-sync.ts";
@@ -23,12 +21,11 @@ const KILL_WAIT_MS = 10_000;
 export interface OperationDeps {
   kestra: KestraClient;
   records: RunRecords;
-  threads: SlackThreads;
   approvers: Approvers;
   lock: RunLock;
   syncer: RunSyncer;
   settings: SettingsStore;
-  starter: RunStarter;
+  finisher: OperationFinisher;
 }
 
 /** A run as re-read from Kestra: never from a button value or a typed argument. */
@@ -37,16 +34,25 @@ export interface LoadedRun {
   ctx: RunContext;
 }
 
+/** Where the request came from, when a stuck alert's buttons must give way. */
+export interface Asked {
+  alert?: AlertRef;
+}
+
 export type OperationResult =
   | { ok: true; done: "cancelled" | "restarted" }
-  | { ok: true; done: "rerun"; executionId: string }
+  /** The new run's id; undefined when the kill has not landed yet (the bot starts it then). */
+  | { ok: true; done: "rerun"; executionId: string | undefined }
   | { ok: false; refusal: Refusal };
 
 const refused = (refusal: Refusal): OperationResult => ({ ok: false, refusal });
+const now = () => new Date().toISOString();
 
 /**
  * Cancel and retry, shared by the buttons, the Home and `/autofix cancel|retry`: authorization
- * against the policy of the run's own channel, the Kestra action, a note in the thread, a sync.
+ * against the policy of the run's own channel, then intent before effect (OperationFinisher): the
+ * thread's note says who asked before Kestra is, so a bot stopped in between is finished for by the
+ * next look at the run, and a request repeated after a crash does nothing twice.
  */
 export class RunOperations {
   private readonly d: OperationDeps;
@@ -55,32 +61,43 @@ export class RunOperations {
   }
 
   /** Kills the run. The kill is asynchronous: the thread shows Cancelling until Kestra ends it. */
-  async cancel(run: LoadedRun, user: string): Promise<OperationResult> {
+  async cancel(
+    run: LoadedRun,
+    user: string,
+    asked: Asked & { rerunAfter?: true } = {},
+  ): Promise<OperationResult> {
     await this.authorize(run, user, "cancel");
     const id = run.execution.id;
     return this.d.lock.run(id, async (): Promise<OperationResult> => {
-      let killed: Execution;
-      try {
-        killed = await this.d.kestra.kill(id);
-      } catch (err) {
-        if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
-        return refused({ code: "already_ended", status: await this.statusNow(id) });
+      const s = await this.state(run);
+      const before = s.record.intents.cancel;
+      if (before && !before.dropped) {
+        // Asked already (a repeat after a crash, or someone else): what is left is finished.
+        await this.d.syncer.syncHeld(id);
+        if (asked.alert && !asked.rerunAfter) {
+          await this.d.finisher.closeAlert(asked.alert, stuckCancelledText(before.by));
+        }
+        const state = run.execution.state.current;
+        const ended = isTerminal(state) ? deriveView(run.execution).status : undefined;
+        return refused({ code: "already_cancelled", by: before.by, ended });
       }
-      // Kestra 2.0.0's executor also takes a kill of a run that has ended, and the answer is then
-      // that run unchanged: a kill that cancelled something always passes through KILLING.
-      const since = killed.state.histories.slice(run.execution.state.histories.length);
-      if (!since.some((h) => h.state === "KILLING") && killed.state.current !== "KILLING") {
-        return refused({ code: "already_ended", status: await this.statusNow(id) });
+      const state = run.execution.state.current;
+      if (state === "KILLING") return refused({ code: "already_cancelled", by: undefined });
+      if (isTerminal(state)) {
+        return refused({ code: "already_ended", status: deriveView(run.execution).status });
       }
-      const record = await this.d.records.load(id, thread(run.ctx));
-      // The note says it; the sync must not add "The run was cancelled." as well.
-      const key = KEYS.closed("cancelled", attemptOf(killed));
-      if (!record.has(key)) {
-        const slug = run.ctx.batch ? run.ctx.slug : undefined;
-        await this.d.threads.reply(thread(run.ctx), cancelledNote(user, slug), { run: id, key });
-        record.mark(key);
+      const intent = await this.d.finisher.record(s, "cancel", {
+        by: user,
+        at: now(),
+        attempt: attemptOf(run.execution),
+        ...asked,
+      });
+      const killed = await this.d.finisher.kill(s, intent);
+      await this.d.syncer.syncHeld(id, killed.ok ? { execution: killed.execution } : {});
+      if (!killed.ok) {
+        const status = killed.why.code === "ended" ? killed.why.status : undefined;
+        return refused({ code: "already_ended", status });
       }
-      await this.d.syncer.syncHeld(id, { execution: killed });
       return { ok: true, done: "cancelled" };
     });
   }
@@ -89,7 +106,7 @@ export class RunOperations {
    * Retries a run that ended without doing its job: Kestra restarts a failed one; a cancelled one
    * (which released 2.0 will not restart) is started again as a new run in the same thread.
    */
-  async retry(run: LoadedRun, user: string): Promise<OperationResult> {
+  async retry(run: LoadedRun, user: string, asked: Asked = {}): Promise<OperationResult> {
     await this.authorize(run, user, "retry");
     const id = run.execution.id;
     const state = run.execution.state.current;
@@ -97,52 +114,73 @@ export class RunOperations {
     if (state !== "FAILED" && status !== "cancelled") {
       return refused({ code: "nothing_to_retry", status });
     }
-    if (state !== "FAILED") return this.rerun(run, user);
+    if (state !== "FAILED") return this.rerun(run, user, asked);
     return this.d.lock.run(id, async (): Promise<OperationResult> => {
-      let restarted: Execution;
-      try {
-        restarted = await this.d.kestra.restart(id);
-      } catch (err) {
-        if (!(err instanceof UpstreamError && err.kind === "conflict")) throw err;
-        return refused({ code: "restart_refused", status: await this.statusNow(id) });
+      const s = await this.state(run);
+      const attempt = attemptOf(run.execution);
+      const before = s.record.intents.restart;
+      if (before && !before.dropped && before.attempt === attempt) {
+        await this.d.syncer.syncHeld(id);
+        if (asked.alert) await this.d.finisher.closeAlert(asked.alert, stuckRetriedText(before.by));
+        return refused({ code: "already_restarted", by: before.by });
       }
-      const record = await this.d.records.load(id, thread(run.ctx));
-      // A restarted run that pauses again needs a fresh decision.
-      record.decision = undefined;
-      const key = KEYS.restarted(attemptOf(run.execution) + 1);
-      if (!record.has(key)) {
-        const slug = run.ctx.batch ? run.ctx.slug : undefined;
-        await this.d.threads.reply(thread(run.ctx), restartedNote(user, slug), { run: id, key });
-        record.mark(key);
+      const intent = await this.d.finisher.record(s, "restart", {
+        by: user,
+        at: now(),
+        attempt,
+        ...asked,
+      });
+      const restarted = await this.d.finisher.restart(s, intent);
+      await this.d.syncer.syncHeld(id, restarted.ok ? { execution: restarted.execution } : {});
+      if (!restarted.ok) {
+        return refused({
+          code: "restart_refused",
+          status: restarted.why.code === "moved_on" ? restarted.why.status : undefined,
+        });
       }
-      await this.d.syncer.syncHeld(id, { execution: restarted });
       return { ok: true, done: "restarted" };
     });
   }
 
-  /** A cancelled run, started again as a new execution (RunStarter.rerun). */
-  private async rerun(run: LoadedRun, user: string): Promise<OperationResult> {
+  /** A cancelled run, started again as a new execution (RunStarter.rerun), once. */
+  private async rerun(run: LoadedRun, user: string, asked: Asked): Promise<OperationResult> {
     if (run.execution.flowId === BATCH_FLOW_ID) {
       return refused({ code: "batch_not_rerun" });
     }
-    const started = await this.d.starter.rerun(run.execution, run.ctx);
-    if (!started.ok) return refused(started.refusal);
-    const slug = run.ctx.batch ? run.ctx.slug : undefined;
-    await this.d.threads.reply(thread(run.ctx), rerunNote(user, slug), {
-      run: started.executionId,
-      key: KEYS.rerunOf(run.execution.id),
+    const id = run.execution.id;
+    return this.d.lock.run(id, async (): Promise<OperationResult> => {
+      const s = await this.state(run);
+      const before = s.record.intents.rerun;
+      if (before && !before.dropped) {
+        // Started again already, or recorded and finished now (the bot stopped in between).
+        await this.d.syncer.syncHeld(id);
+        if (asked.alert) await this.d.finisher.closeAlert(asked.alert, stuckRetriedText(before.by));
+        return refused({ code: "already_rerun", by: before.by });
+      }
+      const intent = await this.d.finisher.record(s, "rerun", {
+        by: user,
+        at: now(),
+        attempt: attemptOf(run.execution),
+        ...asked,
+      });
+      const started = await this.d.finisher.rerun(s, intent);
+      if (!started.ok) return refused(started.refusal);
+      return { ok: true, done: "rerun", executionId: started.executionId };
     });
-    return { ok: true, done: "rerun", executionId: started.executionId };
   }
 
   /**
    * The stuck alert's Retry: kill the run, wait (a few seconds at most) for the kill to land, then
-   * retry it, which for a killed run means a new run.
+   * start it again as a new run. Recorded whole with the cancel, so that the run's next look
+   * starts it once the kill has landed, if this click cannot wait that long (or the bot stops).
    */
-  async retryStuck(run: LoadedRun, user: string): Promise<OperationResult> {
+  async retryStuck(run: LoadedRun, user: string, alert: AlertRef): Promise<OperationResult> {
+    let recorded = false;
     if (!isTerminal(run.execution.state.current)) {
-      const killed = await this.cancel(run, user);
-      if (!killed.ok) return killed;
+      const killed = await this.cancel(run, user, { alert, rerunAfter: true });
+      const code = killed.ok ? undefined : killed.refusal.code;
+      if (code && code !== "already_cancelled" && code !== "already_ended") return killed;
+      recorded = killed.ok;
     }
     const ended = await pRetry(
       async () => {
@@ -153,8 +191,24 @@ export class RunOperations {
       },
       { retries: 20, minTimeout: 250, factor: 1.3, maxTimeout: 2000, maxRetryTime: KILL_WAIT_MS },
     ).catch(() => undefined);
-    if (!ended) return refused({ code: "still_stopping" });
-    return this.retry(ended, user);
+    if (!ended) {
+      return recorded
+        ? { ok: true, done: "rerun", executionId: undefined }
+        : refused({ code: "still_stopping" });
+    }
+    // A recorded cancel of this click closed the alert already.
+    const result = await this.retry(ended, user, recorded ? {} : { alert });
+    // This click's own request, finished meanwhile by the run's end (its notification's sync).
+    if (recorded && !result.ok && result.refusal.code === "already_rerun") {
+      return { ok: true, done: "rerun", executionId: undefined };
+    }
+    return result;
+  }
+
+  /** The run with its record, under its lock. */
+  private async state(run: LoadedRun): Promise<OpState> {
+    const record = await this.d.records.load(run.execution.id, thread(run.ctx));
+    return { execution: run.execution, ctx: run.ctx, record };
   }
 
   private async authorize(run: LoadedRun, user: string, verb: "cancel" | "retry"): Promise<void> {
@@ -163,11 +217,5 @@ export class RunOperations {
     if (!(await this.d.approvers.canOperate(user, run.ctx.user, policy.approvers))) {
       throw new NotAuthorizedError(`Only the requester or an approver can ${verb} this run.`);
     }
-  }
-
-  /** Kestra answered 409: the run moved on since it was read. */
-  private async statusNow(id: string): Promise<RunStatus | undefined> {
-    const execution = await this.d.kestra.findExecution(id);
-    return execution ? deriveView(execution).status : undefined;
   }
 }

@@ -8,8 +8,10 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 import type { IssueRef } from "../shared/issue-url.ts";
 import { FAN_OUT, mapLimit } from "../shared/map-limit.ts";
 import type { RunRef } from "../shared/run-ref.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { RunFacts } from "../slack/blocks/run-status.ts";
+import { permalinkOf } from "../slack/permalinks.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import { factsOf } from "./facts.ts";
 import type { Links } from "./links.ts";
@@ -214,7 +216,7 @@ export class RunQueries {
     return (await this.d.kestra.findExecution(light.id)) ?? light;
   }
 
-  /** The run's facts with its Slack thread link (chat.getPermalink) and, when asked, its PR. */
+  /** The run's facts with its Slack thread link and, when asked, its PR. */
   async describeRun(run: TeamRun, opts: { withPr: boolean }): Promise<RunFacts> {
     const view = await this.d.views.view(run.execution);
     const [threadUrl, prUrl] = await Promise.all([
@@ -229,17 +231,8 @@ export class RunQueries {
     });
   }
 
-  private async threadLink(ctx: RunContext): Promise<string | undefined> {
-    try {
-      const res = await this.d.slack.chat.getPermalink({
-        channel: ctx.channel,
-        message_ts: ctx.rootTs,
-      });
-      return res.permalink;
-    } catch (err) {
-      this.d.logger.warn({ err, channel: ctx.channel }, "cannot get thread permalink");
-      return undefined;
-    }
+  private threadLink(ctx: RunContext): Promise<string | undefined> {
+    return permalinkOf(this.d, ctx.channel, ctx.rootTs);
   }
 
   /**
@@ -251,7 +244,7 @@ export class RunQueries {
     view: RunView,
     repo: string | undefined,
   ): Promise<string | undefined> {
-    if (view.status !== "pr_opened" || !view.createPr) return undefined;
+    if (!hasPr(view.status) || !view.createPr) return undefined;
     try {
       return await this.d.reader.prUrl(execution, view.createPr, repo);
     } catch (err) {

@@ -21,6 +21,8 @@ export interface PatchFiles {
 export interface WorkerAccount {
   explanation?: string;
   metrics?: Metrics;
+  /** The model the agent reports it used. */
+  model?: string;
   unreadable?: string;
 }
 
@@ -89,6 +91,7 @@ export class RunReader {
         : undefined;
     return {
       ...(r.explanation ? { explanation: r.explanation } : {}),
+      ...(r.agent.model ? { model: r.agent.model } : {}),
       metrics: {
         durationMs: r.durationMs,
         ...(tokens !== undefined ? { tokens } : {}),

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { isFinalStatus } from "../shared/run-status.ts";
 import { contextOf } from "./context.ts";
 import type { RunRecords } from "./record.ts";
+import { every } from "./timer.ts";
 
 const PAGE_SIZE = 100;
 const MAX_PAGES = 20;
@@ -80,13 +81,11 @@ export class Reconciler {
   }
 
   start(intervalMs: number): void {
-    if (intervalMs <= 0) return;
-    // Jitter keeps replicas from sweeping in lock-step.
-    const jitter = Math.round(Math.random() * Math.min(intervalMs / 5, 30_000));
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.logger.warn({ err }, "reconcile failed"));
-    }, intervalMs + jitter);
-    this.timer.unref();
+    this.timer = every(
+      intervalMs,
+      () => this.runOnce(),
+      (err) => this.logger.warn({ err }, "reconcile failed"),
+    );
   }
 
   stop(): void {
@@ -131,9 +130,12 @@ export class Reconciler {
 
   private async catchUp(execution: Execution, report: ReconcileReport, now: number): Promise<void> {
     if (!contextOf(execution)) return;
-    const known = this.d.records.peek(execution.id)?.status;
-    // Shown here already in its final state, or still going (its notifications will come).
-    if (known && (isFinalStatus(known) || !isTerminal(execution.state.current))) return;
+    const record = this.d.records.peek(execution.id);
+    const known = record?.status;
+    // Shown here already in its final state, or still going (its notifications will come); but
+    // a cancel or a retry recorded in its thread and not seen through is tried again.
+    const settled = !record?.unsettled;
+    if (known && settled && (isFinalStatus(known) || !isTerminal(execution.state.current))) return;
     const f = this.failing.get(execution.id);
     if (f && f.nextAt > now) {
       report.backedOff++;

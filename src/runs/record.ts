@@ -21,6 +21,40 @@ export interface Decision {
   feedback?: string;
 }
 
+/** A stuck-run alert whose buttons a cancel or a retry answers (closed with who did it). */
+export interface AlertRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * A cancel or a retry, recorded in the thread (its note's metadata) before Kestra is asked:
+ * intent before effect. Whoever looks at the run next finishes it (OperationFinisher).
+ */
+export interface Intent {
+  by: string;
+  at: string;
+  /** The execution's attempt when it was asked. */
+  attempt: number;
+  /** The stuck alert it came from. */
+  alert?: AlertRef;
+  /** A stuck alert's Retry: once the kill has landed, the run is started again. */
+  rerunAfter?: true;
+  /** It could not be done (the run had ended, Kestra refused): the note says so. */
+  dropped?: true;
+}
+
+/** What this process knows of an intent besides its record: its note, and whether it is done. */
+export interface HeldIntent extends Intent {
+  /** The note that records it. */
+  ts: string | undefined;
+  key: string;
+  /** Seen through, or dropped, by this process: nothing left to check. */
+  settled?: boolean;
+}
+
+export type IntentKind = "cancel" | "rerun" | "restart";
+
 export interface Metrics {
   durationMs?: number;
   tokens?: number;
@@ -43,8 +77,8 @@ export const KEYS = {
   failure: (attempt: number) => `failure:${attempt}`,
   closed: (status: RunStatus, attempt: number) => `closed:${status}:${attempt}`,
   restarted: (attempt: number) => `restarted:${attempt}`,
-  /** On a new run started in place of a cancelled one (RunStarter.rerun). */
-  rerunOf: (oldRun: string) => `rerun-of:${oldRun}`,
+  /** On a cancelled run: it was started again as a new run (RunStarter.rerun). */
+  rerun: (attempt: number) => `rerun:${attempt}`,
   revise: (attempt: number) => `revise:${attempt}`,
 } as const;
 
@@ -67,6 +101,10 @@ export class RunRecord {
   skipped: SkippedIssue[] | undefined;
   /** When this process last resumed the run (Kestra applies a resume asynchronously). */
   resumedAt: number | undefined;
+  /** A newer run of the thread whose root it follows (read once: this run never takes it back). */
+  rootTakenBy: string | undefined;
+  /** Cancel and retry asked for in the thread (the newest of each kind). */
+  readonly intents: Partial<Record<IntentKind, HeldIntent>> = {};
   private readonly posted = new Set<string>();
   private readonly snapshot: ThreadSnapshot | undefined;
 
@@ -99,6 +137,11 @@ export class RunRecord {
     }
   }
 
+  /** An intent recorded here that this process has not seen through: the run is looked at again. */
+  get unsettled(): boolean {
+    return Object.values(this.intents).some((i) => !i.settled && !i.dropped);
+  }
+
   /** False once the root follows another (revised) run: this run no longer updates it. */
   get ownsRoot(): boolean {
     return this.shared.rootOwner === undefined || this.shared.rootOwner === this.run;
@@ -115,6 +158,10 @@ export class RunRecord {
     const metrics = metricsOf(meta["metrics"]);
     if (metrics) this.metrics = metrics;
     if (meta["empty"] === true) this.emptyPatch = true;
+    for (const kind of ["cancel", "rerun", "restart"] as const) {
+      const intent = intentOf(meta[kind]);
+      if (intent) this.intents[kind] = { ...intent, ts, key: meta.key };
+    }
     if (meta.key === KEYS.root) {
       const status = str(meta["status"]);
       if (status) this.status = status as RunStatus;
@@ -275,6 +322,26 @@ function decisionOf(v: unknown): Decision | undefined {
   const attempt = typeof d["attempt"] === "number" ? d["attempt"] : 0;
   const name = str(d["name"]);
   return { verdict, by, at, attempt, ...(name ? { name } : {}), ...(feedback ? { feedback } : {}) };
+}
+
+function intentOf(v: unknown): Intent | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const i = v as Record<string, unknown>;
+  const by = str(i["by"]);
+  const at = str(i["at"]);
+  if (!by || !at) return undefined;
+  const attempt = typeof i["attempt"] === "number" ? i["attempt"] : 0;
+  const a = i["alert"] as Record<string, unknown> | undefined;
+  const channel = str(a?.["channel"]);
+  const ts = str(a?.["ts"]);
+  return {
+    by,
+    at,
+    attempt,
+    ...(channel && ts ? { alert: { channel, ts } } : {}),
+    ...(i["rerunAfter"] === true ? { rerunAfter: true as const } : {}),
+    ...(i["dropped"] === true ? { dropped: true as const } : {}),
+  };
 }
 
 function metricsOf(v: unknown): Metrics | undefined {

@@ -1,10 +1,11 @@
-import { SINGLE_INPUTS } from "../contracts/flow.ts";
+import { BATCH_FLOW_ID, SINGLE_INPUTS } from "../contracts/flow.ts";
 import { InputError, NotAuthorizedError } from "../errors.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { Execution } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { type IssueRef, issueSlug, parseIssueUrl } from "../shared/issue-url.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import type { ReviseTarget } from "../slack/blocks/revise-modal.ts";
 import { revisionNote } from "../slack/blocks/run-notes.ts";
@@ -13,6 +14,7 @@ import { clickedRun } from "./clicked-run.ts";
 import type { RunContext } from "./context.ts";
 import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
+import { pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
 import type { RunStarter, StartResult } from "./starter.ts";
@@ -66,13 +68,13 @@ export class RunRevisions {
       throw new NotAuthorizedError("Only the requester or an approver can revise this patch.");
     }
     // The batch thread's root is the digest: a new run there would take it over.
-    if (ctx.batch) {
+    if (ctx.batch || execution.flowId === BATCH_FLOW_ID) {
       throw new InputError(
         "Runs of a batch cannot be revised from the batch thread yet: reject this patch and start `/autofix <issue-url>` with the issue instead.",
       );
     }
     const view = await this.d.views.view(execution);
-    if (view.status === "pr_opened") {
+    if (hasPr(view.status)) {
       throw new InputError(
         "This patch already became a pull request: it can no longer be revised.",
       );
@@ -89,8 +91,16 @@ export class RunRevisions {
     return { execution, ctx, issue: parsed.issue, slug: issueSlug(parsed.issue) };
   }
 
-  /** Checks everything again, records the request, stops the old run if it waits, starts the new. */
-  async submit(target: ReviseTarget, reviser: Reviser, feedback: string): Promise<ClickOutcome> {
+  /**
+   * Checks everything again, records the request, stops the old run if it waits, starts the new.
+   * `askTs`: the message that asked (a mention in the thread) gets the new run's reactions.
+   */
+  async submit(
+    target: ReviseTarget,
+    reviser: Reviser,
+    feedback: string,
+    askTs?: string,
+  ): Promise<ClickOutcome> {
     const run = await this.load(target, reviser.user);
     // Read the patch before changing anything: without it there is nothing to revise.
     const revisions = this.d.revisionStarter;
@@ -105,7 +115,7 @@ export class RunRevisions {
     };
     let started: StartResult | undefined;
     const start = async () => {
-      started = await revisions.start(run, reviser.user, feedback, previousPatch);
+      started = await revisions.start(run, reviser.user, feedback, previousPatch, askTs);
     };
     if (view.approvable) {
       const outcome = await this.d.decisions.record({ ...run, policy }, verdict, start);
@@ -148,6 +158,16 @@ export class RevisionStarter {
     const url = state.execution.inputs?.[SINGLE_INPUTS.issueUrl];
     const parsed = parseIssueUrl(typeof url === "string" ? url : "", this.d.webHost);
     if (!parsed.ok) return;
+    // Kestra created the revision but the bot never heard (a timeout, or it stopped before the
+    // root followed it): it is there, and takes the root over at its next sync (ThreadSync.root).
+    const started = await this.d.starter.replacementOf(state.execution, state.ctx);
+    if (started) {
+      this.d.logger.info(
+        { executionId: state.execution.id, revision: started },
+        "the revision recorded before a restart was started already",
+      );
+      return;
+    }
     this.d.logger.info(
       { executionId: state.execution.id },
       "starting a revision recorded before a restart",
@@ -167,6 +187,7 @@ export class RevisionStarter {
     by: string,
     feedback: string,
     previousPatch: Buffer,
+    askTs = run.ctx.askTs,
   ): Promise<StartResult> {
     const attempt = attemptOf(run.execution);
     const key = KEYS.revise(attempt);
@@ -177,13 +198,18 @@ export class RevisionStarter {
       attempt,
       feedback,
     };
-    await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
-      run: run.execution.id,
-      key,
-      decision,
-    });
     const record = this.d.records.peek(run.execution.id);
-    record?.mark(key);
+    // A revision started again from the recorded request (ensureStarted: Kestra refused its
+    // create, or the bot stopped before it) has its note already.
+    if (!record?.has(key)) {
+      await this.d.threads.reply(thread(run.ctx), revisionNote(by, feedback), {
+        run: run.execution.id,
+        key,
+        decision,
+      });
+      record?.mark(key);
+    }
+    const pushTo = pushesTo(run.execution);
     if (record && !record.decision) record.decision = decision;
     return this.d.starter.start({
       team: run.ctx.team,
@@ -192,9 +218,15 @@ export class RevisionStarter {
       user: run.ctx.user,
       issue: run.issue,
       rootTs: run.ctx.rootTs,
+      // The revision keeps the model of the patch it revises.
+      model: inputModel(run.execution),
+      ...(run.ctx.threadTs ? { threadTs: run.ctx.threadTs } : {}),
+      ...(askTs ? { askTs } : {}),
       extraInputs: {
         [SINGLE_INPUTS.feedback]: feedback,
         [SINGLE_INPUTS.previousPatch]: previousPatch,
+        // A follow-up's revision still goes onto its PR's branch.
+        ...(pushTo !== undefined ? { [SINGLE_INPUTS.prNumber]: pushTo } : {}),
       },
     });
   }
@@ -213,4 +245,9 @@ export class RevisionStarter {
     }
     return patch;
   }
+}
+
+function inputModel(execution: Execution): string | undefined {
+  const model = execution.inputs?.[SINGLE_INPUTS.model];
+  return typeof model === "string" && model.length > 0 ? model : undefined;
 }

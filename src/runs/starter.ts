@@ -9,7 +9,7 @@ import { type IssueRef, issueSlug, issueUrl, repoUrl } from "../shared/issue-url
 import type { Refusal } from "../shared/refusal.ts";
 import { WorkQueue } from "../shared/work-queue.ts";
 import { rootMessage } from "../slack/blocks/root-message.ts";
-import { notStartedNote, notStartedText } from "../slack/blocks/run-notes.ts";
+import { notStartedText } from "../slack/blocks/run-notes.ts";
 import type { Message } from "../slack/blocks/types.ts";
 import { shortReason, userMessage } from "../slack/error-messages.ts";
 import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
@@ -20,6 +20,7 @@ import type { RunLock } from "./lock.ts";
 import type { RunRecords } from "./record.ts";
 import type { RootClaim } from "./root-claim.ts";
 import type { StartLedger } from "./start-ledger.ts";
+import { startOf } from "./status.ts";
 import { UNSTARTED, type UnstartedRuns } from "./unstarted.ts";
 
 export interface StartRequest {
@@ -29,6 +30,12 @@ export interface StartRequest {
   issue: IssueRef;
   /** Reuse this thread (its root follows the new run) instead of posting a new root message. */
   rootTs?: string;
+  /** The coding agent's model (`model:<id>`); else the channel's, else the environment's. */
+  model?: string | undefined;
+  /** A person's thread the root is a reply in (a mention asked); else the root starts a thread. */
+  threadTs?: string;
+  /** The message that asked (a mention, a DM): the run's status reactions go there. */
+  askTs?: string;
   /** More flow inputs (e.g. Revise's feedback and previous patch). */
   extraInputs?: Record<string, InputValue>;
 }
@@ -38,6 +45,13 @@ export type StartResult =
   | { ok: false; refusal: Refusal; rootTs?: string };
 
 const START_CONCURRENCY = 4;
+
+/** The old run's labels, Kestra's own (system.*) left out. */
+function labelsOf(old: Execution): Record<string, string> {
+  return Object.fromEntries(
+    old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
+  );
+}
 
 /** The lock (and ledger key) of one issue's starts. */
 function issueKey(repo: string, issue: string): string {
@@ -130,13 +144,15 @@ export class RunStarter {
             prUrl: undefined,
             note: undefined,
           }),
+          undefined,
+          req.threadTs,
         );
       } catch (err) {
         this.d.logger.warn({ err, channel: req.channel }, "cannot post root message");
         return { ok: false, refusal: { code: "cannot_post", cause: err } };
       }
     }
-    const thread = { channel: req.channel, rootTs };
+    const thread = { channel: req.channel, rootTs, threadTs: req.threadTs };
     const fresh = !req.rootTs;
     try {
       if (fresh) {
@@ -145,6 +161,7 @@ export class RunStarter {
         await this.d.unstarted.noted({
           channel: req.channel,
           rootTs,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
           user: req.user,
           slug,
           issueUrl: url,
@@ -152,7 +169,7 @@ export class RunStarter {
           at: Date.now(),
         });
       }
-      const { requireApproval } = await this.d.settings.policy(req.channel);
+      const { requireApproval, model } = await this.d.settings.policy(req.channel);
       const execution = await this.d.kestra.createExecution(
         SINGLE_FLOW_ID,
         {
@@ -162,6 +179,7 @@ export class RunStarter {
           // A channel that does not ask for approval gets its PR straight away.
           [SINGLE_INPUTS.createPr]: !requireApproval,
           [SINGLE_INPUTS.waitForApproval]: requireApproval,
+          [SINGLE_INPUTS.model]: req.model ?? model,
           ...req.extraInputs,
         },
         runLabels({
@@ -173,6 +191,8 @@ export class RunStarter {
           issue: String(req.issue.number),
           title,
           slug,
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+          ...(req.askTs ? { askTs: req.askTs } : {}),
         }),
       );
       // A new thread has nothing to read back; a revised one now follows this run.
@@ -197,19 +217,57 @@ export class RunStarter {
    * execution: the same inputs (its files read back from Kestra) and labels, in the same thread,
    * whose root then follows the new run. One live run per issue, as for any start.
    */
-  async rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
+  rerun(old: Execution, ctx: RunContext): Promise<StartResult> {
+    return this.oneOfIssue(ctx, async () =>
+      this.inThread(old.flowId, ctx, await this.inputsOf(old), labelsOf(old)),
+    );
+  }
+
+  /**
+   * A follow-up of a run whose PR is open (Fix the failing checks, Address the review): a new run
+   * of the issue in the same thread, with the old run's labels and more (`labels`), whose inputs
+   * push its commit to the PR. The channel's approval policy applies as to any run.
+   */
+  async followUp(
+    old: Execution,
+    ctx: RunContext,
+    inputs: Record<string, InputValue>,
+    labels: Record<string, string>,
+  ): Promise<StartResult> {
+    const issueUrl = old.inputs?.[SINGLE_INPUTS.issueUrl];
+    const repo = old.inputs?.[SINGLE_INPUTS.repoUrl];
+    const { requireApproval } = await this.d.settings.policy(ctx.channel);
+    const all: Record<string, InputValue> = {
+      ...(typeof issueUrl === "string" ? { [SINGLE_INPUTS.issueUrl]: issueUrl } : {}),
+      ...(typeof repo === "string" ? { [SINGLE_INPUTS.repoUrl]: repo } : {}),
+      [SINGLE_INPUTS.applyFix]: true,
+      [SINGLE_INPUTS.createPr]: !requireApproval,
+      [SINGLE_INPUTS.waitForApproval]: requireApproval,
+      ...inputs,
+    };
+    return this.oneOfIssue(ctx, () =>
+      this.inThread(old.flowId, ctx, all, { ...labelsOf(old), ...labels }),
+    );
+  }
+
+  /** Under the issue's lock, unless a run of it is live (one live run per issue). */
+  private async oneOfIssue(
+    ctx: RunContext,
+    start: () => Promise<StartResult>,
+  ): Promise<StartResult> {
     const { repo, issue } = ctx;
-    if (!repo || !issue) return this.rerunHeld(old, ctx);
+    if (!repo || !issue) return start();
     return this.d.lock.run(issueKey(repo, issue), async () => {
       const active = await this.liveRun(repo, issue);
       if (active) return this.busy(ctx.slug, active);
-      const result = await this.rerunHeld(old, ctx);
+      const result = await start();
       if (result.ok) await this.d.ledger.started(issueKey(repo, issue), result.executionId);
       return result;
     });
   }
 
-  private async rerunHeld(old: Execution, ctx: RunContext): Promise<StartResult> {
+  /** The old run's inputs as they were sent; a FILE input is read back from Kestra. */
+  private async inputsOf(old: Execution): Promise<Record<string, InputValue>> {
     const inputs: Record<string, InputValue> = {};
     for (const [id, value] of Object.entries(old.inputs ?? {})) {
       if (value === null || value === undefined) continue;
@@ -222,14 +280,42 @@ export class RunStarter {
         inputs[id] = value as string | number | boolean;
       }
     }
-    const labels = Object.fromEntries(
-      old.labels.filter((l) => !l.key.startsWith("system.")).map((l) => [l.key, l.value]),
-    );
-    const execution = await this.d.kestra.createExecution(old.flowId, inputs, labels);
-    this.d.records.fresh(execution.id, { channel: ctx.channel, rootTs: ctx.rootTs });
+    return inputs;
+  }
+
+  private async inThread(
+    flowId: string,
+    ctx: RunContext,
+    inputs: Record<string, InputValue>,
+    labels: Record<string, string>,
+  ): Promise<StartResult> {
+    const execution = await this.d.kestra.createExecution(flowId, inputs, labels);
+    this.d.records.fresh(execution.id, {
+      channel: ctx.channel,
+      rootTs: ctx.rootTs,
+      threadTs: ctx.threadTs,
+    });
     // A batch child reports into the batch thread, whose root is the digest.
     if (!ctx.batch) await this.d.rootClaim.claim(execution);
     return { ok: true, executionId: execution.id, rootTs: ctx.rootTs };
+  }
+
+  /**
+   * The run that took `old`'s place in its thread (a revision, a cancelled run started again),
+   * found in Kestra: a run of the thread that started after it. What the bot meant to write after
+   * Kestra's create may be lost (its answer lost to a timeout, a crash in between); the run itself
+   * is there. Kestra's search shows a run a moment after its create (its indexer). A batch
+   * thread holds every child: there it is a run of the same issue.
+   */
+  async replacementOf(old: Execution, ctx: RunContext): Promise<string | undefined> {
+    const issue = ctx.batch && ctx.issue ? { [LABELS.issue]: ctx.issue } : {};
+    const { results } = await this.d.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: { [LABELS.channel]: ctx.channel, [LABELS.ts]: ctx.rootTs, ...issue },
+      size: 10,
+    });
+    const since = startOf(old);
+    return results.find((e) => e.id !== old.id && startOf(e) >= since)?.id;
   }
 
   /**
@@ -254,7 +340,7 @@ export class RunStarter {
   /**
    * Nothing stays at Queued, and each audience hears it once: the root (the channel) says the run
    * couldn't start and offers Retry, the alerts channel gets the details, the requester a short
-   * private answer. A revision's thread belongs to the run it revises: a reply says it there.
+   * private answer. A revision is tried again from its recorded request (ensureStarted).
    */
   private async cannotStart(
     req: StartRequest,
@@ -276,18 +362,18 @@ export class RunStarter {
       await this.d.unstarted
         .settled(thread.channel, thread.rootTs)
         .catch((e: unknown) => this.d.logger.warn({ err: e }, "cannot forget a failed start"));
-    } else if (thread) {
-      await this.d.threads
-        .reply(thread, notStartedNote(slug, why))
-        .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot say the revision failed"));
     }
     const failure = startFailure(slug, req.user, userMessage(err));
     await this.d.failures
       .alert({ failure, channel: req.channel, thread })
       .catch((e: unknown) => this.d.logger.error({ err: e }, "cannot report the start failure"));
+    // A revision's request is recorded in its thread: the bot starts it again by itself.
+    const refusal: Refusal = req.rootTs
+      ? { code: "revision_unconfirmed", slug, cause: err }
+      : { code: "not_started", slug, cause: err, retry };
     return {
       ok: false,
-      refusal: { code: "not_started", slug, cause: err, retry },
+      refusal,
       ...(thread ? { rootTs: thread.rootTs } : {}),
     };
   }

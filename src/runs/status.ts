@@ -1,6 +1,6 @@
 import { BATCH_FLOW_ID, NOTIFY_TASK_PREFIX, SINGLE_INPUTS, TASKS } from "../contracts/flow.ts";
 import { type Execution, isTerminal, type TaskRun } from "../kestra/types.ts";
-import type { RunStatus, Verdict } from "../shared/run-status.ts";
+import type { PrState, RunStatus, Verdict } from "../shared/run-status.ts";
 
 // The one derivation of a run's status, from Kestra's task runs rather than the execution state
 // alone: the thread, the batch digest, the App Home, `status` and `list` all use it.
@@ -32,6 +32,8 @@ export interface RunView {
 export interface RunFacts {
   /** The decision the bot recorded, or the Pause's `onResume.approved`. */
   verdict?: Verdict | undefined;
+  /** What became of the run's PR on GitHub (the PR follower's last look). */
+  pr?: PrState | undefined;
 }
 
 const QUEUED = ["CREATED", "QUEUED", "SUBMITTED"];
@@ -54,6 +56,11 @@ export function attemptOf(execution: Pick<Execution, "state">): number {
   const h = execution.state.histories;
   return h.filter((entry, i) => entry.state === "RESTARTED" && isTerminal(h[i - 1]?.state ?? ""))
     .length;
+}
+
+/** When Kestra created the execution (ms; NaN when it does not say). */
+export function startOf(execution: Pick<Execution, "state">): number {
+  return Date.parse(execution.state.startDate ?? execution.state.histories[0]?.date ?? "");
 }
 
 function lastRun(execution: Execution, taskId: string): TaskRun | undefined {
@@ -99,8 +106,12 @@ export function deriveView(execution: Execution, facts: RunFacts = {}): RunView 
   });
 
   if (execution.flowId === BATCH_FLOW_ID) return batchView(execution, view);
-  // A PR that was opened stays opened, whatever the flow does afterwards.
-  if (createPr?.state.current === "SUCCESS") return is("pr_opened");
+  // A PR that was opened stays opened, whatever the flow does afterwards, until GitHub says more.
+  if (createPr?.state.current === "SUCCESS") {
+    if (facts.pr === "merged") return is("pr_merged");
+    if (facts.pr === "closed") return is("pr_closed");
+    return is("pr_opened");
+  }
   if (state === "KILLING") return is("cancelling");
   if (STOPPED.includes(state)) return is("cancelled");
   if (QUEUED.includes(state)) return is("queued");

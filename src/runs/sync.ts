@@ -5,6 +5,7 @@ import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "./context.ts";
 import type { FailureReporter } from "./failure.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
+import type { OperationFinisher } from "./finish-operation.ts";
 import type { Links } from "./links.ts";
 import type { RunLock } from "./lock.ts";
 import type { RunReader } from "./read.ts";
@@ -20,12 +21,18 @@ export interface SyncDeps {
   records: RunRecords;
   lock: RunLock;
   finisher: DecisionFinisher;
+  /** Cancels and retries recorded in the thread that Kestra has not seen (the bot stopped). */
+  operationFinisher: Pick<OperationFinisher, "finish">;
   steps: ThreadSync;
   views: RunViews;
   failures: FailureReporter;
   links: Links;
   /** A batch's own notification redraws its digest at once (under the batch's lock). */
   digest: { refresh(batchId: string): Promise<void> };
+  /** A run whose PR is open has the PR followed (PrTracking). */
+  follow?: { track(state: RunState): Promise<void> } | undefined;
+  /** The status reactions on the message that asked for a run. */
+  reactions: { sync(state: RunState): Promise<void> };
 }
 
 export type SyncOutcome = "synced" | "unknown_execution" | "not_a_slack_run";
@@ -83,16 +90,20 @@ export class RunSyncer {
     ctx: RunContext,
     input: SyncInput,
   ): Promise<SyncOutcome> {
+    const record = await this.d.records.load(execution.id, thread(ctx));
     if (execution.flowId === BATCH_FLOW_ID) {
+      await this.d.operationFinisher.finish({ execution, ctx, record });
       // Answered once the digest shows it: 503 when it cannot, so the flow delivers it again.
       await this.d.digest.refresh(execution.id);
       return "synced";
     }
-    const record = await this.d.records.load(execution.id, thread(ctx));
     let state = await this.d.views.state(execution, ctx, record, input.hint);
     // A decision recorded in the thread that Kestra has not seen (the bot stopped mid-click).
     const resumed = await this.d.finisher.finish(state);
     if (resumed) state = await this.d.views.state(resumed, ctx, record, input.hint);
+    // A cancel or a retry likewise.
+    const operated = await this.d.operationFinisher.finish(state);
+    if (operated) state = await this.d.views.state(operated, ctx, record, input.hint);
     await this.post(state);
     return "synced";
   }
@@ -112,11 +123,16 @@ export class RunSyncer {
   /** Posts what the state calls for; a batch thread takes one child at a time. */
   async post(state: RunState): Promise<void> {
     const batch = state.ctx.batch;
-    if (!batch) return this.d.steps.run(state);
-    // A child's patch and its buttons must follow each other in the shared thread.
-    await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
-      this.d.steps.run(state),
-    );
+    if (!batch) {
+      await this.d.steps.run(state);
+      await this.d.reactions.sync(state);
+    } else {
+      // A child's patch and its buttons must follow each other in the shared thread.
+      await this.d.lock.run(`thread:${state.ctx.channel}:${state.ctx.rootTs}`, () =>
+        this.d.steps.run(state),
+      );
+    }
+    await this.d.follow?.track(state);
   }
 
   /** Records a click's decision where the buttons are (see ThreadSync.decided). */

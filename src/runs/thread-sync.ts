@@ -4,6 +4,7 @@ import type { Execution, TaskRun } from "../kestra/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { diffStats } from "../shared/diff-stats.ts";
+import { hasPr } from "../shared/run-status.ts";
 import type { Approvers } from "../slack/approvers.ts";
 import { formatMetrics } from "../slack/blocks/digest-message.ts";
 import {
@@ -24,9 +25,10 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
 import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
+import { pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
-import type { RunView } from "./status.ts";
+import { type RunView, startOf } from "./status.ts";
 
 // The steps that bring one run's thread up to date with what Kestra says, each posted at most
 // once (RunRecord). They run under the run's lock; a step that cannot read Kestra throws, so the
@@ -65,7 +67,7 @@ export class ThreadSync {
   async run(s: RunState): Promise<void> {
     const { view } = s;
     if (view.patchAvailable && view.fix) await this.patch(s, view.fix);
-    if (view.status === "pr_opened" && view.createPr) await this.pr(s, view.createPr);
+    if (hasPr(view.status) && view.createPr) await this.pr(s, view.createPr);
     if (s.ctx.batch) await this.childButtons(s);
     // A batch child's buttons are a new message that names them; a single run's sit on its root.
     else if (view.approvable && view.fix && patchShown(s) && !s.record.decision) {
@@ -89,7 +91,7 @@ export class ThreadSync {
    */
   async root(s: RunState, now = false): Promise<void> {
     const { record, ctx, view, execution } = s;
-    if (!record.ownsRoot) return;
+    if (!record.ownsRoot && !(await this.tookPlaceOfRoot(s))) return;
     const kestraUrl = this.kestraUrl(execution);
     const approverHint =
       view.approvable && !record.decision && patchShown(s)
@@ -105,7 +107,9 @@ export class ThreadSync {
       kestraUrl: view.status === "queued" ? undefined : kestraUrl,
       prUrl: record.prUrl,
       note: undefined,
-      approval: approverHint ? { executionId: execution.id, approverHint } : undefined,
+      approval: approverHint
+        ? { executionId: execution.id, approverHint, pushTo: pushesTo(execution) }
+        : undefined,
       decision: record.decision,
     });
     const render = renderOf(message);
@@ -122,6 +126,27 @@ export class ThreadSync {
     record.rootRender = render;
     record.shared.rootOwner = execution.id;
     record.status = view.status;
+  }
+
+  /**
+   * A run started in the thread after the run its root follows took that run's place (a revision,
+   * a cancelled run started again): the root follows it, also when RootClaim never ran (Kestra's
+   * answer to the create was lost to a timeout, or the bot stopped before the claim). An older
+   * run never takes the root back; one read of the root's run tells which is older.
+   */
+  private async tookPlaceOfRoot(s: RunState): Promise<boolean> {
+    const owner = s.record.shared.rootOwner;
+    if (!owner || s.ctx.batch || s.record.rootTakenBy === owner) return false;
+    const followed = await this.d.reader.execution(owner);
+    if (followed && !(startOf(followed) < startOf(s.execution))) {
+      s.record.rootTakenBy = owner;
+      return false;
+    }
+    this.d.logger.info(
+      { executionId: s.execution.id, replaces: owner },
+      "the root follows a newer run of its thread",
+    );
+    return true;
   }
 
   /**
@@ -161,6 +186,7 @@ export class ThreadSync {
       requester: s.ctx.user,
       approverHint: await this.approverHint(s.ctx),
       slug: s.ctx.slug,
+      pushTo: pushesTo(s.execution),
     });
     await this.d.threads.update(thread(s.ctx), approval.ts, message, {
       ...this.meta(s, approval.key),
@@ -210,8 +236,12 @@ export class ThreadSync {
         "no worker account",
       );
     }
+    // The model the agent reports, else the one the run asked for.
+    const asked = execution.inputs?.[SINGLE_INPUTS.model];
+    const model = result.model ?? (typeof asked === "string" && asked ? asked : undefined);
     const comment = patchComment(diffStats(text), s.hint?.summary ?? result.explanation, {
       ...(record.metrics ? { metrics: formatMetrics(record.metrics) } : {}),
+      ...(model ? { model } : {}),
       ...(ctx.batch ? { slug: ctx.slug } : {}),
       ...(result.unreadable ? { unreadable: result.unreadable } : {}),
     });
@@ -245,6 +275,7 @@ export class ThreadSync {
         requester: ctx.user,
         approverHint: await this.approverHint(ctx),
         slug: ctx.slug,
+        pushTo: pushesTo(execution),
       });
       const ts = await this.d.threads.reply(thread(ctx), message, {
         ...this.meta(s, key),
@@ -287,6 +318,7 @@ export class ThreadSync {
       slug: s.ctx.slug,
       requester: s.ctx.user,
       approvers: policy.approvers,
+      pushTo: pushesTo(s.execution),
     });
     await this.d.threads.reply(thread(s.ctx), message, this.meta(s, key));
     s.record.mark(key);
@@ -308,6 +340,7 @@ export class ThreadSync {
       prUrl,
       kestraUrl: this.kestraUrl(execution),
       slug: ctx.batch ? ctx.slug : undefined,
+      pushedTo: pushesTo(execution),
     });
     await this.d.threads.reply(thread(ctx), note, {
       ...this.meta(s, key),
@@ -386,7 +419,7 @@ function patchShown(s: RunState): boolean {
 }
 
 export function thread(ctx: RunContext): ThreadRef {
-  return { channel: ctx.channel, rootTs: ctx.rootTs };
+  return { channel: ctx.channel, rootTs: ctx.rootTs, threadTs: ctx.threadTs };
 }
 
 function issueUrlOf(execution: Execution, fallback: string): string {

@@ -3,7 +3,7 @@ import type { KestraClient } from "../kestra/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../slack/blocks/types.ts";
 import type { SlackThreads } from "../slack/thread.ts";
-import { KeyedLock } from "./keyed-lock.ts";
+import { KvMap } from "./kv-value.ts";
 import type { PostgresLock } from "./lock.ts";
 
 // A run's root is posted before its execution is created (the root's ts labels the execution). A
@@ -14,6 +14,8 @@ import type { PostgresLock } from "./lock.ts";
 export interface PendingStart {
   channel: string;
   rootTs: string;
+  /** The person's thread the root is a reply in (a mention asked). */
+  threadTs?: string;
   user: string;
   /** The run's or batch's name, for the report. */
   slug: string;
@@ -99,47 +101,26 @@ const KV_KEY = "autofix-pending-starts";
 
 /** One KV value of Kestra's (one bot process writes it), read once and then kept in memory. */
 export class KvPendingStore implements PendingStore {
-  private readonly kestra: KestraClient;
-  private readonly serial = new KeyedLock();
-  private known: Record<string, PendingStart> | undefined;
+  private readonly map: KvMap<PendingStart>;
 
   constructor(kestra: KestraClient) {
-    this.kestra = kestra;
+    this.map = new KvMap(kestra, KV_KEY);
   }
 
   add(p: PendingStart): Promise<void> {
-    return this.change((all) => {
+    return this.map.change((all) => {
       all[`${p.channel}:${p.rootTs}`] = p;
     });
   }
 
   remove(channel: string, rootTs: string): Promise<void> {
-    return this.change((all) => {
+    return this.map.change((all) => {
       delete all[`${channel}:${rootTs}`];
     });
   }
 
   async all(): Promise<PendingStart[]> {
-    return Object.values(await this.load());
-  }
-
-  private change(edit: (all: Record<string, PendingStart>) => void): Promise<void> {
-    return this.serial.run(KV_KEY, async () => {
-      const all = { ...(await this.load()) };
-      const before = JSON.stringify(all);
-      edit(all);
-      if (JSON.stringify(all) === before) return;
-      await this.kestra.kvPut(KV_KEY, all);
-      this.known = all;
-    });
-  }
-
-  private async load(): Promise<Record<string, PendingStart>> {
-    if (!this.known) {
-      const raw = await this.kestra.kvGet(KV_KEY);
-      this.known = raw && typeof raw === "object" ? (raw as Record<string, PendingStart>) : {};
-    }
-    return this.known;
+    return Object.values(await this.map.all());
   }
 }
 

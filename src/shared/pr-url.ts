@@ -10,3 +10,12 @@ export function pullRequestUrl(value: unknown, repo: string | undefined): string
   if (repo && match[1]?.toLowerCase() !== repo.toLowerCase()) return undefined;
   return value;
 }
+
+/** owner, repo and number of a pull-request link (a link pullRequestUrl accepted). */
+export function pullRefOf(
+  url: string,
+): { owner: string; repo: string; number: number } | undefined {
+  const m = /^https:\/\/[^/\s|<>]+\/([^/\s|<>]+)\/([^/\s|<>]+)\/pull\/(\d+)$/.exec(url);
+  if (!m) return undefined;
+  return { owner: m[1] ?? "", repo: m[2] ?? "", number: Number(m[3]) };
+}

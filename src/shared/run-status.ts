@@ -7,6 +7,8 @@ export const RUN_STATUSES = [
   "awaiting_approval",
   "creating_pr",
   "pr_opened",
+  "pr_merged",
+  "pr_closed",
   "finished",
   "rejected",
   "expired",
@@ -20,6 +22,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses after which nothing more happens to the run (unless it is restarted). */
 export const FINAL_STATUSES: readonly RunStatus[] = [
   "pr_opened",
+  "pr_merged",
+  "pr_closed",
   "finished",
   "rejected",
   "expired",
@@ -33,3 +37,13 @@ export function isFinalStatus(status: RunStatus): boolean {
 
 /** A person's answer to a patch; revise also means "not this patch". */
 export type Verdict = "approve" | "reject" | "revise";
+
+/** The run opened its PR (or pushed to it): what happened to the PR since is said by the rest. */
+export const PR_STATUSES: readonly RunStatus[] = ["pr_opened", "pr_merged", "pr_closed"];
+
+export function hasPr(status: RunStatus): boolean {
+  return PR_STATUSES.includes(status);
+}
+
+/** A pull request's state on GitHub, as the bot follows it. */
+export type PrState = "open" | "merged" | "closed";

@@ -11,6 +11,13 @@ export const ACTIONS = {
   revise: "autofix_revise",
   listPrevious: "autofix_list_previous",
   listNext: "autofix_list_next",
+  /** Under a red checks reply / a changes-requested reply of a followed PR. */
+  fixChecks: "autofix_fix_checks",
+  addressReview: "autofix_address_review",
+  /** One button per issue a thread links: `<prefix>:<n>` (action ids are unique in a block). */
+  pickIssue: "autofix_pick_issue",
+  /** Opens the form that files an issue from a thread. */
+  fileIssue: "autofix_file_issue",
 } as const;
 
 export const BLOCKS = {
@@ -18,6 +25,7 @@ export const BLOCKS = {
   failureActions: "autofix_failure_actions",
   stuckActions: "autofix_stuck_actions",
   listPager: "autofix_list_pager",
+  prActions: "autofix_pr_actions",
 } as const;
 
 export const COMMAND = "/autofix";
@@ -60,6 +68,8 @@ export const SETTINGS = {
     approverUsers: "settings_approver_users",
     approverGroups: "settings_approver_groups",
     requireApproval: "settings_require_approval",
+    model: "settings_model",
+    conversation: "settings_conversation",
   },
   /** One action_id per field element (the block id tells fields apart). */
   input: "value",
@@ -70,6 +80,14 @@ export const REVISE = {
   callbackId: "autofix_revise",
   feedbackBlock: "revise_feedback",
   feedbackAction: "feedback",
+} as const;
+
+/** The form that files a GitHub issue from a thread (src/slack/blocks/file-issue-modal.ts). */
+export const FILE_ISSUE_FORM = {
+  callbackId: "autofix_file_issue",
+  repoBlock: "file_issue_repo",
+  titleBlock: "file_issue_title",
+  input: "value",
 } as const;
 
 /** Shortcuts; their callback ids must match the app manifest's features.shortcuts. */

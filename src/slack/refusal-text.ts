@@ -1,5 +1,5 @@
 import { issueSlug } from "../shared/issue-url.ts";
-import type { Refusal } from "../shared/refusal.ts";
+import type { DropReason, Refusal } from "../shared/refusal.ts";
 import type { RunRef } from "../shared/run-ref.ts";
 import { alreadyDecidedText } from "./blocks/run-notes.ts";
 import { STATUS_TEXT } from "./blocks/status-text.ts";
@@ -18,6 +18,8 @@ export function refusalText(r: Refusal): string {
         : " try again once they have fixed it.";
       return `Couldn't start ${what} ${escapeText(r.slug)}: ${shortReason(r.cause)}. The admins have been told;${next}`;
     }
+    case "revision_unconfirmed":
+      return `Kestra did not confirm the revision of ${escapeText(r.slug)}: ${shortReason(r.cause)}. The admins have been told; the bot tries again by itself, and the thread follows the revision once it runs.`;
     case "issue_refused":
       return userMessage(r.cause);
     case "cannot_post":
@@ -32,6 +34,17 @@ export function refusalText(r: Refusal): string {
       return r.status
         ? `The run has already finished (*${STATUS_TEXT[r.status]}*), so there is nothing to cancel.`
         : "The run no longer exists in Kestra, so there is nothing to cancel.";
+    case "already_cancelled":
+      if (r.by && r.ended) {
+        return `<@${r.by}> already cancelled this run; it is now *${STATUS_TEXT[r.ended]}*.`;
+      }
+      return r.by
+        ? `<@${r.by}> already cancelled this run; its thread says when it has stopped.`
+        : "This run is already being cancelled; its thread says when it has stopped.";
+    case "already_rerun":
+      return `<@${r.by}> already started this run again; its thread follows the new run.`;
+    case "already_restarted":
+      return `<@${r.by}> already restarted this run; its thread follows it.`;
     case "restart_refused":
       return r.status
         ? `The run could not be restarted: it is now *${STATUS_TEXT[r.status]}*.`
@@ -44,6 +57,30 @@ export function refusalText(r: Refusal): string {
       return "The run is still stopping; press Retry again in a moment.";
     case "gone":
       return "This run no longer exists in Kestra.";
+    case "thread_taken":
+      return "This thread already follows a run: reply `@autofix <what to change>` here to revise its patch, or ask in another thread for another issue.";
+    case "no_followed_pr":
+      return "This thread has no open pull request that the bot follows.";
+    case "several_followed_prs":
+      return "This thread follows several pull requests: use the button under the one to fix.";
+    case "follow_up_asked":
+      return "A fix for this was already asked for: its run is in this thread.";
+  }
+}
+
+/** Why a recorded cancel or retry was not done, as its note in the thread says it. */
+export function droppedText(r: DropReason): string {
+  switch (r.code) {
+    case "ended":
+      return r.status
+        ? `the run had already ended (*${STATUS_TEXT[r.status]}*)`
+        : "the run had already ended";
+    case "moved_on":
+      return r.status ? `the run is now *${STATUS_TEXT[r.status]}*` : "the run is gone from Kestra";
+    case "busy":
+      return `another run of ${escapeText(r.slug)} is in progress`;
+    case "refused":
+      return shortReason(r.cause);
   }
 }
 

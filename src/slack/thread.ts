@@ -6,6 +6,8 @@ import type { Message } from "./blocks/types.ts";
 import { type Edit, EditQueue, type EditStore } from "./edit-queue.ts";
 import { slackCall } from "./errors.ts";
 import type { SlackPacer } from "./pacer.ts";
+import { permalinkOf } from "./permalinks.ts";
+import { threadMessages } from "./replies.ts";
 
 // The Slack side of a run's thread. Everything the bot posts for a run carries its identity (run
 // and key) in message metadata, so that reading the thread tells what was already posted: the
@@ -21,7 +23,15 @@ const HISTORY_PAGES = 5;
 
 export interface ThreadRef {
   channel: string;
+  /** The run's root: the message the bot keeps up to date. */
   rootTs: string;
+  /** The root is a reply in this person's thread (a mention asked); else it starts the thread. */
+  threadTs?: string | undefined;
+}
+
+/** The thread_ts of replies in a run's thread. */
+export function threadOf(t: ThreadRef): string {
+  return t.threadTs ?? t.rootTs;
 }
 
 /** The identity of one post, plus what the record keeps there (decision, PR link...). */
@@ -40,13 +50,16 @@ export interface ThreadPost {
 /** What a thread holds, as the bot reads it back. */
 export class ThreadSnapshot {
   readonly posts: readonly ThreadPost[];
-  constructor(posts: readonly ThreadPost[]) {
+  private readonly rootTs: string | undefined;
+  constructor(posts: readonly ThreadPost[], rootTs?: string) {
     this.posts = posts;
+    this.rootTs = rootTs;
   }
 
-  /** The root message (the thread's parent). */
+  /** The run's root: the thread's parent, or the reply that is the root in a person's thread. */
   get root(): ThreadPost | undefined {
-    return this.posts[0];
+    if (this.rootTs === undefined) return this.posts[0];
+    return this.posts.find((p) => p.ts === this.rootTs);
   }
 
   /** Every post of a run (the root included when it is the run's). */
@@ -170,32 +183,25 @@ export class SlackThreads {
   /** Reads the whole thread with its metadata (conversations.replies, paged). */
   async read(t: ThreadRef): Promise<ThreadSnapshot> {
     const posts: ThreadPost[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = cursor;
-      const res = await this.call("conversations.replies", t.channel, () =>
-        this.client.conversations.replies({
-          channel: t.channel,
-          ts: t.rootTs,
-          include_all_metadata: true,
-          limit: PAGE_SIZE,
-          ...(page ? { cursor: page } : {}),
-        }),
-      );
-      for (const m of res.messages ?? []) {
-        if (!m.ts) continue;
-        posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
-      }
-      cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
-    } while (cursor);
-    return new ThreadSnapshot(posts);
+    for await (const m of threadMessages(this.client, t.channel, threadOf(t), (call) =>
+      this.pacer.call("conversations.replies", t.channel, call),
+    )) {
+      posts.push({ ts: m.ts, meta: postMeta(m.metadata), fileNames: fileNames(m.files) });
+    }
+    return new ThreadSnapshot(posts, t.rootTs);
   }
 
   /**
-   * A new top-level message (a run's or a batch's root); its ts keys the thread. Its command was
-   * answered already: in a busy channel it lets the replies that notifications wait on go first.
+   * A run's or a batch's root; its ts keys the run. A top-level message, or a reply in `threadTs`
+   * (a person's thread, where a mention asked for the run). Its command was answered already: in
+   * a busy channel it lets the replies that notifications wait on go first.
    */
-  async postRoot(channel: string, message: Message, meta?: PostMeta): Promise<string> {
+  async postRoot(
+    channel: string,
+    message: Message,
+    meta?: PostMeta,
+    threadTs?: string,
+  ): Promise<string> {
     const res = await slackCall("chat.postMessage", () =>
       this.pacer.call(
         "chat.postMessage",
@@ -203,6 +209,7 @@ export class SlackThreads {
         () =>
           this.client.chat.postMessage({
             channel,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
             ...message,
             ...metadata(meta),
             unfurl_links: false,
@@ -219,7 +226,7 @@ export class SlackThreads {
       const res = await this.call("chat.postMessage", t.channel, () =>
         this.client.chat.postMessage({
           channel: t.channel,
-          thread_ts: t.rootTs,
+          thread_ts: threadOf(t),
           ...message,
           ...metadata(meta),
           unfurl_links: false,
@@ -261,7 +268,7 @@ export class SlackThreads {
       await this.call("files.uploadV2", t.channel, () =>
         this.client.filesUploadV2({
           channel_id: t.channel,
-          thread_ts: t.rootTs,
+          thread_ts: threadOf(t),
           initial_comment: file.comment,
           file: file.bytes,
           filename,
@@ -270,6 +277,23 @@ export class SlackThreads {
         }),
       );
       return undefined;
+    });
+  }
+
+  /**
+   * The bot's reaction `name` on message `ts` of the run's channel (the message that asked), made
+   * once: with its identity in the journal, and Slack's already_reacted taken as done.
+   */
+  async react(t: ThreadRef, ts: string, name: string, meta: PostMeta): Promise<void> {
+    await this.recorded(t, meta, [], async () => {
+      try {
+        await this.call("reactions.add", t.channel, () =>
+          this.client.reactions.add({ channel: t.channel, timestamp: ts, name }),
+        );
+      } catch (err) {
+        if (!(err instanceof UpstreamError && err.detail === "already_reacted")) throw err;
+      }
+      return ts;
     });
   }
 
@@ -319,16 +343,13 @@ export class SlackThreads {
   }
 
   /** The thread's link, or undefined when Slack will not tell (the alert goes without it). */
-  async permalink(t: ThreadRef): Promise<string | undefined> {
-    try {
-      const res = await this.call("chat.getPermalink", t.channel, () =>
-        this.client.chat.getPermalink({ channel: t.channel, message_ts: t.rootTs }),
-      );
-      return res.permalink;
-    } catch (err) {
-      this.logger.warn({ err, channel: t.channel }, "cannot get thread permalink");
-      return undefined;
-    }
+  permalink(t: ThreadRef): Promise<string | undefined> {
+    return permalinkOf(
+      { slack: this.client, logger: this.logger },
+      t.channel,
+      t.rootTs,
+      t.threadTs,
+    );
   }
 
   /** One Web API call, paced, its 429s retried alone; failures classified (slackCall). */
@@ -385,7 +406,8 @@ function metadata(meta: PostMeta | undefined): { metadata?: types.MessageMetadat
   return { metadata: { event_type: POST_EVENT, event_payload } };
 }
 
-function postMeta(raw: unknown): PostMeta | undefined {
+/** The identity of one of the bot's posts, from a message's metadata. */
+export function postMeta(raw: unknown): PostMeta | undefined {
   if (!raw || typeof raw !== "object") return undefined;
   const { event_type, event_payload } = raw as { event_type?: unknown; event_payload?: unknown };
   if (event_type !== POST_EVENT || !event_payload || typeof event_payload !== "object") {

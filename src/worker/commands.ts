@@ -5,7 +5,7 @@ import { MAX_OVER_MAX_LISTED } from "./issues.ts";
 // The CLI's commands: their options (for util.parseArgs) and their --help text.
 
 export interface CommandSpec {
-  name: "fix" | "pr" | "issues" | "check";
+  name: "fix" | "pr" | "push" | "issues" | "check" | "file-issue";
   summary: string;
   usage: string;
   options: ParseArgsOptionsConfig;
@@ -23,13 +23,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "fix",
     summary: "Run the coding agent on an issue; write patch.diff, summary.md and result.json",
     usage:
-      "autofix fix --issue <url> [--repo <url>] [--out <dir>] [--feedback-file <f>] [--previous-patch <f>] [--push] [--draft]",
+      "autofix fix --issue <url> [--repo <url>] [--out <dir>] [--feedback-file <f>] [--previous-patch <f>] [--pr <n>] [--push] [--draft]",
     options: {
       issue: { type: "string" },
       repo: { type: "string" },
       out: { type: "string" },
       "feedback-file": { type: "string" },
       "previous-patch": { type: "string" },
+      pr: { type: "string" },
       push: { type: "boolean" },
       draft: { type: "boolean" },
       help,
@@ -40,6 +41,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--out <dir>", "where to write patch.diff, summary.md, result.json, agent.log (default: .)"],
       ["--feedback-file <f>", "a reviewer's feedback on a previous attempt, given to the agent"],
       ["--previous-patch <f>", "the previous attempt's patch.diff, given to the agent as context"],
+      [
+        "--pr <n>",
+        "a follow-up of this open PR: work on its branch; --feedback-file says what failed there",
+      ],
       ["--push", "also open the pull request, as `autofix pr` does (needs GITHUB_TOKEN)"],
       ["--draft", "with --push, open it as a draft"],
     ],
@@ -47,6 +52,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "autofix fix --issue https://github.com/acme/api/issues/42 --out ./out",
       "autofix fix --issue https://github.com/acme/api/issues/42 --push --draft",
       "autofix fix --issue https://github.com/acme/api/issues/42 --feedback-file feedback.txt --previous-patch previous.diff",
+      "autofix fix --issue https://github.com/acme/api/issues/42 --pr 43 --feedback-file checks.txt --out ./out",
     ],
     notes: [
       "The repository is shallow-cloned into a temporary directory without credentials (a private",
@@ -55,6 +61,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       '"files":…,"summary":…}}:: (plus pr_url, pr_number, pr_created with --push).',
       "A revision (--feedback-file, --previous-patch) starts again from the default branch: the",
       "previous patch is context for the agent, not applied. Empty files count as not given.",
+      "With --pr <n> the agent works on that open PR's branch, which already holds a fix; the patch",
+      "is made against the branch's head, printed as base_sha (and pr_branch) in the outputs line.",
     ],
   },
   {
@@ -84,6 +92,39 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Commits the patch on branch autofix/issue-<n> ("Fix #<n>: <title>"), pushes it with GITHUB_TOKEN',
       "and opens the PR against the default branch. If an open PR from that branch exists, prints it",
       'and changes nothing. Prints the PR URL, then ::{"outputs":{"pr_url":…,"pr_number":…}}::.',
+    ],
+  },
+  {
+    name: "push",
+    summary: "Commit a follow-up patch on top of an open PR's branch and push it (no new PR)",
+    usage:
+      "autofix push --issue <url> --pr <n> --patch <file> [--base <sha>] [--summary <file>] [--repo <url>]",
+    options: {
+      issue: { type: "string" },
+      pr: { type: "string" },
+      patch: { type: "string" },
+      base: { type: "string" },
+      summary: { type: "string" },
+      repo: { type: "string" },
+      help,
+    },
+    optionHelp: [
+      ["--issue <url>", "the issue the PR fixes (required)"],
+      ["--pr <n>", "the open pull request whose branch gets the commit (required)"],
+      ["--patch <file>", "the patch.diff written by `autofix fix --pr` (required)"],
+      ["--base <sha>", "the branch head the patch was made on (fix's base_sha output)"],
+      ["--summary <file>", "Markdown for the commit message body (e.g. summary.md)"],
+      ["--repo <url>", "the repository of the PR, if not the issue's"],
+    ],
+    examples: [
+      "autofix push --issue https://github.com/acme/api/issues/42 --pr 43 --patch out/patch.diff --base 1f2e3d4",
+    ],
+    notes: [
+      "Needs GITHUB_TOKEN (it pushes). The commit goes on top of the PR's branch, without force. If the",
+      "branch moved since --base, the patch is applied on its new head when it still applies (the",
+      "outputs say rebased: true), else nothing is pushed and it says so. A PR that is merged or closed,",
+      "or whose branch is on a fork the token cannot push to, is refused with the reason. Prints the",
+      'PR URL, then ::{"outputs":{"pr_url":…,"pr_number":…,"pushed_sha":…,"rebased":…}}::.',
     ],
   },
   {
@@ -122,6 +163,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "file-issue",
+    summary: "File a GitHub issue (title and a Markdown body), and print its URL",
+    usage: "autofix file-issue --repo <url> --title <text> --body-file <file>",
+    options: {
+      repo: { type: "string" },
+      title: { type: "string" },
+      "body-file": { type: "string" },
+      help,
+    },
+    optionHelp: [
+      ["--repo <url>", "the repository (URL or owner/repo; required)"],
+      ["--title <text>", "the issue's title (required, at most 256 characters)"],
+      [
+        "--body-file <file>",
+        "the issue's body, Markdown (required; an empty file is an empty body)",
+      ],
+    ],
+    examples: ["autofix file-issue --repo acme/api --title Crash --body-file body.md"],
+    notes: [
+      "Needs GITHUB_TOKEN with Issues: write on the repository (Kestra's file-issue flow passes its",
+      'GITHUB_PR_TOKEN secret). Prints the issue URL, then ::{"outputs":{"issue_url":…,',
+      '"issue_number":…}}::. The file-issue flow runs it to file an issue written from a Slack thread.',
+    ],
+  },
+  {
     name: "check",
     summary: "Check the GitHub tokens and the LLM key; write a report of booleans as JSON",
     usage: "autofix check [--repo <url>] [--out <file>]",
@@ -150,7 +216,7 @@ export function commandSpec(name: string): CommandSpec | undefined {
 }
 
 const ENVIRONMENT = [
-  "GITHUB_TOKEN              token for the API and the push; required by pr and fix --push",
+  "GITHUB_TOKEN              token for the API and the push; required by pr, push, fix --push and file-issue",
   "GITHUB_READ_TOKEN         read-only token for reads and clones when GITHUB_TOKEN is unset",
   "GITHUB_WEB_URL            where issue URLs live when not derivable from GITHUB_API_URL",
   "GITHUB_API_URL            API base (default https://api.github.com; GHES: https://host/api/v3)",

@@ -15,6 +15,7 @@ import {
   withTempDir,
 } from "./context.ts";
 import { headCommit, shallowClone, stagedPatch } from "./git.ts";
+import type { RepoInfo, RepoRef } from "./github.ts";
 import { buildPrompt } from "./prompt.ts";
 import { type PublishedPr, publishPatch } from "./publish.ts";
 import { containsSecret, redact } from "./redact.ts";
@@ -31,6 +32,11 @@ export interface FixOptions {
   /** A revision: the reviewer's feedback and the previous attempt's patch (files; empty = none). */
   feedbackFile?: string | undefined;
   previousPatchFile?: string | undefined;
+  /**
+   * A follow-up of this open PR: the agent works on the PR's branch (with the fix already on it)
+   * and the patch is made against its head, which create_pr then pushes onto (`autofix push`).
+   */
+  pr?: number | undefined;
   push: boolean;
   draft: boolean;
 }
@@ -48,6 +54,9 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
   const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
   // Fail before the (slow, paid) agent run if the PR could not be opened anyway.
   if (opts.push) requireToken(ctx.config, "push the fix (--push)");
+  if (opts.push && opts.pr !== undefined) {
+    throw new InputError("--push opens a new PR; a follow-up of --pr is pushed by `autofix push`");
+  }
   const revision = {
     feedback: await readOptional(ctx.cwd, opts.feedbackFile, "--feedback-file"),
     previousPatch: await readOptional(ctx.cwd, opts.previousPatchFile, "--previous-patch"),
@@ -57,6 +66,7 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
 
   const details = await ctx.github.issue(issue);
   const repo = await ctx.github.repo(target);
+  const source = await sourceOf(ctx, target, repo, opts.pr);
   const git = gitContext(ctx.config);
 
   const made = await withTempDir(async (tmp) => {
@@ -64,17 +74,20 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     const scratchDir = join(tmp, ".autofix");
     await mkdir(scratchDir, { mode: 0o700 });
     await shallowClone(git, {
-      url: cloneUrl(ctx.config, target.owner, target.repo),
+      url: cloneUrl(ctx.config, source.repo.owner, source.repo.repo),
       dir,
-      branch: repo.defaultBranch,
+      branch: source.branch,
       // Public repositories are cloned anonymously; a private one needs the (read) token.
-      ...(repo.private && ctx.config.githubToken ? { token: ctx.config.githubToken } : {}),
+      ...(source.private && ctx.config.githubToken ? { token: ctx.config.githubToken } : {}),
     });
     const base = await headCommit(git, dir);
     const prompt = buildPrompt({
       repo: `${target.owner}/${target.repo}`,
       issue: details,
       revision,
+      ...(opts.pr !== undefined
+        ? { followUp: { pr: opts.pr, branch: source.branch, feedback: revision.feedback } }
+        : {}),
     });
     ctx.logger.info({ issue: issueUrl(issue) }, "running the agent");
     const agent = await runAgent({
@@ -89,7 +102,7 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     });
     // Everything the agent left, committed or not, new files included, against the clone's base.
     const patchFile = join(scratchDir, "patch.diff");
-    return { agent, patch: await stagedPatch(git, dir, base, patchFile) };
+    return { agent, base, patch: await stagedPatch(git, dir, base, patchFile) };
   });
   const { patch } = made;
   if (patch.toString("utf8").trim() === "") {
@@ -135,6 +148,8 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     deletions: result.deletions,
     files: result.files.length,
     summary: shortSummary(result),
+    // A follow-up: the branch head the patch was made on (autofix push checks it has not moved).
+    ...(opts.pr !== undefined ? { base_sha: made.base, pr_branch: source.branch } : {}),
   };
   if (!opts.push) {
     ctx.print(kestraOutputsLine(outputs));
@@ -146,6 +161,36 @@ export async function fixIssue(ctx: WorkerContext, opts: FixOptions): Promise<Fi
     kestraOutputsLine({ ...outputs, pr_url: pr.url, pr_number: pr.number, pr_created: pr.created }),
   );
   return { result, patch, pr };
+}
+
+/** Where the agent works: the default branch, or the open PR's branch (its fork's, if any). */
+async function sourceOf(
+  ctx: WorkerContext,
+  target: RepoRef,
+  repo: RepoInfo,
+  pr: number | undefined,
+): Promise<{ repo: RepoRef; branch: string; private: boolean }> {
+  if (pr === undefined) return { repo: target, branch: repo.defaultBranch, private: repo.private };
+  const pull = await ctx.github.pull(target, pr);
+  if (pull.state !== "open") {
+    throw new UpstreamError(
+      "github",
+      "conflict",
+      `PR #${pr} is ${pull.state}: there is nothing to fix on its branch`,
+    );
+  }
+  if (!pull.headRepo) {
+    throw new UpstreamError(
+      "github",
+      "conflict",
+      `PR #${pr}'s branch was on a fork that no longer exists`,
+    );
+  }
+  const same =
+    pull.headRepo.owner.toLowerCase() === target.owner.toLowerCase() &&
+    pull.headRepo.repo.toLowerCase() === target.repo.toLowerCase();
+  const info = same ? repo : await ctx.github.repo(pull.headRepo);
+  return { repo: pull.headRepo, branch: pull.headRef, private: info.private };
 }
 
 /** The agent's own words, with any known secret value replaced by [redacted]. */

@@ -158,28 +158,58 @@ export async function commitAll(
   );
 }
 
-/** Pushes HEAD to refs/heads/<branch> with the token given to this git process only. */
-export async function pushBranch(
-  ctx: GitContext,
-  dir: string,
-  opts: { url: string; branch: string; token: string },
-): Promise<void> {
-  // The branch belongs to the bot and has no open PR (checked before): replace a stale one.
-  await gitOk(
+interface PushTarget {
+  url: string;
+  branch: string;
+  token: string;
+}
+
+/** `git push` of HEAD to refs/heads/<branch>, with the token given to this git process only. */
+function pushHead(ctx: GitContext, dir: string, opts: PushTarget, force: boolean) {
+  return git(
     ctx,
-    `push to ${redactUrl(opts.url)} failed`,
     [
       "-c",
       "core.hooksPath=/dev/null",
       "push",
       "--quiet",
-      "--force",
+      ...(force ? ["--force"] : []),
       "--no-verify",
       "--",
       opts.url,
       `HEAD:refs/heads/${opts.branch}`,
     ],
     { cwd: dir, env: credentialEnv({ token: opts.token, url: opts.url }) },
+  );
+}
+
+/** Pushes HEAD to the bot's own branch, replacing a stale one (it has no open PR: checked before). */
+export async function pushBranch(ctx: GitContext, dir: string, opts: PushTarget): Promise<void> {
+  const res = await pushHead(ctx, dir, opts, true);
+  if (res.code !== 0) throw pushFailed(opts.url, res);
+}
+
+/**
+ * Pushes HEAD onto refs/heads/<branch> without force (a PR's branch that others may push to);
+ * false when the remote refuses because the branch moved (not a fast-forward).
+ */
+export async function pushFastForward(
+  ctx: GitContext,
+  dir: string,
+  opts: PushTarget,
+): Promise<boolean> {
+  const res = await pushHead(ctx, dir, opts, false);
+  if (res.code === 0) return true;
+  if (/\[rejected\]|non-fast-forward|fetch first/.test(res.stderr)) return false;
+  throw pushFailed(opts.url, res);
+}
+
+function pushFailed(url: string, res: RunResult): UpstreamError {
+  const detail = res.timedOut ? "timed out" : lastLine(res.stderr) || `exit code ${res.code}`;
+  return new UpstreamError(
+    "git",
+    "unavailable",
+    `push to ${redactUrl(url)} failed: ${scrub(detail)}`,
   );
 }
 

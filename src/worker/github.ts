@@ -22,6 +22,27 @@ export interface IssueDetails {
 export interface RepoInfo {
   defaultBranch: string;
   private: boolean;
+  /** The token's own permission (permissions.push), false without one. */
+  canPush: boolean;
+}
+
+/** An open PR's branch, where a follow-up commit goes. */
+export interface PullDetails {
+  number: number;
+  url: string;
+  state: "open" | "closed" | "merged";
+  headRef: string;
+  headSha: string;
+  /** Where the branch lives; undefined when its fork was deleted. */
+  headRepo: RepoRef | undefined;
+  /** A fork lets the base repository's maintainers push to the branch. */
+  maintainerCanModify: boolean;
+}
+
+/** An issue GitHub has: its number and its page. */
+export interface IssueRef {
+  number: number;
+  url: string;
 }
 
 export interface PullRequestRef {
@@ -94,7 +115,11 @@ export class GitHub {
   async repo(ref: RepoRef): Promise<RepoInfo> {
     try {
       const { data } = await this.octokit.rest.repos.get(split(ref));
-      return { defaultBranch: data.default_branch, private: data.private };
+      return {
+        defaultBranch: data.default_branch,
+        private: data.private,
+        canPush: data.permissions?.push === true,
+      };
     } catch (err) {
       const e = githubError(err, `cannot read repository ${ref.owner}/${ref.repo}`);
       if (e.kind === "not_found") {
@@ -102,6 +127,35 @@ export class GitHub {
           "github",
           "not_found",
           `repository ${ref.owner}/${ref.repo} not found`,
+          { cause: err, status: 404 },
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** A pull request and its branch. */
+  async pull(ref: RepoRef, number: number): Promise<PullDetails> {
+    try {
+      const { data } = await this.octokit.rest.pulls.get({ ...split(ref), pull_number: number });
+      const head = data.head.repo;
+      return {
+        number: data.number,
+        url: data.html_url,
+        state:
+          data.merged || data.merged_at ? "merged" : data.state === "closed" ? "closed" : "open",
+        headRef: data.head.ref,
+        headSha: data.head.sha,
+        headRepo: head ? { owner: head.owner.login, repo: head.name } : undefined,
+        maintainerCanModify: data.maintainer_can_modify === true,
+      };
+    } catch (err) {
+      const e = githubError(err, `cannot read pull request ${ref.owner}/${ref.repo}#${number}`);
+      if (e.kind === "not_found") {
+        throw new UpstreamError(
+          "github",
+          "not_found",
+          `pull request ${ref.owner}/${ref.repo}#${number} not found`,
           { cause: err, status: 404 },
         );
       }
@@ -135,6 +189,15 @@ export class GitHub {
       return { number: data.number, url: data.html_url };
     } catch (err) {
       throw githubError(err, `cannot open the pull request on ${ref.owner}/${ref.repo}`);
+    }
+  }
+
+  async createIssue(ref: RepoRef, issue: { title: string; body: string }): Promise<IssueRef> {
+    try {
+      const { data } = await this.octokit.rest.issues.create({ ...split(ref), ...issue });
+      return { number: data.number, url: data.html_url };
+    } catch (err) {
+      throw githubError(err, `cannot file the issue in ${ref.owner}/${ref.repo}`);
     }
   }
 

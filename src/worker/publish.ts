@@ -120,7 +120,7 @@ export async function openPrFromFiles(ctx: WorkerContext, opts: PrOptions): Prom
   return publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
 }
 
-async function readInput(cwd: string, path: string, flag: string): Promise<Buffer> {
+export async function readInput(cwd: string, path: string, flag: string): Promise<Buffer> {
   try {
     return await readFile(resolve(cwd, path));
   } catch (err) {

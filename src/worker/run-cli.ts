@@ -6,10 +6,12 @@ import { checkSetup } from "./check.ts";
 import { type CommandSpec, commandHelp, commandSpec, mainHelp } from "./commands.ts";
 import { knownSecrets, loadWorkerConfig } from "./config.ts";
 import type { WorkerContext } from "./context.ts";
+import { fileIssue, printIssue } from "./file-issue.ts";
 import { fixIssue } from "./fix.ts";
 import { GitHub } from "./github.ts";
 import { listFixableIssues, MAX_ISSUES, writeSkipped } from "./issues.ts";
 import { openPrFromFiles, printPr } from "./publish.ts";
+import { printPushed, pushToPr } from "./push.ts";
 import { redact } from "./redact.ts";
 import { kestraOutputsLine } from "./report.ts";
 
@@ -116,6 +118,7 @@ async function dispatch(argv: string[], opts: RunCliOptions, io: CliIo): Promise
         outDir: optional(values, "out") ?? ".",
         feedbackFile: optional(values, "feedback-file"),
         previousPatchFile: optional(values, "previous-patch"),
+        pr: prNumber(optional(values, "pr")),
         push: values["push"] === true,
         draft: values["draft"] === true,
       });
@@ -129,6 +132,27 @@ async function dispatch(argv: string[], opts: RunCliOptions, io: CliIo): Promise
         draft: values["draft"] === true,
       });
       printPr(ctx, pr);
+      return EXIT_OK;
+    }
+    case "push": {
+      const pushed = await pushToPr(ctx, {
+        issueUrl: required(spec, values, "issue"),
+        repoUrl: optional(values, "repo"),
+        pr: prNumber(required(spec, values, "pr")) as number,
+        patchFile: required(spec, values, "patch"),
+        summaryFile: optional(values, "summary"),
+        baseSha: optional(values, "base"),
+      });
+      printPushed(ctx, pushed);
+      return EXIT_OK;
+    }
+    case "file-issue": {
+      const issue = await fileIssue(ctx, {
+        repoUrl: required(spec, values, "repo"),
+        title: required(spec, values, "title"),
+        bodyFile: required(spec, values, "body-file"),
+      });
+      printIssue(ctx, issue);
       return EXIT_OK;
     }
     case "check": {
@@ -181,6 +205,15 @@ function required(spec: CommandSpec, values: Values, name: string): string {
 function optional(values: Values, name: string): string | undefined {
   const value = values[name];
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+function prNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InputError(`--pr must be a pull request number, not "${text}"`);
+  }
+  return n;
 }
 
 function parseMax(text: string | undefined): number {

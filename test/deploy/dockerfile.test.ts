@@ -1,4 +1,5 @@
-// Dockerfile: node:24-slim stages, production deps, non-root, healthcheck, both entry points.
+// Dockerfile: node:24.x-slim stages (the Node CI tests with), production deps, non-root,
+// healthcheck, both entry points.
 import { describe, expect, it } from "vitest";
 import { readRepoFile } from "./repo-files.ts";
 
@@ -14,10 +15,16 @@ const instructions = lines.map((l) => {
 const all = (op: string) => instructions.filter((i) => i.op === op).map((i) => i.args);
 
 describe("Dockerfile", () => {
-  it("is multi-stage and every stage starts FROM node:24-slim", () => {
+  it("is multi-stage and every stage starts FROM node:<the patch version CI tests with>-slim", () => {
+    const ci = /^NODE_VERSION=(24\.\d+\.\d+)$/m.exec(readRepoFile(".ci/run"))?.[1];
+    expect(ci).toBeDefined();
     const froms = all("FROM");
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const from of froms) expect(from).toMatch(/^node:24-slim(\s+AS\s+\S+)?$/i);
+    for (const from of froms) {
+      expect(from).toMatch(
+        new RegExp(`^node:${ci?.replaceAll(".", "\\.")}-slim(\\s+AS\\s+\\S+)?$`, "i"),
+      );
+    }
   });
 
   it("installs production dependencies only, reproducibly", () => {

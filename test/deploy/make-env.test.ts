@@ -177,7 +177,7 @@ describe("scripts/make-env.sh", () => {
     ],
     ["SLACK_SIGNING_SECRET", "", /SLACK_SIGNING_SECRET is empty: .*Signing Secret/],
     ["SLACK_SIGNING_SECRET", "short5ecret", /SLACK_SIGNING_SECRET does not look like/],
-    ["KESTRA_USERNAME", "", /KESTRA_USERNAME is not an e-mail address/],
+    ["KESTRA_USERNAME", "", /KESTRA_USERNAME is empty: set the Kestra user, an e-mail address/],
     ["KESTRA_USERNAME", "administrator", /KESTRA_USERNAME is not an e-mail address/],
     ["KESTRA_PASSWORD", "alllowercase1", /KESTRA_PASSWORD does not meet Kestra 2\.0's rule/],
     ["KESTRA_PASSWORD", "Sh0rt", /KESTRA_PASSWORD does not meet Kestra 2\.0's rule/],
@@ -202,6 +202,18 @@ describe("scripts/make-env.sh", () => {
       for (const value of Object.values(FILLED)) expect(r.output).not.toContain(value);
     },
   );
+
+  it("warns, without failing, when KESTRA_PUBLIC_URL is empty (Slack's links would point at localhost)", () => {
+    const empty = run(tempEnv(FILLED));
+    expect(empty.status).toBe(0);
+    expect(empty.stderr).toContain(
+      "warning: KESTRA_PUBLIC_URL is empty, so Slack's Kestra links will point at http://localhost:8080",
+    );
+    const set = run(tempEnv({ ...FILLED, KESTRA_PUBLIC_URL: "https://kestra.acme.test" }));
+    expect(set.status).toBe(0);
+    expect(set.stdout).toContain("is ready");
+    expect(set.stderr).not.toContain("KESTRA_PUBLIC_URL");
+  });
 
   it("writes an empty SECRET_* for a missing plain value and the others as usual", () => {
     const file = tempEnv({ ...FILLED, OPENAI_API_KEY: "" });

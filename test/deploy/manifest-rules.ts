@@ -55,6 +55,11 @@ export const EXPECTED_BOT_SCOPES = [
   "im:history",
   "mpim:history",
   "channels:join",
+  "app_mentions:read",
+  "reactions:write",
 ] as const;
+
+/** The events the bot listens to: the Home, mentions in channels, and its DMs. */
+export const EXPECTED_BOT_EVENTS = ["app_home_opened", "app_mention", "message.im"] as const;
 
 export const HTTP_REQUEST_URL = "https://YOUR-HOST/slack/events";

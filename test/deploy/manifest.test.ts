@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { COMMAND } from "../../src/slack/ids.ts";
 import { isObject, type Json } from "../flows/flow-walk.ts";
 import {
+  EXPECTED_BOT_EVENTS,
   EXPECTED_BOT_SCOPES,
   HTTP_REQUEST_URL,
   MANIFEST_KEYS,
@@ -62,11 +63,15 @@ for (const [file, m] of Object.entries(manifests)) {
       expect(within(c["usage_hint"], MANIFEST_LIMITS.usageHint)).toBe(true);
     });
 
-    it("turns on interactivity and the App Home tab with its event", () => {
+    it("turns on interactivity, the App Home and Messages tabs, and the events of the Home, mentions and DMs", () => {
       expect(obj(settings["interactivity"], "interactivity")["is_enabled"]).toBe(true);
-      expect(obj(features["app_home"], "app_home")["home_tab_enabled"]).toBe(true);
+      const home = obj(features["app_home"], "app_home");
+      expect(home["home_tab_enabled"]).toBe(true);
+      // People write to the bot in its Messages tab (message.im).
+      expect(home["messages_tab_enabled"]).toBe(true);
+      expect(home["messages_tab_read_only_enabled"]).toBe(false);
       const events = obj(settings["event_subscriptions"], "event_subscriptions");
-      expect(events["bot_events"]).toEqual(["app_home_opened"]);
+      expect(events["bot_events"]).toEqual([...EXPECTED_BOT_EVENTS]);
       expect(settings["org_deploy_enabled"]).toBe(false);
     });
 

@@ -25,6 +25,7 @@ export const BOT_ENV = CONFIG_ENV_KEYS.filter(
   (k) =>
     ![
       "KESTRA_TIMEOUT_MS",
+      "LOG_FORMAT",
       "AUTOFIX_RECONCILE_INTERVAL_SECONDS",
       "AUTOFIX_RECONCILE_LOOKBACK_HOURS",
     ].includes(k),

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { FlowDriver } from "../support/flow-driver.ts";
@@ -88,7 +89,7 @@ describe("/autofix cancel", () => {
     expect(h.kestra.kills).toHaveLength(1);
   });
 
-  it("a run that already finished gets a clear answer (released 2.0 answers 200, unchanged)", async () => {
+  it("a run that already finished gets a clear answer, and nothing changes", async () => {
     const { run, rootTs } = await runningRun();
     await run.fail("fix", ["boom"]);
     await h.slack.waitFor(() => h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("Failed"));
@@ -97,11 +98,38 @@ describe("/autofix cancel", () => {
     expect(answer.text).toBe(
       "The run has already finished (*Failed*), so there is nothing to cancel.",
     );
+    expect(h.kestra.kills).toHaveLength(0);
+    expect(h.kestra.execution(run.id).state.current).toBe("FAILED");
+    expect(threadTexts(rootTs)).toEqual(before);
+  });
+
+  it("a run that ends between the bot's read and its kill (released 2.0 answers 200, unchanged): the note says the cancel came too late", async () => {
+    const { run, rootTs } = await runningRun();
+    let ended = false;
+    h.kestra.beforeReply((r) => {
+      if (
+        ended ||
+        r.method !== "GET" ||
+        r.path.split("?")[0] !== `/api/v1/main/executions/${run.id}`
+      )
+        return;
+      ended = true;
+      h.kestra.setState(run.id, "FAILED");
+    });
+    const answer = await ask(h, `cancel ${run.id}`);
+    h.kestra.beforeReply(undefined);
+    expect(answer.text).toBe(
+      "The run has already finished (*Failed*), so there is nothing to cancel.",
+    );
     expect(
       h.kestra.requests.some((r) => r.path.endsWith(`/${run.id}/actions/kill`) && r.status === 200),
     ).toBe(true);
-    expect(h.kestra.execution(run.id).state.current).toBe("FAILED");
-    expect(threadTexts(rootTs)).toEqual(before);
+    expect(h.kestra.kills).toHaveLength(0);
+    const texts = threadTexts(rootTs);
+    expect(texts).toContain(
+      `↩️ <@${REQUESTER}> asked to cancel the run, but the run had already ended (*Failed*).`,
+    );
+    expect(texts.some((t) => t.startsWith("⏹️"))).toBe(false);
   });
 
   it("unknown ids and other teams' runs are 'no such run', and nothing is killed", async () => {
@@ -164,14 +192,45 @@ describe("/autofix retry", () => {
     await h.slack.waitFor(() =>
       h.slack.channelMessages(CHANNEL)[0]?.text.endsWith("awaiting approval"),
     );
-    // The new run can be cancelled in turn; a retry of the old one now finds it running.
-    const busy = await ask(h, `retry ${run.id}`);
-    expect(busy.text).toMatch(/^A run for acme\/api#42 is already in progress/);
+    // The new run can be cancelled in turn; the old one is not started again twice.
+    const again = await ask(h, `retry ${run.id}`);
+    expect(again.text).toBe(
+      `<@${REQUESTER}> already started this run again; its thread follows the new run.`,
+    );
     expect(h.kestra.executions).toHaveLength(2);
     await ask(h, `cancel ${fresh.id}`);
     await h.slack.waitFor(
       () => threadTexts(rootTs).filter((t) => t.startsWith("⏹️ Cancelled by")).length === 2,
     );
+  });
+
+  it("a run started again that Kestra created but whose answer never came (a timeout): its own notifications bring the root over to it", async () => {
+    const { run, rootTs } = await runningRun();
+    await ask(h, `cancel ${run.id}`);
+    await run.killed();
+    // Kestra applies the create; its answer comes after the bot's timeout (KESTRA_TIMEOUT_MS).
+    let held = false;
+    h.kestra.beforeReply(async (r) => {
+      const create =
+        r.method === "POST" &&
+        /\/executions\/dev\.autofix\/ai-issue-autofix$/.test(r.path.split("?")[0] ?? "");
+      if (held || !create) return;
+      held = true;
+      await sleep(2000);
+    });
+    const answer = await ask(h, `retry ${run.id}`);
+    expect(answer.text).toMatch(/Kestra is not reachable/);
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(rootOf(h, rootTs).text).toMatch(/Cancelled$/);
+    const fresh = new FlowDriver(h, h.kestra.executions[1]?.id ?? "");
+    await fresh.started();
+    await h.slack.waitFor(() => rootOf(h, rootTs).text.endsWith("Running"));
+    await fresh.patchReady();
+    await h.slack.waitFor(() => hasButtons(rootOf(h, rootTs)));
+    expect(JSON.stringify(rootOf(h, rootTs).blocks)).toContain(`"${fresh.id}"`);
+    // The cancelled run's own last word changes nothing: an older run never takes the root back.
+    await h.notify({ executionId: run.id, event: "finished" });
+    expect(rootOf(h, rootTs).text).toMatch(/awaiting approval$/);
   });
 
   it("refuses anyone but the requester or an approver", async () => {

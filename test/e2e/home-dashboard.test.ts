@@ -506,6 +506,27 @@ describe("App Home: who sees which runs", () => {
     expect(owner.slice(owner.indexOf("Open issues"))).toContain(run.id);
   });
 
+  it("an issue whose fix status Kestra does not give reads unknown, and cannot be ticked (no second run by mistake)", async () => {
+    h = await startHarness({ env: { AUTOFIX_DEFAULT_REPO: "acme/api" } });
+    h.github.addIssue("acme", "api", { number: 602, title: "Flaky", labels: ["bug"] });
+    h.kestra.failNext(
+      { method: "GET", path: /autofix-issue.*=602/ },
+      { status: 503, body: { message: "down" } },
+    );
+    const home = await openHome(h, REQUESTER);
+    const row = viewText(home.view)
+      .split("\n")
+      .find((l) => l.includes("acme/api#602"));
+    expect(issueBlocksNaming(home, "acme/api#602")).toBe(1);
+    expect(JSON.stringify(blocksOf(home.view))).toContain(
+      "❔ unknown: Kestra did not answer, Refresh to try again",
+    );
+    expect(row).not.toContain("no run");
+    expect(picksOf(home)).not.toContain("acme/api#602");
+    // Thread links are built from the workspace's URL, not asked for one by one.
+    expect(h.slack.calls.some((c) => c.method === "chat.getPermalink")).toBe(false);
+  });
+
   it("looks at a bounded number of the newest runs, and says so", async () => {
     h = await startHarness();
     h.slack.addChannel(PRIVATE, { isPrivate: true });

@@ -109,6 +109,7 @@ describe("App Home: the admins' setup check", () => {
     expect(text).toContain("✅ Kestra reachable: version 2.0.0.");
     expect(text).toContain("✅ Flow `dev.autofix/ai-issue-autofix` loaded");
     expect(text).toContain("✅ Flow `dev.autofix/setup-check` loaded");
+    expect(text).toContain("✅ Flow `dev.autofix/file-issue` loaded");
     expect(text).toContain("❌ Flow `dev.autofix/batch-issue-autofix` is not loaded in Kestra.");
     expect(text).toContain("`kestra/workflows/main_dev.autofix_batch-issue-autofix.yml`");
     expect(text).toContain(`✅ The bot is a member of <#${ALERTS}>.`);

@@ -151,3 +151,29 @@ describe("the closing notification comes after the execution has ended", () => {
     expect(rootOf(h, rootTs).text).toMatch(/Failed$/);
   });
 });
+
+it("shutdown waits for a command's work after its ack: the run it was starting exists", async () => {
+  h = await startHarness();
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  // The start's first Kestra read (is a run of this issue live?) takes its time; the command was
+  // acked long before.
+  const live = (path: string) =>
+    path.includes("/executions/search") && path.includes("autofix-issue");
+  h.kestra.beforeReply(async (r) => {
+    if (r.method === "GET" && live(r.path)) await held;
+  });
+  const res = await h.command(ISSUE_URL);
+  expect(res.status).toBe(200);
+  await h.slack.waitFor(() => h.kestra.requests.some((r) => live(r.path)), {
+    description: "the start is under way",
+  });
+  const stopped = h.stopApp();
+  setTimeout(release, 300);
+  await stopped;
+  // The start went on to create the run before the process let go.
+  expect(h.kestra.executions).toHaveLength(1);
+  h.kestra.beforeReply(undefined);
+});

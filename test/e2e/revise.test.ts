@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS, RESUME_INPUTS, SINGLE_INPUTS } from "../../src/contracts/flow.ts";
 import { LOADING_TEXT } from "../../src/slack/blocks/modal-notes.ts";
@@ -182,6 +183,77 @@ describe("Revise", () => {
     );
   });
 
+  /** Submits the form with feedback and waits for the old run's resume. */
+  async function submitRevision(ctx: Awaited<ReturnType<typeof awaitingApproval>>) {
+    const modal = await openModal(REQUESTER, ctx);
+    await sendViewSubmission(h.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: REVISE.callbackId,
+      values: feedbackValues("smaller change please"),
+      privateMetadata: String(modal.view["private_metadata"]),
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.length === 1);
+  }
+
+  const isCreate = (r: { method: string; path: string }) =>
+    r.method === "POST" &&
+    (r.path.split("?")[0] ?? "").endsWith("/executions/dev.autofix/ai-issue-autofix");
+  const revisionNotes = (rootTs: string) =>
+    h.slack.thread(CHANNEL, rootTs).filter((m) => m.text.startsWith("✏️ Revision requested"));
+
+  it("a revision whose first create Kestra refused is started once more, with its note said once", async () => {
+    const ctx = await awaitingApproval();
+    h.kestra.failNext(
+      { method: "POST", path: "/api/v1/main/executions/dev.autofix/ai-issue-autofix" },
+      { status: 503, body: { message: "Service Unavailable" } },
+    );
+    await submitRevision(ctx);
+    // The old run's sync right after starts the revision recorded in the thread again.
+    await h.slack.waitFor(() => h.kestra.executions.length === 2, { description: "the revision" });
+    await h.app.runtime.background.drain();
+    // The run's own create, the refused one, the revision's.
+    expect(h.kestra.requests.filter(isCreate)).toHaveLength(3);
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(revisionNotes(ctx.rootTs)).toHaveLength(1);
+  });
+
+  it("a revision that Kestra created but whose answer never came (a timeout) is not started twice; the root follows it", async () => {
+    const ctx = await awaitingApproval();
+    // Kestra applies the create; its answer comes after the bot's timeout (KESTRA_TIMEOUT_MS).
+    let held = false;
+    h.kestra.beforeReply(async (r) => {
+      if (held || !isCreate(r)) return;
+      held = true;
+      await sleep(2000);
+    });
+    await submitRevision(ctx);
+    await h.slack.waitFor(() => h.kestra.executions.length === 2, { description: "the revision" });
+    const next = h.kestra.executions[1];
+    if (!next) throw new Error("no revision");
+    // The bot gave up on the answer (the reviewer is told), and its look at the old run right
+    // after finds the revision there: nothing more starts.
+    const told = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === REQUESTER), {
+      description: "the reviewer told",
+      timeoutMs: 8000,
+    });
+    expect(told.text).toMatch(
+      /^Kestra did not confirm the revision of acme\/api#42: Kestra is not reachable/,
+    );
+    await h.app.runtime.background.drain();
+    expect(h.kestra.executions).toHaveLength(2);
+    expect(revisionNotes(ctx.rootTs)).toHaveLength(1);
+    // The revision's own notifications bring the root over to it, with its buttons.
+    const fresh = new FlowDriver(h, next.id);
+    await fresh.started();
+    await h.slack.waitFor(() =>
+      h.slack.message(CHANNEL, ctx.rootTs)?.text.endsWith(STATUS_TEXT.running),
+    );
+    await fresh.patchReady();
+    await h.slack.waitFor(() =>
+      JSON.stringify(h.slack.message(CHANNEL, ctx.rootTs)?.blocks).includes(`"${next.id}"`),
+    );
+  });
+
   it("re-checks authorization on submission: the metadata alone grants nothing", async () => {
     const ctx = await awaitingApproval();
     const modal = await openModal(REQUESTER, ctx);
@@ -199,7 +271,7 @@ describe("Revise", () => {
     expect(h.kestra.executions).toHaveLength(1);
   });
 
-  it("a revision Kestra will not start: one line in the thread, a short private answer, details to the admins", async () => {
+  it("a revision whose create Kestra refuses: the reviser is told in short, the admins in full, and the bot starts it again by itself", async () => {
     const ctx = await awaitingApproval();
     const modal = await openModal(REQUESTER, ctx);
     h.kestra.failNext(
@@ -214,16 +286,16 @@ describe("Revise", () => {
     });
     const eph = await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === REQUESTER));
     expect(eph.text).toBe(
-      "Couldn't start the run for acme/api#42: Kestra is not reachable right now. The admins have been told; try again once they have fixed it.",
-    );
-    const note = await h.slack.waitFor(() =>
-      h.slack.thread(CHANNEL, ctx.rootTs).find((m) => m.text.includes("couldn't start")),
-    );
-    expect(note.text).toBe(
-      "❌ The revision of *acme/api#42* couldn't start: Kestra is not reachable right now. The admins have been told.",
+      "Kestra did not confirm the revision of acme/api#42: Kestra is not reachable right now. The admins have been told; the bot tries again by itself, and the thread follows the revision once it runs.",
     );
     const alert = await h.slack.waitFor(() => h.slack.channelMessages(ALERTS)[0]);
     expect(JSON.stringify(alert.blocks)).toContain("Try again in a few minutes");
+    await h.slack.waitFor(() => h.kestra.executions.length === 2, { description: "the revision" });
+    await h.app.runtime.background.drain();
+    // The thread says nothing of the refusal: the revision it announced did start.
+    expect(h.slack.thread(CHANNEL, ctx.rootTs).some((m) => m.text.includes("couldn't"))).toBe(
+      false,
+    );
   });
 
   it("answers empty feedback inline and keeps the modal open", async () => {

@@ -88,6 +88,7 @@ interface FormInput {
   users?: string[];
   groups?: string;
   approval?: "default" | "yes" | "no";
+  model?: string;
 }
 
 /** The modal's state.values as Slack submits them, for fields loaded for `channel`. */
@@ -113,6 +114,7 @@ function formValues(channel: string, f: FormInput, loadedFor = channel): StateVa
       [SETTINGS.input]: { type: "multi_users_select", selected_users: f.users ?? [] },
     },
     [id("approverGroups")]: text(f.groups),
+    [id("model")]: text(f.model),
     [id("requireApproval")]: {
       [SETTINGS.input]: {
         type: "radio_buttons",
@@ -209,6 +211,25 @@ describe("settings modal: who may open and save it", () => {
     const refused = await save("U0LEAD", lead, formValues(CHANNEL, {}));
     expect(refused.outcome).toContain(REFUSAL);
     expect(await stored()).toMatchObject({ approvers: ["S0REVIEWERS"] });
+  });
+});
+
+describe("settings modal: the channel's model", () => {
+  it("stores a model id, shows it next time, and refuses one that is no model id", async () => {
+    await setup();
+    const refused = await submit(ADMIN, formValues(CHANNEL, { model: "gpt 4" }));
+    expect(JSON.stringify(refused.body)).toContain("is not a model id");
+    expect(await stored()).toBeUndefined();
+    const saved = await save(
+      ADMIN,
+      await openSettings(ADMIN, CHANNEL),
+      formValues(CHANNEL, { model: "o4-mini" }),
+    );
+    expect(saved.outcome).toContain(`Saved the settings of <#${CHANNEL}>`);
+    expect(await stored()).toMatchObject({ model: "o4-mini" });
+    const again = await openSettings(ADMIN, CHANNEL);
+    expect(JSON.stringify(field(again, "model", CHANNEL))).toContain('"initial_value":"o4-mini"');
+    expect(viewText(again.view)).toContain("Default: gpt-4.1.");
   });
 });
 

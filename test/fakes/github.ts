@@ -8,12 +8,30 @@
 //     token                    the write token (default "ghp_testtoken")
 //     addRepo(owner, repo, {defaultBranch?, private?})
 //     addIssue(owner, repo, {number?, title, body?, state?, labels?, isPullRequest?, comments?}) -> FakeIssue
-//     addPull(owner, repo, {head, base?, title?, state?, draft?})  -> FakePull (an open PR without a push)
+//     addPull(owner, repo, {head, base?, title?, state?, draft?, headOwner?, headRepo?,
+//             maintainerCanModify?, headSha?})  -> FakePull (an open PR without a push)
 //     pulls(owner, repo)       PRs of the repository, oldest first
-//     requests                 every request: {method, path (with query), headers, body}
+//     pull(owner, repo, n)     one PR (live object); headShaOf(owner, repo, n) its head commit
+//     setHead(owner, repo, n, sha)   a push to the PR's branch (without a git repository)
+//     mergePull(owner, repo, n, by?) / closePull(owner, repo, n)
+//     addCheckRun(owner, repo, {sha, name, status?, conclusion?, app?, output?, log?}) -> FakeCheckRun
+//     updateCheckRun(owner, repo, id, {status?, conclusion?, output?, log?})
+//     addReview(owner, repo, n, {user, state, body?, comments?}) -> FakeReview
+//     rate                     {limit, used, notModified}: what counted against the rate limit
+//     requests                 every request: {method, path (with query), headers, body, status}
+//     issues(owner, repo)      issues of the repository (PRs left out), filed ones included
 //     failNext(match, status, times?)  the next `times` requests matching "METHOD /path" fail
 //     close()
 //   }
+//
+// Pull requests, check runs and reviews (what the PR follower reads) follow octokit/openapi's
+// api.github.com description: GET /repos/{o}/{r}/pulls/{n} (state, merged, merged_by, head.sha,
+// head.repo, maintainer_can_modify), GET …/commits/{ref}/check-runs ({total_count, check_runs},
+// filter=latest by default: the newest run of each name), GET …/pulls/{n}/reviews (chronological),
+// GET …/pulls/{n}/reviews/{id}/comments, and GET …/actions/jobs/{id}/logs, which answers 302 to a
+// short-lived download URL (a GitHub Actions check run's id is its job's id; other apps have no
+// job: 404). Every GET answered 200 carries an ETag and is answered 304 to a matching
+// If-None-Match, which does not count against the rate limit (github/conditional.ts).
 //
 // Faithful to api.github.com where autofix depends on it (checked against GitHub's docs and real
 // responses): PRs are issues (they share numbers and appear in the issues API with a
@@ -29,7 +47,21 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { webHostForApi } from "../../src/shared/issue-url.ts";
-import { headerValue, readBody, sendJson, startHttpServer } from "./http-server.ts";
+import { answerConditionally, type RateLimit } from "./github/conditional.ts";
+import {
+  checkRunJson,
+  type FakeCheckRun,
+  type FakeCheckRunInput,
+  type FakeReview,
+  type FakeReviewInput,
+  fakeSha,
+  latestPerName,
+  reviewCommentJson,
+  reviewJson,
+} from "./github/pulls.ts";
+import { headerValue, readBody, sendJson, sendText, startHttpServer } from "./http-server.ts";
+
+export type { FakeCheckRun, FakeReview } from "./github/pulls.ts";
 
 export interface FakeGitHubOptions {
   /** The token with write access (default "ghp_testtoken"). */
@@ -38,6 +70,8 @@ export interface FakeGitHubOptions {
   readOnlyTokens?: string[];
   /** Whether a branch exists in the repository; POST /pulls checks head with it (default: yes). */
   branchExists?: (owner: string, repo: string, branch: string) => boolean | Promise<boolean>;
+  /** A branch's head commit (a git repository behind the fake); else setHead's, or a fixed sha. */
+  headSha?: (owner: string, repo: string, branch: string) => string | undefined;
 }
 
 export interface FakeComment {
@@ -72,10 +106,30 @@ export interface FakePull {
   body: string;
   head: string;
   headOwner: string;
+  /** The repository of the branch: the PR's own, or a fork's name under headOwner. */
+  headRepo: string;
   base: string;
   draft: boolean;
   state: "open" | "closed";
+  merged: boolean;
+  mergedBy: string | undefined;
+  maintainerCanModify: boolean;
+  /** Set by setHead; otherwise the headSha option, or a fixed sha of the branch's name. */
+  headSha: string | undefined;
   htmlUrl: string;
+}
+
+export interface FakePullInput {
+  head: string;
+  base?: string;
+  title?: string;
+  state?: "open" | "closed";
+  draft?: boolean;
+  /** A PR from a fork: its owner and name, and whether maintainers may push to it. */
+  headOwner?: string;
+  headRepo?: string;
+  maintainerCanModify?: boolean;
+  headSha?: string;
 }
 
 export interface RecordedRequest {
@@ -83,26 +137,39 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** The answer's status, once sent (304: not modified). */
+  status?: number;
 }
 
 export interface FakeGitHub {
   url: string;
   webHost: string;
   token: string;
-  addRepo(owner: string, repo: string, opts?: { defaultBranch?: string; private?: boolean }): void;
-  addIssue(owner: string, repo: string, issue: FakeIssueInput): FakeIssue;
-  addPull(
+  /** `pushable: false`: the write token gets permissions.push false there (a fork it cannot push to). */
+  addRepo(
     owner: string,
     repo: string,
-    pull: {
-      head: string;
-      base?: string;
-      title?: string;
-      state?: "open" | "closed";
-      draft?: boolean;
-    },
-  ): FakePull;
+    opts?: { defaultBranch?: string; private?: boolean; pushable?: boolean },
+  ): void;
+  addIssue(owner: string, repo: string, issue: FakeIssueInput): FakeIssue;
+  addPull(owner: string, repo: string, pull: FakePullInput): FakePull;
   pulls(owner: string, repo: string): FakePull[];
+  pull(owner: string, repo: string, number: number): FakePull;
+  headShaOf(owner: string, repo: string, number: number): string;
+  setHead(owner: string, repo: string, number: number, sha: string): void;
+  mergePull(owner: string, repo: string, number: number, by?: string): void;
+  closePull(owner: string, repo: string, number: number): void;
+  addCheckRun(owner: string, repo: string, run: FakeCheckRunInput): FakeCheckRun;
+  updateCheckRun(
+    owner: string,
+    repo: string,
+    id: number,
+    change: Partial<Pick<FakeCheckRun, "status" | "conclusion" | "output" | "log">>,
+  ): void;
+  addReview(owner: string, repo: string, number: number, review: FakeReviewInput): FakeReview;
+  rate: RateLimit;
+  /** Issues of the repository (pull requests left out), by number. */
+  issues(owner: string, repo: string): FakeIssue[];
   requests: RecordedRequest[];
   failNext(match: string | RegExp, status: number, times?: number): void;
   close(): Promise<void>;
@@ -114,8 +181,11 @@ interface RepoState {
   id: number;
   defaultBranch: string;
   private: boolean;
+  pushable: boolean;
   issues: Map<number, FakeIssue>;
   pulls: FakePull[];
+  checkRuns: FakeCheckRun[];
+  reviews: FakeReview[];
   nextNumber: number;
 }
 
@@ -128,7 +198,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const repos = new Map<string, RepoState>();
   const requests: RecordedRequest[] = [];
   const failures: { match: string | RegExp; status: number; left: number }[] = [];
+  const rate: RateLimit = { limit: 5000, used: 0, notModified: 0 };
   let nextRepoId = 1000;
+  let nextId = 5000;
   let webHost = "";
   let apiUrl = "";
 
@@ -144,12 +216,19 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const raw = await readBody(req);
     const text = raw.toString("utf8");
     const method = req.method ?? "GET";
-    requests.push({
+    const recorded: RecordedRequest = {
       method,
       path: `${url.pathname}${url.search}`,
       headers: flatHeaders(req),
       body: parseMaybeJson(text),
+    };
+    requests.push(recorded);
+    res.on("finish", () => {
+      recorded.status = res.statusCode;
     });
+    // The signed download URL of a job log: no token needed (GitHub's redirect target).
+    const logMatch = /^\/_job-logs\/(\d+)$/.exec(url.pathname);
+    if (method === "GET" && logMatch) return jobLogDownload(res, Number(logMatch[1]));
 
     const failure = failures.find((f) => matches(f.match, `${method} ${url.pathname}`));
     if (failure) {
@@ -167,6 +246,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     const access = authenticate(headerValue(req, "authorization"));
     if (access === "bad") return error(res, 401, "Bad credentials");
+    if (method === "GET") answerConditionally(req, res, rate, access !== "none");
 
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
     if (parts[0] !== "repos" || parts.length < 3) return notFound(res);
@@ -193,6 +273,39 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       );
     }
     if (method === "GET" && rest === "pulls") return listPulls(res, url, repo);
+    m = /^pulls\/(\d+)$/.exec(rest);
+    if (method === "GET" && m) {
+      const pr = repo.pulls.find((p) => p.number === Number(m?.[1]));
+      return pr ? sendJson(res, 200, pullJson(repo, pr)) : notFound(res);
+    }
+    m = /^pulls\/(\d+)\/reviews$/.exec(rest);
+    if (method === "GET" && m) {
+      const pr = repo.pulls.find((p) => p.number === Number(m?.[1]));
+      if (!pr) return notFound(res);
+      const at = { apiUrl, prUrl: pr.htmlUrl, full: `${repo.owner}/${repo.name}` };
+      const reviews = repo.reviews.filter((r) => r.number === pr.number);
+      return page(
+        res,
+        url,
+        reviews.map((r) => reviewJson(r, at)),
+      );
+    }
+    m = /^pulls\/(\d+)\/reviews\/(\d+)\/comments$/.exec(rest);
+    if (method === "GET" && m) {
+      const pr = repo.pulls.find((p) => p.number === Number(m?.[1]));
+      const review = repo.reviews.find((r) => r.id === Number(m?.[2]) && r.number === pr?.number);
+      if (!pr || !review) return notFound(res);
+      const at = { apiUrl, prUrl: pr.htmlUrl, full: `${repo.owner}/${repo.name}` };
+      return page(
+        res,
+        url,
+        review.comments.map((c, i) => reviewCommentJson(review, c, i, at)),
+      );
+    }
+    m = /^commits\/([^/]+)\/check-runs$/.exec(rest);
+    if (method === "GET" && m) return listCheckRuns(res, url, repo, m[1] ?? "");
+    m = /^actions\/jobs\/(\d+)\/logs$/.exec(rest);
+    if (method === "GET" && m) return jobLog(res, repo, Number(m[1]));
     if (method === "POST" && rest === "pulls") {
       if (access === "none") {
         return error(
@@ -206,6 +319,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         return error(res, 403, "Resource not accessible by personal access token");
       }
       return createPull(res, text, repo);
+    }
+    if (method === "POST" && rest === "issues") {
+      if (access === "none") {
+        return error(res, 401, "Requires authentication", `${DOCS}/issues/issues#create-an-issue`);
+      }
+      if (access === "read") {
+        return error(res, 403, "Resource not accessible by personal access token");
+      }
+      return createIssue(res, text, repo);
     }
     return notFound(res);
   });
@@ -225,7 +347,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   /** GitHub adds `permissions` (the token's own) only to an authenticated request. */
   function repoJson(repo: RepoState, access: Access) {
     const full = `${repo.owner}/${repo.name}`;
-    const write = access === "write";
+    const write = access === "write" && repo.pushable;
     return {
       ...(access === "none"
         ? {}
@@ -306,6 +428,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
   function pullJson(repo: RepoState, pr: FakePull) {
     const full = `${repo.owner}/${repo.name}`;
+    const headRepo =
+      pr.headOwner.toLowerCase() === repo.owner.toLowerCase() && pr.headRepo === repo.name
+        ? repoJson(repo, "none")
+        : forkJson(pr.headOwner, pr.headRepo);
     return {
       id: repo.id * 100_000 + pr.number,
       node_id: `PR_${repo.id}_${pr.number}`,
@@ -316,12 +442,89 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       draft: pr.draft,
       url: `${apiUrl}/repos/${full}/pulls/${pr.number}`,
       html_url: pr.htmlUrl,
-      head: { label: `${pr.headOwner}:${pr.head}`, ref: pr.head, repo: repoJson(repo, "none") },
-      base: { label: `${repo.owner}:${pr.base}`, ref: pr.base, repo: repoJson(repo, "none") },
+      head: {
+        label: `${pr.headOwner}:${pr.head}`,
+        ref: pr.head,
+        sha: headSha(pr),
+        repo: headRepo,
+      },
+      base: {
+        label: `${repo.owner}:${pr.base}`,
+        ref: pr.base,
+        sha: fakeSha(`${full}:${pr.base}`),
+        repo: repoJson(repo, "none"),
+      },
       user: { login: "autofix-bot", type: "User" },
-      merged_at: null,
+      merged: pr.merged,
+      merged_at: pr.merged ? "2024-01-03T00:00:00Z" : null,
+      merged_by: pr.merged ? { login: pr.mergedBy ?? "maintainer", type: "User" } : null,
+      closed_at: pr.state === "closed" ? "2024-01-03T00:00:00Z" : null,
+      maintainer_can_modify: pr.maintainerCanModify,
       created_at: "2024-01-01T00:00:00Z",
     };
+  }
+
+  /** A fork the fake has as a repository, else its minimal JSON. */
+  function forkJson(owner: string, name: string) {
+    const known = repos.get(key(owner, name));
+    if (known) return { ...repoJson(known, "none"), fork: true };
+    return {
+      name,
+      full_name: `${owner}/${name}`,
+      owner: { login: owner, type: "User" },
+      private: false,
+      fork: true,
+    };
+  }
+
+  function headSha(pr: FakePull): string {
+    return (
+      pr.headSha ??
+      opts.headSha?.(pr.headOwner, pr.headRepo, pr.head) ??
+      fakeSha(`${pr.headOwner}/${pr.headRepo}:${pr.head}`)
+    );
+  }
+
+  function listCheckRuns(res: ServerResponse, url: URL, repo: RepoState, ref: string) {
+    // A ref that is a branch of an open PR stands for its head; else it is taken as a sha.
+    const filter = url.searchParams.get("filter") ?? "latest";
+    if (filter !== "latest" && filter !== "all") {
+      return validationFailed(res, [{ resource: "CheckRun", field: "filter", code: "invalid" }]);
+    }
+    const branchOf = repo.pulls.find((p) => p.state === "open" && p.head === ref);
+    const sha = /^[0-9a-f]{40}$/.test(ref) || !branchOf ? ref : headSha(branchOf);
+    const mine = repo.checkRuns.filter((r) => r.sha === sha);
+    const runs = filter === "latest" ? latestPerName(mine) : mine;
+    const perPage = clampInt(url.searchParams.get("per_page"), 30, 1, 100);
+    const pageNo = clampInt(url.searchParams.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
+    const at = { apiUrl, webHost, full: `${repo.owner}/${repo.name}` };
+    return sendJson(res, 200, {
+      total_count: runs.length,
+      check_runs: runs
+        .slice((pageNo - 1) * perPage, pageNo * perPage)
+        .map((r) => checkRunJson(r, at)),
+    });
+  }
+
+  /** GitHub answers 302 to a download URL that expires after a minute. */
+  function jobLog(res: ServerResponse, repo: RepoState, id: number) {
+    const run = repo.checkRuns.find((r) => r.id === id && r.app === "github-actions");
+    if (!run) return notFound(res);
+    if (run.log === "forbidden") {
+      return error(res, 403, "Resource not accessible by personal access token");
+    }
+    res.writeHead(302, { location: `${apiUrl}/_job-logs/${id}?expires=60`, "content-length": 0 });
+    res.end();
+  }
+
+  function jobLogDownload(res: ServerResponse, id: number) {
+    for (const repo of repos.values()) {
+      const run = repo.checkRuns.find((r) => r.id === id);
+      if (run && typeof run.log === "string" && run.log !== "forbidden") {
+        return sendText(res, 200, run.log);
+      }
+    }
+    return sendText(res, 404, "The specified blob does not exist.");
   }
 
   function listIssues(res: ServerResponse, url: URL, repo: RepoState) {
@@ -418,14 +621,50 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const pr = insertPull(repo, {
       head,
       headOwner,
+      headRepo: repo.name,
       base,
       title: body["title"] as string,
       body: typeof body["body"] === "string" ? body["body"] : "",
       draft: body["draft"] === true,
       state: "open",
+      merged: false,
+      mergedBy: undefined,
+      maintainerCanModify: false,
+      headSha: undefined,
     });
     return sendJson(res, 201, pullJson(repo, pr), {
       location: `${apiUrl}/repos/${repo.owner}/${repo.name}/pulls/${pr.number}`,
+    });
+  }
+
+  /** POST /repos/{owner}/{repo}/issues: a title is required; body, labels optional. */
+  function createIssue(res: ServerResponse, text: string, repo: RepoState) {
+    const body = parseMaybeJson(text);
+    if (!body || typeof body !== "object" || Array.isArray(body)) {
+      return error(res, 400, "Problems parsing JSON");
+    }
+    const b = body as Record<string, unknown>;
+    if (typeof b["title"] !== "string" || b["title"].trim() === "") {
+      return validationFailed(
+        res,
+        [{ resource: "Issue", field: "title", code: "missing_field" }],
+        `${DOCS}/issues/issues#create-an-issue`,
+      );
+    }
+    const number = repo.nextNumber++;
+    const issue: FakeIssue = {
+      number,
+      title: b["title"],
+      body: typeof b["body"] === "string" ? b["body"] : "",
+      state: "open",
+      labels: Array.isArray(b["labels"]) ? (b["labels"] as unknown[]).map(String) : [],
+      isPullRequest: false,
+      comments: [],
+      htmlUrl: `https://${webHost}/${repo.owner}/${repo.name}/issues/${number}`,
+    };
+    repo.issues.set(number, issue);
+    return sendJson(res, 201, issueJson(repo, issue), {
+      location: `${apiUrl}/repos/${repo.owner}/${repo.name}/issues/${number}`,
     });
   }
 
@@ -467,11 +706,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return sendJson(res, 200, slice, rels.length > 0 ? { link: rels.join(", ") } : {});
   }
 
+  const mustPull = (owner: string, repo: string, number: number): FakePull => {
+    const pr = mustRepo(owner, repo).pulls.find((p) => p.number === number);
+    if (!pr) throw new Error(`fake GitHub: no PR #${number} in ${owner}/${repo}`);
+    return pr;
+  };
+
   return {
     url: apiUrl,
     webHost,
     token,
     requests,
+    rate,
     addRepo(owner, repo, o = {}) {
       repos.set(key(owner, repo), {
         owner,
@@ -479,8 +725,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         id: nextRepoId++,
         defaultBranch: o.defaultBranch ?? "main",
         private: o.private ?? false,
+        pushable: o.pushable ?? true,
         issues: new Map(),
         pulls: [],
+        checkRuns: [],
+        reviews: [],
         nextNumber: 1,
       });
     },
@@ -508,16 +757,79 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const r = mustRepo(owner, repo);
       return insertPull(r, {
         head: p.head,
-        headOwner: r.owner,
+        headOwner: p.headOwner ?? r.owner,
+        headRepo: p.headRepo ?? r.name,
         base: p.base ?? r.defaultBranch,
         title: p.title ?? `Changes from ${p.head}`,
         body: "",
         draft: p.draft ?? false,
         state: p.state ?? "open",
+        merged: false,
+        mergedBy: undefined,
+        maintainerCanModify: p.maintainerCanModify ?? false,
+        headSha: p.headSha,
       });
+    },
+    issues(owner, repo) {
+      return [...mustRepo(owner, repo).issues.values()]
+        .filter((i) => !i.isPullRequest)
+        .map((i) => ({ ...i }));
     },
     pulls(owner, repo) {
       return mustRepo(owner, repo).pulls.map((p) => ({ ...p }));
+    },
+    pull: mustPull,
+    headShaOf: (owner, repo, number) => headSha(mustPull(owner, repo, number)),
+    setHead(owner, repo, number, sha) {
+      mustPull(owner, repo, number).headSha = sha;
+    },
+    mergePull(owner, repo, number, by = "maintainer") {
+      const pr = mustPull(owner, repo, number);
+      pr.state = "closed";
+      pr.merged = true;
+      pr.mergedBy = by;
+      const issue = mustRepo(owner, repo).issues.get(number);
+      if (issue) issue.state = "closed";
+    },
+    closePull(owner, repo, number) {
+      const pr = mustPull(owner, repo, number);
+      pr.state = "closed";
+      const issue = mustRepo(owner, repo).issues.get(number);
+      if (issue) issue.state = "closed";
+    },
+    addCheckRun(owner, repo, input) {
+      const run: FakeCheckRun = {
+        id: nextId++,
+        sha: input.sha,
+        name: input.name,
+        status: input.status ?? (input.conclusion ? "completed" : "queued"),
+        conclusion: input.conclusion ?? null,
+        app: input.app ?? "github-actions",
+        output: { title: null, summary: null, text: null, ...input.output },
+        log: input.log,
+      };
+      mustRepo(owner, repo).checkRuns.push(run);
+      return run;
+    },
+    updateCheckRun(owner, repo, id, change) {
+      const run = mustRepo(owner, repo).checkRuns.find((r) => r.id === id);
+      if (!run) throw new Error(`fake GitHub: no check run ${id} in ${owner}/${repo}`);
+      Object.assign(run, change);
+      if (change.conclusion && !change.status) run.status = "completed";
+    },
+    addReview(owner, repo, number, input) {
+      const pr = mustPull(owner, repo, number);
+      const review: FakeReview = {
+        id: nextId++,
+        number: pr.number,
+        user: input.user,
+        state: input.state,
+        body: input.body ?? "",
+        commitId: headSha(pr),
+        comments: input.comments ?? [],
+      };
+      mustRepo(owner, repo).reviews.push(review);
+      return review;
     },
     failNext(match, status, times = 1) {
       failures.push({ match, status, left: times });
@@ -534,11 +846,15 @@ function notFound(res: ServerResponse) {
   error(res, 404, "Not Found");
 }
 
-function validationFailed(res: ServerResponse, errors: Record<string, string>[]) {
+function validationFailed(
+  res: ServerResponse,
+  errors: Record<string, string>[],
+  documentationUrl = `${DOCS}/pulls/pulls#create-a-pull-request`,
+) {
   sendJson(res, 422, {
     message: "Validation Failed",
     errors,
-    documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request`,
+    documentation_url: documentationUrl,
     status: "422",
   });
 }

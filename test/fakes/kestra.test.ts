@@ -527,6 +527,29 @@ describe("execution JSON as the real 2.0.0 engine renders it", () => {
       /no parent/,
     );
   });
+
+  it("back-dates a run as if it had started earlier: its state history and task runs move, nothing else", async () => {
+    const id = await createExecution({ issue_url: "https://github.com/o/r/issues/1" });
+    fake.setState(id, "RUNNING");
+    fake.addTaskRun(id, { taskId: "validate", state: "SUCCESS" });
+    const read = async () => json(await api(`/api/v1/main/executions/${id}`));
+    const before = await read();
+    fake.backdate(id, 31 * 60_000);
+    const after = await read();
+    const moved = (a: { date: string }[], b: { date: string }[]) =>
+      a.map((h, i) => Date.parse(h.date) - Date.parse(b[i]?.date ?? ""));
+    expect(moved(before.state.histories, after.state.histories)).toEqual([
+      31 * 60_000,
+      31 * 60_000,
+    ]);
+    expect(after.state.current).toBe("RUNNING");
+    expect(
+      moved(before.taskRunList[0].state.histories, after.taskRunList[0].state.histories),
+    ).toEqual([31 * 60_000, 31 * 60_000]);
+    // What happens next is dated now.
+    fake.setState(id, "KILLING");
+    expect(Date.now() - Date.parse((await read()).state.histories.at(-1).date)).toBeLessThan(5000);
+  });
 });
 
 describe("files, logs and outputs", () => {

@@ -81,6 +81,8 @@ export interface FakeKestra {
   deleteExecution(id: string): void;
   /** The executor finishes a kill: KILLING → KILLED, with every unfinished task run KILLED. */
   killed(id: string): FakeExecution;
+  /** Every date of the execution `ms` earlier, as if it had started then (see Store.backdate). */
+  backdate(id: string, ms: number): FakeExecution;
   /** A Loop iteration execution (kind LOOP) of a running parent, with the parent's labels. */
   addLoopIteration(
     parentId: string,
@@ -244,6 +246,7 @@ export async function startFakeKestra(options: FakeKestraOptions = {}): Promise<
       store.executions.delete(id);
     },
     killed: (id) => store.killed(id),
+    backdate: (id, ms) => store.backdate(id, ms),
     addLoopIteration: (parentId, loop) => store.addLoopIteration(parentId, loop),
     pause: (id, pauseTaskId) => store.pause(id, pauseTaskId),
     addOutputFile: (id, taskId, taskRunId, fileName, content) =>

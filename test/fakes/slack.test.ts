@@ -11,6 +11,7 @@ import {
 } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silent } from "../support/silent-logger.ts";
+import { deliverEvent, mention, mentionEvent } from "../support/slack-events.ts";
 import {
   sendBlockAction,
   sendCommand,
@@ -635,6 +636,63 @@ describe("fake Slack Web API with the real WebClient", () => {
     ).toBe("user_not_found");
   });
 
+  it("holds people's messages: no bot_id, and their threads read back with the bot's replies", async () => {
+    const asked = fake.say("U0REQ", "C0GENERAL", "<@U0BOT> https://github.com/acme/api/issues/42");
+    const reply = await web.chat.postMessage({
+      channel: "C0GENERAL",
+      thread_ts: asked.ts,
+      text: "on it",
+    });
+    const said = fake.say("U0REQ", "C0GENERAL", "thanks", { threadTs: asked.ts });
+    const read = await web.conversations.replies({ channel: "C0GENERAL", ts: asked.ts });
+    expect(read.messages?.map((m) => [m.ts, m.user, m.bot_id])).toEqual([
+      [asked.ts, "U0REQ", undefined],
+      [reply.ts, "U0BOT", "B0BOT"],
+      [said.ts, "U0REQ", undefined],
+    ]);
+    expect(read.messages?.[1]).toMatchObject({ thread_ts: asked.ts, parent_user_id: "U0REQ" });
+    expect(() => fake.say("U0REQ", "C0GENERAL", "x", { threadTs: said.ts })).toThrow(/no thread/);
+  });
+
+  it("adds the bot's reactions once (already_reacted after), shown on the message read back", async () => {
+    const asked = fake.say("U0REQ", "C0GENERAL", "<@U0BOT> fix this");
+    await web.reactions.add({ channel: "C0GENERAL", timestamp: asked.ts, name: "eyes" });
+    expect(
+      await slackError(
+        web.reactions.add({ channel: "C0GENERAL", timestamp: asked.ts, name: "eyes" }),
+      ),
+    ).toBe("already_reacted");
+    expect(
+      await slackError(
+        web.reactions.add({ channel: "C0GENERAL", timestamp: asked.ts, name: ":eyes:" }),
+      ),
+    ).toBe("invalid_name");
+    expect(
+      await slackError(
+        web.reactions.add({ channel: "C0GENERAL", timestamp: "1.000001", name: "eyes" }),
+      ),
+    ).toBe("message_not_found");
+    expect(fake.reactionsOf("C0GENERAL", asked.ts)).toEqual({ eyes: ["U0BOT"] });
+    const read = await web.conversations.replies({ channel: "C0GENERAL", ts: asked.ts });
+    expect(read.messages?.[0]?.reactions).toEqual([{ name: "eyes", users: ["U0BOT"], count: 1 }]);
+  });
+
+  it("has a DM per person the bot posts and reads in, which it cannot join", async () => {
+    const im = fake.openIm("U0REQ");
+    expect(fake.openIm("U0REQ")).toBe(im);
+    expect((await web.conversations.info({ channel: im })).channel).toMatchObject({
+      is_im: true,
+      user: "U0REQ",
+    });
+    const asked = fake.say("U0REQ", im, "https://github.com/acme/api/issues/42");
+    await web.chat.postMessage({ channel: im, thread_ts: asked.ts, text: "on it" });
+    const read = await web.conversations.replies({ channel: im, ts: asked.ts });
+    expect(read.messages).toHaveLength(2);
+    expect(await slackError(web.conversations.join({ channel: im }))).toBe(
+      "method_not_supported_for_channel_type",
+    );
+  });
+
   it("accepts a response_url 5 times, then answers 404", async () => {
     const url = fake.responseUrl();
     const post = (text: string) =>
@@ -697,6 +755,7 @@ describe("slack-requests against a real Bolt app", () => {
   const seen: { text: string; retryNum: number | undefined; retryReason: string | undefined }[] =
     [];
   const actions: { user: string; value: string | undefined }[] = [];
+  const mentions: { text: string; eventId: string; retryNum: number | undefined }[] = [];
 
   beforeAll(async () => {
     // Start the fake first: Bolt calls auth.test inside the App constructor.
@@ -722,6 +781,9 @@ describe("slack-requests against a real Bolt app", () => {
     });
     app.view("approve_modal", async ({ ack }) => {
       await ack({ response_action: "errors", errors: { reason: "Say why" } });
+    });
+    app.event("app_mention", async ({ event, body, context }) => {
+      mentions.push({ text: event.text, eventId: body.event_id, retryNum: context.retryNum });
     });
     app.event("app_home_opened", async ({ event, client }) => {
       await client.views.publish({
@@ -820,6 +882,21 @@ describe("slack-requests against a real Bolt app", () => {
     expect(home.view["blocks"]).toEqual([section("Home")]);
     const challenge = await sendUrlVerification(appUrl, secret, "c-123");
     expect(challenge.body).toEqual({ challenge: "c-123" });
+  });
+
+  it("delivers a person's mention as app_mention, and its retry with the same event_id", async () => {
+    const target = { slack: fake, url: appUrl, secret };
+    const first = await mention(target, { user: "U0REQ", channel: "C0GENERAL", text: "help" });
+    await deliverEvent(target, mentionEvent(first.message, fake.teamId), {
+      eventId: first.eventId,
+      retryNum: 1,
+      retryReason: "http_timeout",
+    });
+    const seenBoth = await fake.waitFor(() => (mentions.length >= 2 ? mentions : undefined));
+    expect(seenBoth).toEqual([
+      { text: "<@U0BOT> help", eventId: first.eventId, retryNum: undefined },
+      { text: "<@U0BOT> help", eventId: first.eventId, retryNum: 1 },
+    ]);
   });
 
   it("signs exactly Slack's base string", () => {

@@ -26,6 +26,7 @@ import { DIRECTORY_METHODS } from "./slack/directory.ts";
 import { FILE_METHODS, receiveUpload } from "./slack/files.ts";
 import { HISTORY_METHODS } from "./slack/history.ts";
 import { RateLimiter } from "./slack/rate-limit.ts";
+import { REACTION_METHODS } from "./slack/reactions.ts";
 import { receiveResponse } from "./slack/response-url.ts";
 import { type FakeSocketMode, SocketModeServer } from "./slack/socket-mode.ts";
 import {
@@ -43,6 +44,7 @@ export type {
   FakeEphemeral,
   FakeFile,
   FakeMessage,
+  FakeReaction,
   FakeUser,
   FakeView,
   MessageMetadata,
@@ -150,6 +152,15 @@ export interface FakeSlack {
     id: string,
     opts?: { name?: string; isPrivate?: boolean; isArchived?: boolean; botMember?: boolean },
   ): void;
+  /**
+   * A person writes in a channel (or a thread: `threadTs`): the message Slack then holds, whose
+   * event the test delivers to the bot (test/support/slack-events.ts).
+   */
+  say(user: string, channel: string, text: string, opts?: { threadTs?: string }): FakeMessage;
+  /** The direct message between the bot and a person (the app's Messages tab); made once. */
+  openIm(user: string): string;
+  /** Who reacted with what to a message: `name` → users. */
+  reactionsOf(channel: string, ts: string): Record<string, string[]>;
   /** A trigger_id views.open accepts once, within `ttlMs` (default 3000, like Slack). */
   issueTriggerId(opts?: { userId?: string; ttlMs?: number }): string;
   /** A fresh response_url on the fake (5 uses within 30 minutes). */
@@ -178,6 +189,7 @@ const METHODS: Record<string, MethodSpec> = {
   ...DIRECTORY_METHODS,
   ...FILE_METHODS,
   ...HISTORY_METHODS,
+  ...REACTION_METHODS,
   ...VIEW_METHODS,
 };
 
@@ -330,6 +342,49 @@ class FakeSlackServer implements FakeSlack {
       isArchived: opts.isArchived ?? false,
       botMember: opts.botMember ?? true,
     });
+  }
+  say(user: string, channel: string, text: string, opts: { threadTs?: string } = {}): FakeMessage {
+    if (!this.#state.users.has(user)) throw new Error(`fake Slack: unknown user ${user}`);
+    if (!this.#state.channels.has(channel))
+      throw new Error(`fake Slack: unknown channel ${channel}`);
+    const parent = opts.threadTs ? this.message(channel, opts.threadTs) : undefined;
+    if (opts.threadTs && (!parent || parent.threadTs !== undefined)) {
+      throw new Error(`fake Slack: no thread ${opts.threadTs} in ${channel}`);
+    }
+    const version = { text, blocks: undefined, attachments: undefined, metadata: undefined };
+    const message: FakeMessage = {
+      channel,
+      ts: this.#state.ts.next(),
+      threadTs: opts.threadTs,
+      ...version,
+      user,
+      botId: "",
+      replyBroadcast: false,
+      files: [],
+      updates: 0,
+      versions: [version],
+      reactions: [],
+    };
+    this.#state.messages.push(message);
+    return message;
+  }
+  openIm(user: string): string {
+    const id = `D0${user.replace(/^[UW]0?/, "")}`;
+    if (!this.#state.channels.has(id)) {
+      this.#state.channels.set(id, {
+        id,
+        name: id,
+        isPrivate: true,
+        isArchived: false,
+        botMember: true,
+        imUser: user,
+      });
+    }
+    return id;
+  }
+  reactionsOf(channel: string, ts: string): Record<string, string[]> {
+    const message = this.message(channel, ts);
+    return Object.fromEntries((message?.reactions ?? []).map((r) => [r.name, [...r.users]]));
   }
   issueTriggerId(opts: { userId?: string; ttlMs?: number } = {}): string {
     const id = `${this.#state.triggers.size + 1}${Date.now() % 100_000}.${this.#config.teamId}.${randomBytes(8).toString("hex")}`;

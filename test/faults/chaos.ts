@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { REVISE } from "../../src/slack/ids.ts";
 import type { RecordedRequest } from "../fakes/kestra.ts";
 import type { PendingReply } from "../fakes/slack.ts";
 import type { BotProcess } from "./bot-process.ts";
@@ -45,8 +46,15 @@ export function shuffle<T>(random: () => number, items: readonly T[]): T[] {
  * - click: the chat.update that records a decision (the buttons are gone), before Kestra's resume;
  * - resume: Kestra accepted the resume, the bot never hears so;
  * - create: Kestra created the execution of a /autofix, the bot never hears so;
+ * - new-run: Kestra created the execution that takes a run's place in its thread (a revision, a
+ *   cancelled run started again), the bot never hears so;
+ * - kill: Kestra took the kill of a run (a cancel, a stuck alert's Retry), the bot never hears so;
+ * - modal: the Revise form is shown (views.update), the bot never hears so;
+ * - revision-note, cancel-note, rerun-note: the thread's note of a revision request, of a cancel
+ *   ("Cancelled by"), of a run started again, posted and unanswered;
+ * - stuck-alert: the stuck-run alert is posted in the alerts channel, unanswered;
  * - catchup: the N-th request (to either fake) of a restarted process before its start-up
- *   catch-up is done: it lands only after another kill.
+ *   catch-up is done: it lands only after another kill (or a restart for a reconcile pass).
  */
 export type KillKind =
   | "catchup"
@@ -57,7 +65,22 @@ export type KillKind =
   | "upload"
   | "click"
   | "resume"
-  | "create";
+  | "create"
+  | "new-run"
+  | "kill"
+  | "modal"
+  | "revision-note"
+  | "cancel-note"
+  | "rerun-note"
+  | "stuck-alert";
+
+/** The notes whose post a kill may land on, by the start of their key (src/runs/record.ts KEYS). */
+const NOTE_KEYS: Partial<Record<KillKind, RegExp>> = {
+  "revision-note": /^revise:/,
+  "cancel-note": /^closed:cancelled:/,
+  "rerun-note": /^(rerun|restarted):/,
+  "stuck-alert": /^stuck:/,
+};
 
 export interface Kill {
   kind: KillKind;
@@ -90,9 +113,10 @@ function matches(kind: KillKind, r: Request): boolean {
     if (kind === "kestra") return true;
     if (kind === "resume")
       return method === "POST" && /\/actions\/resume$/.test(path.split("?")[0] ?? "");
-    if (kind === "create") {
+    if (kind === "create" || kind === "new-run") {
       return method === "POST" && /\/executions\/dev\.autofix\/ai-issue-autofix(\?|$)/.test(path);
     }
+    if (kind === "kill") return method === "DELETE" && /\/actions\/kill(\?|$)/.test(path);
     return false;
   }
   const { method } = r.call;
@@ -109,6 +133,14 @@ function matches(kind: KillKind, r: Request): boolean {
   }
   if (kind === "upload") return method === "files.completeUploadExternal";
   if (kind === "click") return method === "chat.update" && meta?.["decision"] !== undefined;
+  if (kind === "modal") {
+    return (
+      method === "views.update" &&
+      JSON.stringify(r.call.params["view"] ?? "").includes(REVISE.feedbackBlock)
+    );
+  }
+  const note = NOTE_KEYS[kind];
+  if (note) return method === "chat.postMessage" && note.test(String(meta?.["key"] ?? ""));
   return false;
 }
 
@@ -149,7 +181,11 @@ export class KillSwitch {
   private generation = 0;
   private restarting: Promise<void> = Promise.resolve();
   private settling = false;
+  /** A graceful stop (restart()) is under way: its requests are not the flow's. */
+  private stopping = false;
   private run = 0;
+  /** Graceful restarts (restart()). */
+  restarts = 0;
 
   constructor(world: World, bot: BotProcess) {
     this.bot = bot;
@@ -200,8 +236,28 @@ export class KillSwitch {
     }
   }
 
+  /**
+   * A graceful restart (SIGTERM, as a deploy does), for a reconcile pass: the new process's
+   * start-up catch-up counts as a restarted process's (targeted and catch-up kills may land in it).
+   */
+  async restart(): Promise<void> {
+    await this.ready();
+    const generation = ++this.generation;
+    this.stopping = true;
+    try {
+      await this.bot.stop();
+    } finally {
+      this.stopping = false;
+    }
+    this.restarts++;
+    this.settling = true;
+    this.restarting = this.restartFrom(generation);
+    this.restarting.catch(() => {}); // ready() reports it
+    await this.ready();
+  }
+
   private async onRequest(r: Request): Promise<void> {
-    if (!this.bot.alive) return;
+    if (!this.bot.alive || this.stopping) return;
     if (this.settling) {
       const spent = this.catchUps.get(this.run) ?? { slack: 0, kestra: 0 };
       spent[r.fake]++;

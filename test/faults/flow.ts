@@ -151,6 +151,21 @@ export class FlowRun {
     await this.end("FAILED", { error: logLines.at(-1) ?? "" });
   }
 
+  /**
+   * A kill the bot asked for: the executor moves KILLING to KILLED as soon as it sees it (and
+   * its task runs with it), then afterExecution tells the bot.
+   */
+  async killed(): Promise<void> {
+    await waitUntil(() => this.kestra.execution(this.id).state.current === "KILLING");
+    this.kestra.killed(this.id);
+    await this.notifyFrom("finished", {});
+  }
+
+  /** Nothing has moved for `ms`: the run's dates go back that far (no waiting for it). */
+  stuckFor(ms: number): void {
+    this.kestra.backdate(this.id, ms);
+  }
+
   async end(state: "SUCCESS" | "FAILED", extra: Record<string, string> = {}): Promise<void> {
     this.kestra.setState(this.id, state);
     await this.notifyFrom(state === "FAILED" ? "failed" : "finished", extra);
@@ -170,6 +185,15 @@ export class FlowRun {
     });
     await this.deliver({ executionId: this.id, event, ...extra });
     this.kestra.setTaskRunState(this.id, taskRunId, "SUCCESS");
+  }
+}
+
+/** Polls what the executor watches (the state the bot's request left the execution in). */
+async function waitUntil(done: () => boolean, timeoutMs = GIVE_UP_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the bot's request");
+    await sleep(20);
   }
 }
 

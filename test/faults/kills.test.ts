@@ -1,14 +1,15 @@
+import { writeFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { type Kill, type KillKind, KillSwitch, pick, rng, shuffle } from "./chaos.ts";
 import { type DeliveryStats, deliverTo } from "./flow.ts";
-import { callCounts, play, SCENARIOS, type Scenario, waitFor } from "./play.ts";
-import { breakdown, type Counts, costTable, delta, figuresLine, total } from "./report.ts";
+import { callCounts, OPERATIONS, play, SCENARIOS, type Scenario, waitFor } from "./play.ts";
+import { breakdown, type Counts, costTable, delta, figuresLine, seen, total } from "./report.ts";
 import { type Figures, inspect, type Played, sum } from "./verdict.ts";
 import { startWorld, type World } from "./world.ts";
 
-// Nothing lost, nothing posted twice, with one bot process SIGKILLed 20 times over ten runs at
-// seeded points, each time restarted at once (its start-up catch-up runs) while the flow's
-// retries and the user go on. FAULT_SEED=<n> replays another plan.
+// Nothing lost, nothing posted twice, with one bot process SIGKILLed twice in each of fourteen
+// runs at seeded points, each time restarted at once (its start-up catch-up runs) while the
+// flow's retries and the user go on. FAULT_SEED=<n> replays another plan.
 
 const SEED = Number(process.env["FAULT_SEED"] ?? 20_240_611);
 const KILLS_PER_RUN = 2;
@@ -21,6 +22,10 @@ const TARGETED: Record<Scenario, KillKind[]> = {
   // A dry run's children post no reply with an identity: their patches are files.
   "batch-dry": ["upload"],
   "batch-pr": ["post", "upload", "click", "resume"],
+  revise: ["click", "resume", "modal", "revision-note", "new-run"],
+  cancel: ["kill", "cancel-note"],
+  retry: ["kill", "rerun-note", "new-run"],
+  stuck: ["stuck-alert", "kill", "cancel-note", "rerun-note", "new-run"],
 };
 
 /**
@@ -34,6 +39,10 @@ const NTH_MAX: Record<Scenario, { slack: number; kestra: number }> = {
   failure: { slack: 3, kestra: 2 },
   "batch-dry": { slack: 5, kestra: 8 },
   "batch-pr": { slack: 8, kestra: 12 },
+  revise: { slack: 8, kestra: 12 },
+  cancel: { slack: 2, kestra: 2 },
+  retry: { slack: 8, kestra: 8 },
+  stuck: { slack: 8, kestra: 8 },
 };
 
 /** A catch-up reads each recent run's execution and thread: the first run's alone is ~4 requests. */
@@ -43,7 +52,7 @@ const CATCHUP_MAX = 4;
 function planOf(seed: number): { scenario: Scenario; kills: Kill[] }[] {
   const random = rng(seed);
   const used = new Map<KillKind, number>();
-  return shuffle(random, SCENARIOS).map((scenario) => {
+  return shuffle(random, [...SCENARIOS, ...OPERATIONS]).map((scenario) => {
     const eligible = TARGETED[scenario];
     const least = Math.min(...eligible.map((k) => used.get(k) ?? 0));
     const kind = pick(
@@ -66,8 +75,10 @@ function planOf(seed: number): { scenario: Scenario; kills: Kill[] }[] {
 let world: World | undefined;
 afterAll(async () => world?.close());
 
-it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no decision lost", async () => {
-  const plan = planOf(SEED);
+it("28 kills over 14 runs: every run ends as Kestra says, nothing twice, no decision lost", async () => {
+  // FAULT_ONLY=stuck,revise: only those runs of the seed's plan (to look at one closely).
+  const only = process.env["FAULT_ONLY"]?.split(",");
+  const plan = planOf(SEED).filter((p) => !only || only.includes(p.scenario));
   const issues = plan.map((p, i) =>
     p.scenario.startsWith("batch") ? [200 + 10 * i + 1, 200 + 10 * i + 2] : [100 + i + 1],
   );
@@ -87,6 +98,7 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
       return bot.url;
     },
     onExecution: () => kills.executionExists(),
+    reconcile: () => kills.restart(),
   };
 
   const played: Played[] = [];
@@ -122,7 +134,7 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
     [...kills.catchUps.values()].reduce((n, c) => n + c[fake], 0);
   const all = sum(figures);
   const lines = [
-    `fault suite — kills: FAULT_SEED=${SEED}, ${plan.length} runs, ${landed} kills landed (${notLanded.length} not), ${bot.starts} processes`,
+    `fault suite — kills: FAULT_SEED=${SEED}, ${plan.length} runs, ${landed} kills landed (${notLanded.length} not), ${bot.starts} processes (${kills.restarts} restarted with SIGTERM for a reconcile pass)`,
     ...plan.map((p, i) => {
       const where = kills.landings
         .filter((l) => l.run === i + 1)
@@ -131,7 +143,10 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
       const c = costs[i];
       const up = kills.catchUps.get(i + 1);
       const catchUp = up ? ` (catch-ups: Slack ${up.slack}, Kestra ${up.kestra})` : "";
-      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0} ${((played[i]?.ms ?? 0) / 1000).toFixed(1)}s · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0}${catchUp} · ${figuresLine(figures[i] as Figures)}\n      kills: ${where || "none"}`;
+      const typed = played[i]?.commands ? ` commands=${played[i]?.commands}` : "";
+      const f = figures[i] as Figures;
+      const what = f.problems.length > 0 && played[i] ? ["", ...seen(w, played[i])].join("\n") : "";
+      return `  run ${String(i + 1).padStart(2)} ${p.scenario.padEnd(9)} clicks=${played[i]?.clicks ?? 0}${typed} ${((played[i]?.ms ?? 0) / 1000).toFixed(1)}s · Slack ${c ? total(c.cost.slack) : 0}, Kestra ${c ? total(c.cost.kestra) : 0}${catchUp} · ${figuresLine(f)}\n      kills: ${where || "none"}${what}`;
     }),
     `  notifications ${stats.notifications}, redelivered ${stats.retries} times (no 2xx: the bot was down or died mid-request)`,
     "calls per run, single replica, with the kills and the restarts' catch-ups:",
@@ -142,11 +157,21 @@ it("20 kills over 10 runs: every run ends as Kestra says, nothing twice, no deci
     ...all.problems.map((p) => `  ! ${p}`),
   ];
   console.log(lines.join("\n"));
+  // FAULT_LOG=<file>: every process's log lines, for a look at what the bot did.
+  const logFile = process.env["FAULT_LOG"];
+  if (logFile) writeFileSync(logFile, `${bot.logs.join("\n")}\n`);
 
   expect(notLanded, "every planned kill landed").toEqual([]);
   expect(landed).toBe(plan.length * KILLS_PER_RUN);
   expect(all.problems).toEqual([]);
-  expect(all).toMatchObject({ duplicates: 0, lost: 0, openButtons: 0, missing: 0, wrongRoot: 0 });
+  expect(all).toMatchObject({
+    duplicates: 0,
+    lost: 0,
+    openButtons: 0,
+    missing: 0,
+    wrongRoot: 0,
+    extraRuns: 0,
+  });
   // The last catch-up read threads and Kestra, and posted nothing.
   expect(tail.slack.get("chat.postMessage") ?? 0).toBe(0);
   expect(tail.slack.get("files.completeUploadExternal") ?? 0).toBe(0);

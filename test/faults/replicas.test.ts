@@ -5,15 +5,17 @@ import type { NotificationInput } from "../../src/contracts/notification.ts";
 import type { BotProcess } from "./bot-process.ts";
 import { pick, rng, shuffle } from "./chaos.ts";
 import { type DeliveryStats, deliverTo } from "./flow.ts";
-import { callCounts, type Player, play, SCENARIOS, type Scenario } from "./play.ts";
-import { type Counts, costTable, delta, figuresLine, total } from "./report.ts";
+import { callCounts, OPERATIONS, type Player, play, SCENARIOS, type Scenario } from "./play.ts";
+import { type Counts, costTable, delta, figuresLine, seen, total } from "./report.ts";
 import { type Figures, inspect, type Played, sum } from "./verdict.ts";
 import { freshDatabase, startWorld, type World } from "./world.ts";
 
-// The same ten runs served by one bot without DATABASE_URL (the single-replica mode, for its call
+// The same runs served by one bot without DATABASE_URL (the single-replica mode, for its call
 // costs), then by two bots sharing a PostgreSQL (DATABASE_URL, the multi-replica mode): every
 // notification goes to one of them or to both within milliseconds (Kestra delivering twice, two
-// load-balanced deliveries), and the user's commands and clicks reach either.
+// load-balanced deliveries), and the user's commands and clicks reach either. Both play the ten
+// runs and the four that change a run on the way (Revise, cancel, retry, a stuck run's Retry);
+// the control plays the ten.
 
 const SEED = Number(process.env["REPLICA_SEED"] ?? 20_240_612);
 const DATABASE_URL = process.env["AUTOFIX_TEST_DATABASE_URL"];
@@ -31,11 +33,17 @@ interface Outcome {
   figures: Figures[];
   costs: { scenario: Scenario; executions: number; cost: Counts }[];
   stats: DeliveryStats & { doubled: number; doubleClicks: number };
+  world: World;
 }
 
-async function playAll(w: World, bots: BotProcess[], seed: number): Promise<Outcome> {
+async function playAll(
+  w: World,
+  bots: BotProcess[],
+  seed: number,
+  scenarios: readonly Scenario[] = [...SCENARIOS, ...OPERATIONS],
+): Promise<Outcome> {
   const random = rng(seed);
-  const order = shuffle(random, SCENARIOS);
+  const order = shuffle(random, scenarios);
   const stats = { notifications: 0, retries: 0, doubled: 0, doubleClicks: 0 };
   const player: Player = {
     async deliver(body: NotificationInput) {
@@ -54,6 +62,13 @@ async function playAll(w: World, bots: BotProcess[], seed: number): Promise<Outc
       ]);
     },
     userUrl: async () => pick(random, bots).url,
+    // A restart of one replica (SIGTERM, as a deploy does): its start-up pass runs.
+    async reconcile() {
+      const bot = pick(random, bots);
+      await bot.stop();
+      await bot.start();
+      await bot.caughtUp();
+    },
     // Half the clicks are double clicks landing on both replicas at once.
     async clickUrls() {
       if (bots.length < 2 || random() < 0.5) return [pick(random, bots).url];
@@ -78,21 +93,24 @@ async function playAll(w: World, bots: BotProcess[], seed: number): Promise<Outc
     executions: played[i]?.runs.length ?? 1,
     cost: delta(marks[i + 1] as Counts, marks[i] as Counts),
   }));
-  return { played, figures: played.map((p) => inspect(w, p)), costs, stats };
+  return { played, figures: played.map((p) => inspect(w, p)), costs, stats, world: w };
 }
 
 function issuesOf(): number[] {
-  return Array.from({ length: 10 }, (_, i) => 100 + i + 1);
+  return Array.from({ length: SCENARIOS.length + OPERATIONS.length }, (_, i) => 100 + i + 1);
 }
 
-function report(title: string, o: Outcome): Figures {
+/** `details`: what the user sees of a run with problems (not for the control, which has many). */
+function report(title: string, o: Outcome, details = true): Figures {
   const all = sum(o.figures);
+  const what = (i: number, p: Played) =>
+    details && (o.figures[i]?.problems.length ?? 0) > 0 ? ["", ...seen(o.world, p)].join("\n") : "";
   console.log(
     [
       title,
       ...o.played.map(
         (p, i) =>
-          `  run ${String(i + 1).padStart(2)} ${o.costs[i]?.scenario.padEnd(9)} clicks=${p.clicks} ${((p.ms ?? 0) / 1000).toFixed(1)}s · Slack ${total(o.costs[i]?.cost.slack ?? new Map())}, Kestra ${total(o.costs[i]?.cost.kestra ?? new Map())} · ${figuresLine(o.figures[i] as Figures)}`,
+          `  run ${String(i + 1).padStart(2)} ${o.costs[i]?.scenario.padEnd(9)} clicks=${p.clicks}${p.commands ? ` commands=${p.commands}` : ""} ${((p.ms ?? 0) / 1000).toFixed(1)}s · Slack ${total(o.costs[i]?.cost.slack ?? new Map())}, Kestra ${total(o.costs[i]?.cost.kestra ?? new Map())} · ${figuresLine(o.figures[i] as Figures)}${what(i, p)}`,
       ),
       `  notifications ${o.stats.notifications} (${o.stats.doubled} delivered to both replicas), redelivered ${o.stats.retries} times; ${o.stats.doubleClicks} clicks sent to both replicas`,
       "calls per run:",
@@ -104,7 +122,7 @@ function report(title: string, o: Outcome): Figures {
   return all;
 }
 
-it("one replica without DATABASE_URL: the ten runs end right (the single-replica mode's call costs)", async () => {
+it("one replica without DATABASE_URL: the fourteen runs end right (the single-replica mode's call costs)", async () => {
   const w = await startWorld(issuesOf());
   world = w;
   const bot = await w.bot("solo");
@@ -135,7 +153,14 @@ it("two replicas with DATABASE_URL: doubled and racing notifications, clicks to 
   expect(outcome.stats.doubled).toBeGreaterThan(5);
   expect(outcome.stats.doubleClicks).toBeGreaterThan(0);
   expect(all.problems).toEqual([]);
-  expect(all).toMatchObject({ duplicates: 0, lost: 0, openButtons: 0, missing: 0, wrongRoot: 0 });
+  expect(all).toMatchObject({
+    duplicates: 0,
+    lost: 0,
+    openButtons: 0,
+    missing: 0,
+    wrongRoot: 0,
+    extraRuns: 0,
+  });
 });
 
 it("control: two replicas without DATABASE_URL do post twice (what the lock prevents, and what the checks see)", async () => {
@@ -144,10 +169,11 @@ it("control: two replicas without DATABASE_URL do post twice (what the lock prev
   const a = await w.bot("A");
   const b = await w.bot("B");
   await Promise.all([a.start(), b.start()]);
-  const outcome = await playAll(w, [a, b], SEED);
+  const outcome = await playAll(w, [a, b], SEED, SCENARIOS);
   const all = report(
     `fault suite — control: two replicas WITHOUT DATABASE_URL, REPLICA_SEED=${SEED}`,
     outcome,
+    false,
   );
   expect(all.duplicates).toBeGreaterThan(0);
 });

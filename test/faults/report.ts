@@ -1,5 +1,7 @@
+import { ALERTS, CHANNEL } from "../support/harness.ts";
 import type { callCounts } from "./play.ts";
-import type { Figures } from "./verdict.ts";
+import type { Figures, Played } from "./verdict.ts";
+import type { World } from "./world.ts";
 
 // The figures the suites print: per run what was played, where kills landed, what it cost.
 
@@ -29,7 +31,7 @@ export function breakdown(m: Map<string, number>): string {
 }
 
 export function figuresLine(f: Figures): string {
-  return `duplicates=${f.duplicates} lost=${f.lost} open buttons=${f.openButtons} missing=${f.missing} wrong root=${f.wrongRoot} unexpected=${f.unexpected}`;
+  return `duplicates=${f.duplicates} lost=${f.lost} open buttons=${f.openButtons} missing=${f.missing} wrong root=${f.wrongRoot} unexpected=${f.unexpected} extra runs=${f.extraRuns}`;
 }
 
 /** Median calls per run of each scenario, and the overall mean. */
@@ -61,4 +63,44 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/**
+ * What a person sees of a run that went wrong: the root, the thread's replies and files, and the
+ * alerts about its runs, each with the identity the bot gave it (or "-").
+ */
+export function seen(w: World, played: Played): string[] {
+  const ids = played.runs.map((r) => r.id);
+  const idOf = (m: { metadata?: { event_payload?: Record<string, unknown> } | undefined }) => {
+    const meta = m.metadata?.event_payload;
+    return meta ? `${String(meta["run"])} ${String(meta["key"])}` : "-";
+  };
+  const root = w.slack.message(CHANNEL, played.rootTs);
+  const lines = [
+    `    root ${played.rootTs} [${root ? idOf(root) : "?"}]: ${root?.text ?? "(none)"}`,
+  ];
+  for (const m of w.slack.thread(CHANNEL, played.rootTs)) {
+    const names = m.files.map((id) => w.slack.files.find((f) => f.id === id)?.filename ?? id);
+    const files = names.length > 0 ? ` (files: ${names.join(", ")})` : "";
+    lines.push(`    reply ${m.ts} [${idOf(m)}]: ${m.text.slice(0, 100)}${files}`);
+  }
+  for (const m of w.slack.channelMessages(ALERTS)) {
+    if (ids.some((id) => JSON.stringify([m.text, m.blocks, m.metadata]).includes(id))) {
+      lines.push(`    alert ${m.ts} [${idOf(m)}]: ${m.text.slice(0, 100)}`);
+    }
+  }
+  for (const e of w.slack.ephemerals) {
+    if (e.channel === ALERTS || e.threadTs === played.rootTs)
+      lines.push(`    ephemeral to ${e.user} in ${e.channel}: ${e.text.slice(0, 100)}`);
+  }
+  for (const url of played.responseUrls ?? []) {
+    const answers = w.slack.responses(url).map((b) => String((b as { text?: unknown }).text));
+    lines.push(`    command answered: ${answers.join(" / ") || "(nothing)"}`);
+  }
+  if (played.error) lines.push(`    broke down: ${played.error}`);
+  for (const id of ids) {
+    const e = w.kestra.execution(id);
+    lines.push(`    kestra ${id}: ${e.state.histories.map((h) => h.state).join(" → ")}`);
+  }
+  return lines;
 }

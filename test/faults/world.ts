@@ -46,6 +46,7 @@ export async function startWorld(
   for (const file of [
     "main_dev.autofix_ai-issue-autofix.yml",
     "main_dev.autofix_batch-issue-autofix.yml",
+    "main_dev.autofix_file-issue.yml",
   ]) {
     kestra.addFlowYaml(readFileSync(new URL(file, FLOWS_DIR), "utf8"));
   }

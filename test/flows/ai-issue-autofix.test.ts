@@ -39,6 +39,7 @@ describe("ai-issue-autofix contract", () => {
     expect(input(SINGLE_INPUTS.model)).toMatchObject({ type: "STRING", required: false });
     expect(input(SINGLE_INPUTS.feedback)).toMatchObject({ type: "STRING", required: false });
     expect(input(SINGLE_INPUTS.previousPatch)).toMatchObject({ type: "FILE", required: false });
+    expect(input(SINGLE_INPUTS.prNumber)).toMatchObject({ type: "INT", required: false });
     for (const id of [
       SINGLE_INPUTS.applyFix,
       SINGLE_INPUTS.createPr,
@@ -105,6 +106,21 @@ describe("ai-issue-autofix contract", () => {
     expect(commands).toContain("--feedback-file feedback.txt");
     expect(commands).toContain("--previous-patch previous.diff");
     // Nothing the reviewer wrote can reach the script text: only env and files.
+    expect(commands).not.toContain("inputs.");
+  });
+
+  it("hands a follow-up's PR to the worker and to create_pr from env, with the fix's base", () => {
+    const pr = `{{ inputs.${SINGLE_INPUTS.prNumber} ?? '' }}`;
+    expect(stringMap(taskById(flow, TASKS.fix)["env"])["AUTOFIX_PR_NUMBER"]).toBe(pr);
+    const create = taskById(flow, TASKS.createPr);
+    expect(stringMap(create["env"])).toMatchObject({
+      AUTOFIX_PR_NUMBER: pr,
+      AUTOFIX_BASE_SHA: "{{ outputs.fix.vars.base_sha ?? '' }}",
+    });
+    const commands = stringList(create["commands"]).join("\n");
+    expect(commands).toContain(
+      'autofix push --issue "$ISSUE_URL" --pr "$AUTOFIX_PR_NUMBER" --base "$AUTOFIX_BASE_SHA"',
+    );
     expect(commands).not.toContain("inputs.");
   });
 

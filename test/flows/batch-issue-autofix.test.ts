@@ -56,8 +56,11 @@ describe("batch-issue-autofix", () => {
         SINGLE_INPUTS.applyFix,
         SINGLE_INPUTS.createPr,
         SINGLE_INPUTS.waitForApproval,
+        SINGLE_INPUTS.model,
       ].sort(),
     );
+    // Every child gets the batch's model.
+    expect(subInputs[SINGLE_INPUTS.model]).toBe("{{ inputs.model ?? '' }}");
     expect(subInputs[SINGLE_INPUTS.applyFix]).toBe("{{ inputs.create_prs }}");
     // A PR batch waits per child when the bot asks for approval, else opens PRs directly.
     expect(subInputs[SINGLE_INPUTS.waitForApproval]).toBe(

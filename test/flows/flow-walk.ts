@@ -66,4 +66,5 @@ export const FLOW_FILES = [
   "main_dev.autofix_ai-issue-autofix.yml",
   "main_dev.autofix_batch-issue-autofix.yml",
   "main_dev.autofix_setup-check.yml",
+  "main_dev.autofix_file-issue.yml",
 ] as const;

@@ -86,6 +86,7 @@ describe("ai-issue-autofix fix", () => {
     env: Record<string, string>,
     files: Record<string, string>,
     asRootWithNode = false,
+    taskId = "fix",
   ) => {
     const dir = mkdtempSync(join(tmpdir(), "fix-step-"));
     const bin = join(dir, "bin");
@@ -103,7 +104,7 @@ describe("ai-issue-autofix fix", () => {
     tool("setpriv", 'echo "setpriv $1 $2 $3" >> calls.txt; shift 3; exec "$@"');
     tool("autofix", 'printf "%s\\n" autofix "$@"');
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const task = taskById(loadFlow("main_dev.autofix_ai-issue-autofix.yml"), "fix");
+    const task = taskById(loadFlow("main_dev.autofix_ai-issue-autofix.yml"), taskId);
     const script = ["set -e", ...stringList(task["commands"])].join("\n");
     const r = spawnSync("/bin/sh", ["-c", script], {
       cwd: dir,
@@ -169,6 +170,52 @@ describe("ai-issue-autofix fix", () => {
       "setpriv --reuid=node --regid=node --init-groups",
     ]);
     expect(r.argv.slice(0, 2)).toEqual(["autofix", "fix"]);
+  });
+
+  it("works on an open PR's branch for a follow-up (pr_number), with its feedback", () => {
+    const r = runFix(
+      { ...base, AUTOFIX_FEEDBACK: "build failed", AUTOFIX_PR_NUMBER: "43" },
+      { "previous.diff": "" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.argv.slice(-4)).toEqual(["--feedback-file", "feedback.txt", "--pr", "43"]);
+  });
+
+  it("create_pr opens a PR, or for a follow-up pushes onto the PR's branch from the fix's base", () => {
+    const prEnv = { ISSUE_URL: base.ISSUE_URL, AUTOFIX_PR_NUMBER: "", AUTOFIX_BASE_SHA: "" };
+    const open = runFix(prEnv, {}, false, "create_pr");
+    expect(open.status, open.stderr).toBe(0);
+    expect(open.argv).toEqual([
+      "autofix",
+      "pr",
+      "--issue",
+      base.ISSUE_URL,
+      "--patch",
+      "patch.diff",
+      "--summary",
+      "summary.md",
+    ]);
+    const push = runFix(
+      { ...prEnv, AUTOFIX_PR_NUMBER: "43", AUTOFIX_BASE_SHA: "1f2e3d4c" },
+      {},
+      false,
+      "create_pr",
+    );
+    expect(push.status, push.stderr).toBe(0);
+    expect(push.argv).toEqual([
+      "autofix",
+      "push",
+      "--issue",
+      base.ISSUE_URL,
+      "--pr",
+      "43",
+      "--base",
+      "1f2e3d4c",
+      "--patch",
+      "patch.diff",
+      "--summary",
+      "summary.md",
+    ]);
   });
 
   it("without a node user (the Process runner), runs the worker as it is, changing no owner", () => {

@@ -67,6 +67,8 @@ export async function executionOfRoot(
   s: Stack,
   rootTs: string,
   flowId = SINGLE_FLOW_ID,
+  /** Executions to look past (a thread's earlier runs). */
+  not: string[] = [],
 ): Promise<Execution> {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -74,7 +76,7 @@ export async function executionOfRoot(
       flowId,
       labels: { "slack-ts": rootTs },
     });
-    const found = results[0];
+    const found = results.find((r) => !not.includes(r.id));
     if (found) return s.kestra.getExecution(found.id);
     if (Date.now() > deadline) throw new Error(`no execution labelled slack-ts=${rootTs}`);
     await sleep(200);

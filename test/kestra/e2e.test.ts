@@ -9,15 +9,20 @@ import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BATCH_FLOW_ID,
+  FILE_ISSUE,
+  FILE_ISSUE_FLOW_ID,
   SETUP_CHECK,
   SETUP_CHECK_FLOW_ID,
   SINGLE_FLOW_ID,
 } from "../../src/contracts/flow.ts";
 import { setupCheckReportSchema } from "../../src/contracts/setup-check.ts";
-import { ACTIONS, HOME_ACTIONS } from "../../src/slack/ids.ts";
+import { ACTIONS, FILE_ISSUE_FORM, HOME_ACTIONS } from "../../src/slack/ids.ts";
 import { openHome, setupText, viewAction } from "../e2e/home-helpers.ts";
-import type { Harness } from "../support/harness.ts";
-import { branchSha } from "../worker/helpers.ts";
+import { eventually } from "../support/eventually.ts";
+import { type Harness, SIGNING_SECRET } from "../support/harness.ts";
+import { mention } from "../support/slack-events.ts";
+import { sendViewSubmission } from "../support/slack-requests.ts";
+import { branchSha, gitIn } from "../worker/helpers.ts";
 import {
   blocksText,
   current,
@@ -34,7 +39,16 @@ import {
 } from "./e2e-helpers.ts";
 import { engineAuth } from "./engine.ts";
 import { fakeAgreement, reconcilerQuestions } from "./engine-contract.ts";
-import { ALERTS, APPROVER, BATCH_LABEL, CHANNEL, ISSUES, type Stack, startStack } from "./stack.ts";
+import {
+  ALERTS,
+  APPROVER,
+  BATCH_LABEL,
+  CHANNEL,
+  ISSUES,
+  REQUESTER,
+  type Stack,
+  startStack,
+} from "./stack.ts";
 
 let s: Stack;
 let peakRssKiB = 0;
@@ -229,7 +243,10 @@ describe("the product on the real Kestra 2.0 engine", () => {
 
     await rootStatus(s, root.ts, "Failed");
     const reply = await s.slack.waitFor(
-      () => s.slack.thread(CHANNEL, root.ts).find((m) => m.text.includes("failed at step fix")),
+      () =>
+        s.slack
+          .thread(CHANNEL, root.ts)
+          .find((m) => m.text.includes("failed while writing the fix")),
       { timeoutMs: 60_000, description: "failure reply" },
     );
     expect(blocksText(reply)).toContain("agent crashed: the model refused (issue 3)");
@@ -237,7 +254,8 @@ describe("the product on the real Kestra 2.0 engine", () => {
       () => s.slack.channelMessages(ALERTS).find((m) => m.text.includes(slug)),
       { timeoutMs: 30_000, description: "alert" },
     );
-    expect(alert.text).toContain("failed at step fix");
+    // People read words; the admins also get Kestra's step.
+    expect(alert.text).toContain("failed while writing the fix (step fix)");
     expect(s.slack.files.filter((f) => f.threadTs === root.ts)).toHaveLength(0);
   });
 
@@ -341,8 +359,9 @@ describe("the product on the real Kestra 2.0 engine", () => {
     expect(taskState(running, "fix")).toBe("RUNNING");
     await rootStatus(s, root.ts, "Running");
 
-    const answer = await s.ask(`cancel ${execution.id}`);
-    expect(answer.text).toContain("Cancelled the run");
+    // Named as people write the issue: its newest run.
+    const answer = await s.ask(`cancel ${slug}`);
+    expect(answer.text).toContain(`Cancelling *${slug}*`);
     const done = await waitExecution(s, execution.id, ended, "the end");
     expect(done.state.current).toBe("KILLED");
     expect(done.state.histories.map((h) => h.state)).toEqual(
@@ -360,7 +379,10 @@ describe("the product on the real Kestra 2.0 engine", () => {
 
     // A second cancel of the ended run: a clear answer, no second note, Kestra state unchanged.
     const again = await s.ask(`cancel ${execution.id}`);
-    expect(again.text).toContain("already finished (*Cancelled*)");
+    // Who cancelled it is said, with what the run is now.
+    expect(again.text).toContain(
+      `<@${REQUESTER}> already cancelled this run; it is now *Cancelled*.`,
+    );
     expect(threadTexts(s, root.ts).filter((t) => t.includes(`Cancelled by`))).toHaveLength(1);
     expect((await s.kestra.getExecution(execution.id)).state.current).toBe("KILLED");
 
@@ -368,8 +390,9 @@ describe("the product on the real Kestra 2.0 engine", () => {
     // as a new execution with the same inputs and labels, in the same thread.
     await s.agent.mode(ISSUES.cancel, "edit");
     const retried = await s.ask(`retry ${execution.id}`);
-    const newId = /as `([A-Za-z0-9]+)`/.exec(retried.text)?.[1] ?? "";
     log("e: retry answer", retried.text);
+    expect(retried.text).toContain(`Started *${slug}* again as a new run`);
+    const newId = (await executionOfRoot(s, root.ts, SINGLE_FLOW_ID, [execution.id])).id;
     expect(newId).not.toBe("");
     expect(newId).not.toBe(execution.id);
     const fresh = await s.kestra.getExecution(newId);
@@ -434,7 +457,7 @@ describe("the product on the real Kestra 2.0 engine", () => {
     const home = await openHome(h, ADMIN);
     const before = setupText(home) ?? "";
     expect(before).toMatch(/✅ Kestra reachable: version 2\.0\./);
-    for (const id of [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID]) {
+    for (const id of [SINGLE_FLOW_ID, BATCH_FLOW_ID, SETUP_CHECK_FLOW_ID, FILE_ISSUE_FLOW_ID]) {
       expect(before).toContain(`✅ Flow \`dev.autofix/${id}\` loaded`);
     }
     expect(before).toContain("✅ The bot is a member of <#C0ALERTS>.");
@@ -490,7 +513,232 @@ describe("the product on the real Kestra 2.0 engine", () => {
     expect(again).toContain("✅ Webhook token accepted");
     expect(again).toContain("✅ LLM key set");
   });
+
+  it("i. `@autofix fix this` in a thread without a link → File & fix → file-issue files it on the engine in the GitHub fake → its run starts in the thread", async () => {
+    const person = { slack: s.slack, url: s.bot.url, secret: SIGNING_SECRET };
+    const parent = s.slack.say(APPROVER, CHANNEL, "The greeting is wrong when the name is empty");
+    s.slack.say(REQUESTER, CHANNEL, "Confirmed on staging `$(whoami)`", { threadTs: parent.ts });
+    const { message: asked } = await mention(person, {
+      user: REQUESTER,
+      channel: CHANNEL,
+      text: "fix this",
+      threadTs: parent.ts,
+    });
+    const offer = await s.slack.waitFor(
+      () =>
+        s.slack.ephemerals.find(
+          (e) => e.user === REQUESTER && JSON.stringify(e.blocks).includes(ACTIONS.fileIssue),
+        ),
+      { timeoutMs: 30_000, description: "the offer to file an issue" },
+    );
+    const value = JSON.stringify(offer.blocks).match(/"value":"((?:[^"\\]|\\.)*)"/)?.[1] ?? "";
+    const triggerId = s.slack.issueTriggerId({ userId: REQUESTER });
+    await s.click({
+      user: REQUESTER,
+      channel: CHANNEL,
+      messageTs: offer.ts,
+      threadTs: parent.ts,
+      actionId: ACTIONS.fileIssue,
+      value: JSON.parse(`"${value}"`),
+      triggerId,
+    });
+    const form = await s.slack.waitFor(
+      () => s.slack.views.modals.find((m) => m.triggerId === triggerId && m.versions.length > 1),
+      { timeoutMs: 30_000, description: "the file-issue form" },
+    );
+    expect(JSON.stringify(form.view)).toContain(
+      '"initial_value":"The greeting is wrong when the name is empty"',
+    );
+    const submitted = await sendViewSubmission(s.bot.url, SIGNING_SECRET, {
+      user: REQUESTER,
+      callbackId: FILE_ISSUE_FORM.callbackId,
+      viewId: form.id,
+      privateMetadata: String(form.view["private_metadata"]),
+      values: {
+        [FILE_ISSUE_FORM.repoBlock]: {
+          [FILE_ISSUE_FORM.input]: {
+            type: "static_select",
+            selected_option: { value: "acme/api" },
+          },
+        },
+        [FILE_ISSUE_FORM.titleBlock]: {
+          [FILE_ISSUE_FORM.input]: {
+            type: "plain_text_input",
+            value: "Greeting is wrong for empty names",
+          },
+        },
+      },
+    });
+    expect(submitted.status).toBe(200);
+
+    // The engine runs file-issue: `autofix file-issue` with Kestra's write token files it.
+    const filing = await eventually(
+      async () => (await s.kestra.searchExecutions({ flowId: FILE_ISSUE_FLOW_ID })).results[0],
+      { timeoutMs: 60_000, intervalMs: 200, description: "the file-issue execution" },
+    );
+    const done = await waitExecution(s, filing.id, ended, "ended");
+    expect(done.state.current).toBe("SUCCESS");
+    // afterExecution's notification, answered 2xx by the bot once it started the run.
+    const filed = await waitExecution(
+      s,
+      filing.id,
+      (e) => taskState(e, FILE_ISSUE.tasks.notify) === "SUCCESS",
+      "notify_file_issue SUCCESS",
+    );
+    const issue = s.sb.github
+      .issues("acme", "api")
+      .find((i) => i.title === "Greeting is wrong for empty names");
+    if (!issue) throw new Error("the issue was not filed in the GitHub fake");
+    const body = issue.body.replace(/\r\n/g, "\n");
+    expect(body).toContain("**lead** wrote:\n> The greeting is wrong when the name is empty");
+    expect(body).toContain("**requester** wrote:\n> Confirmed on staging `$(whoami)`");
+    expect(body).toContain(`/archives/${CHANNEL}/p${parent.ts.replace(".", "")}`);
+    const file = filed.taskRunList.find((t) => t.taskId === FILE_ISSUE.tasks.file);
+    const vars = (
+      (await s.kestra.taskRunOutputs(filed.id, file?.id ?? "")) as {
+        vars?: Record<string, unknown>;
+      }
+    ).vars;
+    expect(vars?.[FILE_ISSUE.vars.issueUrl]).toBe(issue.htmlUrl);
+
+    // Its run, in the thread it was asked in, up to its patch.
+    const head = await s.slack.waitFor(
+      () => s.slack.thread(CHANNEL, parent.ts).find((m) => m.user === s.slack.botUserId),
+      { timeoutMs: 60_000, description: "the run's root in the thread" },
+    );
+    const run = await executionOfRoot(s, head.ts);
+    expect(run.inputs?.["issue_url"]).toBe(issue.htmlUrl);
+    expect(run.labels.find((l) => l.key === "slack-ask")?.value).toBe(asked.ts);
+    await s.slack.waitFor(
+      () => s.slack.files.find((f) => f.threadTs === parent.ts && f.snippetType === "diff"),
+      { timeoutMs: 120_000, description: "the new issue's patch in the thread" },
+    );
+    await rootStatus(s, head.ts, "Patch ready, awaiting approval");
+    expect(s.slack.reactionsOf(CHANNEL, asked.ts)["eyes"]).toEqual([s.slack.botUserId]);
+    // No token ever reaches Slack.
+    const said = JSON.stringify([s.slack.messages, s.slack.ephemerals]);
+    expect(said).not.toContain(s.sb.github.token);
+  });
 });
+
+describe("after the PR opens, on the real Kestra 2.0 engine", () => {
+  it("j. red checks → Fix the failing checks → the follow-up run pushes a second commit onto the same branch (no new PR) → green → merged", async () => {
+    const n = ISSUES.followUp;
+    const branch = `autofix/issue-${n}`;
+    const bare = s.sb.bare("acme", "api");
+    const run = await runToApproval(n);
+    await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: run.root.ts,
+      actionId: ACTIONS.approve,
+      value: run.id,
+      messageBlocks: current(s, run.root.ts).blocks ?? [],
+    });
+    await rootStatus(s, run.root.ts, "PR opened");
+    const pull = s.sb.github.pulls("acme", "api").find((p) => p.head === branch);
+    if (!pull) throw new Error(`no PR from ${branch}`);
+    const pullsBefore = s.sb.github.pulls("acme", "api").length;
+    const first = branchSha(bare, branch) ?? "";
+    expect(first).toMatch(/^[0-9a-f]{40}$/);
+
+    // CI fails on the PR's head: the bot's follower says so in the thread, with the button.
+    s.sb.github.addCheckRun("acme", "api", {
+      sha: first,
+      name: "test",
+      conclusion: "failure",
+      log: "2024-01-01T00:00:00.0000000Z npm test\nFAIL greeting.test.js: expected 'checks fixed'\n",
+    });
+    const red = await s.slack.waitFor(
+      () =>
+        s.slack.thread(CHANNEL, run.root.ts).find((m) => m.text.startsWith("Checks failed on PR")),
+      { timeoutMs: 60_000, description: "the red checks reply" },
+    );
+    const fixClick = await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: red.ts,
+      threadTs: run.root.ts,
+      actionId: ACTIONS.fixChecks,
+      value: run.id,
+      messageBlocks: red.blocks ?? [],
+    });
+    expect(fixClick.status).toBe(200);
+
+    // The follow-up run on the engine: pr_number, the failed check and its log as feedback; the
+    // worker works on the PR's branch; the root waits for Approve & push.
+    const followUpId = await followUpOf(run.root.ts, `checks-${first.slice(0, 12)}`);
+    const waiting = await rootStatus(s, run.root.ts, "Patch ready, awaiting approval");
+    expect(blocksText(waiting)).toContain(`Approve & push to PR #${pull.number}`);
+    const paused = await waitExecution(
+      s,
+      followUpId,
+      (e) => e.state.current === "PAUSED",
+      "PAUSED",
+    );
+    expect(paused.inputs).toMatchObject({ pr_number: pull.number, apply_fix: true });
+    expect(String(paused.inputs?.["feedback"])).toContain(
+      "FAIL greeting.test.js: expected 'checks fixed'",
+    );
+    const patch = (await patchInKestra(s, paused)).toString("utf8");
+    expect(patch).toContain(`+checks fixed for issue ${n}`);
+    expect(patch).not.toContain("-hello");
+
+    await s.click({
+      user: APPROVER,
+      channel: CHANNEL,
+      messageTs: run.root.ts,
+      actionId: ACTIONS.approve,
+      value: followUpId,
+      messageBlocks: current(s, run.root.ts).blocks ?? [],
+    });
+    const pushed = await waitExecution(s, followUpId, ended, "the follow-up's end");
+    expect(pushed.state.current).toBe("SUCCESS");
+    expect(taskState(pushed, "create_pr")).toBe("SUCCESS");
+    // create_pr's real `git push`: a second commit on top of the first, on the same branch.
+    const second = branchSha(bare, branch) ?? "";
+    expect(second).not.toBe(first);
+    expect(gitIn(bare, ["rev-parse", `${second}^`]).trim()).toBe(first);
+    expect(gitIn(bare, ["show", `${second}:README.md`])).toBe(
+      `hello\nfixed for issue ${n}\nchecks fixed for issue ${n}\n`,
+    );
+    expect(s.sb.github.pulls("acme", "api")).toHaveLength(pullsBefore);
+    await s.slack.waitFor(
+      () => threadTexts(s, run.root.ts).find((t) => t.includes("a new commit was pushed")),
+      { timeoutMs: 60_000, description: "the push note" },
+    );
+
+    // Green on the new head, then merged: said, and the root ends on PR merged.
+    s.sb.github.addCheckRun("acme", "api", { sha: second, name: "test", conclusion: "success" });
+    await s.slack.waitFor(
+      () => threadTexts(s, run.root.ts).find((t) => t.includes(`on \`${second.slice(0, 7)}\``)),
+      { timeoutMs: 60_000, description: "the green checks reply" },
+    );
+    s.sb.github.mergePull("acme", "api", pull.number, "octocat");
+    await rootStatus(s, run.root.ts, "PR merged", 60_000);
+    const thread = threadTexts(s, run.root.ts);
+    log(
+      "i: thread",
+      s.slack.thread(CHANNEL, run.root.ts).map((m) => m.text),
+    );
+    expect(thread.filter((t) => t.includes("was merged"))).toHaveLength(1);
+    expect(thread.filter((t) => t.startsWith("Checks failed on PR"))).toHaveLength(1);
+  });
+});
+
+/** The follow-up run the bot started in a thread, by its labels (the search may lag a little). */
+async function followUpOf(rootTs: string, ref: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { results } = await s.kestra.searchExecutions({
+      flowId: SINGLE_FLOW_ID,
+      labels: { "slack-ts": rootTs, "autofix-follow-up": ref },
+    });
+    if (results[0]) return results[0].id;
+    if (Date.now() > deadline) throw new Error(`no follow-up run ${ref} in thread ${rootTs}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function loopIterationsOf(batchId: string): Promise<string[]> {
   const q = new URLSearchParams({ page: "1", size: "50" });

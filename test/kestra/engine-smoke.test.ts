@@ -114,10 +114,11 @@ describe("the product's flows on the real Kestra 2.0 engine", () => {
         "dev.autofix/ai-issue-autofix",
         "dev.autofix/batch-issue-autofix",
         "dev.autofix/setup-check",
+        "dev.autofix/file-issue",
       ]),
     );
     expect(await client.version()).toMatch(/^2\.0\./);
-    for (const id of ["ai-issue-autofix", "batch-issue-autofix", "setup-check"]) {
+    for (const id of ["ai-issue-autofix", "batch-issue-autofix", "setup-check", "file-issue"]) {
       const res = await request(`${engine.url}/api/v1/main/flows/dev.autofix/${id}`, {
         headers: { authorization: auth(), accept: "application/json" },
       });

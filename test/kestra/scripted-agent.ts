@@ -1,7 +1,9 @@
 // A scripted coding agent for the real-engine e2e suite: a shell script the worker runs as
 // AUTOFIX_AGENT_COMMAND (set on the JVM, so every `fix` task gets it). It reads the issue number
 // from the worker's prompt and acts as its control directory says for that issue:
-//   edit (default)  rewrites README.md ("fixed for issue N") and reports an explanation and usage
+//   edit (default)  rewrites README.md ("fixed for issue N") and reports an explanation and usage;
+//                   on a PR's branch (the prompt's follow-up section) it appends "checks fixed for
+//                   issue N" to README.md instead, on top of the first fix
 //   fail            prints "agent crashed: the model refused (issue N)" on stderr and exits 3
 //   wait            touches N.started, then waits (up to 5 minutes) for N.release, then edits
 //
@@ -30,7 +32,11 @@ control='${control}'
 n=$(printf '%s\\n' "$AUTOFIX_PROMPT" | sed -n 's/^You are fixing GitHub issue #\\([0-9][0-9]*\\) .*/\\1/p' | head -n 1)
 mode=$(cat "$control/$n.mode" 2>/dev/null || echo edit)
 edit() {
-  printf 'hello\\nfixed for issue %s\\n' "$n" > README.md
+  if printf '%s\\n' "$AUTOFIX_PROMPT" | grep -q '^## Follow-up on pull request'; then
+    printf 'checks fixed for issue %s\\n' "$n" >> README.md
+  else
+    printf 'hello\\nfixed for issue %s\\n' "$n" > README.md
+  fi
   printf '{"explanation":"Fixed the greeting of issue %s.","model":"scripted-1","inputTokens":1200,"outputTokens":300,"costUsd":0.0123}\\n' "$n" > "$AUTOFIX_RESULT_FILE"
   echo "edited README.md for issue $n"
 }

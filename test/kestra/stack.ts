@@ -38,6 +38,8 @@ export const ISSUES = {
   /** Runs started outside Slack by the reconciler checks (f). */
   paused: 7,
   running: 8,
+  /** Its PR's checks fail; Fix the failing checks pushes a second commit (i). */
+  followUp: 9,
 } as const;
 export const BATCH_LABEL = "batchme";
 
@@ -82,6 +84,7 @@ export async function startStack(): Promise<Stack> {
       [ISSUES.cancel]: "Greeting takes forever",
       [ISSUES.paused]: "Greeting waits for a decision",
       [ISSUES.running]: "Greeting never ends",
+      [ISSUES.followUp]: "Greeting fails its checks",
     };
     for (const [n, title] of Object.entries(titles)) {
       sb.github.addIssue("acme", "api", { number: Number(n), title, labels: ["bug"] });
@@ -144,6 +147,8 @@ export async function startStack(): Promise<Stack> {
       AUTOFIX_DEFAULT_REPO: "acme/api",
       // Only the start-up pass: every change below must come from the flows' notifications.
       AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+      // The PR follower looks at the GitHub fake every second (i).
+      AUTOFIX_PR_POLL_SECONDS: "1",
     });
     closers.push(() => bot.stop());
     const botStartupMs = Math.round(performance.now() - botStarted);

@@ -104,7 +104,11 @@ export class FlowDriver {
 
   /** What the worker reports when the test does not say (no usage, like an agent without it). */
   private workerResult(): AutofixResult {
-    const url = String(this.h.kestra.execution(this.id).inputs["issue_url"] ?? "");
+    const inputs = this.h.kestra.execution(this.id).inputs;
+    const url = String(inputs["issue_url"] ?? "");
+    // As the worker: the model it was asked for, when the agent reports none.
+    const model =
+      typeof inputs["model"] === "string" && inputs["model"] ? inputs["model"] : undefined;
     const number = Number(url.split("/").at(-1)) || 1;
     return {
       issue: { owner: "acme", repo: "api", number, url, title: "Issue" },
@@ -112,7 +116,7 @@ export class FlowDriver {
       additions: 0,
       deletions: 0,
       durationMs: 61_000,
-      agent: { name: "cline" },
+      agent: { name: "cline", ...(model ? { model } : {}) },
     };
   }
 

@@ -7,7 +7,17 @@ import { createLogger } from "../../src/logger.ts";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 import { type FakeKestra, startFakeKestra } from "../fakes/kestra.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack.ts";
-import { sendBlockAction, sendCommand } from "./slack-requests.ts";
+import { type EventTarget, greeted } from "./slack-events.ts";
+import {
+  blockActionPayload,
+  commandPayload,
+  type SlackHttpResponse,
+  sendBlockAction,
+  sendCommand,
+  sendViewSubmission,
+  type ViewSubmissionInput,
+  viewSubmissionPayload,
+} from "./slack-requests.ts";
 
 export const SIGNING_SECRET = "test-signing-secret-0123456789";
 export const WEBHOOK_TOKEN = "webhook-token-0123456789abcdef";
@@ -55,6 +65,8 @@ export interface Harness {
   github: FakeGitHub;
   readonly app: AutofixApp;
   readonly url: string;
+  /** Where a person's messages to the bot go: signed HTTP, or the Socket Mode connection. */
+  readonly asker: EventTarget;
   /** Stops the bot (like a crash or a deploy), keeping the fakes and their state. */
   stopApp(): Promise<void>;
   /** Builds and starts a fresh bot process against the same fakes. */
@@ -66,9 +78,12 @@ export interface Harness {
     fields?: Record<string, string>,
     opts?: { retryNum?: number },
   ): ReturnType<typeof sendCommand>;
+  /** A button click: signed HTTP, or an `interactive` envelope in Socket Mode (its ack's payload). */
   click(
     input: Omit<Parameters<typeof sendBlockAction>[2], "channel"> & { channel?: string },
   ): ReturnType<typeof sendBlockAction>;
+  /** A modal's submission, as click. */
+  submit(input: ViewSubmissionInput): Promise<SlackHttpResponse>;
   notify(
     body: NotificationInput | Record<string, unknown>,
     token?: string,
@@ -124,6 +139,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     GITHUB_WEB_URL: "https://github.com",
     AUTOFIX_ALERT_CHANNEL: ALERTS,
     AUTOFIX_RECONCILE_INTERVAL_SECONDS: "0",
+    // The PR follower's timer: tests run its passes themselves (runtime.prFollower.runOnce).
+    AUTOFIX_PR_POLL_SECONDS: "0",
     ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}),
     ...opts.env,
   };
@@ -175,6 +192,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     get url() {
       return url;
     },
+    get asker() {
+      return { slack, url, secret: SIGNING_SECRET, socketMode: opts.socketMode === true };
+    },
     async stopApp() {
       await app.stop();
       url = "";
@@ -186,19 +206,38 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logs,
     env,
     command: (text, fields = {}, o = {}) =>
-      sendCommand(
-        url,
-        SIGNING_SECRET,
-        {
-          text,
-          channel_id: CHANNEL,
-          user_id: REQUESTER,
-          response_url: slack.responseUrl(),
-          ...fields,
-        },
-        o,
-      ),
-    click: (input) => sendBlockAction(url, SIGNING_SECRET, { channel: CHANNEL, ...input }),
+      opts.socketMode
+        ? overSocket(
+            slack,
+            commandPayload({
+              text,
+              channel_id: CHANNEL,
+              user_id: REQUESTER,
+              response_url: slack.responseUrl(),
+              ...fields,
+            }),
+            "slash_commands",
+          )
+        : sendCommand(
+            url,
+            SIGNING_SECRET,
+            {
+              text,
+              channel_id: CHANNEL,
+              user_id: REQUESTER,
+              response_url: slack.responseUrl(),
+              ...fields,
+            },
+            o,
+          ),
+    click: (input) =>
+      opts.socketMode
+        ? overSocket(slack, blockActionPayload({ channel: CHANNEL, ...input }), "interactive")
+        : sendBlockAction(url, SIGNING_SECRET, { channel: CHANNEL, ...input }),
+    submit: (input) =>
+      opts.socketMode
+        ? overSocket(slack, viewSubmissionPayload(input), "interactive")
+        : sendViewSubmission(url, SIGNING_SECRET, input),
     notify: async (body, token = WEBHOOK_TOKEN) => {
       const res = await fetch(`${url}/kestra/events`, {
         method: "POST",
@@ -213,4 +252,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await Promise.allSettled([slack.close(), kestra.close(), github.close()]);
     },
   };
+}
+
+/** A command or an interaction over the Socket Mode connection, answered by the bot's ack there. */
+async function overSocket(
+  slack: FakeSlack,
+  payload: Record<string, unknown>,
+  type: "interactive" | "slash_commands",
+): Promise<SlackHttpResponse> {
+  await greeted(slack);
+  const id = slack.socketMode.deliver(type, payload);
+  const ack = await slack.waitFor(() => slack.socketMode.acks.find((a) => a.envelope_id === id), {
+    description: "the bot's ack on the socket",
+  });
+  return { status: 200, body: ack.payload ?? "", headers: {} };
 }

@@ -15,9 +15,15 @@ export interface MainProcess {
   exitWithin(ms: number): Promise<number | null>;
 }
 
-/** Starts src/main.ts with only `env` (and PATH); stdout and stderr are collected. */
-export function startMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, [MAIN], {
+/**
+ * Starts src/main.ts (or `opts.argv`, e.g. scripts/dev.mjs) with only `env` (and PATH); stdout and
+ * stderr are collected.
+ */
+export function startMain(
+  env: Record<string, string>,
+  opts: { command?: string; argv?: string[] } = {},
+): MainProcess {
+  const child = spawn(opts.command ?? process.execPath, opts.argv ?? [MAIN], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -39,7 +45,11 @@ export function startMain(env: Record<string, string>): MainProcess {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const line = stdout.split("\n").find((l) => l.includes("autofix-slack is up"));
-        if (line) return (JSON.parse(line) as { port: number }).port;
+        // A JSON line, or a readable one (LOG_FORMAT=pretty): "… autofix-slack is up port=3000".
+        const port = line?.startsWith("{")
+          ? (JSON.parse(line) as { port: number }).port
+          : Number(/port=(\d+)/.exec(line ?? "")?.[1]);
+        if (port) return port;
         if (child.exitCode !== null || Date.now() > deadline) {
           throw new Error(`main did not come up (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
         }

@@ -111,7 +111,15 @@ export function sendCommand(
   fields: Partial<SlashCommandFields> & { text: string },
   opts: SendOptions = {},
 ): Promise<SlackHttpResponse> {
-  const body = form({
+  const body = form(commandPayload(fields));
+  return send(appUrl, secret, body, "application/x-www-form-urlencoded", opts);
+}
+
+/** A slash command's fields (a form over HTTP, a `slash_commands` envelope over Socket Mode). */
+export function commandPayload(
+  fields: Partial<SlashCommandFields> & { text: string },
+): Record<string, string | undefined> {
+  return {
     token: DEFAULTS.verificationToken,
     team_id: fields.team_id ?? DEFAULTS.teamId,
     team_domain: fields.team_domain ?? DEFAULTS.teamDomain,
@@ -126,8 +134,7 @@ export function sendCommand(
     is_enterprise_install: fields.is_enterprise_install ?? "false",
     response_url: fields.response_url ?? DEFAULTS.responseUrl,
     trigger_id: fields.trigger_id ?? DEFAULTS.triggerId,
-  });
-  return send(appUrl, secret, body, "application/x-www-form-urlencoded", opts);
+  };
 }
 
 function sendPayload(
@@ -189,6 +196,11 @@ export function sendBlockAction(
   input: BlockActionInput,
   opts: SendOptions = {},
 ): Promise<SlackHttpResponse> {
+  return sendPayload(appUrl, secret, blockActionPayload(input), opts);
+}
+
+/** The block_actions payload (a form field over HTTP, an `interactive` envelope over Socket Mode). */
+export function blockActionPayload(input: BlockActionInput): Record<string, unknown> {
   const blockId = input.blockId ?? findBlockId(input.messageBlocks, input.actionId) ?? "block";
   const actionTs = (Date.now() / 1000).toFixed(6);
   const payload = {
@@ -230,7 +242,7 @@ export function sendBlockAction(
       },
     ],
   };
-  return sendPayload(appUrl, secret, payload, opts);
+  return payload;
 }
 
 export interface ViewSubmissionInput {
@@ -253,6 +265,11 @@ export function sendViewSubmission(
   input: ViewSubmissionInput,
   opts: SendOptions = {},
 ): Promise<SlackHttpResponse> {
+  return sendPayload(appUrl, secret, viewSubmissionPayload(input), opts);
+}
+
+/** The view_submission payload. */
+export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
   const viewId = input.viewId ?? "V0SUBMITTED";
   const payload = {
     type: "view_submission",
@@ -281,27 +298,30 @@ export function sendViewSubmission(
     is_enterprise_install: false,
     enterprise: null,
   };
-  return sendPayload(appUrl, secret, payload, opts);
+  return payload;
 }
 
 let eventCounter = 0;
 
-/** An Events API event_callback envelope around `event` (event_ts added when missing). */
-export function sendEvent(
-  appUrl: string,
-  secret: string,
-  event: Record<string, unknown>,
-  opts: SendOptions = {},
-): Promise<SlackHttpResponse> {
+/** An event id as Slack makes them; a retry of a delivery carries the first one's. */
+export function newEventId(): string {
   eventCounter += 1;
+  return `Ev0FAKE${String(eventCounter).padStart(6, "0")}`;
+}
+
+/** The event_callback envelope Slack wraps an event in (HTTP body, or Socket Mode payload). */
+export function eventEnvelope(
+  event: Record<string, unknown>,
+  eventId = newEventId(),
+): Record<string, unknown> {
   const now = Date.now() / 1000;
-  const envelope = {
+  return {
     token: DEFAULTS.verificationToken,
     team_id: DEFAULTS.teamId,
     api_app_id: DEFAULTS.appId,
     event: { event_ts: now.toFixed(6), ...event },
     type: "event_callback",
-    event_id: `Ev0FAKE${String(eventCounter).padStart(6, "0")}`,
+    event_id: eventId,
     event_time: Math.floor(now),
     authorizations: [
       {
@@ -314,6 +334,16 @@ export function sendEvent(
     ],
     is_ext_shared_channel: false,
   };
+}
+
+/** An Events API event_callback envelope around `event` (event_ts added when missing). */
+export function sendEvent(
+  appUrl: string,
+  secret: string,
+  event: Record<string, unknown>,
+  opts: SendOptions & { eventId?: string } = {},
+): Promise<SlackHttpResponse> {
+  const envelope = eventEnvelope(event, opts.eventId);
   return send(appUrl, secret, JSON.stringify(envelope), "application/json", opts);
 }
 

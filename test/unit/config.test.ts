@@ -64,7 +64,35 @@ describe("parseConfig", () => {
     });
     expect(list).toHaveLength(7);
     expect(list.join("\n")).toMatch(/AUTOFIX_ALERT_CHANNEL .*not a #name/);
-    expect(list.join("\n")).toMatch(/AUTOFIX_APPROVERS.*user ids/);
+    expect(list).toContain(
+      'AUTOFIX_APPROVERS has "@bob", which is not a Slack user id (U…/W…) or user group id (S…)',
+    );
+  });
+
+  it("says each kind of mistake one way, naming the variable and never a list index", () => {
+    const say = (env: Record<string, string>) => problems({ ...valid, ...env });
+    // A port that is not a number and one out of range read the same.
+    expect(say({ PORT: "abc" })).toEqual(say({ PORT: "99999" }));
+    expect(say({ PORT: "abc" })).toEqual(["PORT must be a port number (0-65535)"]);
+    expect(say({ KESTRA_TIMEOUT_MS: "ten" })).toEqual([
+      "KESTRA_TIMEOUT_MS must be a number of milliseconds (100 or more)",
+    ]);
+    expect(say({ AUTOFIX_STUCK_MINUTES: "-1" })).toEqual([
+      "AUTOFIX_STUCK_MINUTES must be a number of minutes, 0 for off (0 or more)",
+    ]);
+    const list = say({ AUTOFIX_ALLOWED_REPOS: "acme/api,,nope" }).join("\n");
+    expect(list).toBe('AUTOFIX_ALLOWED_REPOS has "nope", which is not owner/repo or owner/*');
+    expect(say({ AUTOFIX_MODEL: "gpt 4" })).toEqual([
+      "AUTOFIX_MODEL must be a model id such as gpt-4.1 (letters, digits, . _ : / @ -)",
+    ]);
+    for (const p of say({ AUTOFIX_APPROVERS: "U1,x", PORT: "-1" })) expect(p).not.toMatch(/\.\d/);
+  });
+
+  it("gives runs a documented default model, which AUTOFIX_MODEL changes", () => {
+    expect(parseConfig(valid).policy.model).toBe("gpt-4.1");
+    expect(parseConfig({ ...valid, AUTOFIX_MODEL: "anthropic/claude-sonnet-4" }).policy.model).toBe(
+      "anthropic/claude-sonnet-4",
+    );
   });
 
   it("treats empty values as unset, so `FOO=` in .env means the default", () => {

@@ -170,6 +170,9 @@ describe("settings modal builder", () => {
     defaultRepo: "acme/api",
     defaultLabels: ["bug"],
     requireApproval: true,
+    model: "gpt-4.1",
+    mentions: true,
+    fileIssues: true,
   };
 
   it("pre-fills a channel's saved settings in fields whose block ids name the channel", () => {
@@ -194,6 +197,18 @@ describe("settings modal builder", () => {
     expect(block("approverUsers")?.element["initial_users"]).toEqual(["U0LEAD"]);
     expect(block("approverGroups")?.element["initial_value"]).toBe("S0GROUP");
     expect(block("requireApproval")?.element["initial_option"]).toMatchObject({ value: "no" });
+    // Mentions and filing issues: on until the channel turns one off.
+    const on = (settings: { mentions?: boolean; fileIssues?: boolean }) => {
+      const v = settingsModal({ channel: "C0GENERAL", defaults, settings });
+      const b = v.blocks.find((x) => x.block_id === `${SETTINGS.fields.conversation}.C0GENERAL`) as
+        | { element: { initial_options?: { value: string }[] } }
+        | undefined;
+      expect(validateView(v, ["modal"])).toEqual([]);
+      return (b?.element.initial_options ?? []).map((o) => o.value);
+    };
+    expect(on({})).toEqual(["mentions", "file_issues"]);
+    expect(on({ fileIssues: false })).toEqual(["mentions"]);
+    expect(on({ mentions: false, fileIssues: false })).toEqual([]);
   });
 
   it("shows only the channel picker without a channel, and a refusal instead of fields", () => {

@@ -9,6 +9,9 @@ const defaults = {
   defaultRepo: undefined,
   defaultLabels: ["bug"],
   requireApproval: true,
+  model: "gpt-4.1",
+  mentions: true,
+  fileIssues: true,
 };
 const opts = { webHost: "github.com", defaults };
 const C = "C0GENERAL";
@@ -37,6 +40,26 @@ const text = (value: string) => ({ type: "plain_text_input", value });
 describe("settings form", () => {
   it("an empty form stores nothing: every field falls back to the environment", () => {
     expect(parseSettingsForm(values({}), opts)).toEqual({ ok: true, channel: C, settings: {} });
+  });
+
+  it("stores a conversation switch only when it is turned off (both are on by default)", () => {
+    const boxes = (...on: string[]) => ({
+      type: "checkboxes",
+      selected_options: on.map((value) => ({ value })),
+    });
+    expect(
+      parseSettingsForm(values({ conversation: boxes("mentions", "file_issues") }), opts),
+    ).toEqual({ ok: true, channel: C, settings: {} });
+    expect(parseSettingsForm(values({ conversation: boxes("mentions") }), opts)).toEqual({
+      ok: true,
+      channel: C,
+      settings: { fileIssues: false },
+    });
+    expect(parseSettingsForm(values({ conversation: boxes() }), opts)).toEqual({
+      ok: true,
+      channel: C,
+      settings: { mentions: false, fileIssues: false },
+    });
   });
 
   it("normalizes a repository URL, de-duplicates lists, and maps the approval choice", () => {

@@ -245,6 +245,30 @@ const rows: Row[] = [
     ),
     status: "running",
   },
+  {
+    name: "the PR opened, then merged on GitHub (the follower's fact)",
+    execution: exec("SUCCESS", PR_DONE),
+    facts: { verdict: "approve", pr: "merged" },
+    status: "pr_merged",
+  },
+  {
+    name: "the PR opened, then closed without merging",
+    execution: exec("SUCCESS", PR_DONE),
+    facts: { pr: "closed" },
+    status: "pr_closed",
+  },
+  {
+    name: "the PR is still open on GitHub",
+    execution: exec("SUCCESS", PR_DONE),
+    facts: { pr: "open" },
+    status: "pr_opened",
+  },
+  {
+    name: "a PR fact without a PR is no PR (the run was rejected)",
+    execution: exec("SUCCESS", RESUMED),
+    facts: { verdict: "reject", pr: "merged" },
+    status: "rejected",
+  },
 ];
 
 describe("deriveView", () => {

@@ -23,7 +23,10 @@ describe("the default subcommand: an issue URL", () => {
   });
 
   it.each([
-    [["https://github.com/acme/api/issues/1", "please"], /exactly one GitHub issue, with nothing/],
+    [
+      ["https://github.com/acme/api/issues/1", "please"],
+      /exactly one GitHub issue, with nothing else after it but model:<id>/,
+    ],
     [["<!here>", "the", "login", "bug"], /not a GitHub issue URL: it is not a URL/],
     [["https://github.com/acme/api/pull/3"], /pull request, not an issue/],
   ])("rejects %j with the reason and the usage", (words, reason) => {
@@ -31,9 +34,7 @@ describe("the default subcommand: an issue URL", () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.message).toMatch(reason);
-      expect(r.message).toContain(
-        "Usage: `/autofix https://github.com/<owner>/<repo>/issues/<number> | <owner>/<repo>#<number>`",
-      );
+      expect(r.message).toContain("Usage: `/autofix <issue-url | owner/repo#number> [model:<id>]`");
     }
   });
 });
@@ -59,5 +60,6 @@ describe("help", () => {
     for (const c of SUBCOMMANDS) expect(text).toContain(c.summary);
     expect(text).toContain("`/autofix https://ghe.example.com/acme/api/issues/42`");
     expect(text).toContain("/autofix help");
+    expect(text).toContain("`@autofix fix this`");
   });
 });

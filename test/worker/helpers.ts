@@ -35,6 +35,8 @@ export async function createSandbox(): Promise<Sandbox> {
   const bare = (owner: string, repo: string) => join(remotes, owner, `${repo}.git`);
   const github = await startFakeGitHub({
     branchExists: (owner, repo, branch) => branchSha(bare(owner, repo), branch) !== undefined,
+    // A PR's head commit is its branch's in the bare repository (what was pushed).
+    headSha: (owner, repo, branch) => branchSha(bare(owner, repo), branch),
   });
   return {
     dir,

@@ -2,7 +2,6 @@ import type { KestraClient } from "../../kestra/client.ts";
 import { contextOf } from "../../runs/context.ts";
 import type { Click } from "../../runs/decisions.ts";
 import type { RunOperations } from "../../runs/operations.ts";
-import { section } from "../../slack/blocks/parts.ts";
 import { type ClickDeps, clickHandler } from "./click.ts";
 
 export interface StuckDeps extends ClickDeps {
@@ -16,26 +15,16 @@ async function loadRun(d: StuckDeps, click: Click) {
   return execution && ctx ? { execution, ctx } : undefined;
 }
 
-async function closeAlert(d: StuckDeps, click: Click, text: string): Promise<void> {
-  await d.slack.chat
-    .update({
-      channel: click.channel,
-      ts: click.messageTs,
-      text,
-      blocks: [section(text)],
-    })
-    .catch((err: unknown) => d.logger.warn({ err }, "cannot close the stuck-run alert"));
-}
+/** The alert clicked: the operation closes it (with who did what) when it records the request. */
+const alertOf = (click: Click) => ({ channel: click.channel, ts: click.messageTs });
 
 /** Cancel on a stuck-run alert: kill the run (requester or approver of the run's channel). */
 export const stuckCancelAction = (d: StuckDeps) =>
   clickHandler(d, async (click) => {
     const run = await loadRun(d, click);
     if (!run) return { code: "gone" } as const;
-    const result = await d.operations.cancel(run, click.user);
-    if (!result.ok) return result.refusal;
-    await closeAlert(d, click, `⏹️ Cancelled by <@${click.user}>.`);
-    return undefined;
+    const result = await d.operations.cancel(run, click.user, { alert: alertOf(click) });
+    return result.ok ? undefined : result.refusal;
   });
 
 /** Retry on a stuck-run alert: kill, wait for the end, start it again (RunOperations.retryStuck). */
@@ -43,8 +32,6 @@ export const stuckRetryAction = (d: StuckDeps) =>
   clickHandler(d, async (click) => {
     const run = await loadRun(d, click);
     if (!run) return { code: "gone" } as const;
-    const result = await d.operations.retryStuck(run, click.user);
-    if (!result.ok) return result.refusal;
-    await closeAlert(d, click, `🔄 Started again by <@${click.user}>.`);
-    return undefined;
+    const result = await d.operations.retryStuck(run, click.user, alertOf(click));
+    return result.ok ? undefined : result.refusal;
   });

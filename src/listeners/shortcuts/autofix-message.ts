@@ -7,7 +7,8 @@ import type {
 import type { Logger } from "../../logger.ts";
 import type { RunStarter } from "../../runs/starter.ts";
 import type { SettingsStore } from "../../settings/settings-store.ts";
-import { type IssueRef, parseIssueUrl } from "../../shared/issue-url.ts";
+import { issueLinks } from "../../shared/issue-links.ts";
+import type { IssueRef } from "../../shared/issue-url.ts";
 import { notAllowedMessage } from "../../slack/allow-list.ts";
 import { tellPrivately } from "../../slack/ephemeral.ts";
 import { userMessage } from "../../slack/error-messages.ts";
@@ -26,28 +27,11 @@ export interface MessageShortcutDeps {
 
 export type FoundIssue = { ok: true; issue: IssueRef } | { ok: false; message: string };
 
-/**
- * The first issue URL of the configured GitHub host in a message's text. Slack sends links as
- * <url> or <url|label>; bare URLs are read too, without trailing punctuation.
- */
+/** The first issue link of the configured GitHub host in a message's text. */
 export function findIssueUrl(text: string, webHost: string): FoundIssue {
-  const urls: string[] = [];
-  const pattern = /<(https?:\/\/[^|>\s]+)(?:\|[^>]*)?>|(https?:\/\/[^\s<>|]+)/g;
-  for (const m of text.matchAll(pattern)) {
-    const url = m[1] ?? m[2]?.replace(/[.,;:!?)\]]+$/, "");
-    if (!url) continue;
-    try {
-      if (new URL(url).host.toLowerCase() === webHost) urls.push(url);
-    } catch {
-      // Not a URL after all.
-    }
-  }
-  let pullRequest = false;
-  for (const url of urls) {
-    const parsed = parseIssueUrl(url.replace(/#.*$/, ""), webHost);
-    if (parsed.ok) return parsed;
-    if (/pull request/.test(parsed.reason)) pullRequest = true;
-  }
+  const { issues, pullRequest } = issueLinks(text, webHost);
+  const [first] = issues;
+  if (first) return { ok: true, issue: first };
   if (pullRequest) {
     return {
       ok: false,

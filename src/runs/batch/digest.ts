@@ -28,6 +28,7 @@ import type { RunReader } from "../read.ts";
 import { KEYS, type Metrics, type RunRecord, type RunRecords, renderOf } from "../record.ts";
 import { deriveView } from "../status.ts";
 import { thread } from "../thread-sync.ts";
+import type { RunViews } from "../views.ts";
 
 /** Statuses after the worker's patch, when the child's figures exist. */
 const PATCHED: RunStatus[] = [
@@ -91,6 +92,8 @@ export interface DigestDeps {
   lock: RunLock;
   background: Background;
   logger: Logger;
+  /** A child's status with what became of its PR (RunViews.view). */
+  views: Pick<RunViews, "view">;
   windowMs?: number;
 }
 
@@ -277,11 +280,12 @@ export class BatchDigest {
    */
   private async statusOf(light: Execution, record: RunRecord | undefined): Promise<RunStatus> {
     const seen = this.derived.get(light.id);
-    if (seen && isFinalStatus(seen)) return seen;
+    // An open PR may still merge or close.
+    if (seen && isFinalStatus(seen) && seen !== "pr_opened") return seen;
     // Alone, this process syncs every child, so a child still going keeps its row until then.
     if (seen && !this.d.lock.shared && !isTerminal(light.state.current)) return seen;
     const full = (await this.d.kestra.findExecution(light.id)) ?? light;
-    const status = deriveView(full, { verdict: record?.decision?.verdict }).status;
+    const status = (await this.d.views.view(full, record)).status;
     bounded(this.derived, light.id, status);
     return status;
   }

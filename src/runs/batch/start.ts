@@ -21,6 +21,8 @@ export interface BatchRequest {
   labels: string[];
   max: number;
   prs: boolean;
+  /** The coding agent's model (`model:<id>`); else the channel's, else the environment's. */
+  model?: string | undefined;
 }
 
 export interface BatchStarterDeps {
@@ -78,7 +80,7 @@ export async function startBatch(
       }),
       at: Date.now(),
     });
-    const { requireApproval } = await d.settings.policy(req.channel);
+    const { requireApproval, model } = await d.settings.policy(req.channel);
     const execution = await d.kestra.createExecution(
       BATCH_FLOW_ID,
       {
@@ -87,6 +89,7 @@ export async function startBatch(
         [BATCH_INPUTS.maxIssues]: req.max,
         [BATCH_INPUTS.createPrs]: req.prs,
         [BATCH_INPUTS.waitForApproval]: requireApproval,
+        [BATCH_INPUTS.model]: req.model ?? model,
       },
       {
         ...runLabels({

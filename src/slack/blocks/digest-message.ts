@@ -63,10 +63,10 @@ const SKIP_REASONS: Record<string, string> = {
 export function totals(rows: DigestRow[], skipped: SkippedIssue[]): Totals {
   const count = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).length;
   return {
-    fixed: count("pr_opened", "finished"),
+    fixed: count("pr_opened", "pr_merged", "finished"),
     awaiting: count("awaiting_approval"),
     failed: count("failed", "expired", "cancelled"),
-    rejected: count("rejected"),
+    rejected: count("rejected", "pr_closed"),
     inProgress: count("queued", "running", "creating_pr", "cancelling"),
     skipped: skipped.length,
   };
@@ -110,6 +110,8 @@ function batchStatus(status: RunStatus, rows: DigestRow[]): string {
   const count = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).length;
   const parts = [
     [count("pr_opened"), "PR opened", "PRs opened"],
+    [count("pr_merged"), "PR merged", "PRs merged"],
+    [count("pr_closed"), "PR closed", "PRs closed"],
     [count("finished"), "patch", "patches"],
     [count("rejected"), "rejected", "rejected"],
     [count("failed", "expired", "cancelled"), "failed", "failed"],

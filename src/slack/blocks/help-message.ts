@@ -29,6 +29,8 @@ export function helpText(opts: {
     "*Examples*",
     ...opts.subcommands.flatMap((c) => c.examples.map((e) => `\`${host(e)}\``)),
     "",
+    "*Or mention me* where the bug is discussed: `@autofix <issue-url>`, `@autofix` in a thread that links an issue, `@autofix fix this` in a thread without one (I offer to file it), `@autofix <what to change>` in a run's thread. `@autofix help` says more.",
+    "",
     repos,
   ].join("\n");
 }

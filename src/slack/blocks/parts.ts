@@ -21,3 +21,11 @@ export const section = (text: string, accessory?: types.SectionBlockAccessory): 
 });
 
 export const divider: KnownBlock = { type: "divider" };
+
+/** Who must act on a run, as mentions: its requester, then its approvers (people, user groups). */
+export function mentions(requester: string, approvers: { users: string[]; groups: string[] }) {
+  const people = [requester, ...approvers.users.filter((u) => u !== requester)];
+  return [...people.map((u) => `<@${u}>`), ...approvers.groups.map((g) => `<!subteam^${g}>`)].join(
+    " ",
+  );
+}

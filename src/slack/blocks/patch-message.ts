@@ -3,8 +3,8 @@ import { plural } from "../../shared/plural.ts";
 import { BLOCKS } from "../ids.ts";
 import { escapeText, truncate } from "../mrkdwn.ts";
 import { viewInKestraButton } from "./buttons.ts";
-import { section } from "./parts.ts";
-import { approvalBlocks } from "./root-message.ts";
+import { mentions, section } from "./parts.ts";
+import { approvalBlocks, approveLabel } from "./root-message.ts";
 import type { Message } from "./types.ts";
 
 const MAX_FILES_LISTED = 10;
@@ -13,7 +13,7 @@ const MAX_FILES_LISTED = 10;
 export function patchComment(
   stats: DiffStats,
   explanation: string | undefined,
-  extra: { metrics?: string; slug?: string; unreadable?: string } = {},
+  extra: { metrics?: string; model?: string; slug?: string; unreadable?: string } = {},
 ): string {
   const files = stats.files
     .slice(0, MAX_FILES_LISTED)
@@ -24,7 +24,11 @@ export function patchComment(
   const forIssue = extra.slug ? ` for ${escapeText(extra.slug)}` : "";
   const head = `*Patch ready${forIssue}*: ${plural(stats.files.length, "file")} changed, +${stats.additions} −${stats.deletions}`;
   const parts = [head, files.join("\n")];
-  if (extra.metrics) parts.push(extra.metrics);
+  const figures = [
+    extra.metrics,
+    extra.model ? `model \`${escapeText(extra.model.replace(/`/g, "'"))}\`` : undefined,
+  ].filter((p) => p);
+  if (figures.length > 0) parts.push(figures.join(" · "));
   if (extra.unreadable) {
     parts.push(`_No time, tokens or cost: ${escapeText(extra.unreadable)}._`);
   }
@@ -52,6 +56,8 @@ export interface ApprovalInput {
   approverHint: string;
   /** The issue: a batch thread holds several patches, so the buttons name theirs. */
   slug: string;
+  /** A follow-up run: approving pushes to this PR. */
+  pushTo?: number | undefined;
 }
 
 /** A batch child's buttons, right under its patch in the batch thread. */
@@ -89,13 +95,10 @@ export function approvalPing(input: {
   slug: string;
   requester: string;
   approvers: { users: string[]; groups: string[] };
+  pushTo?: number | undefined;
 }): Message {
-  const people = [input.requester, ...input.approvers.users.filter((u) => u !== input.requester)];
-  const who = [
-    ...people.map((u) => `<@${u}>`),
-    ...input.approvers.groups.map((g) => `<!subteam^${g}>`),
-  ].join(" ");
+  const who = mentions(input.requester, input.approvers);
   const slug = escapeText(input.slug);
-  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *Approve & create PR*, *Reject* or *Revise* at the top of this thread.`;
+  const text = `👋 ${who}: the patch for *${slug}* waits for a decision. Review it above, then *${approveLabel(input.pushTo)}*, *Reject* or *Revise* at the top of this thread.`;
   return { text: `The patch for ${input.slug} waits for a decision`, blocks: [section(text)] };
 }

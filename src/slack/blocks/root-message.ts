@@ -16,7 +16,7 @@ export interface RootMessageInput {
   prUrl: string | undefined;
   note: string | undefined;
   /** Awaiting approval: the buttons. The value names the run; who may click is checked server-side. */
-  approval?: { executionId: string; approverHint: string } | undefined;
+  approval?: ApprovalButtons | undefined;
   /** Who decided, once someone did. */
   decision?: { verdict: Verdict; by: string } | undefined;
   /** A run that never started: Retry starts the issue again. */
@@ -64,22 +64,39 @@ export function rootMessage(input: RootMessageInput): Message {
   };
 }
 
+export interface ApprovalButtons {
+  executionId: string;
+  approverHint: string;
+  /** A follow-up run: approving pushes its commit to this open PR instead of opening one. */
+  pushTo?: number | undefined;
+}
+
+/** What approving does: open a PR, or push to the run's PR. */
+export function approveLabel(pushTo: number | undefined): string {
+  return pushTo === undefined ? "Approve & create PR" : `Approve & push to PR #${pushTo}`;
+}
+
 /** "Review the patch in the thread" and Approve / Reject / Revise. */
 export function approvalBlocks(
-  approval: { executionId: string; approverHint: string },
+  approval: ApprovalButtons,
   requester: string,
   kestraUrl: string | undefined,
   where = "in the thread",
 ): KnownBlock[] {
+  const label = approveLabel(approval.pushTo);
+  const effect =
+    approval.pushTo === undefined
+      ? "opens a pull request"
+      : `pushes the commit to PR #${approval.pushTo}`;
   return [
     section(
-      `<@${requester}>, review the patch ${where}. *Approve & create PR* opens a pull request; *Reject* pushes nothing.\n_${approval.approverHint}_`,
+      `<@${requester}>, review the patch ${where}. *${label}* ${effect}; *Reject* pushes nothing.\n_${approval.approverHint}_`,
     ),
     {
       type: "actions",
       block_id: BLOCKS.patchActions,
       elements: [
-        button("Approve & create PR", ACTIONS.approve, {
+        button(label, ACTIONS.approve, {
           style: "primary",
           value: approval.executionId,
         }),

@@ -1,4 +1,4 @@
-import type { RunStatus, Verdict } from "../../shared/run-status.ts";
+import { hasPr, type RunStatus, type Verdict } from "../../shared/run-status.ts";
 import { escapeText, link, prLink, truncate } from "../mrkdwn.ts";
 import { section } from "./parts.ts";
 import { STATUS_TEXT } from "./status-text.ts";
@@ -16,7 +16,13 @@ export function prOpenedNote(opts: {
   prUrl: string | undefined;
   kestraUrl: string;
   slug?: string | undefined;
+  /** A follow-up run (Fix the failing checks, Address the review) pushed to this PR instead. */
+  pushedTo?: number | undefined;
 }): Message {
+  if (opts.pushedTo !== undefined) {
+    const pr = opts.prUrl ? prLink(opts.prUrl) : `PR #${opts.pushedTo}`;
+    return note(`⬆️ <@${opts.requester}> a new commit was pushed to ${pr}.`, opts.slug);
+  }
   return note(
     opts.prUrl
       ? `🎉 <@${opts.requester}> pull request opened: ${prLink(opts.prUrl)}`
@@ -54,6 +60,33 @@ export function restartedNote(user: string, slug?: string): Message {
 /** A cancelled run cannot be restarted: a new one took its place in this thread. */
 export function rerunNote(user: string, slug?: string): Message {
   return note(`🔄 <@${user}> started the run again; this thread follows the new run.`, slug);
+}
+
+/**
+ * A cancel or a retry whose note was posted before Kestra was asked, and that could not be done
+ * after all (the run had ended, another run of the issue was going, Kestra refused): the note
+ * says so instead. `why` is mrkdwn, escaped by the caller.
+ */
+export function operationDroppedText(
+  kind: "cancel" | "rerun" | "restart",
+  user: string,
+  why: string,
+): string {
+  const asked = {
+    cancel: "asked to cancel the run",
+    rerun: "asked to start the run again",
+    restart: "asked to restart the run",
+  }[kind];
+  return `↩️ <@${user}> ${asked}, but ${truncate(why, 300)}.`;
+}
+
+export function operationDroppedNote(
+  kind: "cancel" | "rerun" | "restart",
+  user: string,
+  why: string,
+  slug?: string,
+): Message {
+  return note(operationDroppedText(kind, user, why), slug);
 }
 
 /** Revise: the request, shown shortened; the new run gets all of it. */
@@ -107,8 +140,11 @@ export function approvalOutcomeText(input: {
 }): string {
   const slug = escapeText(input.slug);
   const d = input.decision;
-  if (d?.verdict === "approve" && input.status === "pr_opened") {
-    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is open for *${slug}*.`;
+  if (d?.verdict === "approve" && hasPr(input.status)) {
+    const state = { pr_merged: "merged", pr_closed: "closed without merging" }[
+      input.status as "pr_merged" | "pr_closed"
+    ];
+    return `✅ Approved by <@${d.by}> — ${input.prUrl ? prLink(input.prUrl) : "the pull request"} is ${state ?? "open"} for *${slug}*.`;
   }
   if (d && (input.status === "creating_pr" || d.verdict !== "approve")) {
     return decidedText(d.verdict, d.by, input.slug);
@@ -120,11 +156,4 @@ export function approvalOutcomeText(input: {
 /** A root whose run couldn't start: one line; the details are the admins'. */
 export function notStartedText(why: string): string {
   return `Couldn't start: ${why}. The admins have been told.`;
-}
-
-/** In a thread whose root belongs to another run (a revision that couldn't start). */
-export function notStartedNote(slug: string, why: string): Message {
-  return note(
-    `❌ The revision of *${escapeText(slug)}* couldn't start: ${escapeText(why)}. The admins have been told.`,
-  );
 }

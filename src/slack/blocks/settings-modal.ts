@@ -6,6 +6,9 @@ import type { KnownBlock } from "./types.ts";
 
 export const REQUIRE_APPROVAL_VALUES = { default: "default", yes: "yes", no: "no" } as const;
 
+/** The conversation switches' option values (checked = on). */
+export const CONVERSATION_VALUES = { mentions: "mentions", fileIssues: "file_issues" } as const;
+
 export interface SettingsModalInput {
   /** The channel whose settings are edited; without it only the channel picker shows. */
   channel: string | undefined;
@@ -170,6 +173,13 @@ function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): Kn
       "User group ids (S…), comma-separated; every member may approve.",
       groups.join(", "),
     ),
+    textInput(
+      "model",
+      channel,
+      "Model",
+      `The coding agent's model id for this channel's runs, e.g. gpt-4.1; model:<id> on a command overrides it. Default: ${defaults.model}.`,
+      cs.model,
+    ),
     {
       type: "input",
       block_id: fieldBlockId("requireApproval", channel),
@@ -181,7 +191,38 @@ function fieldBlocks(channel: string, cs: ChannelSettings, defaults: Policy): Kn
         initial_option: approvalOptions[approvalChoice] ?? approvalOptions[0],
       },
     },
+    conversationField(channel, cs),
   ] as KnownBlock[];
+}
+
+/** Mentions and filing issues: on unless the channel turned them off. */
+function conversationField(channel: string, cs: ChannelSettings): KnownBlock {
+  const options = [
+    {
+      text: plain("Runs asked for by mentioning @autofix (and in its DMs)"),
+      value: CONVERSATION_VALUES.mentions,
+    },
+    {
+      text: plain("Filing a GitHub issue from a thread (@autofix fix this)"),
+      value: CONVERSATION_VALUES.fileIssues,
+    },
+  ];
+  const on = options.filter((o) =>
+    o.value === CONVERSATION_VALUES.mentions ? cs.mentions !== false : cs.fileIssues !== false,
+  );
+  return {
+    type: "input",
+    block_id: fieldBlockId("conversation", channel),
+    optional: true,
+    label: plain("Conversation"),
+    hint: plain("Unchecked: only /autofix, the shortcut and the App Home start runs here."),
+    element: {
+      type: "checkboxes",
+      action_id: SETTINGS.input,
+      options,
+      ...(on.length > 0 ? { initial_options: on } : {}),
+    },
+  } as KnownBlock;
 }
 
 /** A modal that only says something (no inputs, so no submit button). */

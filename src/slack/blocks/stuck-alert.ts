@@ -37,3 +37,16 @@ export function stuckAlert(input: StuckInput): Message {
     ],
   };
 }
+
+/** A stuck alert answered: its buttons give way to who did what. */
+export function stuckAlertClosed(text: string): Message {
+  return { text, blocks: [section(text)] };
+}
+
+export function stuckCancelledText(user: string): string {
+  return `⏹️ Cancelled by <@${user}>.`;
+}
+
+export function stuckRetriedText(user: string): string {
+  return `🔄 Started again by <@${user}>.`;
+}

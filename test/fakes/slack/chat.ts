@@ -47,6 +47,7 @@ function postMessage(ctx: MethodContext) {
     files: [],
     updates: 0,
     versions: [version],
+    reactions: [],
   };
   ctx.state.messages.push(message);
   return {

@@ -145,20 +145,34 @@ export function messageMetadata(ctx: MethodContext): MessageMetadata | undefined
 
 /** The message object Slack returns from chat.postMessage / chat.update. */
 export function messageJson(ctx: MethodContext, message: FakeMessage): Params {
+  const parent = message.threadTs
+    ? ctx.state.findMessage(message.channel, message.threadTs)
+    : undefined;
   return {
     type: "message",
     text: message.text,
     user: message.user,
-    bot_id: message.botId,
-    app_id: ctx.config.appId,
+    // A person's message has no bot_id nor app_id; it has a client_msg_id instead.
+    ...(message.botId
+      ? { bot_id: message.botId, app_id: ctx.config.appId }
+      : { client_msg_id: `${message.ts}-client` }),
     team: ctx.config.teamId,
     ts: message.ts,
     ...(message.threadTs
-      ? { thread_ts: message.threadTs, parent_user_id: ctx.config.botUserId }
+      ? { thread_ts: message.threadTs, parent_user_id: parent?.user ?? ctx.config.botUserId }
       : {}),
     ...(message.blocks ? { blocks: message.blocks } : {}),
     ...(message.attachments ? { attachments: message.attachments } : {}),
     ...(message.metadata ? { metadata: message.metadata } : {}),
     ...(message.files.length > 0 ? { files: message.files.map((id) => ({ id })) } : {}),
+    ...(message.reactions.length > 0
+      ? {
+          reactions: message.reactions.map((r) => ({
+            name: r.name,
+            users: [...r.users],
+            count: r.users.length,
+          })),
+        }
+      : {}),
   };
 }

@@ -52,6 +52,21 @@ function conversationsInfo(ctx: MethodContext) {
   const id = str(ctx.params, "channel");
   const channel = id === undefined ? undefined : ctx.state.channels.get(id);
   if (!channel) throw new ApiError("channel_not_found");
+  if (channel.imUser) {
+    return {
+      channel: {
+        id: channel.id,
+        is_im: true,
+        is_channel: false,
+        is_group: false,
+        is_mpim: false,
+        is_private: true,
+        user: channel.imUser,
+        is_archived: false,
+        context_team_id: ctx.config.teamId,
+      },
+    };
+  }
   return {
     channel: {
       id: channel.id,
@@ -77,7 +92,8 @@ function conversationsJoin(ctx: MethodContext) {
   if (!channel || (channel.isPrivate && !channel.botMember))
     throw new ApiError("channel_not_found");
   if (channel.isArchived) throw new ApiError("is_archived");
-  if (channel.isPrivate) throw new ApiError("method_not_supported_for_channel_type");
+  if (channel.isPrivate || channel.imUser)
+    throw new ApiError("method_not_supported_for_channel_type");
   const already = channel.botMember;
   channel.botMember = true;
   return {

@@ -184,6 +184,7 @@ function completeUpload(ctx: MethodContext) {
       files: files.map(({ file }) => file.id),
       updates: 0,
       versions: [version],
+      reactions: [],
     };
     ctx.state.messages.push(message);
     messageTs = message.ts;

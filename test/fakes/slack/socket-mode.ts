@@ -24,8 +24,11 @@ export interface FakeSocketMode {
   readonly open: number;
   /** Open connections still waiting for their hello. */
   readonly waitingForHello: number;
-  /** Sends an envelope to the greeted connection (e.g. slash_commands); returns its envelope_id. */
-  deliver(type: string, payload: unknown): string;
+  /**
+   * Sends an envelope to the greeted connection (e.g. slash_commands); returns its envelope_id.
+   * `extra` adds envelope fields, e.g. events_api's `retry_attempt` and `retry_reason`.
+   */
+  deliver(type: string, payload: unknown, extra?: Record<string, unknown>): string;
   /** Acks (`{envelope_id, payload}`) received from clients, in order. */
   readonly acks: readonly { envelope_id: string; payload?: unknown }[];
 }
@@ -78,12 +81,18 @@ export class SocketModeServer implements FakeSocketMode {
     return open.length;
   }
 
-  deliver(type: string, payload: unknown): string {
+  deliver(type: string, payload: unknown, extra: Record<string, unknown> = {}): string {
     const target = [...this.#connections].find((c) => !c.closed && c.greeted);
     if (!target) throw new Error("fake Slack: no greeted Socket Mode connection to deliver to");
     const envelopeId = randomBytes(8).toString("hex");
     target.sendText(
-      JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true }),
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== "events_api",
+        ...extra,
+      }),
     );
     return envelopeId;
   }

@@ -22,8 +22,9 @@ export interface FakeMessage {
   blocks: unknown[] | undefined;
   attachments: unknown[] | undefined;
   metadata: MessageMetadata | undefined;
-  /** Posting user: the bot user for everything the app posts. */
+  /** Posting user: the bot user for everything the app posts, a person's id for theirs. */
   user: string;
+  /** The app's bot id on its own posts; "" on a person's message. */
   botId: string;
   replyBroadcast: boolean;
   /** Ids of files shared by this message (files.completeUploadExternal). */
@@ -32,6 +33,13 @@ export interface FakeMessage {
   updates: number;
   /** Every version, oldest first; the last one is the current content. */
   versions: MessageVersion[];
+  /** Reactions, in the order they were first added, each with who added it. */
+  reactions: FakeReaction[];
+}
+
+export interface FakeReaction {
+  name: string;
+  users: string[];
 }
 
 export interface FakeEphemeral {
@@ -92,6 +100,8 @@ export interface FakeChannel {
   isArchived: boolean;
   /** The bot is a member: it reads the history only then; it posts in a public channel anyway. */
   botMember: boolean;
+  /** A direct message between the bot and this person (the app's Messages tab). */
+  imUser?: string;
 }
 
 export interface ResponseUrlRecord {

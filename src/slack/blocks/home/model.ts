@@ -46,7 +46,16 @@ export interface RunsSection {
 }
 
 /** Fix status of an issue: its newest run, if any. */
-export type FixStatus = "none" | "running" | "awaiting_approval" | "pr_open" | "failed" | "ended";
+export type FixStatus =
+  | "none"
+  | "running"
+  | "awaiting_approval"
+  | "pr_open"
+  | "pr_merged"
+  | "pr_closed"
+  | "failed"
+  | "ended"
+  | "unknown";
 
 export interface IssueRow {
   repo: string;

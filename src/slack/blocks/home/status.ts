@@ -15,6 +15,9 @@ export const GROUP_OF: Record<RunStatus, RunGroup> = {
   rejected: "stopped",
   cancelled: "stopped",
   pr_opened: "done",
+  pr_merged: "done",
+  // Closed without merging: the fix was turned down on GitHub.
+  pr_closed: "stopped",
   finished: "done",
 };
 
@@ -49,6 +52,10 @@ export function fixStatusOf(status: RunStatus | undefined): FixStatus {
       return "awaiting_approval";
     case "pr_opened":
       return "pr_open";
+    case "pr_merged":
+      return "pr_merged";
+    case "pr_closed":
+      return "pr_closed";
     case "failed":
     case "expired":
       return "failed";
@@ -62,11 +69,15 @@ export const FIX_TEXT: Record<FixStatus, string> = {
   running: "⚙️ running",
   awaiting_approval: "👀 awaiting approval",
   pr_open: "✅ PR open",
+  pr_merged: "🟣 PR merged",
+  pr_closed: "🚪 PR closed without merging",
   failed: "❌ failed",
   ended: "ended without a PR",
+  // Kestra did not answer: saying "no run" could start a second one.
+  unknown: "❔ unknown: Kestra did not answer, Refresh to try again",
 };
 
 /** Whether a new run may be started for an issue from the dashboard. */
 export function canFix(status: FixStatus): boolean {
-  return status === "none" || status === "failed" || status === "ended";
+  return status === "none" || status === "failed" || status === "ended" || status === "pr_closed";
 }

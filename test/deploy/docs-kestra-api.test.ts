@@ -1,10 +1,10 @@
-// The README's table of the Kestra API the bot uses is the operations table, with kestrapy's names.
+// docs/kestra.md's table of the Kestra API the bot uses is the operations table, with kestrapy's names.
 import { expect, it } from "vitest";
 import { TABLE } from "../fakes/kestra/operations.ts";
 import { readRepoFile } from "./repo-files.ts";
 
-it("README lists every operation of the table, with the kestrapy function it matches", () => {
-  const readme = readRepoFile("README.md");
+it("docs/kestra.md lists every operation of the table, with the kestrapy function it matches", () => {
+  const readme = readRepoFile("docs/kestra.md");
   const start = readme.indexOf("<!-- kestra-operations:");
   expect(start).toBeGreaterThan(0);
   const lines = readme.slice(start).split("\n").slice(3);

@@ -1,0 +1,12 @@
+import { SINGLE_INPUTS } from "../contracts/flow.ts";
+import type { Execution } from "../kestra/types.ts";
+
+/**
+ * The PR a follow-up run pushes to (its `pr_number` input), or undefined for a run that opens
+ * its own PR.
+ */
+export function pushesTo(execution: Pick<Execution, "inputs">): number | undefined {
+  const value = execution.inputs?.[SINGLE_INPUTS.prNumber];
+  const n = typeof value === "string" ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
+}
