@@ -105,6 +105,7 @@ export const OPERATIONS: readonly { method: string; path: string; usedBy: string
 const ERRATA = [
   "State: the generator also listed the Java getters getDuration, getStartDate and getEndDate as required properties; the JSON has duration, startDate and endDate (a running execution has no end date), so the get* properties are dropped.",
   "A Java Object value is rendered as {type: object}; as a map value (additionalProperties) and as KVController.KvDetail.value it is any JSON value (KV values are strings, numbers, booleans… per KVType), so those become unconstrained.",
+  "AbstractTrigger: the spec marks `when` required, but a server never sends it while it is unset (a Schedule without a condition), and kestrapy 2.0.3's AbstractTrigger has it optional for that reason; the released SDK wins, so `when` is optional.",
   "Property_*_ (Kestra's Property<T>) is described as an {expression, value} object or a string; Kestra serializes a Property as its raw value or its expression (an input's `defaults: false`), so those become unconstrained.",
 ];
 
@@ -144,6 +145,11 @@ function applyErrata(schemas: Obj): void {
   for (const name of Object.keys(schemas)) {
     if (/^Property_.+_$/.test(name)) schemas[name] = {};
   }
+  const trigger = schemas["AbstractTrigger"];
+  if (!isObj(trigger) || !Array.isArray(trigger["required"])) {
+    throw new Error("spec: no AbstractTrigger schema");
+  }
+  trigger["required"] = trigger["required"].filter((r) => r !== "when");
   const kv = schemas["KVController.KvDetail"];
   if (!isObj(kv) || !isObj(kv["properties"])) throw new Error("spec: no KvDetail schema");
   kv["properties"]["value"] = {};

@@ -120,6 +120,15 @@ describe("App Home: the admins' setup check", () => {
     expect(h.slack.calls.filter((c) => c.method === "views.publish" && c.error)).toEqual([]);
   });
 
+  it("with every flow loaded, each flow line is ✅ (the batch flow's Schedule trigger has no `when`, as Kestra sends it)", async () => {
+    await start();
+    const text = setupText(await openHome(h, ADMIN)) ?? "";
+    for (const flow of ["ai-issue-autofix", "batch-issue-autofix", "setup-check", "file-issue"]) {
+      expect(text).toContain(`✅ Flow \`dev.autofix/${flow}\` loaded`);
+    }
+    expect(text).not.toContain("❌");
+  });
+
   it("Run setup check starts setup-check in Kestra; its report shows ✅/❌ when it arrives, and again from Kestra after a restart", async () => {
     await start();
     let home = await openHome(h, ADMIN);

@@ -107,6 +107,10 @@ describe("home dashboard builder", () => {
     });
     expect(mrkdwn.join("\n")).toContain("&lt;!channel&gt;");
     expect(mrkdwn.join("\n")).not.toContain("<!channel>");
+    // One of each is counted in the singular.
+    expect(mrkdwn.join("\n")).toContain("Page 1 of 1 · 1 run");
+    expect(mrkdwn.join("\n")).toContain("Page 1 of 1 · 1 open issue");
+    expect(mrkdwn.join("\n")).not.toMatch(/· 1 (runs|open issues)/);
   });
 
   it("offers Previous and Next only where there is a page, each carrying its target page", () => {

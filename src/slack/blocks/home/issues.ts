@@ -51,7 +51,7 @@ export function issuesBlocks(issues: IssuesSection, nav: HomeNav): KnownBlock[] 
   if (issues.total > 0) {
     blocks.push(
       ...pager(
-        "open issues",
+        { one: "open issue", many: "open issues" },
         issues.page,
         issues.pageCount,
         issues.total,

@@ -1,4 +1,5 @@
 import type { types } from "@slack/bolt";
+import { plural } from "../../../shared/plural.ts";
 import { button } from "../buttons.ts";
 import { context } from "../parts.ts";
 import type { KnownBlock } from "../types.ts";
@@ -7,16 +8,18 @@ import { encodeNav } from "./nav.ts";
 
 // The dashboard's pager: its buttons carry the whole navigation state.
 
-/** "Page x of y" and Previous/Next buttons whose value is the page they lead to. */
+/** "Page x of y · n runs" and Previous/Next buttons whose value is the page they lead to. */
 export function pager(
-  what: string,
+  what: { one: string; many: string },
   page: number,
   pageCount: number,
   total: number,
   target: (page: number) => HomeNav,
   ids: { prev: string; next: string },
 ): KnownBlock[] {
-  const blocks: KnownBlock[] = [context(`Page ${page} of ${pageCount} · ${total} ${what}`)];
+  const blocks: KnownBlock[] = [
+    context(`Page ${page} of ${pageCount} · ${plural(total, what.one, what.many)}`),
+  ];
   const buttons: types.Button[] = [];
   if (page > 1)
     buttons.push(button("◀ Previous", ids.prev, { value: encodeNav(target(page - 1)) }));

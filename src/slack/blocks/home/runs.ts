@@ -32,7 +32,7 @@ export function runsBlocks(runs: RunsSection, nav: HomeNav): KnownBlock[] {
   }
   blocks.push(
     ...pager(
-      "runs",
+      { one: "run", many: "runs" },
       runs.page,
       runs.pageCount,
       runs.total,
