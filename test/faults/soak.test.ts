@@ -24,7 +24,7 @@ const SLACK_SCALE = 1000;
 const SCALED_MAIN = new URL("./scaled-main.ts", import.meta.url).pathname;
 /**
  * PRs are not followed: the soak's 1,757 PRs never close, and alone the bot keeps the followed PRs
- * in one Kestra KV value rewritten whole at each new one, which grows RSS by 70–90 MB over the
+ * in one Kestra KV value rewritten whole at each new one, which grew RSS by 67–91 MB over the
  * soak (the heap stays flat). docs/operations.md, Known limits; the soak measures what runs cost.
  */
 const NO_PR_FOLLOW = { AUTOFIX_PR_FOLLOW_DAYS: "0" };
