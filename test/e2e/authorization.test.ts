@@ -84,7 +84,9 @@ describe("who may approve", () => {
   });
 
   it("a click before the flow reached its Pause task waits for it instead of failing", async () => {
-    h = await startHarness();
+    // The bot's first try again comes a second after the 409: the run pauses well before it,
+    // however slowly this test sees the 409 (20 ms would leave its four tries racing the test).
+    h = await startHarness({ resumeBackoffMs: 1000 });
     await h.command(ISSUE_URL);
     await h.slack.waitFor(() => h.kestra.executions.length === 1);
     const run = FlowDriver.latest(h);

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   start?: boolean;
   slackTiers?: boolean | { windowMs?: number };
   digestWindowMs?: number;
+  /** First wait before a resume refused (409) while the run is about to pause is tried again. */
+  resumeBackoffMs?: number;
   /** The bot's clock for stuck-run detection. */
   now?: () => number;
   /** Slack's windows this many times shorter for the bot's own pacing (default: production's). */
@@ -166,7 +168,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         maxTimeout: 50,
       },
       githubRetries: 0,
-      resumeBackoffMs: 20,
+      resumeBackoffMs: opts.resumeBackoffMs ?? 20,
       digestWindowMs: opts.digestWindowMs ?? 100,
       // Rare by default: the checks' Slack calls would count in tests that count calls.
       readinessIntervalMs: opts.readinessIntervalMs ?? 60_000,
