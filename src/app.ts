@@ -25,7 +25,13 @@ import { LocalLock, PostgresLock, type RunLock } from "./runs/lock.ts";
 import { PostgresEditStore } from "./runs/postgres-edits.ts";
 import { PostgresPaceStore } from "./runs/postgres-pace.ts";
 import type { PrFollower } from "./runs/pr-follow.ts";
-import { KvFollowStore, PostgresEtagStore, PostgresFollowStore } from "./runs/pr-follow-store.ts";
+import {
+  endedKeepMs,
+  KvFollowStore,
+  MAX_FOLLOWED,
+  PostgresEtagStore,
+  PostgresFollowStore,
+} from "./runs/pr-follow-store.ts";
 import { RunQueries } from "./runs/queries.ts";
 import { Reconciler } from "./runs/reconciler.ts";
 import { RunRecords } from "./runs/record.ts";
@@ -201,7 +207,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   });
   const records = new RunRecords(threads, { journal });
   // Which PRs are followed: Kestra's KV alone, PostgreSQL with replicas (with the ETags).
-  const followStore = lock instanceof PostgresLock ? new PostgresFollowStore(lock) : undefined;
+  // An ended PR is kept a few looks past its end, then dropped: the threads said it (pr-follow-store.ts).
+  const followKept = { endedKeepMs: endedKeepMs(config.prFollow.intervalMs) };
+  const followStore =
+    lock instanceof PostgresLock ? new PostgresFollowStore(lock, followKept) : undefined;
   const approvers = new Approvers(slack);
   const conversations = new SlackConversations(slack, logger);
   const claims =
@@ -228,7 +237,17 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     resumeBackoffMs: deps.resumeBackoffMs ?? 500,
     digestWindowMs: deps.digestWindowMs,
     prFollow: {
-      store: followStore ?? new KvFollowStore(kestra),
+      store:
+        followStore ??
+        new KvFollowStore(kestra, {
+          ...followKept,
+          now: deps.now,
+          onDrop: (dropped) =>
+            logger.warn(
+              { prs: dropped.map((p) => p.prUrl), max: MAX_FOLLOWED },
+              "too many PRs followed: the oldest are no longer followed",
+            ),
+        }),
       etags: lock instanceof PostgresLock ? new PostgresEtagStore(lock) : new MemoryEtagStore(),
       options: config.prFollow,
     },

@@ -1,7 +1,7 @@
 import type { CachedRead, EtagStore } from "../github/conditional.ts";
 import type { KestraClient } from "../kestra/client.ts";
 import type { PrState } from "../shared/run-status.ts";
-import { KvMap } from "./kv-value.ts";
+import { KeyedLock } from "./keyed-lock.ts";
 import type { PostgresLock } from "./lock.ts";
 
 // Which PRs the bot follows, and the bookkeeping of following them: the PR's last known state and
@@ -9,6 +9,11 @@ import type { PostgresLock } from "./lock.ts";
 // carrying its identity like every other (RunRecord). Alone, the list is one value of Kestra's KV
 // store, read once and kept in memory; with replicas it is a table next to the journal's, and a
 // replica claims a PR before it looks at it, so that two replicas do not both ask GitHub.
+//
+// Only what is followed is kept: a PR that ended (merged, closed, no longer followed) is dropped a
+// short grace after its end (`endedKeepMs`). Its thread, root and digest said the end already, and
+// what shows a run's status later reads it from there, or asks GitHub (PrStates). So the list holds
+// the PRs opened within AUTOFIX_PR_FOLLOW_DAYS that are still open, and no more than MAX_FOLLOWED.
 
 /** "unfollowed": the follow window closed, or GitHub no longer shows the PR. */
 export type FollowState = PrState | "unfollowed";
@@ -30,6 +35,8 @@ export interface FollowedPr {
   /** When following began (ms). */
   since: number;
   state: FollowState;
+  /** When the state left "open" (ms): the entry is dropped `endedKeepMs` later. */
+  endedAt?: number | undefined;
   /** The head commit last seen, and when it was first seen (the checks' timeout counts from it). */
   headSha?: string | undefined;
   headSeenAt?: number | undefined;
@@ -43,15 +50,37 @@ export interface FollowStore {
   get(prUrl: string): Promise<FollowedPr | undefined>;
   byRun(run: string): Promise<FollowedPr | undefined>;
   inThread(channel: string, rootTs: string): Promise<FollowedPr[]>;
-  /** The PRs still followed. */
+  /** The PRs still followed (and, first, drops those that ended more than the grace ago). */
   open(): Promise<FollowedPr[]>;
   update(prUrl: string, change: FollowChange): Promise<void>;
   /** This process may look at the PR now (no other replica did within `gapMs`). */
   claim(prUrl: string, gapMs: number): Promise<boolean>;
 }
 
-/** Entries are kept this long after following began, for the views (merged, closed). */
-const KEEP_MS = 60 * 86_400_000;
+export interface FollowStoreOptions {
+  /** An ended PR is kept this long after its end (endedKeepMs). */
+  endedKeepMs: number;
+}
+
+/**
+ * An ended PR is kept five follower intervals after its end (10 minutes at the default 120 s, and
+ * when the follower looks only at start-up): long enough for what races the end (a Fix clicked
+ * as the PR merges is told it merged).
+ */
+export function endedKeepMs(intervalMs: number): number {
+  return 5 * (intervalMs > 0 ? intervalMs : 120_000);
+}
+
+/**
+ * An entry still open this long after following began is dropped all the same: following stops
+ * after AUTOFIX_PR_FOLLOW_DAYS (at most this), but not when following was turned off meanwhile.
+ */
+export const KEEP_MS = 60 * 86_400_000;
+/**
+ * At most this many PRs are kept alone (one KV value): a team opening 30 PRs a day and merging
+ * none would have 420 open within the default 14 days. Past it, the oldest are dropped (logged).
+ */
+export const MAX_FOLLOWED = 1000;
 const KV_KEY = "autofix-pr-follow";
 
 function merged(before: FollowedPr | undefined, pr: FollowedPr): FollowedPr | undefined {
@@ -61,45 +90,78 @@ function merged(before: FollowedPr | undefined, pr: FollowedPr): FollowedPr | un
   return { ...before, runs };
 }
 
-/** Alone: one KV value of Kestra's, read once, then kept in memory and written on change. */
-export class KvFollowStore implements FollowStore {
-  private readonly map: KvMap<FollowedPr>;
-  private readonly now: () => number;
+/** The entry with the change applied, or undefined when it changes nothing. */
+function changed(pr: FollowedPr, change: FollowChange, now: number): FollowedPr | undefined {
+  const next: FollowedPr = { ...pr, ...change };
+  if (next.state !== "open" && next.endedAt === undefined) next.endedAt = now;
+  const keys = new Set([...Object.keys(pr), ...Object.keys(next)]) as Set<keyof FollowedPr>;
+  for (const k of keys) if (next[k] !== pr[k]) return next;
+  return undefined;
+}
 
-  constructor(kestra: KestraClient, now: () => number = Date.now) {
-    this.map = new KvMap(kestra, KV_KEY);
-    this.now = now;
+/**
+ * Alone: one KV value of Kestra's, read once, then kept in memory (indexed by run) and written
+ * whole only when it changed. Bounded by what is followed: see the top of this file.
+ */
+export class KvFollowStore implements FollowStore {
+  private readonly kestra: KestraClient;
+  private readonly now: () => number;
+  private readonly endedKeepMs: number;
+  private readonly onDrop: ((dropped: FollowedPr[]) => void) | undefined;
+  private readonly serial = new KeyedLock();
+  private known: Map<string, FollowedPr> | undefined;
+  private runs = new Map<string, string>();
+
+  constructor(
+    kestra: KestraClient,
+    opts: FollowStoreOptions & {
+      now?: (() => number) | undefined;
+      /** Open PRs dropped past MAX_FOLLOWED (no longer followed): for the log. */
+      onDrop?: (dropped: FollowedPr[]) => void;
+    },
+  ) {
+    this.kestra = kestra;
+    this.now = opts.now ?? Date.now;
+    this.endedKeepMs = opts.endedKeepMs;
+    this.onDrop = opts.onDrop;
   }
 
   track(pr: FollowedPr): Promise<void> {
     return this.change((all) => {
-      const next = merged(all[pr.prUrl], pr);
-      if (next) all[pr.prUrl] = next;
+      const next = merged(all.get(pr.prUrl), pr);
+      if (next) all.set(pr.prUrl, next);
+      return next !== undefined;
     });
   }
 
   async get(prUrl: string): Promise<FollowedPr | undefined> {
-    return (await this.map.all())[prUrl];
+    return (await this.all()).get(prUrl);
   }
 
   async byRun(run: string): Promise<FollowedPr | undefined> {
-    return Object.values(await this.map.all()).find((p) => p.runs.includes(run));
+    const all = await this.all();
+    const url = this.runs.get(run);
+    return url === undefined ? undefined : all.get(url);
   }
 
   async inThread(channel: string, rootTs: string): Promise<FollowedPr[]> {
-    return Object.values(await this.map.all()).filter(
+    return [...(await this.all()).values()].filter(
       (p) => p.channel === channel && p.rootTs === rootTs,
     );
   }
 
   async open(): Promise<FollowedPr[]> {
-    return Object.values(await this.map.all()).filter((p) => p.state === "open");
+    // Once a pass: what ended more than the grace ago goes, even when nothing else changes.
+    await this.change(() => false);
+    return [...(await this.all()).values()].filter((p) => p.state === "open");
   }
 
   update(prUrl: string, change: FollowChange): Promise<void> {
     return this.change((all) => {
-      const pr = all[prUrl];
-      if (pr) all[prUrl] = { ...pr, ...change };
+      const pr = all.get(prUrl);
+      const next = pr && changed(pr, change, this.now());
+      if (next) all.set(prUrl, next);
+      return next !== undefined;
     });
   }
 
@@ -107,14 +169,52 @@ export class KvFollowStore implements FollowStore {
     return true;
   }
 
-  /** Every write also drops what is older than KEEP_MS. */
-  private change(edit: (all: Record<string, FollowedPr>) => void): Promise<void> {
-    return this.map.change((all) => {
-      edit(all);
-      for (const [url, pr] of Object.entries(all)) {
-        if (pr.since < this.now() - KEEP_MS) delete all[url];
-      }
+  private async all(): Promise<Map<string, FollowedPr>> {
+    if (!this.known) {
+      const raw = await this.kestra.kvGet(KV_KEY);
+      const entries = raw && typeof raw === "object" ? Object.entries(raw as object) : [];
+      this.keep(new Map(entries as [string, FollowedPr][]));
+    }
+    return this.known as Map<string, FollowedPr>;
+  }
+
+  private keep(all: Map<string, FollowedPr>): void {
+    this.known = all;
+    this.runs = new Map();
+    for (const pr of all.values()) for (const run of pr.runs) this.runs.set(run, pr.prUrl);
+  }
+
+  /** `edit` says whether it changed the copy it gets; the value is written when anything did. */
+  private change(edit: (all: Map<string, FollowedPr>) => boolean): Promise<void> {
+    return this.serial.run(KV_KEY, async () => {
+      const all = new Map(await this.all());
+      const edited = edit(all);
+      const dropped = this.prune(all);
+      if (!edited && dropped === 0) return;
+      await this.kestra.kvPut(KV_KEY, Object.fromEntries(all));
+      this.keep(all);
     });
+  }
+
+  /** Drops what ended more than the grace ago, what is too old, and the oldest past the cap. */
+  private prune(all: Map<string, FollowedPr>): number {
+    const now = this.now();
+    const before = all.size;
+    for (const [url, pr] of all) {
+      const ended = pr.state !== "open" && (pr.endedAt ?? pr.since) < now - this.endedKeepMs;
+      if (ended || pr.since < now - KEEP_MS) all.delete(url);
+    }
+    if (all.size > MAX_FOLLOWED) {
+      // Ended ones first, then the oldest (a Map keeps the order in which PRs were first tracked).
+      const order = [...all.values()].sort(
+        (a, b) => Number(a.state === "open") - Number(b.state === "open") || a.since - b.since,
+      );
+      const excess = order.slice(0, all.size - MAX_FOLLOWED);
+      for (const pr of excess) all.delete(pr.prUrl);
+      const open = excess.filter((p) => p.state === "open");
+      if (open.length > 0) this.onDrop?.(open);
+    }
+    return before - all.size;
   }
 }
 
@@ -127,6 +227,7 @@ CREATE TABLE IF NOT EXISTS autofix_pr_follow (
   polled_at timestamptz,
   at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE autofix_pr_follow ADD COLUMN IF NOT EXISTS ended_at timestamptz;
 CREATE TABLE IF NOT EXISTS autofix_github_etag (
   key text PRIMARY KEY,
   etag text NOT NULL,
@@ -136,12 +237,17 @@ CREATE TABLE IF NOT EXISTS autofix_github_etag (
 
 type Db = Pick<PostgresLock, "query" | "run">;
 
-/** Replicas: a table next to the journal's; a claim is a conditional update of `polled_at`. */
+/**
+ * Replicas: a table next to the journal's; a claim is a conditional update of `polled_at`. Rows
+ * are kept as long as the KV value's entries: an ended PR `endedKeepMs` after its end.
+ */
 export class PostgresFollowStore implements FollowStore {
   private readonly db: Db;
+  private readonly endedKeepMs: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: FollowStoreOptions) {
     this.db = db;
+    this.endedKeepMs = opts.endedKeepMs;
   }
 
   async init(): Promise<void> {
@@ -188,6 +294,13 @@ export class PostgresFollowStore implements FollowStore {
   }
 
   async open(): Promise<FollowedPr[]> {
+    // Once a pass (whichever replica): what ended more than the grace ago goes.
+    await this.db.query(
+      `DELETE FROM autofix_pr_follow WHERE (state <> 'open'
+         AND COALESCE(ended_at, at) < now() - $1::bigint * interval '1 millisecond')
+         OR at < now() - interval '${KEEP_MS / 1000} seconds'`,
+      [Math.max(0, Math.round(this.endedKeepMs))],
+    );
     const { rows } = await this.db.query<{ item: FollowedPr }>(
       "SELECT item FROM autofix_pr_follow WHERE state = 'open' ORDER BY at",
       [],
@@ -196,8 +309,15 @@ export class PostgresFollowStore implements FollowStore {
   }
 
   async update(prUrl: string, change: FollowChange): Promise<void> {
+    // Leaving "open" stamps the end (once), in the row and in the item as the KV value has it.
     await this.db.query(
-      `UPDATE autofix_pr_follow SET item = item || $2::jsonb,
+      `UPDATE autofix_pr_follow SET
+         ended_at = CASE WHEN ended_at IS NULL AND COALESCE($2::jsonb->>'state', state) <> 'open'
+           THEN now() ELSE ended_at END,
+         item = item || $2::jsonb || CASE
+           WHEN ended_at IS NULL AND COALESCE($2::jsonb->>'state', state) <> 'open'
+           THEN jsonb_build_object('endedAt', (extract(epoch FROM now()) * 1000)::bigint)
+           ELSE '{}'::jsonb END,
          state = COALESCE($2::jsonb->>'state', state) WHERE pr = $1`,
       [prUrl, JSON.stringify(change)],
     );

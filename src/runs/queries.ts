@@ -218,11 +218,17 @@ export class RunQueries {
 
   /** The run's facts with its Slack thread link and, when asked, its PR. */
   async describeRun(run: TeamRun, opts: { withPr: boolean }): Promise<RunFacts> {
-    const view = await this.d.views.view(run.execution);
+    const first = await this.d.views.view(run.execution);
     const [threadUrl, prUrl] = await Promise.all([
       this.threadLink(run.ctx),
-      opts.withPr ? this.prUrl(run.execution, view, run.ctx.repo) : Promise.resolve(undefined),
+      opts.withPr ? this.prUrl(run.execution, first, run.ctx.repo) : Promise.resolve(undefined),
     ]);
+    // A PR the bot no longer follows, nor this process's record of its thread knows the end of:
+    // GitHub says (as on the App Home).
+    const view =
+      prUrl && first.status === "pr_opened"
+        ? await this.d.views.view(run.execution, undefined, prUrl)
+        : first;
     return factsOf(run.execution, run.ctx, view, {
       kestraUrl: this.d.links.execution(run.execution.flowId, run.execution.id),
       now: Date.now(),

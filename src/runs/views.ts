@@ -28,10 +28,11 @@ export class RunViews {
    * run's PR when the caller read it (a PR no longer followed is then asked of GitHub).
    */
   async view(execution: Execution, record?: RunRecord, prUrl?: string): Promise<RunView> {
+    const kept = record ?? this.records.peek(execution.id);
     const known = record?.decision?.verdict ?? this.records.peek(execution.id)?.decision?.verdict;
     let view = deriveView(execution, { verdict: known });
     if (hasPr(view.status)) {
-      const pr = await this.prState(execution.id, prUrl);
+      const pr = await this.prState(execution.id, prUrl, kept);
       if (pr) view = deriveView(execution, { verdict: known, pr });
     }
     if (!view.needsVerdict || !view.approval) return view;
@@ -40,8 +41,12 @@ export class RunViews {
     });
   }
 
-  private prState(run: string, prUrl: string | undefined): Promise<PrState | undefined> {
-    return this.prs?.of(run, prUrl) ?? Promise.resolve(undefined);
+  private prState(
+    run: string,
+    prUrl: string | undefined,
+    record: RunRecord | undefined,
+  ): Promise<PrState | undefined> {
+    return this.prs?.of(run, prUrl, record) ?? Promise.resolve(undefined);
   }
 
   /** The view with the record it was derived with (the recorded decision). */

@@ -129,6 +129,55 @@ describe("following a run's PR", () => {
     expect(repliesWith(h, pr.rootTs, "was merged")).toHaveLength(1);
   });
 
+  it("an ended PR leaves Kestra's KV a few looks after its end; the root, App Home and /autofix status still read PR merged, after a restart too", async () => {
+    let offset = 0;
+    h = await startHarness({ now: () => Date.now() + offset });
+    const pr = await runToOpenPr(h);
+    /** The followed PRs as the bot last wrote them to Kestra's KV. */
+    const kept = () => {
+      const puts = h.kestra.requests.filter(
+        (r) => r.method === "PUT" && r.path.endsWith("/kv/autofix-pr-follow"),
+      );
+      return Object.keys(JSON.parse(puts.at(-1)?.body ?? "{}") as object);
+    };
+    const writes = () =>
+      h.kestra.requests.filter(
+        (r) => r.method === "PUT" && r.path.endsWith("/kv/autofix-pr-follow"),
+      ).length;
+    await followPass(h);
+    expect(kept()).toEqual([pr.prUrl]);
+    // Looks that change nothing write nothing.
+    const quiet = writes();
+    await followPass(h);
+    expect(writes()).toBe(quiet);
+
+    h.github.mergePull("acme", "api", pr.number, "octocat");
+    await followPass(h);
+    await h.slack.waitFor(() => rootOf(h, pr.rootTs).text.endsWith("PR merged"), {
+      description: "root says PR merged",
+    });
+    // Within the grace (five follower intervals, 10 minutes by default) it is kept.
+    offset = 5 * 60_000;
+    await followPass(h);
+    expect(kept()).toEqual([pr.prUrl]);
+    offset = 11 * 60_000;
+    expect(await followPass(h)).toMatchObject({ followed: 0 });
+    expect(kept()).toEqual([]);
+
+    // A fresh process, the same notification again: the root is drawn again from Kestra and the
+    // thread, and still reads PR merged (the thread said so); the Home and /autofix status too.
+    await h.stopApp();
+    await h.startNewApp();
+    await pr.run.notify("finished", { prUrl: pr.prUrl });
+    await h.app.runtime.background.drain();
+    await h.app.runtime.edits.drain(10_000);
+    expect(rootOf(h, pr.rootTs).text).toMatch(/PR merged$/);
+    expect(JSON.stringify(rootOf(h, pr.rootTs).blocks)).toContain("🟣 *PR merged*");
+    expect(JSON.stringify((await openHome(h, REQUESTER)).view)).toContain("PR merged");
+    expect((await ask(h, `status ${pr.run.id}`)).json).toContain("PR merged");
+    expect(repliesWith(h, pr.rootTs, "was merged")).toHaveLength(1);
+  });
+
   it("with following off, the App Home still shows a merged PR (asked of GitHub), the thread is left alone", async () => {
     const pr = await openPr({ AUTOFIX_PR_FOLLOW_DAYS: "0" });
     h.github.mergePull("acme", "api", pr.number);

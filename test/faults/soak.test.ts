@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
 import { BATCH_FLOW_ID, LABELS, SINGLE_FLOW_ID } from "../../src/contracts/flow.ts";
+import type { FakePull } from "../fakes/github.ts";
 import type { FakeExecution } from "../fakes/kestra.ts";
 import { CHANNEL } from "../support/harness.ts";
 import { BatchRun, type DeliveryStats, deliverTo, FlowRun, PATCH } from "./flow.ts";
@@ -11,9 +13,11 @@ import { startWorld, type World } from "./world.ts";
 
 // 2,000 completed runs through one bot process (no DATABASE_URL), a few at a time, each a short
 // real one: /autofix, started, patch_ready, a click, pr_created (or the rejection), the end; and
-// now and then a dry-run batch of two. Every 100 runs the process's resident memory is read from
-// /proc and its live V8 heap through the inspector (memory.ts): past the warm-up, neither may grow
-// by 50 MB. SOAK_RUNS=<n> plays another number.
+// now and then a dry-run batch of two. The bot follows the PRs (polling every 2 s), and the
+// world does to them what teams do: most are merged a few seconds after they open, some closed,
+// one in twenty left open. Every 100 runs the process's resident memory is read from /proc and
+// its live V8 heap through the inspector (memory.ts): past the warm-up, neither may grow by 50 MB.
+// SOAK_RUNS=<n> plays another number.
 
 const RUNS = Number(process.env["SOAK_RUNS"] ?? 2000);
 /**
@@ -23,11 +27,18 @@ const RUNS = Number(process.env["SOAK_RUNS"] ?? 2000);
 const SLACK_SCALE = 1000;
 const SCALED_MAIN = new URL("./scaled-main.ts", import.meta.url).pathname;
 /**
- * PRs are not followed: the soak's 1,757 PRs never close, and alone the bot keeps the followed PRs
- * in one Kestra KV value rewritten whole at each new one, which grew RSS by 67–91 MB over the
- * soak (the heap stays flat). docs/operations.md, Known limits; the soak measures what runs cost.
+ * PRs are followed as by default (AUTOFIX_PR_FOLLOW_DAYS 14), polled every 2 s rather than every
+ * two minutes: 2,000 runs take a minute or two here, so a PR merged "a little after" it opened is
+ * merged seconds later, and the bot must see it within the soak.
  */
-const NO_PR_FOLLOW = { AUTOFIX_PR_FOLLOW_DAYS: "0" };
+const PR_FOLLOW = { AUTOFIX_PR_POLL_SECONDS: "2" };
+/** What becomes of a PR, by its issue: one in twenty stays open, one in ten is closed, the rest merge. */
+function fateOf(issue: number): "open" | "merged" | "closed" {
+  if (issue % 20 === 0) return "open";
+  return issue % 10 === 3 ? "closed" : "merged";
+}
+/** A PR merges (or closes) this long after it opened. */
+const END_AFTER_MS = (issue: number) => 1000 + (issue % 5) * 500;
 const CONCURRENCY = 8;
 const SAMPLE_EVERY = 100;
 const WARM_UP = 500;
@@ -72,17 +83,33 @@ async function single(
   const decided = await decide(w, p, exec.id, verdict, () => w.slack.message(CHANNEL, rootTs));
   if (!decided.applied) throw new Error(`the ${verdict} of ${exec.id} was never applied`);
   const expected: Expected = { id: exec.id, issue, outcome: "rejected", verdict };
+  let pr: FakePull | undefined;
   if (verdict === "approve") {
     expected.outcome = "pr";
-    expected.prUrl = `https://github.com/acme/api/pull/${issue + 100_000}`;
+    pr = w.github.addPull("acme", "api", { head: `autofix/issue-${issue}` });
+    expected.prUrl = pr.htmlUrl;
     await run.prCreated(expected.prUrl);
   } else {
     await run.finished();
   }
   const text = finalText(expected.outcome);
   await waitFor(() => w.slack.message(CHANNEL, rootTs)?.text.endsWith(text), `${text} on ${issue}`);
+  const fate = fateOf(issue);
+  if (pr && fate !== "open") {
+    // The team merges (or closes) the PR a little later; the bot's next look tells the thread.
+    const number = pr.number;
+    expected.outcome = fate;
+    ends.push(
+      sleep(END_AFTER_MS(issue)).then(() =>
+        fate === "merged"
+          ? w.github.mergePull("acme", "api", number)
+          : w.github.closePull("acme", "api", number),
+      ),
+    );
+  }
   return { rootTs, runs: [expected], clicks: decided.clicks };
 }
+const ends: Promise<void>[] = [];
 
 async function dryBatch(w: World, p: Player, issues: number[]): Promise<Played> {
   const exec = await command(w, p, `batch acme/api label:bug max:${issues.length}`, (e) => {
@@ -136,7 +163,7 @@ it(`${RUNS} runs through one bot process: memory levels off after the warm-up`, 
   world = w;
   const bot = await w.bot(
     "soak",
-    { FAULTS_SLACK_SCALE: String(SLACK_SCALE), ...NO_PR_FOLLOW },
+    { FAULTS_SLACK_SCALE: String(SLACK_SCALE), ...PR_FOLLOW },
     { entry: SCALED_MAIN, execArgv: INSPECT_FLAGS },
   );
   await bot.start();
@@ -166,13 +193,16 @@ it(`${RUNS} runs through one bot process: memory levels off after the warm-up`, 
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const sample = async (runs: number) => {
+    // The heap first: its full GC lets V8 give back what garbage held, so the RSS read after it
+    // is what the process keeps, not how much garbage the last moment left (±25 MB otherwise).
+    const heapMb = await heap.liveHeapMb();
     const rss = await rssMb(pid);
     const botCpu = await cpuSeconds(pid);
     const own = process.cpuUsage(cpu0);
     curve.push({
       runs,
       rssMb: rss,
-      heapMb: await heap.liveHeapMb(),
+      heapMb,
       s: (performance.now() - started) / 1000,
       botCpu,
       testCpu: (own.user + own.system) / 1e6,
@@ -205,6 +235,20 @@ it(`${RUNS} runs through one bot process: memory levels off after the warm-up`, 
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   await samples;
   const seconds = (performance.now() - started) / 1000;
+  // The last PRs merge or close, and their roots say so.
+  await Promise.all(ends);
+  const ended = played.filter((p) =>
+    p.runs.some((r) => r.outcome === "merged" || r.outcome === "closed"),
+  );
+  await waitFor(
+    () =>
+      ended.every((p) => {
+        const text = finalText(p.runs[0]?.outcome ?? "pr");
+        return w.slack.message(CHANNEL, p.rootTs)?.text.endsWith(text);
+      }),
+    `the roots of ${ended.length} merged or closed PRs say so`,
+    60_000,
+  );
   const calls = callCounts(w);
   const checking = performance.now();
   const figures = sum(played.map((p) => inspect(w, p)));
@@ -224,8 +268,9 @@ it(`${RUNS} runs through one bot process: memory levels off after the warm-up`, 
   console.log(
     [
       `fault suite — soak: ${completed} runs (${played.length} commands: ${jobs.filter((j) => j.kind === "approve").length} approved → PR, ${jobs.filter((j) => j.kind === "reject").length} rejected, ${jobs.filter((j) => j.kind === "batch").length} dry batches of two) through one bot process, ${CONCURRENCY} at a time, in ${seconds.toFixed(0)} s (${(completed / seconds).toFixed(1)} runs/s)`,
+      `  PRs: ${ended.filter((p) => p.runs[0]?.outcome === "merged").length} merged, ${ended.filter((p) => p.runs[0]?.outcome === "closed").length} closed, ${played.filter((p) => p.runs[0]?.outcome === "pr").length} left open (followed every 2 s)`,
       `  notifications ${stats.notifications}, redelivered ${stats.retries} times; calls: Slack ${total(calls.slack)} (${(total(calls.slack) / completed).toFixed(1)}/run), Kestra ${total(calls.kestra)} (${(total(calls.kestra) / completed).toFixed(1)}/run)`,
-      "   runs      RSS   V8 heap    time   bot CPU   test CPU (RSS: VmRSS; heap: live, after a full GC; CPU: seconds used so far)",
+      "   runs      RSS   V8 heap    time   bot CPU   test CPU (heap: live, after a full GC; RSS: VmRSS after it; CPU: seconds used so far)",
       ...curve.map(
         (c) =>
           `  ${String(c.runs).padStart(5)} ${c.rssMb.toFixed(1).padStart(6)} MB ${c.heapMb.toFixed(1).padStart(6)} MB ${c.s.toFixed(0).padStart(5)} s ${c.botCpu.toFixed(1).padStart(7)} s ${c.testCpu.toFixed(1).padStart(8)} s`,

@@ -16,8 +16,19 @@ import type { World } from "./world.ts";
 // Kestra says of the thread's newest run; no run in the thread that nobody asked for; and no
 // decision shown in the thread that Kestra never applied.
 
-/** How a run ends; "revised": sent back for a revision (resumed not approved), replaced by it. */
-export type Outcome = "pr" | "rejected" | "failed" | "dry" | "cancelled" | "revised";
+/**
+ * How a run ends; "revised": sent back for a revision (resumed not approved), replaced by it;
+ * "merged", "closed": its PR (opened, then merged or closed on GitHub).
+ */
+export type Outcome =
+  | "pr"
+  | "merged"
+  | "closed"
+  | "rejected"
+  | "failed"
+  | "dry"
+  | "cancelled"
+  | "revised";
 
 /** One execution of a played run and what it should end as. */
 export interface Expected {
@@ -69,6 +80,8 @@ export interface Figures {
 
 const FINAL: Record<Outcome, RunStatus> = {
   pr: "pr_opened",
+  merged: "pr_merged",
+  closed: "pr_closed",
   rejected: "rejected",
   failed: "failed",
   dry: "finished",
@@ -79,6 +92,8 @@ const FINAL: Record<Outcome, RunStatus> = {
 /** Kestra's end state of each outcome. */
 const KESTRA_END: Record<Outcome, string> = {
   pr: "SUCCESS",
+  merged: "SUCCESS",
+  closed: "SUCCESS",
   rejected: "SUCCESS",
   failed: "FAILED",
   dry: "SUCCESS",
@@ -254,14 +269,22 @@ export function inspect(w: World, played: Played): Figures {
       problem("duplicates", `${who}: ${files.length} snippets`, files.length - fixes.length);
     if (files.length < fixes.length) problem("missing", `${who}: no snippet`);
 
-    // One PR link in the thread for a PR run.
+    // One PR link in the thread for a PR run (the follower's notes about the PR aside).
     if (run.prUrl) {
-      const links = thread.filter((m) =>
-        JSON.stringify([m.text, m.blocks]).includes(run.prUrl ?? ""),
+      const links = thread.filter(
+        (m) =>
+          !String(metaOf(m)?.key).startsWith("pr-") &&
+          JSON.stringify([m.text, m.blocks]).includes(run.prUrl ?? ""),
       );
       if (links.length > 1)
         problem("duplicates", `${slug}: PR link posted ${links.length} times`, links.length - 1);
       if (links.length === 0) problem("missing", `${slug}: no PR link in the thread`);
+    }
+
+    // A PR merged or closed: the thread says so once (duplicates are counted above).
+    if (run.outcome === "merged" || run.outcome === "closed") {
+      if (postsOf(run.id, `pr-end:${run.outcome}`).length === 0)
+        problem("missing", `${who}: the thread does not say the PR was ${run.outcome}`);
     }
 
     // One failure reply and one alert per failure, none otherwise; one stuck alert per stuck run.
