@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       `  autofix-slack              n=${ack.autofix.n}  median ${ms(ack.autofix.median)}  p99 ${ms(ack.autofix.p99)}`,
     );
     console.log(
-      `  p99 ratio ${(ack.autofix.p99 / ack.bolt.p99).toFixed(2)}× the bare app (starts run 4 at a time, the rest queue)`,
+      `  p99 ratio ${(ack.autofix.p99 / ack.bolt.p99).toFixed(2)}× the bare app (the work after a start command's ack goes two at a time, the rest queue)`,
     );
   } finally {
     await h.close();

@@ -27,6 +27,7 @@ interface BatchArgs {
 /** `/autofix batch <owner/repo | repo-url> [label:<l>]… [max:<n>] [pr] [model:<id>]` */
 export const batchCommand = subcommand<BatchArgs, BatchDeps>({
   name: "batch",
+  starts: true,
   usage: `${COMMAND} batch <owner/repo | repo-url> [label:<label>]… [max:<n>] [pr] [model:<id>]`,
   summary: `fix up to n (default ${DEFAULT_MAX}, at most ${BATCH_MAX_ISSUES}) open issues with all the labels (default: the channel's); \`pr\` opens pull requests (after approval), otherwise a dry run`,
   examples: [

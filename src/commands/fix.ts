@@ -18,6 +18,7 @@ export interface FixDeps {
 /** `/autofix <issue-url>`: one run for one issue. */
 export const fixCommand = subcommand<{ issue: IssueRef; model: string | undefined }, FixDeps>({
   name: "",
+  starts: true,
   usage: `${COMMAND} <issue-url | owner/repo#number> [model:<id>]`,
   summary: "fix one issue; the run is followed in a thread",
   examples: [

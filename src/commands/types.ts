@@ -27,6 +27,8 @@ export interface Subcommand<A, D> {
   usage: string;
   summary: string;
   examples: string[];
+  /** It starts runs: its work after the ack waits its turn behind other starts (see the listener). */
+  starts?: boolean;
   parse(words: string[], env: { webHost: string }): ParseResult<A>;
   run(d: D, ctx: CommandContext, args: A): Promise<void>;
 }
@@ -37,6 +39,7 @@ export interface AnySubcommand<D> {
   usage: string;
   summary: string;
   examples: string[];
+  starts: boolean;
   parseAndBind(
     words: string[],
     env: { webHost: string },
@@ -51,6 +54,7 @@ export function subcommand<A, D>(def: Subcommand<A, D>): AnySubcommand<D> {
     usage: def.usage,
     summary: def.summary,
     examples: def.examples,
+    starts: def.starts === true,
     parseAndBind(words, env) {
       const parsed = def.parse(words, env);
       if (!parsed.ok) return { ok: false, message: `${parsed.message}\nUsage: \`${def.usage}\`` };

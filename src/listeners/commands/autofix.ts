@@ -5,15 +5,23 @@ import {
   HELP_WORDS,
   SUBCOMMANDS,
 } from "../../commands/registry.ts";
+import { WorkQueue } from "../../shared/work-queue.ts";
 import { helpText, unknownSubcommandText } from "../../slack/blocks/help-message.ts";
 import { userMessage } from "../../slack/error-messages.ts";
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 const MAX_TEXT = 1000;
+/**
+ * Commands that start runs do their work after the ack (the channel's settings, the first answer,
+ * the start) two at a time: a burst of 50 must not crowd out the acks of its own later commands
+ * (Slack drops a command not acked within 3 s). Status, list and the others are not held back.
+ */
+const START_COMMANDS_AT_ONCE = 2;
 
 /** `/autofix …`: syntax is answered in the ack; the subcommand's I/O runs after it. */
 export function autofixCommand(d: CommandDeps) {
+  const starts = new WorkQueue(START_COMMANDS_AT_ONCE);
   return async ({ command, ack, respond, context }: Args): Promise<void> => {
     if (context.retryNum !== undefined) {
       // The first delivery is already being handled (maybe by another replica): never start twice.
@@ -58,14 +66,15 @@ export function autofixCommand(d: CommandDeps) {
       return;
     }
     await ack();
+    const ctx = {
+      team: command.team_id,
+      channel: command.channel_id,
+      user: command.user_id,
+      triggerId: command.trigger_id,
+      respond,
+    };
     try {
-      await bound.run(d, {
-        team: command.team_id,
-        channel: command.channel_id,
-        user: command.user_id,
-        triggerId: command.trigger_id,
-        respond,
-      });
+      await (sub.starts ? starts.run(() => bound.run(d, ctx)) : bound.run(d, ctx));
     } catch (err) {
       d.logger.error({ err, subcommand: sub.name || "fix" }, "/autofix failed");
       // The admins first: the answer to the person is then the sign that both are done.
