@@ -1,31 +1,13 @@
 // /autofix ack latency under 50 concurrent commands, against a bare Bolt app on the same machine.
-import { App } from "@slack/bolt";
+// Each answers from a process of its own (the bot as `npm start` runs it), the fakes and the
+// senders in this one: in one process, the fakes' work for the bot's starts was charged to it.
+import { BotProcess, freePort } from "../test/faults/bot-process.ts";
 import { CHANNEL, type Harness, REQUESTER, SIGNING_SECRET } from "../test/support/harness.ts";
 import { sendCommand } from "../test/support/slack-requests.ts";
 import { nextIssue } from "./issues.ts";
 import { summary } from "./stats.ts";
 
 const CONCURRENCY = 50;
-
-async function bareBolt(h: Harness): Promise<{ url: string; stop: () => Promise<void> }> {
-  const app = new App({
-    token: h.slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    deferInitialization: true,
-    clientOptions: { slackApiUrl: h.slack.apiUrl },
-  });
-  app.command("/autofix", async ({ ack }) => {
-    await ack();
-  });
-  await app.init();
-  const server = (await app.start(0)) as unknown as { address(): { port: number } };
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    stop: async () => {
-      await app.stop();
-    },
-  };
-}
 
 async function round(h: Harness, url: string): Promise<number[]> {
   return Promise.all(
@@ -46,16 +28,41 @@ async function round(h: Harness, url: string): Promise<number[]> {
 
 /** Interleaved rounds, so both apps see the same machine load. */
 export async function ackLatency(h: Harness, rounds: number) {
-  const bare = await bareBolt(h);
+  const env = { ...h.env, LOG_LEVEL: "info" };
+  const bare = new BotProcess("bare-bolt", await freePort(), env, {
+    entry: new URL("./bare-bolt.ts", import.meta.url).pathname,
+  });
+  // Slack's pace 100 times faster, as the in-process harness has it: the work after the acks is
+  // then as dense as it can be, the hardest case for them.
+  const bot = new BotProcess(
+    "autofix-slack",
+    await freePort(),
+    { ...env, FAULTS_SLACK_SCALE: "100" },
+    { entry: new URL("../test/faults/scaled-main.ts", import.meta.url).pathname },
+  );
+  await Promise.all([bare.start(), bot.start()]);
   const bolt: number[] = [];
   const autofix: number[] = [];
-  await round(h, bare.url);
-  await round(h, h.url);
-  for (let i = 0; i < rounds; i++) {
-    bolt.push(...(await round(h, bare.url)));
-    autofix.push(...(await round(h, h.url)));
-    await h.app.runtime.background.drain();
+  let sent = h.kestra.executions.length;
+  // Each command to the bot starts one run: the round's work is done once Kestra has them all.
+  const settled = async () => {
+    sent += CONCURRENCY;
+    await h.slack.waitFor(() => h.kestra.executions.length >= sent, {
+      timeoutMs: 60_000,
+      description: "the round's runs started",
+    });
+  };
+  try {
+    await round(h, bare.url);
+    await round(h, bot.url);
+    await settled();
+    for (let i = 0; i < rounds; i++) {
+      bolt.push(...(await round(h, bare.url)));
+      autofix.push(...(await round(h, bot.url)));
+      await settled();
+    }
+  } finally {
+    await Promise.all([bare.stop(), bot.stop()]);
   }
-  await bare.stop();
   return { bolt: summary(bolt), autofix: summary(autofix) };
 }
