@@ -23,6 +23,7 @@ import type { RunLock } from "./lock.ts";
 import { followUpRef, isFailing, PR_KEYS } from "./pr-events.ts";
 import { checksFeedback, reviewFeedback } from "./pr-feedback.ts";
 import type { FollowedPr, FollowStore } from "./pr-follow-store.ts";
+import { saidEnd } from "./pr-states.ts";
 import type { RunRecords } from "./record.ts";
 import type { RunStarter } from "./starter.ts";
 import { thread } from "./thread-sync.ts";
@@ -98,7 +99,13 @@ export class FollowUps {
     const followed = await this.d.store.byRun(execution.id);
     const ref = followed ? pullRefOf(followed.prUrl) : undefined;
     if (!followed || !ref) {
-      throw new InputError("The bot does not follow a pull request of this run.");
+      // Dropped from the list a while after it ended: its thread still says how it ended.
+      const ended = saidEnd(await this.d.records.load(execution.id, thread(ctx)));
+      throw new InputError(
+        ended
+          ? `The pull request of this run was ${ended}: there is nothing to push to.`
+          : "The bot does not follow a pull request of this run.",
+      );
     }
     const pull = (await readPull(this.d.github, this.d.etags, ref)).value;
     pushable(pull);

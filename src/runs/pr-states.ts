@@ -47,7 +47,7 @@ export class PrStates {
  * The end of the run's PR as its thread has it: the follower's note (said by the run that opened
  * the PR), or the root that showed it (a follow-up run's, once the root follows it).
  */
-function saidEnd(record: RunRecord): PrState | undefined {
+export function saidEnd(record: RunRecord): PrState | undefined {
   for (const state of ["merged", "closed"] as const) {
     if (record.has(PR_KEYS.end(state))) return state;
   }

@@ -222,6 +222,28 @@ describe("Fix the failing checks", () => {
   });
 });
 
+describe("Fix after the PR ended", () => {
+  it("a Fix click long after the merge is told the PR was merged, and nothing starts", async () => {
+    let offset = 0;
+    h = await startHarness({ now: () => Date.now() + offset });
+    const pr = await runToOpenPr(h, REQUESTER);
+    const { red } = await redChecks(pr);
+    h.github.mergePull("acme", "api", pr.number, "octocat");
+    await followPass(h);
+    await h.slack.waitFor(() => repliesWith(h, pr.rootTs, "was merged")[0]);
+    // Past the grace after its end, the PR is no longer in the follow list.
+    offset = 11 * 60_000;
+    expect(await followPass(h)).toMatchObject({ followed: 0 });
+    await click(pr, red, ACTIONS.fixChecks);
+    await ephemeralTo(
+      h,
+      REQUESTER,
+      "The pull request of this run was merged: there is nothing to push to.",
+    );
+    expect(h.kestra.executions).toHaveLength(1);
+  });
+});
+
 describe("Address the review", () => {
   it("changes requested → a reply quoting the review and naming who acts → a run with the review as feedback", async () => {
     const pr = await openPr();
