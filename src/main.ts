@@ -3,7 +3,7 @@ import { parseConfig, secretValues } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 import { prettyDestination } from "./pretty-logs.ts";
-import { FORCE_EXIT_MS } from "./shutdown.ts";
+import { exitOnSignals } from "./shutdown.ts";
 
 // Process entry: parse config, wire dependencies, serve, and shut down cleanly on SIGTERM.
 
@@ -30,24 +30,7 @@ const logger = createLogger({
 });
 const app = createApp(config, { logger });
 
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // stop() bounds itself under this; the timer is the last resort before Docker's SIGKILL.
-    const force = setTimeout(() => process.exit(1), FORCE_EXIT_MS);
-    force.unref();
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(app, logger);
 
 const { port } = await app.start().catch(cannotStart);
 logger.info({ port, mode: config.slack.appToken ? "socket" : "http" }, "autofix-slack is up");

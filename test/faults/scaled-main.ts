@@ -2,7 +2,7 @@ import { createApp } from "../../src/app.ts";
 import { parseConfig, secretValues } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { DIGEST_WINDOW_MS } from "../../src/runs/batch/digest.ts";
-import { FORCE_EXIT_MS } from "../../src/shutdown.ts";
+import { exitOnSignals } from "../../src/shutdown.ts";
 
 // src/main.ts with Slack's pace FAULTS_SLACK_SCALE times faster: the same configuration and
 // createApp, with the app's own Slack pacing scaled (every lane of SlackPacer: chat.update's
@@ -22,23 +22,7 @@ const app = createApp(config, {
   digestWindowMs: DIGEST_WINDOW_MS / scale,
 });
 
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), FORCE_EXIT_MS);
-    force.unref();
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(app, logger);
 
 const { port } = await app.start();
 logger.info(
