@@ -14,7 +14,7 @@ import { clickedRun } from "./clicked-run.ts";
 import type { RunContext } from "./context.ts";
 import type { ClickOutcome, RunDecisions } from "./decisions.ts";
 import type { RunLock } from "./lock.ts";
-import { pushesTo } from "./pr-run.ts";
+import { inputModel, pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecords } from "./record.ts";
 import type { RunStarter, StartResult } from "./starter.ts";
@@ -245,9 +245,4 @@ export class RevisionStarter {
     }
     return patch;
   }
-}
-
-function inputModel(execution: Execution): string | undefined {
-  const model = execution.inputs?.[SINGLE_INPUTS.model];
-  return typeof model === "string" && model.length > 0 ? model : undefined;
 }

@@ -3,7 +3,7 @@ import type { Notification } from "../contracts/notification.ts";
 import { isPermanent, type UpstreamError } from "../errors.ts";
 import type { Execution } from "../kestra/types.ts";
 import { contextOf, type RunContext } from "./context.ts";
-import type { FailureReporter } from "./failure.ts";
+import type { FailureReporter, UnsyncedReport } from "./failure.ts";
 import type { DecisionFinisher } from "./finish-decision.ts";
 import type { OperationFinisher } from "./finish-operation.ts";
 import type { Links } from "./links.ts";
@@ -109,15 +109,7 @@ export class RunSyncer {
   }
 
   private reportUnsynced(execution: Execution, ctx: RunContext, err: UpstreamError) {
-    return this.d.failures.unsynced({
-      run: execution.id,
-      slug: ctx.slug,
-      kestraUrl: this.d.links.execution(execution.flowId, execution.id),
-      channel: ctx.channel,
-      thread: thread(ctx),
-      detail: err.message,
-      key: `unsynced:${err.code}`,
-    });
+    return this.d.failures.unsynced(unsyncedReport(execution, ctx, err, this.d.links));
   }
 
   /** Posts what the state calls for; a batch thread takes one child at a time. */
@@ -139,4 +131,22 @@ export class RunSyncer {
   decided(state: RunState): Promise<void> {
     return this.d.steps.decided(state);
   }
+}
+
+/** What a run that cannot be brought up to date tells its thread and the admins. */
+export function unsyncedReport(
+  execution: Pick<Execution, "id" | "flowId">,
+  ctx: RunContext,
+  err: { message: string; code: string },
+  links: Links,
+): UnsyncedReport {
+  return {
+    run: execution.id,
+    slug: ctx.slug,
+    kestraUrl: links.execution(execution.flowId, execution.id),
+    channel: ctx.channel,
+    thread: thread(ctx),
+    detail: err.message,
+    key: `unsynced:${err.code}`,
+  };
 }

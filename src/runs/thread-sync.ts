@@ -25,7 +25,7 @@ import type { PostMeta, SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { RunContext } from "./context.ts";
 import { type FailureReporter, logExcerpt } from "./failure.ts";
 import type { Links } from "./links.ts";
-import { pushesTo } from "./pr-run.ts";
+import { inputModel, pushesTo } from "./pr-run.ts";
 import type { RunReader } from "./read.ts";
 import { KEYS, type RunRecord, renderOf } from "./record.ts";
 import { type RunView, startOf } from "./status.ts";
@@ -237,8 +237,7 @@ export class ThreadSync {
       );
     }
     // The model the agent reports, else the one the run asked for.
-    const asked = execution.inputs?.[SINGLE_INPUTS.model];
-    const model = result.model ?? (typeof asked === "string" && asked ? asked : undefined);
+    const model = result.model ?? inputModel(execution);
     const comment = patchComment(diffStats(text), s.hint?.summary ?? result.explanation, {
       ...(record.metrics ? { metrics: formatMetrics(record.metrics) } : {}),
       ...(model ? { model } : {}),

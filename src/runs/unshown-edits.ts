@@ -6,7 +6,7 @@ import type { FailureReporter } from "./failure.ts";
 import type { Links } from "./links.ts";
 import type { RunReader } from "./read.ts";
 import type { RunRecords } from "./record.ts";
-import { thread } from "./thread-sync.ts";
+import { unsyncedReport } from "./sync.ts";
 
 // An edit queued after its notification was answered, which Slack then refused: the run must not
 // look shown. Its record forgets what that message shows (the next sync, and the reconciler, draw
@@ -37,14 +37,6 @@ export class UnshownEdits {
       this.d.logger.error({ err, run: meta.run }, "Slack refuses an edit of a run Kestra lacks");
       return;
     }
-    await this.d.failures.unsynced({
-      run: execution.id,
-      slug: ctx.slug,
-      kestraUrl: this.d.links.execution(execution.flowId, execution.id),
-      channel: ctx.channel,
-      thread: thread(ctx),
-      detail: err.message,
-      key: `unsynced:${err.code}`,
-    });
+    await this.d.failures.unsynced(unsyncedReport(execution, ctx, err, this.d.links));
   }
 }
