@@ -209,12 +209,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
   // Which PRs are followed: Kestra's KV alone, PostgreSQL with replicas (with the ETags).
   // An ended PR is kept a few looks past its end, then dropped: the threads said it (pr-follow-store.ts).
   const followKept = { endedKeepMs: endedKeepMs(config.prFollow.intervalMs) };
-  const followStore =
-    lock instanceof PostgresLock ? new PostgresFollowStore(lock, followKept) : undefined;
+  const followStore = shared ? new PostgresFollowStore(shared, followKept) : undefined;
   const approvers = new Approvers(slack);
   const conversations = new SlackConversations(slack, logger);
-  const claims =
-    lock instanceof PostgresLock ? new PostgresEventClaims(lock) : new MemoryEventClaims();
+  const claims = shared ? new PostgresEventClaims(shared) : new MemoryEventClaims();
   const settings = new SettingsStore(kestra, config.policy, logger);
   const webHost = config.github.webHost;
   const runs = composeRuns({
@@ -224,9 +222,8 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     conversations,
     records,
     lock,
-    ledger: lock instanceof PostgresLock ? new PostgresStartLedger(lock) : new MemoryStartLedger(),
-    pending:
-      lock instanceof PostgresLock ? new PostgresPendingStore(lock) : new KvPendingStore(kestra),
+    ledger: shared ? new PostgresStartLedger(shared) : new MemoryStartLedger(),
+    pending: shared ? new PostgresPendingStore(shared) : new KvPendingStore(kestra),
     settings,
     approvers,
     links,
@@ -248,7 +245,7 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
               "too many PRs followed: the oldest are no longer followed",
             ),
         }),
-      etags: lock instanceof PostgresLock ? new PostgresEtagStore(lock) : new MemoryEtagStore(),
+      etags: shared ? new PostgresEtagStore(shared) : new MemoryEtagStore(),
       options: config.prFollow,
     },
     now: deps.now,
@@ -400,10 +397,10 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
         await slack.auth.test();
         return undefined;
       },
-      ...(lock instanceof PostgresLock
+      ...(shared
         ? {
             database: async () => {
-              await lock.ping();
+              await shared.ping();
               return undefined;
             },
           }

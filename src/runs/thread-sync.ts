@@ -114,15 +114,18 @@ export class ThreadSync {
     });
     const render = renderOf(message);
     if (record.rootRender === render && record.shared.rootOwner === execution.id) return;
-    const write = now ? this.d.threads.update : this.d.threads.edit;
-    await write.call(this.d.threads, thread(ctx), ctx.rootTs, message, {
+    const meta = {
       ...this.meta(s, KEYS.root),
       status: view.status,
       render,
       ...(record.decision ? { decision: record.decision } : {}),
       ...(record.prUrl ? { prUrl: record.prUrl } : {}),
       ...(record.metrics ? { metrics: record.metrics } : {}),
-    });
+    };
+    const t = thread(ctx);
+    await (now
+      ? this.d.threads.update(t, ctx.rootTs, message, meta)
+      : this.d.threads.edit(t, ctx.rootTs, message, meta));
     record.rootRender = render;
     record.shared.rootOwner = execution.id;
     record.status = view.status;

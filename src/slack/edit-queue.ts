@@ -21,7 +21,7 @@ const CONCURRENCY = 4;
  * call and the WebClient's retries of it go on): a replica that dies mid-send frees the message
  * soon, for the other's queue and for a decision waiting to edit it (exclusive).
  */
-export const EDIT_LEASE_MS = 15_000;
+const EDIT_LEASE_MS = 15_000;
 /** How often an idle queue looks for edits (another replica's orphans, retries come due). */
 const POLL_MS = 1000;
 /** How often an edit that must go now looks whether the one in flight has gone. */

@@ -20,7 +20,7 @@ export interface LaneSpec {
 }
 
 /** Slack's limits (docs.slack.dev, rate limits), each kept a little under. */
-export const LANES: Readonly<Record<string, LaneSpec>> = {
+const LANES: Readonly<Record<string, LaneSpec>> = {
   // Tier 3, per app per workspace (~50 a minute): every root, digest and buttons edit.
   "chat.update": { limit: 45, windowMs: 60_000, reserve: 5 },
   // About one message a second per channel, short bursts allowed: 5 in any 5.5 s. A new run's
