@@ -76,7 +76,8 @@ export class OperationFinisher {
     s.record.mark(key);
     const held: HeldIntent = { ...intent, ts, key };
     s.record.intents[kind] = held;
-    if (intent.alert) await this.closeAlert(intent.alert, alertText(kind, intent));
+    // The stuck alert is closed by the effect that follows (kill, rerun, restart), also when the
+    // next look at the run finishes it.
     return held;
   }
 
