@@ -84,14 +84,6 @@ export class SlackConversations {
     return permalinkOf({ slack: this.client, logger: this.logger }, channel, ts);
   }
 
-  /** Opens a modal; its view id, for the update that follows. */
-  async openModal(triggerId: string, view: types.ModalView): Promise<string | undefined> {
-    const res = await slackCall("views.open", () =>
-      this.client.views.open({ trigger_id: triggerId, view }),
-    );
-    return res.view?.id;
-  }
-
   async updateModal(viewId: string, view: types.ModalView): Promise<void> {
     await slackCall("views.update", () => this.client.views.update({ view_id: viewId, view }));
   }

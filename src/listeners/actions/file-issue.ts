@@ -2,8 +2,9 @@ import type { types } from "@slack/bolt";
 import type { MentionService } from "../../mentions/service.ts";
 import { fileIssueModal } from "../../slack/blocks/file-issue-modal.ts";
 import { parsePlace } from "../../slack/blocks/mention-messages.ts";
-import { loadingModal, noteModal } from "../../slack/blocks/modal-notes.ts";
+import { noteModal } from "../../slack/blocks/modal-notes.ts";
 import { FILE_ISSUE_FORM } from "../../slack/ids.ts";
+import { loadingThen } from "../../slack/loading-modal.ts";
 import { failedOutcome, outcomeMessage, type TellDeps, tell } from "../conversation/reply.ts";
 import { type ButtonArgs, clickOf } from "./click.ts";
 
@@ -25,45 +26,41 @@ export const fileIssueAction =
     const place = parsePlace(args.action.value);
     if (!click || !place) return;
     const where = { channel: click.channel, user: click.user, threadTs: place.threadTs };
-    let viewId: string | undefined;
-    try {
-      const opened = await d.conversations.openModal(
-        args.body.trigger_id,
-        loadingModal(FILE_ISSUE_TITLE, FILE_ISSUE_FORM.callbackId),
-      );
-      viewId = opened;
-    } catch (err) {
-      d.logger.warn({ err, user: click.user }, "cannot open the file-issue form");
-    }
-    if (!viewId) {
+    const shown = await loadingThen(
+      { slack: args.client, logger: d.logger },
+      {
+        triggerId: args.body.trigger_id,
+        title: FILE_ISSUE_TITLE,
+        callbackId: FILE_ISSUE_FORM.callbackId,
+        log: { user: click.user },
+      },
+      async () => {
+        try {
+          const botUserId = args.context.botUserId ?? (await d.conversations.botUserId());
+          const form = await d.mentions.filingForm(
+            {
+              team: args.body.team?.id ?? args.context.teamId ?? "",
+              channel: click.channel,
+              user: click.user,
+              ...place,
+            },
+            botUserId,
+          );
+          return form.ok
+            ? fileIssueModal(form.form)
+            : note(outcomeMessage(form.outcome, d.webHost)?.text);
+        } catch (err) {
+          const outcome = await failedOutcome(d, err, `the file-issue form in <#${click.channel}>`);
+          return note(outcomeMessage(outcome, d.webHost)?.text);
+        }
+      },
+    );
+    if (shown === "unopened") {
       await tell(d, where, {
         kind: "refused",
         text: "Slack did not open the form in time. Press *File an issue & fix…* again.",
       });
-      return;
     }
-    const botUserId = args.context.botUserId ?? (await d.conversations.botUserId());
-    let view: types.ModalView;
-    try {
-      const form = await d.mentions.filingForm(
-        {
-          team: args.body.team?.id ?? args.context.teamId ?? "",
-          channel: click.channel,
-          user: click.user,
-          ...place,
-        },
-        botUserId,
-      );
-      view = form.ok
-        ? fileIssueModal(form.form)
-        : note(outcomeMessage(form.outcome, d.webHost)?.text);
-    } catch (err) {
-      const outcome = await failedOutcome(d, err, `the file-issue form in <#${click.channel}>`);
-      view = note(outcomeMessage(outcome, d.webHost)?.text);
-    }
-    await d.conversations
-      .updateModal(viewId, view)
-      .catch((err: unknown) => d.logger.warn({ err, user: click.user }, "cannot show the form"));
   };
 
 function note(text: string | undefined): types.ModalView {
