@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "./contracts/flow.ts";
 import { ConfigError } from "./errors.ts";
-import { MODEL_PATTERN, type Policy, splitApprovers } from "./settings/channel-settings.ts";
+import {
+  APPROVER_PATTERN,
+  CHANNEL_PATTERN,
+  MODEL_PATTERN,
+  type Policy,
+  REPO_OR_WILDCARD,
+  REPO_PATTERN,
+  splitApprovers,
+} from "./settings/channel-settings.ts";
 import { webHostForApi } from "./shared/issue-url.ts";
 
 // The bot's configuration, parsed once from an env object. The entry points pass the environment in; nothing else reads it.
@@ -93,17 +101,11 @@ const envSchema = z.object({
 
   AUTOFIX_ALERT_CHANNEL: z
     .string()
-    .regex(/^[CG][A-Z0-9]+$/, { error: "must be a channel id such as C0123456789 (not a #name)" })
+    .regex(CHANNEL_PATTERN, { error: "must be a channel id such as C0123456789 (not a #name)" })
     .optional(),
-  AUTOFIX_APPROVERS: listOf(/^[UWS][A-Z0-9]+$/, "a Slack user id (U…/W…) or user group id (S…)"),
-  AUTOFIX_ALLOWED_REPOS: listOf(
-    /^[A-Za-z0-9][A-Za-z0-9-]*\/(\*|[A-Za-z0-9._-]+)$/,
-    "owner/repo or owner/*",
-  ),
-  AUTOFIX_DEFAULT_REPO: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { error: "must be owner/repo" })
-    .optional(),
+  AUTOFIX_APPROVERS: listOf(APPROVER_PATTERN, "a Slack user id (U…/W…) or user group id (S…)"),
+  AUTOFIX_ALLOWED_REPOS: listOf(REPO_OR_WILDCARD, "owner/repo or owner/*"),
+  AUTOFIX_DEFAULT_REPO: z.string().regex(REPO_PATTERN, { error: "must be owner/repo" }).optional(),
   AUTOFIX_DEFAULT_LABELS: listOf(/^.{1,50}$/, "a label of at most 50 characters"),
   AUTOFIX_MODEL: z
     .string()

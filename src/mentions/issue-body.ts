@@ -2,6 +2,8 @@
 // thread's messages with their authors' names and a link back. Slack's markup becomes Markdown;
 // "@" before a word is broken with a zero-width space so that nobody on GitHub is pinged by it.
 
+import { botMention } from "./parse.ts";
+
 /** Messages the body quotes at most, and its length at most (GitHub allows 65,536 characters). */
 export const MAX_MESSAGES = 40;
 export const MAX_BODY_CHARS = 20_000;
@@ -90,7 +92,7 @@ export function markdown(
   names: ReadonlyMap<string, string>,
 ): string {
   return text
-    .replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, "g"), "")
+    .replace(botMention(botUserId, "g"), "")
     .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, label?: string) =>
       plainName(names.get(id) ?? label ?? id),
     )

@@ -22,6 +22,7 @@ export function readMention(text: string, botUserId: string, webHost: string): S
   return { words, help: HELP.test(words), links: issueLinks(words, webHost) };
 }
 
-function botMention(botUserId: string, flags = ""): RegExp {
+/** The bot's mention, `<@U…>` or `<@U…|name>`. */
+export function botMention(botUserId: string, flags = ""): RegExp {
   return new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, flags);
 }

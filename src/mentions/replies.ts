@@ -38,7 +38,7 @@ async function answered(work: () => Promise<ReplyOutcome>): Promise<ReplyOutcome
 }
 
 /** `fix CI`, `fix the checks`, `fix the failing checks`, `address the review`. */
-export function followUpKindOf(words: string): FollowUpKind | undefined {
+function followUpKindOf(words: string): FollowUpKind | undefined {
   const w = words
     .trim()
     .toLowerCase()

@@ -7,7 +7,7 @@ import type { RunStarter, StartRequest, StartResult } from "./starter.ts";
 // issue) starts there only if the thread follows no run yet; the check and the start hold the
 // thread's lock, so two quick asks (or replicas) start one.
 
-export interface ThreadRun {
+interface ThreadRun {
   /** The run the thread's root follows; undefined while its root is being posted. */
   run: string | undefined;
   /** The root's ts (where a followed PR of the thread is filed). */

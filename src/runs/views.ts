@@ -29,7 +29,7 @@ export class RunViews {
    */
   async view(execution: Execution, record?: RunRecord, prUrl?: string): Promise<RunView> {
     const kept = record ?? this.records.peek(execution.id);
-    const known = record?.decision?.verdict ?? this.records.peek(execution.id)?.decision?.verdict;
+    const known = kept?.decision?.verdict;
     let view = deriveView(execution, { verdict: known });
     if (hasPr(view.status)) {
       const pr = await this.prState(execution.id, prUrl, kept);

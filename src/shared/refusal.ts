@@ -43,8 +43,6 @@ export type Refusal =
   /** A thread follows one run: another ask in it is refused. */
   | { code: "thread_taken" };
 
-export type RefusalCode = Refusal["code"];
-
 /** Why a cancel or a retry, recorded in its thread before Kestra was asked, was not done. */
 export type DropReason =
   /** The run ended by itself before the kill. */

@@ -11,6 +11,9 @@ import { type PostMeta, postMeta } from "./thread.ts";
 
 const NAME_CACHE_MS = 10 * 60_000;
 
+/** What a read of a person's thread keeps at most. */
+const MAX_THREAD_MESSAGES = 1000;
+
 export interface SaidMessage {
   ts: string;
   /** The author; an app's post has its bot user here, or none. */
@@ -22,7 +25,7 @@ export interface SaidMessage {
   meta: PostMeta | undefined;
 }
 
-export interface ReadThread {
+interface ReadThread {
   messages: SaidMessage[];
   /** More messages than were read: the rest was left out. */
   cut: boolean;
@@ -39,11 +42,11 @@ export class SlackConversations {
     this.logger = logger;
   }
 
-  /** A thread's messages (its parent first), oldest first, at most `max`. */
-  async thread(channel: string, threadTs: string, max = 1000): Promise<ReadThread> {
+  /** A thread's messages (its parent first), oldest first, at most MAX_THREAD_MESSAGES. */
+  async thread(channel: string, threadTs: string): Promise<ReadThread> {
     const messages: SaidMessage[] = [];
     for await (const m of threadMessages(this.client, channel, threadTs)) {
-      if (messages.length >= max) return { messages, cut: true };
+      if (messages.length >= MAX_THREAD_MESSAGES) return { messages, cut: true };
       messages.push({
         ts: m.ts,
         user: m.user,

@@ -6,7 +6,7 @@ import { slackCall } from "./errors.ts";
 
 const PAGE_SIZE = 200;
 
-export type ReplyMessage = NonNullable<
+type ReplyMessage = NonNullable<
   Awaited<ReturnType<webApi.WebClient["conversations"]["replies"]>>["messages"]
 >[number];
 

@@ -8,6 +8,7 @@ import {
   mentionHelp,
   REFUSALS,
 } from "../../slack/blocks/mention-messages.ts";
+import { section } from "../../slack/blocks/parts.ts";
 import type { Message } from "../../slack/blocks/types.ts";
 import type { SlackConversations } from "../../slack/conversation.ts";
 import { userMessage } from "../../slack/error-messages.ts";
@@ -22,10 +23,7 @@ export interface TellDeps {
   webHost: string;
 }
 
-const plain = (text: string): Message => ({
-  text,
-  blocks: [{ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } }],
-});
+const plain = (text: string): Message => ({ text, blocks: [section(text)] });
 
 /** The private answer an outcome calls for; undefined when the thread says it all. */
 export function outcomeMessage(o: MentionOutcome, webHost: string): Message | undefined {

@@ -23,7 +23,7 @@ export interface PickValue extends AskPlace {
 
 const TS = /^\d+\.\d+$/;
 
-export function encodePick(v: PickValue): string {
+function encodePick(v: PickValue): string {
   return JSON.stringify({ i: v.issueUrl, t: v.threadTs, a: v.askTs });
 }
 
@@ -34,7 +34,7 @@ export function parsePick(value: string | undefined): PickValue | undefined {
   return TS.test(t) && TS.test(a) ? { issueUrl: i, threadTs: t, askTs: a } : undefined;
 }
 
-export function encodePlace(p: AskPlace): string {
+function encodePlace(p: AskPlace): string {
   return JSON.stringify({ t: p.threadTs, a: p.askTs });
 }
 
