@@ -305,7 +305,6 @@ export function createApp(config: Config, deps: AppDeps): AutofixApp {
     kestra,
     github,
     queries,
-    views,
     links,
     slack,
     logger,

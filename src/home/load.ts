@@ -7,7 +7,6 @@ import type { Logger } from "../logger.ts";
 import { contextOf } from "../runs/context.ts";
 import type { Links } from "../runs/links.ts";
 import type { RunQueries, RunVisibility, Viewer } from "../runs/queries.ts";
-import type { RunViews } from "../runs/views.ts";
 import type { Policy } from "../settings/channel-settings.ts";
 import { REPO_PATTERN } from "../settings/channel-settings.ts";
 import { issueUrl } from "../shared/issue-url.ts";
@@ -32,7 +31,6 @@ export interface HomeLoadDeps {
   kestra: KestraClient;
   github: GitHubClient;
   queries: RunQueries;
-  views: Pick<RunViews, "view">;
   links: Links;
   /** Thread links (slack/permalinks.ts). */
   slack: webApi.WebClient;
@@ -89,7 +87,7 @@ async function runRow(d: HomeLoadDeps, light: Execution) {
   const ctx = contextOf(light);
   if (!ctx) return undefined;
   const execution = await d.queries.full(light);
-  const { view, prUrl } = await viewWithPr(d, execution, ctx.repo);
+  const { view, prUrl } = await d.queries.viewWithPr(execution, ctx.repo);
   return {
     executionId: execution.id,
     status: view.status,
@@ -102,15 +100,6 @@ async function runRow(d: HomeLoadDeps, light: Execution) {
     threadUrl: await permalinkOf(d, ctx.channel, ctx.rootTs, ctx.threadTs),
     prUrl,
   } satisfies RunRow;
-}
-
-/** A run's view with its PR: one the bot no longer follows is asked of GitHub (RunViews). */
-async function viewWithPr(d: HomeLoadDeps, execution: Execution, repo: string | undefined) {
-  const first = await d.views.view(execution);
-  const prUrl = await d.queries.prUrl(execution, first, repo);
-  const view =
-    prUrl && first.status === "pr_opened" ? await d.views.view(execution, undefined, prUrl) : first;
-  return { view, prUrl };
 }
 
 /** The repositories the dashboard lists: a channel's (or the environment's) default and allow-list. */
@@ -208,7 +197,7 @@ async function issueRow(
       return { ...base, fix: "none", runStatus: undefined, runUrl: undefined, prUrl: undefined };
     }
     const execution = await d.queries.full(newest);
-    const { view, prUrl } = await viewWithPr(d, execution, issue.repo);
+    const { view, prUrl } = await d.queries.viewWithPr(execution, issue.repo);
     const ctx = contextOf(newest);
     const shown = ctx !== undefined && (await visible(ctx));
     return {

@@ -137,7 +137,7 @@ export class RunQueries {
   }
 
   /** The issue's newest run that the viewer may see, re-read in full (search results are light). */
-  async newestVisibleRunFor(viewer: Viewer, issue: IssueRef): Promise<TeamRun | undefined> {
+  private async newestVisibleRunFor(viewer: Viewer, issue: IssueRef): Promise<TeamRun | undefined> {
     // The labels the starter set: runLabels in src/runs/context.ts.
     const { runs } = await this.scanVisibleRuns(
       viewer,
@@ -218,17 +218,13 @@ export class RunQueries {
 
   /** The run's facts with its Slack thread link and, when asked, its PR. */
   async describeRun(run: TeamRun, opts: { withPr: boolean }): Promise<RunFacts> {
-    const first = await this.d.views.view(run.execution);
-    const [threadUrl, prUrl] = await Promise.all([
-      this.threadLink(run.ctx),
-      opts.withPr ? this.prUrl(run.execution, first, run.ctx.repo) : Promise.resolve(undefined),
+    const { ctx } = run;
+    const [{ view, prUrl }, threadUrl] = await Promise.all([
+      opts.withPr
+        ? this.viewWithPr(run.execution, ctx.repo)
+        : this.d.views.view(run.execution).then((view) => ({ view, prUrl: undefined })),
+      permalinkOf(this.d, ctx.channel, ctx.rootTs, ctx.threadTs),
     ]);
-    // A PR the bot no longer follows, nor this process's record of its thread knows the end of:
-    // GitHub says (as on the App Home).
-    const view =
-      prUrl && first.status === "pr_opened"
-        ? await this.d.views.view(run.execution, undefined, prUrl)
-        : first;
     return factsOf(run.execution, run.ctx, view, {
       kestraUrl: this.d.links.execution(run.execution.flowId, run.execution.id),
       now: Date.now(),
@@ -237,8 +233,21 @@ export class RunQueries {
     });
   }
 
-  private threadLink(ctx: RunContext): Promise<string | undefined> {
-    return permalinkOf(this.d, ctx.channel, ctx.rootTs);
+  /**
+   * A run's view with its PR: a PR the bot no longer follows, nor this process's record of its
+   * thread knows the end of, is asked of GitHub (the App Home, /autofix status).
+   */
+  async viewWithPr(
+    execution: Execution,
+    repo: string | undefined,
+  ): Promise<{ view: RunView; prUrl: string | undefined }> {
+    const first = await this.d.views.view(execution);
+    const prUrl = await this.prUrl(execution, first, repo);
+    const view =
+      prUrl && first.status === "pr_opened"
+        ? await this.d.views.view(execution, undefined, prUrl)
+        : first;
+    return { view, prUrl };
   }
 
   /**
