@@ -36,12 +36,6 @@ export class MemoryEtagStore implements EtagStore {
   }
 }
 
-export interface Read<T> {
-  value: T;
-  /** GitHub answered 304: the value is the one kept from an earlier read. */
-  notModified: boolean;
-}
-
 /**
  * GET `route` with the ETag of the last answer, if any; `reduce` turns a fresh body into what is
  * kept. A failure is an UpstreamError("github", …) naming `what`.
@@ -53,7 +47,7 @@ export async function conditionalGet<T>(
   params: Record<string, string | number>,
   reduce: (data: unknown) => T,
   what: string,
-): Promise<Read<T>> {
+): Promise<T> {
   const key = `${route} ${JSON.stringify(params)}`;
   const cached = await etags.get(key);
   try {
@@ -64,11 +58,11 @@ export async function conditionalGet<T>(
     const value = reduce(res.data);
     const etag = res.headers.etag;
     if (typeof etag === "string" && etag !== "") await etags.set(key, { etag, value });
-    return { value, notModified: false };
+    return value;
   } catch (err) {
     // Octokit throws on 304 (a status outside 2xx); the kept value is the answer.
     if (cached && (err as { status?: unknown }).status === 304) {
-      return { value: cached.value as T, notModified: true };
+      return cached.value as T;
     }
     throw githubError(err, what);
   }

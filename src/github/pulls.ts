@@ -1,5 +1,5 @@
 import type { PrState } from "../shared/run-status.ts";
-import { conditionalGet, type EtagStore, type Read } from "./conditional.ts";
+import { conditionalGet, type EtagStore } from "./conditional.ts";
 import { type GitHubOctokit, githubError } from "./octokit.ts";
 
 // What the bot reads of a pull request, with its read-only token: the PR itself, the check runs
@@ -119,7 +119,7 @@ function reviewsOf(data: unknown): ReviewInfo[] {
 
 const name = (p: PullRef) => `${p.owner}/${p.repo}#${p.number}`;
 
-export function readPull(gh: GitHubOctokit, etags: EtagStore, p: PullRef): Promise<Read<PullInfo>> {
+export function readPull(gh: GitHubOctokit, etags: EtagStore, p: PullRef): Promise<PullInfo> {
   return conditionalGet(
     gh,
     etags,
@@ -136,7 +136,7 @@ export function readCheckRuns(
   etags: EtagStore,
   p: Omit<PullRef, "number">,
   sha: string,
-): Promise<Read<CheckRunInfo[]>> {
+): Promise<CheckRunInfo[]> {
   return conditionalGet(
     gh,
     etags,
@@ -152,7 +152,7 @@ export function readReviews(
   gh: GitHubOctokit,
   etags: EtagStore,
   p: PullRef,
-): Promise<Read<ReviewInfo[]>> {
+): Promise<ReviewInfo[]> {
   return conditionalGet(
     gh,
     etags,

@@ -107,7 +107,7 @@ export class FollowUps {
           : "The bot does not follow a pull request of this run.",
       );
     }
-    const pull = (await readPull(this.d.github, this.d.etags, ref)).value;
+    const pull = await readPull(this.d.github, this.d.etags, ref);
     pushable(pull);
     const ask = kind === "checks" ? await this.checks(ref, pull) : await this.review(ref, reviewId);
     const key = PR_KEYS.followUp(ask.ref);
@@ -136,7 +136,7 @@ export class FollowUps {
   }
 
   private async checks(ref: PullRef, pull: PullInfo) {
-    const runs = (await readCheckRuns(this.d.github, this.d.etags, ref, pull.headSha)).value;
+    const runs = await readCheckRuns(this.d.github, this.d.etags, ref, pull.headSha);
     const failed = runs.filter(isFailing);
     if (failed.length === 0) {
       const pending = runs.some((r) => r.status !== "completed");
@@ -152,7 +152,7 @@ export class FollowUps {
   }
 
   private async review(ref: PullRef, reviewId: number | undefined) {
-    const reviews = (await readReviews(this.d.github, this.d.etags, ref)).value;
+    const reviews = await readReviews(this.d.github, this.d.etags, ref);
     const review =
       reviewId === undefined
         ? reviews.findLast((r) => r.state === "CHANGES_REQUESTED")

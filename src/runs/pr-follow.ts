@@ -153,7 +153,7 @@ export class PrFollower {
         return 1;
       }
       const { etags, github } = this.d;
-      const pull = (await readPull(github, etags, ref)).value;
+      const pull = await readPull(github, etags, ref);
       let seenAt = pr.headSeenAt ?? now;
       if (pull.headSha !== pr.headSha) {
         seenAt = now;
@@ -161,12 +161,12 @@ export class PrFollower {
       }
       const has = (key: string) => record.has(key);
       let runs: CheckRunInfo[] = [];
-      let reviews: Awaited<ReturnType<typeof readReviews>>["value"] = [];
+      let reviews: Awaited<ReturnType<typeof readReviews>> = [];
       if (pull.state === "open") {
         if (!checksSettled(pull.headSha, has)) {
-          runs = (await readCheckRuns(github, etags, ref, pull.headSha)).value;
+          runs = await readCheckRuns(github, etags, ref, pull.headSha);
         }
-        reviews = (await readReviews(github, etags, ref)).value;
+        reviews = await readReviews(github, etags, ref);
       }
       const checks = checksOutcome(runs, pull.headSha, {
         seenAt,

@@ -35,7 +35,7 @@ export class PrStates {
     const ref = prUrl ? pullRefOf(prUrl) : undefined;
     if (!ref) return undefined;
     try {
-      return (await readPull(this.d.github, this.d.etags, ref)).value.state;
+      return (await readPull(this.d.github, this.d.etags, ref)).state;
     } catch (err) {
       this.d.logger.warn({ err, prUrl }, "cannot read a PR's state; shown as opened");
       return undefined;
