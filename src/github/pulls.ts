@@ -171,7 +171,13 @@ export async function readReviewComments(
   try {
     const { data } = await gh.request(
       "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
-      { owner: p.owner, repo: p.repo, pull_number: p.number, review_id: reviewId, per_page: 100 },
+      {
+        owner: p.owner,
+        repo: p.repo,
+        pull_number: p.number,
+        review_id: reviewId,
+        per_page: PER_PAGE,
+      },
     );
     return (data as unknown[]).map((raw) => {
       const c = obj(raw);

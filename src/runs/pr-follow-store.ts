@@ -253,10 +253,7 @@ export class PostgresFollowStore implements FollowStore {
   async init(): Promise<void> {
     await this.db.run("autofix-schema-pr-follow", async () => {
       await this.db.query(SCHEMA, []);
-      await this.db.query(
-        `DELETE FROM autofix_pr_follow WHERE at < now() - interval '${KEEP_MS / 1000} seconds'`,
-        [],
-      );
+      // The follow list is pruned at each pass (open()); the ETags here.
       await this.db.query(
         `DELETE FROM autofix_github_etag WHERE at < now() - interval '${KEEP_MS / 1000} seconds'`,
         [],

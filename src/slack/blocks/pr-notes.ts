@@ -31,7 +31,12 @@ function reply(base: PrNoteBase, text: string, fallback: string, extra: KnownBlo
   return { text: truncate(plain, 3000), blocks: [section(full), ...extra] } satisfies Message;
 }
 
-const pr = (url: string) => prLink(url);
+/** At most ten names, then how many more. */
+function firstTen(names: string[]): string {
+  const shown = names.slice(0, 10);
+  if (names.length > 10) shown.push(`…and ${names.length - 10} more`);
+  return shown.join(", ");
+}
 const sha7 = (sha: string) => `\`${sha.slice(0, 7)}\``;
 const checkLink = (c: { name: string; url: string | undefined }) =>
   c.url ? link(c.url, c.name) : `*${escapeText(c.name)}*`;
@@ -54,7 +59,7 @@ function actions(actionId: string, label: string, value: string): KnownBlock {
 export function checksPassedNote(base: PrNoteBase & { sha: string; total: number }): Message {
   return reply(
     base,
-    `✅ ${base.total === 1 ? "The check" : `All ${base.total} checks`} passed on ${sha7(base.sha)} of ${pr(base.prUrl)}.`,
+    `✅ ${base.total === 1 ? "The check" : `All ${base.total} checks`} passed on ${sha7(base.sha)} of ${prLink(base.prUrl)}.`,
     `All checks passed on PR ${base.prUrl}`,
   );
 }
@@ -63,12 +68,13 @@ export function checksPassedNote(base: PrNoteBase & { sha: string; total: number
 export function checksFailedNote(
   base: PrNoteBase & WhoActs & { sha: string; total: number; failed: CheckLine[]; run: string },
 ): Message {
-  const names = base.failed
-    .slice(0, 10)
-    .map((c) => `${checkLink(c)} (${CONCLUSION[c.conclusion ?? ""] ?? c.conclusion ?? "failed"})`);
-  if (base.failed.length > 10) names.push(`…and ${base.failed.length - 10} more`);
+  const names = firstTen(
+    base.failed.map(
+      (c) => `${checkLink(c)} (${CONCLUSION[c.conclusion ?? ""] ?? c.conclusion ?? "failed"})`,
+    ),
+  );
   const text = [
-    `❌ *${base.failed.length} of ${plural(base.total, "check")} failed* on ${sha7(base.sha)} of ${pr(base.prUrl)}: ${names.join(", ")}.`,
+    `❌ *${base.failed.length} of ${plural(base.total, "check")} failed* on ${sha7(base.sha)} of ${prLink(base.prUrl)}: ${names}.`,
     `${mentions(base.requester, base.approvers)}: *Fix the failing checks* starts a run that commits a fix on top of the PR's branch.`,
   ].join("\n");
   return reply(
@@ -82,11 +88,10 @@ export function checksFailedNote(
 export function checksTimedOutNote(
   base: PrNoteBase & { sha: string; pending: string[]; minutes: number; requester: string },
 ): Message {
-  const names = base.pending.slice(0, 10).map((n) => `*${escapeText(n)}*`);
-  if (base.pending.length > 10) names.push(`…and ${base.pending.length - 10} more`);
+  const names = firstTen(base.pending.map((n) => `*${escapeText(n)}*`));
   return reply(
     base,
-    `⏳ <@${base.requester}> ${plural(base.pending.length, "check")} on ${sha7(base.sha)} of ${pr(base.prUrl)} ${base.pending.length === 1 ? "has" : "have"} not finished after ${plural(base.minutes, "minute")}: ${names.join(", ")}. The bot says more if ${base.pending.length === 1 ? "it finishes" : "they finish"}; look at the PR if they seem stuck.`,
+    `⏳ <@${base.requester}> ${plural(base.pending.length, "check")} on ${sha7(base.sha)} of ${prLink(base.prUrl)} ${base.pending.length === 1 ? "has" : "have"} not finished after ${plural(base.minutes, "minute")}: ${names}. The bot says more if ${base.pending.length === 1 ? "it finishes" : "they finish"}; look at the PR if they seem stuck.`,
     `Checks on PR ${base.prUrl} have not finished after ${base.minutes} minutes`,
   );
 }
@@ -94,7 +99,7 @@ export function checksTimedOutNote(
 export function reviewApprovedNote(base: PrNoteBase & { user: string; url: string }): Message {
   return reply(
     base,
-    `👍 *${escapeText(base.user)}* ${link(base.url, "approved")} ${pr(base.prUrl)}.`,
+    `👍 *${escapeText(base.user)}* ${link(base.url, "approved")} ${prLink(base.prUrl)}.`,
     `${base.user} approved PR ${base.prUrl}`,
   );
 }
@@ -116,7 +121,7 @@ export function changesRequestedNote(
   base: PrNoteBase & WhoActs & { user: string; url: string; body: string; value: string },
 ): Message {
   const text = [
-    `✋ *${escapeText(base.user)}* ${link(base.url, "requested changes")} on ${pr(base.prUrl)}:${quoted(base.body)}`,
+    `✋ *${escapeText(base.user)}* ${link(base.url, "requested changes")} on ${prLink(base.prUrl)}:${quoted(base.body)}`,
     `${mentions(base.requester, base.approvers)}: *Address the review* starts a run that commits the requested changes on top of the PR's branch.`,
   ].join("\n");
   return reply(base, text, `${base.user} requested changes on PR ${base.prUrl}`, [
@@ -131,13 +136,13 @@ export function prEndNote(
     const by = base.by ? ` by *${escapeText(base.by)}*` : "";
     return reply(
       base,
-      `🟣 <@${base.requester}> ${pr(base.prUrl)} was merged${by}. The bot no longer follows it.`,
+      `🟣 <@${base.requester}> ${prLink(base.prUrl)} was merged${by}. The bot no longer follows it.`,
       `PR ${base.prUrl} was merged`,
     );
   }
   return reply(
     base,
-    `🚪 <@${base.requester}> ${pr(base.prUrl)} was closed without merging. The bot no longer follows it.`,
+    `🚪 <@${base.requester}> ${prLink(base.prUrl)} was closed without merging. The bot no longer follows it.`,
     `PR ${base.prUrl} was closed without merging`,
   );
 }
@@ -145,7 +150,7 @@ export function prEndNote(
 export function unfollowedNote(base: PrNoteBase & { days: number }): Message {
   return reply(
     base,
-    `💤 ${pr(base.prUrl)} has been followed for ${plural(base.days, "day")}: the bot no longer reports its checks, reviews or merge.`,
+    `💤 ${prLink(base.prUrl)} has been followed for ${plural(base.days, "day")}: the bot no longer reports its checks, reviews or merge.`,
     `PR ${base.prUrl} is no longer followed`,
   );
 }
@@ -157,7 +162,7 @@ export function prUnreadableNote(base: PrNoteBase & { reason: string; stopped: b
     : "The bot keeps trying; the admins were told.";
   return reply(
     base,
-    `⚠️ ${pr(base.prUrl)} cannot be read from GitHub: ${escapeText(truncate(base.reason, 300))}. ${then}`,
+    `⚠️ ${prLink(base.prUrl)} cannot be read from GitHub: ${escapeText(truncate(base.reason, 300))}. ${then}`,
     `PR ${base.prUrl} cannot be read from GitHub`,
   );
 }
@@ -172,7 +177,7 @@ export function followUpNote(
       : `asked to address the review by *${escapeText(base.what)}*`;
   return reply(
     base,
-    `🔧 <@${base.user}> ${asked} of ${pr(base.prUrl)}: a new run commits on top of the PR's branch, and this thread follows it.`,
+    `🔧 <@${base.user}> ${asked} of ${prLink(base.prUrl)}: a new run commits on top of the PR's branch, and this thread follows it.`,
     `A follow-up run for PR ${base.prUrl} started`,
   );
 }
