@@ -29,6 +29,8 @@ export interface FollowedPr {
   runs: string[];
   channel: string;
   rootTs: string;
+  /** The root is a reply in this person's thread (a mention asked): replies go there. */
+  threadTs?: string | undefined;
   requester: string;
   slug: string;
   batch?: string | undefined;

@@ -22,7 +22,7 @@ import {
   unfollowedNote,
 } from "../slack/blocks/pr-notes.ts";
 import type { Message } from "../slack/blocks/types.ts";
-import type { SlackThreads } from "../slack/thread.ts";
+import type { SlackThreads, ThreadRef } from "../slack/thread.ts";
 import type { FailureReporter } from "./failure.ts";
 import type { RunLock } from "./lock.ts";
 import { checksOutcome, checksSettled, PR_KEYS, type PrEvent, prEvents } from "./pr-events.ts";
@@ -137,7 +137,7 @@ export class PrFollower {
   private async look(pr: FollowedPr): Promise<number> {
     const ref = pullRefOf(pr.prUrl);
     if (!ref) return 0;
-    const thread = { channel: pr.channel, rootTs: pr.rootTs };
+    const thread = threadOfPr(pr);
     let ended = false;
     const said = await this.d.lock.run(pr.run, async () => {
       const record = await this.d.records.load(pr.run, thread);
@@ -233,7 +233,7 @@ export class PrFollower {
 
   private async say(pr: FollowedPr, record: RunRecord, key: string, message: Message) {
     if (record.has(key)) return;
-    await this.d.threads.reply({ channel: pr.channel, rootTs: pr.rootTs }, message, {
+    await this.d.threads.reply(threadOfPr(pr), message, {
       run: pr.run,
       key,
     });
@@ -257,10 +257,7 @@ export class PrFollower {
         : `GitHub refuses the bot's read token (${err.status ?? err.kind})`;
       await this.d.lock
         .run(pr.run, async () => {
-          const record = await this.d.records.load(pr.run, {
-            channel: pr.channel,
-            rootTs: pr.rootTs,
-          });
+          const record = await this.d.records.load(pr.run, threadOfPr(pr));
           await this.say(
             pr,
             record,
@@ -289,4 +286,9 @@ export class PrFollower {
 
 function base(pr: FollowedPr) {
   return { prUrl: pr.prUrl, ...(pr.batch ? { slug: pr.slug } : {}) };
+}
+
+/** The thread of the run that opened the PR. */
+function threadOfPr(pr: FollowedPr): ThreadRef {
+  return { channel: pr.channel, rootTs: pr.rootTs, threadTs: pr.threadTs };
 }

@@ -36,6 +36,7 @@ export class PrTracking {
       runs: [state.execution.id],
       channel: state.ctx.channel,
       rootTs: state.ctx.rootTs,
+      ...(state.ctx.threadTs ? { threadTs: state.ctx.threadTs } : {}),
       requester: state.ctx.user,
       slug: state.ctx.slug,
       ...(state.ctx.batch ? { batch: state.ctx.batch } : {}),

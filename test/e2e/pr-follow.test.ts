@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { type Harness, REQUESTER, startHarness } from "../support/harness.ts";
+import { mentionedRunAwaitingApproval, textOf } from "../support/mention-scenarios.ts";
 import {
   buttonValue,
   followPass,
   type OpenPr,
+  PR_BRANCH,
   replies,
   repliesWith,
   runToOpenPr,
@@ -263,5 +265,31 @@ describe("following a run's PR", () => {
     await followPass(h);
     expect(repliesWith(h, pr.rootTs, "no longer reports")).toHaveLength(1);
     expect(await followPass(h)).toMatchObject({ followed: 0 });
+  });
+});
+
+describe("a PR of a run a mention asked for", () => {
+  it("is followed in the person's thread, where the root is a reply", async () => {
+    h = await startHarness();
+    const { run, asked, head } = await mentionedRunAwaitingApproval(h);
+    await h.click({
+      user: REQUESTER,
+      messageTs: head.ts,
+      threadTs: asked.ts,
+      actionId: ACTIONS.approve,
+      value: run.id,
+    });
+    await h.slack.waitFor(() => h.kestra.resumes.some((r) => r.executionId === run.id));
+    const pr = h.github.addPull("acme", "api", { head: PR_BRANCH, title: "Fix #42" });
+    await run.prCreated(pr.htmlUrl);
+    await h.slack.waitFor(() => textOf(h, head.ts).endsWith("PR opened"));
+    await h.app.runtime.background.drain();
+
+    h.github.mergePull("acme", "api", pr.number, "octocat");
+    await followPass(h);
+    // Slack has a reply's own ts for no thread: the note goes into the person's thread.
+    const merged = await h.slack.waitFor(() => repliesWith(h, asked.ts, "was merged")[0]);
+    expect(merged.threadTs).toBe(asked.ts);
+    await h.slack.waitFor(() => textOf(h, head.ts).endsWith("PR merged"));
   });
 });
