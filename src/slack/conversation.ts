@@ -1,6 +1,7 @@
 import type { types, webApi } from "@slack/bolt";
 import type { Logger } from "../logger.ts";
 import type { Message } from "./blocks/types.ts";
+import { type PrivateTo, tellPrivately } from "./ephemeral.ts";
 import { slackCall } from "./errors.ts";
 import { permalinkOf } from "./permalinks.ts";
 import { threadMessages } from "./replies.ts";
@@ -92,14 +93,7 @@ export class SlackConversations {
   }
 
   /** Only `user` sees it, in the thread when there is one. */
-  async tell(channel: string, user: string, threadTs: string | undefined, message: Message) {
-    await slackCall("chat.postEphemeral", () =>
-      this.client.chat.postEphemeral({
-        channel,
-        user,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        ...message,
-      }),
-    );
+  tell(to: PrivateTo, message: Message): Promise<void> {
+    return tellPrivately({ slack: this.client, logger: this.logger }, to, message);
   }
 }

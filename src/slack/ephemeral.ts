@@ -1,5 +1,6 @@
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "../logger.ts";
+import type { Message } from "./blocks/types.ts";
 
 export interface PrivateTo {
   channel: string;
@@ -15,9 +16,13 @@ export interface PrivateTo {
 export async function tellPrivately(
   d: { slack: webApi.WebClient; logger: Logger },
   to: PrivateTo,
-  text: string,
+  said: string | Message,
 ): Promise<void> {
-  const base = { channel: to.channel, user: to.user, text };
+  const base = {
+    channel: to.channel,
+    user: to.user,
+    ...(typeof said === "string" ? { text: said } : said),
+  };
   if (to.threadTs) {
     try {
       await d.slack.chat.postEphemeral({ ...base, thread_ts: to.threadTs });

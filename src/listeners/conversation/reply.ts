@@ -66,7 +66,7 @@ export async function failedOutcome(
   return { kind: "refused", text: userMessage(err) };
 }
 
-/** Privately, in the thread when there is one; a failure to tell is logged (nothing else can). */
+/** Privately, in the thread when Slack allows it, else in the channel; a failure is logged. */
 export async function tell(
   d: TellDeps,
   where: { channel: string; user: string; threadTs: string | undefined },
@@ -74,9 +74,5 @@ export async function tell(
 ): Promise<void> {
   const message = outcomeMessage(outcome, d.webHost);
   if (!message) return;
-  await d.conversations
-    .tell(where.channel, where.user, where.threadTs, message)
-    .catch((err: unknown) =>
-      d.logger.warn({ err, channel: where.channel }, "cannot post ephemeral"),
-    );
+  await d.conversations.tell(where, message);
 }
