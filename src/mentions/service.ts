@@ -91,7 +91,7 @@ export class MentionService {
           threadTs: a.threadTs,
           words: said.words,
           run: run.run,
-          rootTs: run.rootTs ?? a.threadTs,
+          rootTs: run.rootTs,
         });
         if (told === undefined) return { kind: "done" };
         return { kind: "refused", text: typeof told === "string" ? told : refusalText(told) };

@@ -7,12 +7,8 @@ import type { RunStarter, StartRequest, StartResult } from "./starter.ts";
 // issue) starts there only if the thread follows no run yet; the check and the start hold the
 // thread's lock, so two quick asks (or replicas) start one.
 
-interface ThreadRun {
-  /** The run the thread's root follows; undefined while its root is being posted. */
-  run: string | undefined;
-  /** The root's ts (where a followed PR of the thread is filed). */
-  rootTs?: string;
-}
+/** The run the thread's root follows and the root's ts; no run while its root is being posted. */
+type ThreadRun = { run: string; rootTs: string } | { run: undefined };
 
 /**
  * The run a thread follows, from the bot's posts in it: the newest root (the bot's root of an
