@@ -16,6 +16,7 @@ import {
 } from "./context.ts";
 import { headCommit, shallowClone, stagedPatch } from "./git.ts";
 import type { RepoInfo, RepoRef } from "./github.ts";
+import { openPrHead } from "./pr-head.ts";
 import { buildPrompt } from "./prompt.ts";
 import { type PublishedPr, publishPatch } from "./publish.ts";
 import { containsSecret, redact } from "./redact.ts";
@@ -171,26 +172,12 @@ async function sourceOf(
   pr: number | undefined,
 ): Promise<{ repo: RepoRef; branch: string; private: boolean }> {
   if (pr === undefined) return { repo: target, branch: repo.defaultBranch, private: repo.private };
-  const pull = await ctx.github.pull(target, pr);
-  if (pull.state !== "open") {
-    throw new UpstreamError(
-      "github",
-      "conflict",
-      `PR #${pr} is ${pull.state}: there is nothing to fix on its branch`,
-    );
-  }
-  if (!pull.headRepo) {
-    throw new UpstreamError(
-      "github",
-      "conflict",
-      `PR #${pr}'s branch was on a fork that no longer exists`,
-    );
-  }
-  const same =
-    pull.headRepo.owner.toLowerCase() === target.owner.toLowerCase() &&
-    pull.headRepo.repo.toLowerCase() === target.repo.toLowerCase();
-  const info = same ? repo : await ctx.github.repo(pull.headRepo);
-  return { repo: pull.headRepo, branch: pull.headRef, private: info.private };
+  const { pull, head, fork } = await openPrHead(ctx, target, pr, {
+    closed: ": there is nothing to fix on its branch",
+    forkGone: "",
+  });
+  const info = fork ? await ctx.github.repo(head) : repo;
+  return { repo: head, branch: pull.headRef, private: info.private };
 }
 
 /** The agent's own words, with any known secret value replaced by [redacted]. */

@@ -107,9 +107,26 @@ export interface PrOptions {
 
 /** `autofix pr`: opens the PR for a patch made by `autofix fix`. */
 export async function openPrFromFiles(ctx: WorkerContext, opts: PrOptions): Promise<PublishedPr> {
-  const issue = parseIssueArg(ctx.config, opts.issueUrl);
-  const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
+  const { issue, target } = issueArgs(ctx, opts);
   requireToken(ctx.config, "open a pull request");
+  const { patch, summary } = await patchArgs(ctx, opts);
+  return publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
+}
+
+/** --issue, and --repo when the issue lives in another repository than the code. */
+export function issueArgs(
+  ctx: WorkerContext,
+  opts: { issueUrl: string; repoUrl: string | undefined },
+): { issue: IssueRef; target: RepoRef } {
+  const issue = parseIssueArg(ctx.config, opts.issueUrl);
+  return { issue, target: opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue };
+}
+
+/** --patch (refused when empty) and --summary, as `autofix fix` wrote them. */
+export async function patchArgs(
+  ctx: WorkerContext,
+  opts: { patchFile: string; summaryFile: string | undefined },
+): Promise<{ patch: Buffer; summary: string | undefined }> {
   const patch = await readInput(ctx.cwd, opts.patchFile, "--patch");
   if (patch.toString("utf8").trim() === "")
     throw new InputError(`--patch ${opts.patchFile}: the patch is empty`);
@@ -117,7 +134,7 @@ export async function openPrFromFiles(ctx: WorkerContext, opts: PrOptions): Prom
     opts.summaryFile === undefined
       ? undefined
       : (await readInput(ctx.cwd, opts.summaryFile, "--summary")).toString("utf8");
-  return publishPatch(ctx, { issue, target, patch, summary, draft: opts.draft });
+  return { patch, summary };
 }
 
 export async function readInput(cwd: string, path: string, flag: string): Promise<Buffer> {

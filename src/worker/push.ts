@@ -1,15 +1,10 @@
 import { join } from "node:path";
-import { InputError, UpstreamError } from "../errors.ts";
+import { UpstreamError } from "../errors.ts";
 import { cloneUrl, requireToken } from "./config.ts";
-import {
-  gitContext,
-  parseIssueArg,
-  parseRepoArg,
-  type WorkerContext,
-  withTempDir,
-} from "./context.ts";
+import { gitContext, type WorkerContext, withTempDir } from "./context.ts";
 import { applyPatch, commitAll, headCommit, pushFastForward, shallowClone } from "./git.ts";
-import { readInput } from "./publish.ts";
+import { openPrHead } from "./pr-head.ts";
+import { issueArgs, patchArgs } from "./publish.ts";
 import { kestraOutputsLine } from "./report.ts";
 
 // `autofix push`: a follow-up's patch (Fix the failing checks, Address the review) committed on top
@@ -36,31 +31,15 @@ export interface PushedCommit {
 
 export async function pushToPr(ctx: WorkerContext, opts: PushOptions): Promise<PushedCommit> {
   const token = requireToken(ctx.config, "push to the pull request's branch");
-  const issue = parseIssueArg(ctx.config, opts.issueUrl);
-  const target = opts.repoUrl ? parseRepoArg(ctx.config, opts.repoUrl) : issue;
-  const patch = await readInput(ctx.cwd, opts.patchFile, "--patch");
-  if (patch.toString("utf8").trim() === "") {
-    throw new InputError(`--patch ${opts.patchFile}: the patch is empty`);
-  }
-  const summary = opts.summaryFile
-    ? (await readInput(ctx.cwd, opts.summaryFile, "--summary")).toString("utf8").trim()
-    : "";
-  const pull = await ctx.github.pull(target, opts.pr);
+  const { issue, target } = issueArgs(ctx, opts);
+  const read = await patchArgs(ctx, opts);
+  const { patch } = read;
+  const summary = read.summary?.trim() ?? "";
   const name = `PR #${opts.pr}`;
-  if (pull.state !== "open") {
-    throw new UpstreamError("github", "conflict", `${name} is ${pull.state}: nothing was pushed`);
-  }
-  const head = pull.headRepo;
-  if (!head) {
-    throw new UpstreamError(
-      "github",
-      "conflict",
-      `${name}'s branch was on a fork that no longer exists: nothing was pushed`,
-    );
-  }
-  const fork =
-    head.owner.toLowerCase() !== target.owner.toLowerCase() ||
-    head.repo.toLowerCase() !== target.repo.toLowerCase();
+  const { pull, head, fork } = await openPrHead(ctx, target, opts.pr, {
+    closed: ": nothing was pushed",
+    forkGone: ": nothing was pushed",
+  });
   const repo = await ctx.github.repo(head);
   if (fork && !repo.canPush && !pull.maintainerCanModify) {
     throw new UpstreamError(
