@@ -99,14 +99,20 @@ export class SetupCheck {
         fix: "Check KESTRA_URL, KESTRA_USERNAME and KESTRA_PASSWORD, and that Kestra is up (`docker compose ps`).",
       });
     }
-    if (reachable) for (const id of FLOWS) live.push(await this.flowLine(id));
-    for (const channel of await this.channels(picked)) live.push(await this.memberLine(channel));
-    const report = reachable
-      ? await this.lastRun(viewer.team)
-      : {
-          heading: "*Last setup check*: cannot be read while Kestra cannot be reached.",
-          lines: [],
-        };
+    // Independent reads, made at once; the lines keep their order.
+    const [flows, members, report] = await Promise.all([
+      reachable ? Promise.all(FLOWS.map((id) => this.flowLine(id))) : [],
+      this.channels(picked).then((channels) =>
+        Promise.all(channels.map((c) => this.memberLine(c))),
+      ),
+      reachable
+        ? this.lastRun(viewer.team)
+        : {
+            heading: "*Last setup check*: cannot be read while Kestra cannot be reached.",
+            lines: [],
+          },
+    ]);
+    live.push(...flows, ...members);
     return { live, report };
   }
 
