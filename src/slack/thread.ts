@@ -123,7 +123,7 @@ export interface SlackThreadsOptions {
   logger: Logger;
   journal?: PostJournal | undefined;
   /** A queued edit Slack refused (EditQueueOptions.failed). */
-  editFailed?: (edit: Edit, err: unknown) => Promise<void>;
+  editFailed: (edit: Edit, err: unknown) => Promise<void>;
   /** Aborted at shutdown: ends the waits. */
   signal?: AbortSignal;
 }
@@ -148,7 +148,7 @@ export class SlackThreads {
     this.pacer = opts.pacer;
     this.logger = opts.logger;
     this.journal = opts.journal;
-    const failed = opts.editFailed ?? (async () => {});
+    const failed = opts.editFailed;
     this.edits = new EditQueue({
       store: opts.edits,
       pacer: opts.pacer,
