@@ -298,7 +298,9 @@ describe("kestrapy 2.0.3 (Kestra's own SDK) against the engine", () => {
   it("resume_execution: onResume inputs; an ended run 409, an unknown one 404", () => {
     const resume = r["resume"] as Json;
     expect(resume["stateBefore"]).toBe("PAUSED");
-    expect(resume["replyState"]).toMatch(/^(RESTARTED|RUNNING)$/);
+    // The answer is the execution as stored once the resume was applied: the probe flow's last
+    // task is quick, so the run may already have ended by then (seen once in CI: SUCCESS).
+    expect(resume["replyState"]).toMatch(/^(RESTARTED|RUNNING|SUCCESS)$/);
     expect(resume["replyTraceParent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(resume["final"]).toBe("SUCCESS");
     expect(resume["onResume"]).toEqual({ approved: true, approver: "U0SDK" });
@@ -314,7 +316,8 @@ describe("kestrapy 2.0.3 (Kestra's own SDK) against the engine", () => {
   it("restart_execution: a FAILED run restarts; SUCCESS and KILLED runs are 409", () => {
     const restart = r["restartFailed"] as Json;
     expect(restart["stateBefore"]).toBe("FAILED");
-    expect(restart["replyState"]).toMatch(/^(RESTARTED|RUNNING)$/);
+    // As for resume: the restarted run (it fails again) may have ended before the answer.
+    expect(restart["replyState"]).toMatch(/^(RESTARTED|RUNNING|FAILED)$/);
     expect(restart["histories"]).toEqual([
       "CREATED",
       "RUNNING",
